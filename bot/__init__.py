@@ -1,0 +1,1 @@
+"""Leadership Coach: the Slack app and the `coach` command line."""

@@ -1,0 +1,80 @@
+"""The one object the bot and the CLI use: load content, keep the index fresh, search."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.content import load_articles
+from index.embedder import Embedder
+from index.passages import split_articles
+from index.quotes import load_quotes
+from index.search import HybridSearcher
+from index.store import IndexStore
+from index.types import Article, Passage, Quote, SearchResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Library:
+    """Articles, their passages, the search over them and the quotes for the daily post.
+
+    Build it once per process with `Library.open(...)`: it loads the model once.
+    """
+
+    articles: list[Article]
+    passages: list[Passage]
+    quotes: list[Quote]
+    searcher: HybridSearcher
+    store: IndexStore
+
+    @classmethod
+    def open(
+        cls,
+        content_dir: Path,
+        index_dir: Path,
+        model: str,
+        *,
+        progress: bool = False,
+        rebuild: bool = False,
+        embedder: Embedder | None = None,
+    ) -> Library:
+        """Load content/, rebuild the index if stale or corrupt, and get ready to search."""
+        articles = load_articles(content_dir)
+        passages = split_articles(articles)
+        quotes = load_quotes(content_dir, articles)
+        embedder = embedder or Embedder(model)
+        store = IndexStore(index_dir)
+        index = store.ensure(passages, embedder, progress=progress, rebuild=rebuild)
+        searcher = HybridSearcher(passages, index, embedder)
+        return cls(articles, passages, quotes, searcher, store)
+
+    @property
+    def topics(self) -> list[str]:
+        """Tags across the library, most used first: what the coach can talk about."""
+        counts: dict[str, int] = {}
+        for article in self.articles:
+            for tag in article.meta.tags:
+                counts[tag] = counts.get(tag, 0) + 1
+        return sorted(counts, key=lambda t: (-counts[t], t))
+
+    def search(
+        self,
+        question: str,
+        k: int = 3,
+        *,
+        offset: int = 0,
+        context: str | None = None,
+        max_chars: int = 500,
+    ) -> SearchResult:
+        """Ranked passages that answer `question`, or answered=False when none does.
+
+        `offset` pages through further passages ("More like this"); `context` is an earlier
+        question in the same conversation, used when `question` is a short follow-up.
+        Questions longer than `max_chars` are cut (result.truncated tells).
+        """
+        return self.searcher.search(
+            question, k=k, offset=offset, context=context, max_chars=max_chars
+        )

@@ -1,0 +1,76 @@
+"""Plain data the library hands out: articles, passages, search results, quotes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """What a citation needs; fields the article does not state are None."""
+
+    id: str
+    title: str
+    author: str | None = None
+    source: str | None = None
+    published: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Article:
+    meta: ArticleMeta
+    body: str  # cleaned Markdown body, paragraphs separated by blank lines
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A few whole sentences that read on their own, with where they came from."""
+
+    id: str  # "<article id>#<position>"
+    article: ArticleMeta
+    position: int  # 0-based order within the article
+    text: str  # what a reader sees
+    section: str | None = None  # Markdown heading the passage sits under
+
+    @property
+    def embed_text(self) -> str:
+        """Title and section give a short passage the context a reader would have."""
+        head = self.article.title
+        if self.section:
+            head = f"{head} - {self.section}"
+        return f"{head}. {self.text}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int  # 1-based
+    score: float  # higher is better; comparable within one result
+    passage: Passage
+    key_sentence: str  # the sentence of the passage that best answers the question
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    question: str  # the question as searched (after any truncation)
+    answered: bool
+    hits: tuple[Hit, ...] = ()
+    truncated: bool = False  # the question was cut to a sane length before searching
+    more: bool = False  # further relevant passages exist beyond these ("More like this")
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    author: str
+    article_id: str | None = None
+    article_title: str | None = None
+    key: str = field(default="")  # stable identity for the ledger
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            import hashlib
+
+            digest = hashlib.sha1(f"{self.author}|{self.text}".encode()).hexdigest()[:12]
+            object.__setattr__(self, "key", digest)
