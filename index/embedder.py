@@ -1,0 +1,86 @@
+"""The sentence-transformers model, loaded once per process, from disk, never from a hub."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.errors import ModelLoadError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+
+class Embedder:
+    """Unit-length embeddings, so inner product is cosine similarity.
+
+    The model loads on first use (importing torch takes seconds), then stays loaded.
+    """
+
+    def __init__(self, model: str, *, batch_size: int = 32) -> None:
+        self.model_name = model
+        self.batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the model changes, so a stale index is rebuilt."""
+        path = Path(self.model_name)
+        weights = [p for p in (path / "model.safetensors", path / "pytorch_model.bin") if p.exists()]
+        if weights:
+            stat = weights[0].stat()
+            basis = f"{path.resolve()}|{stat.st_size}"
+        else:
+            basis = self.model_name
+        return hashlib.sha1(basis.encode()).hexdigest()[:16]
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> SentenceTransformer:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        path = Path(self.model_name).expanduser()
+        if not path.exists():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(
+                str(path) if path.exists() else self.model_name, device="cpu"
+            )
+        except Exception as exc:  # noqa: BLE001 - any load failure is the same user error
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelLoadError(self.model_name, first[:300]) from None
+        log.info("embedding model loaded: %s", self.model_name)
+        return model
+
+    @property
+    def dimensions(self) -> int:
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype="float32")
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype="float32")

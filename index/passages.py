@@ -1,0 +1,120 @@
+"""Articles to passages: a few whole sentences that a reader understands on their own."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from index.types import Article, Passage
+
+# Words that end with a full stop without ending a sentence.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co",
+    "corp", "gen", "adm", "lt", "col", "capt", "sgt", "no", "fig", "approx", "dept", "est",
+    "e.g", "i.e", "u.s", "u.k", "a.m", "p.m", "cf",
+}
+_BOUNDARY = re.compile(r"([.!?…]+[\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9¿¡])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph; line breaks inside a paragraph also end a sentence."""
+    sentences: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        start = 0
+        for match in _BOUNDARY.finditer(line):
+            end = match.end(1)
+            before = line[start : match.start(1)]
+            last_word = re.split(r"[\s(\"“]+", before)[-1].lower() if before else ""
+            if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word):
+                continue  # "vs." or an initial such as "Dwight D."
+            piece = line[start:end].strip()
+            if piece:
+                sentences.append(piece)
+            start = match.end()
+        rest = line[start:].strip()
+        if rest:
+            sentences.append(rest)
+    return sentences
+
+
+def _windows(sentences: list[str], max_chars: int, overlap: int) -> Iterable[list[str]]:
+    """Runs of whole sentences up to max_chars, each sharing `overlap` sentences with the last."""
+    i = 0
+    while i < len(sentences):
+        window = [sentences[i]]
+        size = len(sentences[i])
+        j = i + 1
+        while j < len(sentences) and size + 1 + len(sentences[j]) <= max_chars:
+            window.append(sentences[j])
+            size += 1 + len(sentences[j])
+            j += 1
+        yield window
+        if j >= len(sentences):
+            break
+        i = max(i + 1, j - overlap)
+
+
+def split_article(
+    article: Article, *, max_chars: int = 600, min_chars: int = 200, overlap: int = 1
+) -> list[Passage]:
+    """Paragraph-aligned passages: short paragraphs join their neighbours in the same
+    section, long ones become overlapping windows of whole sentences."""
+    blocks: list[tuple[str | None, list[str]]] = []  # (section, sentences of one passage)
+    section: str | None = None
+    pending: list[str] = []
+    pending_section: str | None = None
+
+    def flush() -> None:
+        nonlocal pending
+        if pending:
+            blocks.append((pending_section, pending))
+            pending = []
+
+    for para in article.body.split("\n\n"):
+        para = para.strip()
+        if not para:
+            continue
+        heading = re.match(r"^#{1,6}\s+(.*)$", para)
+        if heading:
+            flush()
+            section = heading.group(1).strip()
+            continue
+        sentences = split_sentences(para)
+        if not sentences:
+            continue
+        length = sum(len(s) + 1 for s in sentences)
+        if pending and (pending_section != section or
+                        sum(len(s) + 1 for s in pending) + length > max_chars):
+            flush()
+        if length > max_chars:
+            flush()
+            for window in _windows(sentences, max_chars, overlap):
+                blocks.append((section, window))
+            continue
+        if not pending:
+            pending_section = section
+        pending.extend(sentences)
+        if sum(len(s) + 1 for s in pending) >= min_chars:
+            flush()
+    flush()
+
+    return [
+        Passage(
+            id=f"{article.meta.id}#{position}",
+            article=article.meta,
+            position=position,
+            text=" ".join(sentences),
+            section=sec,
+        )
+        for position, (sec, sentences) in enumerate(blocks)
+    ]
+
+
+def split_articles(articles: Iterable[Article], **options: int) -> list[Passage]:
+    passages: list[Passage] = []
+    for article in articles:
+        passages.extend(split_article(article, **options))
+    return passages

@@ -1,0 +1,176 @@
+"""Hybrid search: dense (FAISS) + lexical (BM25), re-ranked by best-sentence similarity,
+diversified, and able to abstain when the library has nothing relevant."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.lexical import LexicalIndex
+from index.passages import split_sentences
+from index.store import DenseIndex
+from index.types import Hit, Passage, SearchResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SearchTuning:
+    """Weights of the fused score and the abstention rule (see bench/quality.py)."""
+
+    w_dense: float = 1.0  # cosine of question and passage (title + section + text)
+    w_sentence: float = 1.0  # cosine of question and the passage's best sentence
+    w_lexical: float = 0.3  # BM25, scaled to the best passage of this question
+    rrf_k: int = 60
+    per_article: int = 2  # at most this many passages of one article among those shown
+    near_duplicate: float = 0.5  # share of words two shown passages may have in common
+    # Abstention: answer when the best sentence is close enough, or moderately close and
+    # the question's words are ones the library uses.
+    answer_sentence: float = 0.45
+    answer_sentence_low: float = 0.30
+    answer_coverage: float = 0.5
+    relevant_margin: float = 0.25  # passages within this of the best are "relevant"
+
+
+def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
+    question = re.sub(r"\s+", " ", question).strip()
+    if len(question) <= max_chars:
+        return question, False
+    cut = question[:max_chars]
+    space = cut.rfind(" ")
+    if space > max_chars * 0.6:
+        cut = cut[:space]
+    return cut.strip(), True
+
+
+class HybridSearcher:
+    def __init__(
+        self,
+        passages: list[Passage],
+        dense: DenseIndex,
+        embedder: Embedder,
+        tuning: SearchTuning | None = None,
+    ) -> None:
+        order = {pid: i for i, pid in enumerate(dense.passage_ids)}
+        if [p.id for p in passages] != dense.passage_ids:
+            passages = [p for p in passages if p.id in order]
+            passages.sort(key=lambda p: order[p.id])
+        self.passages = passages
+        self.dense = dense
+        self.embedder = embedder
+        self.tuning = tuning or SearchTuning()
+        self.lexical = LexicalIndex([p.embed_text for p in passages])
+        self._sentences = [split_sentences(p.text) or [p.text] for p in passages]
+        n = dense.faiss_index.ntotal
+        self._passage_vectors = (
+            dense.faiss_index.reconstruct_n(0, n) if n else np.zeros((0, 1), dtype="float32")
+        )
+        self._words = [set(re.findall(r"[a-z]+", p.text.lower())) for p in passages]
+
+    # ---- scoring -------------------------------------------------------------------------
+    def features(self, question: str, context: str | None = None) -> dict[str, np.ndarray]:
+        """Per-passage signals for a question: dense, best sentence, BM25."""
+        text = f"{context} {question}" if context else question
+        qv = self.embedder.encode([text])[0]
+        n = len(self.passages)
+        if n == 0:
+            empty = np.zeros(0, dtype="float32")
+            return {"dense": empty, "sentence": empty, "lexical": empty, "best_sentence": empty}
+        k = n
+        scores, ids = self.dense.faiss_index.search(qv.reshape(1, -1), k)
+        dense = np.zeros(n, dtype="float32")
+        dense[ids[0]] = scores[0]
+        sims = self.dense.sentence_vectors @ qv
+        offsets = self.dense.sentence_offsets
+        sentence = np.maximum.reduceat(sims, offsets[:-1]) if len(sims) else np.zeros(n)
+        best = np.array(
+            [int(np.argmax(sims[offsets[i] : offsets[i + 1]])) for i in range(n)], dtype="int64"
+        )
+        lexical = self.lexical.scores(text)
+        return {"dense": dense, "sentence": sentence.astype("float32"), "lexical": lexical,
+                "best_sentence": best}
+
+    def fused(self, f: dict[str, np.ndarray]) -> np.ndarray:
+        t = self.tuning
+        lexical = f["lexical"]
+        top = float(lexical.max()) if len(lexical) else 0.0
+        lexical_norm = lexical / top if top > 0 else lexical
+        return t.w_dense * f["dense"] + t.w_sentence * f["sentence"] + t.w_lexical * lexical_norm
+
+    def should_answer(self, question: str, f: dict[str, np.ndarray]) -> bool:
+        t = self.tuning
+        if not len(f["sentence"]):
+            return False
+        best = float(f["sentence"].max())
+        if best >= t.answer_sentence:
+            return True
+        return best >= t.answer_sentence_low and self.lexical.coverage(question) >= t.answer_coverage
+
+    # ---- selection -----------------------------------------------------------------------
+    def _near_duplicate(self, i: int, chosen: list[int]) -> bool:
+        for j in chosen:
+            a, b = self._words[i], self._words[j]
+            if a and b and len(a & b) / min(len(a), len(b)) > 1 - self.tuning.near_duplicate / 2:
+                return True
+        return False
+
+    def _diverse_order(self, ranked: list[int]) -> list[int]:
+        """Best first, no near-duplicates, at most `per_article` per article before the rest."""
+        chosen: list[int] = []
+        deferred: list[int] = []
+        per_article: dict[str, int] = {}
+        for i in ranked:
+            if self._near_duplicate(i, chosen):
+                continue
+            article = self.passages[i].article.id
+            if per_article.get(article, 0) >= self.tuning.per_article:
+                deferred.append(i)
+                continue
+            per_article[article] = per_article.get(article, 0) + 1
+            chosen.append(i)
+        for i in deferred:
+            if not self._near_duplicate(i, chosen):
+                chosen.append(i)
+        return chosen
+
+    def search(
+        self,
+        question: str,
+        k: int = 3,
+        *,
+        offset: int = 0,
+        context: str | None = None,
+        max_chars: int = 500,
+    ) -> SearchResult:
+        question, truncated = truncate_question(question, max_chars)
+        if context:
+            context, _ = truncate_question(context, max_chars)
+        if not re.search(r"\w", question) or not self.passages:
+            return SearchResult(question=question, answered=False, truncated=truncated)
+        f = self.features(question, context)
+        if not self.should_answer(f"{context} {question}" if context else question, f):
+            return SearchResult(question=question, answered=False, truncated=truncated)
+        score = self.fused(f)
+        ranked = [int(i) for i in np.argsort(-score, kind="stable")]
+        order = self._diverse_order(ranked)
+        window = order[offset : offset + k]
+        hits = tuple(
+            Hit(
+                rank=offset + r + 1,
+                score=round(float(score[i]), 4),
+                passage=self.passages[i],
+                key_sentence=self._sentences[i][int(f["best_sentence"][i])],
+            )
+            for r, i in enumerate(window)
+        )
+        return SearchResult(
+            question=question,
+            answered=bool(hits),
+            hits=hits,
+            truncated=truncated,
+            more=len(order) > offset + k,
+        )
