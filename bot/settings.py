@@ -130,7 +130,9 @@ class Settings:
         days_raw = get("QUOTE_DAYS") or "mon,tue,wed,thu,fri"
         days = tuple(d.strip().lower()[:3] for d in days_raw.split(",") if d.strip())
         if not days or any(d not in DAY_NAMES for d in days):
-            raise SettingsError("QUOTE_DAYS", days_raw, "comma-separated day names, e.g. mon,wed,fri")
+            raise SettingsError(
+                "QUOTE_DAYS", days_raw, "comma-separated day names, e.g. mon,wed,fri"
+            )
 
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"
         if not api_url.endswith("/"):

@@ -78,7 +78,7 @@ def clean_body(body: str) -> str:
         lines = [ln.strip() for ln in para.split("\n") if ln.strip()]
         out_lines: list[str] = []
         stop = False
-        for i, line in enumerate(lines):
+        for line in lines:
             plain = line.lstrip("#*_> ").strip()
             if _END_MARKERS.match(plain):
                 stop = True
@@ -142,7 +142,11 @@ def parse_article(path: Path) -> Article:
         raise ContentError(path, "the file is empty", 1)
     if text.startswith("\ufeff"):
         text = text[1:]
-    if text.lstrip().startswith("---") and text.count("\n---") == 0 and not text.startswith("---\n---"):
+    if (
+        text.lstrip().startswith("---")
+        and text.count("\n---") == 0
+        and not text.startswith("---\n---")
+    ):
         raise ContentError(path, "front matter opened with '---' is never closed", 1)
     try:
         post = frontmatter.loads(text)
@@ -158,17 +162,24 @@ def parse_article(path: Path) -> Article:
         raise ContentError(path, "front matter must be key: value pairs", 2)
     title = _as_text(meta.get("title"))
     if not title:
-        raise ContentError(path, "front matter has no title (add `title: ...`)", _line_of(text, "title"))
+        raise ContentError(
+            path, "front matter has no title (add `title: ...`)", _line_of(text, "title")
+        )
     tags_raw = meta.get("tags") or []
     if isinstance(tags_raw, str):
         tags_raw = [t for t in tags_raw.split(",")]
     if not isinstance(tags_raw, list):
-        raise ContentError(path, "tags must be a list, e.g. [motivation, coaching]", _line_of(text, "tags"))
+        raise ContentError(
+            path, "tags must be a list, e.g. [motivation, coaching]", _line_of(text, "tags")
+        )
     tags = tuple(t for t in (_as_text(t) for t in tags_raw) if t)
     source = _as_text(meta.get("source"))
     if source and not re.match(r"https?://", source):
-        raise ContentError(path, f"source must be a URL starting with http(s):// (got {source!r})",
-                           _line_of(text, "source"))
+        raise ContentError(
+            path,
+            f"source must be a URL starting with http(s):// (got {source!r})",
+            _line_of(text, "source"),
+        )
     body = clean_body(post.content)
     if not re.search(r"\w", body):
         raise ContentError(path, "the article has no text after its front matter", _body_line(text))

@@ -35,7 +35,9 @@ class Embedder:
     def fingerprint(self) -> str:
         """Changes when the model changes, so a stale index is rebuilt."""
         path = Path(self.model_name)
-        weights = [p for p in (path / "model.safetensors", path / "pytorch_model.bin") if p.exists()]
+        weights = [
+            p for p in (path / "model.safetensors", path / "pytorch_model.bin") if p.exists()
+        ]
         if weights:
             stat = weights[0].stat()
             basis = f"{path.resolve()}|{stat.st_size}"
@@ -70,7 +72,10 @@ class Embedder:
     @property
     def dimensions(self) -> int:
         model = self.model
-        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        getter = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
         return int(getter())
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:

@@ -40,8 +40,11 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         try:
             item = json.loads(line)
             questions.append(
-                EvalQuestion(str(item.get("id", number)), str(item["question"]),
-                             tuple(str(g) for g in item.get("gold", [])))
+                EvalQuestion(
+                    str(item.get("id", number)),
+                    str(item["question"]),
+                    tuple(str(g) for g in item.get("gold", [])),
+                )
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ContentError(path, f"not a question object ({exc})", number) from None
@@ -71,7 +74,9 @@ class EvalReport:
     def off_topic(self) -> list[QuestionOutcome]:
         return [o for o in self.outcomes if o.question.off_topic]
 
-    def _share(self, items: list[QuestionOutcome], test: Callable[[QuestionOutcome], bool]) -> float:
+    def _share(
+        self, items: list[QuestionOutcome], test: Callable[[QuestionOutcome], bool]
+    ) -> float:
         return sum(1 for o in items if test(o)) / len(items) if items else 0.0
 
     def metrics(self) -> dict[str, float | int]:
@@ -87,7 +92,9 @@ class EvalReport:
             "answerable": len(answerable),
             "off_topic": len(self.off_topic),
             "hit@1": self._share(answerable, lambda o: o.first_rank == 1),
-            "hit@3": self._share(answerable, lambda o: o.first_rank is not None and o.first_rank <= 3),
+            "hit@3": self._share(
+                answerable, lambda o: o.first_rank is not None and o.first_rank <= 3
+            ),
             "mrr@10": mrr,
             "false_abstain": self._share(answerable, lambda o: o.abstained),
             "off_topic_abstain": self._share(self.off_topic, lambda o: o.abstained),
@@ -104,9 +111,7 @@ def first_answering_rank(result: SearchResult, gold: Iterable[str]) -> int | Non
     return None
 
 
-def evaluate(
-    questions: list[EvalQuestion], search: Callable[[str], SearchResult]
-) -> EvalReport:
+def evaluate(questions: list[EvalQuestion], search: Callable[[str], SearchResult]) -> EvalReport:
     report = EvalReport()
     for q in questions:
         result = search(q.question)

@@ -9,9 +9,38 @@ from index.types import Article, Passage
 
 # Words that end with a full stop without ending a sentence.
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co",
-    "corp", "gen", "adm", "lt", "col", "capt", "sgt", "no", "fig", "approx", "dept", "est",
-    "e.g", "i.e", "u.s", "u.k", "a.m", "p.m", "cf",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "vs",
+    "etc",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "gen",
+    "adm",
+    "lt",
+    "col",
+    "capt",
+    "sgt",
+    "no",
+    "fig",
+    "approx",
+    "dept",
+    "est",
+    "e.g",
+    "i.e",
+    "u.s",
+    "u.k",
+    "a.m",
+    "p.m",
+    "cf",
 }
 _BOUNDARY = re.compile(r"([.!?…]+[\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9¿¡])")
 
@@ -86,8 +115,9 @@ def split_article(
         if not sentences:
             continue
         length = sum(len(s) + 1 for s in sentences)
-        if pending and (pending_section != section or
-                        sum(len(s) + 1 for s in pending) + length > max_chars):
+        if pending and (
+            pending_section != section or sum(len(s) + 1 for s in pending) + length > max_chars
+        ):
             flush()
         if length > max_chars:
             flush()

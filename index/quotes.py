@@ -28,7 +28,8 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ContentError(
-            path, f"not valid YAML ({getattr(exc, 'problem', exc)})",
+            path,
+            f"not valid YAML ({getattr(exc, 'problem', exc)})",
             mark.line + 1 if mark else None,
         ) from None
     if data is None:
@@ -51,7 +52,8 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
         article_id = str(item["article"]).strip() if item.get("article") else None
         if article_id and article_id not in titles:
             raise ContentError(
-                path, f"article {article_id!r} is not in content/ (use its file name without .md)",
+                path,
+                f"article {article_id!r} is not in content/ (use its file name without .md)",
                 line,
             )
         quote = Quote(

@@ -91,8 +91,12 @@ class HybridSearcher:
             [int(np.argmax(sims[offsets[i] : offsets[i + 1]])) for i in range(n)], dtype="int64"
         )
         lexical = self.lexical.scores(text)
-        return {"dense": dense, "sentence": sentence.astype("float32"), "lexical": lexical,
-                "best_sentence": best}
+        return {
+            "dense": dense,
+            "sentence": sentence.astype("float32"),
+            "lexical": lexical,
+            "best_sentence": best,
+        }
 
     def fused(self, f: dict[str, np.ndarray]) -> np.ndarray:
         t = self.tuning
@@ -108,7 +112,9 @@ class HybridSearcher:
         best = float(f["sentence"].max())
         if best >= t.answer_sentence:
             return True
-        return best >= t.answer_sentence_low and self.lexical.coverage(question) >= t.answer_coverage
+        return (
+            best >= t.answer_sentence_low and self.lexical.coverage(question) >= t.answer_coverage
+        )
 
     # ---- selection -----------------------------------------------------------------------
     def _near_duplicate(self, i: int, chosen: list[int]) -> bool:

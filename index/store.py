@@ -108,7 +108,11 @@ class IndexStore:
             offsets = np.asarray(meta["sentence_offsets"], dtype="int64")
         except (RuntimeError, OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(self.directory, str(exc)[:200]) from None
-        if index.ntotal != len(ids) or len(offsets) != len(ids) + 1 or offsets[-1] != len(sentences):
+        if (
+            index.ntotal != len(ids)
+            or len(offsets) != len(ids) + 1
+            or offsets[-1] != len(sentences)
+        ):
             raise IndexCorruptError(self.directory, "files disagree on the number of passages")
         return DenseIndex(index, ids, sentences, offsets, manifest=manifest)
 
@@ -173,7 +177,9 @@ class IndexStore:
         for sentences in sentence_lists:
             texts.extend(sentences)
         keys = [_key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in previous}.items())
+        missing = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in previous}.items()
+        )
         fresh: dict[str, np.ndarray] = {}
         if missing:
             vectors = embedder.encode([t for _, t in missing], progress=progress)
@@ -236,7 +242,9 @@ class IndexStore:
         )
         log.info(
             "index built: %d passages, %d texts embedded, %d reused",
-            len(passages), len(missing), manifest["reused"],
+            len(passages),
+            len(missing),
+            manifest["reused"],
         )
         return DenseIndex(
             index,
