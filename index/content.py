@@ -22,7 +22,8 @@ _END_MARKERS = re.compile(
     r"""^(
         about\ the\ author\b
       | about\ [A-Z][\w.]*(\ [A-Z][\w.]*)?\s*:?$
-      | (best\ wishes|kind\ regards|regards|sincerely|cheers|yours\ truly|sell\ well|all\ the\ best),?$
+      | (best\ wishes|kind\ regards|regards|sincerely|cheers|yours\ truly),?$
+      | (sell\ well|all\ the\ best),?$
       | .*\ball\ rights\ reserved\b
       | (copyright\b|©|\(c\)\ \d{4}|\d{4}\ ©)
       | note\ from\ [A-Z][\w.]*(\ [A-Z][\w.]*)*\s*:
