@@ -1,0 +1,52 @@
+"""The daily quote as a Slack message: a pure function, so it is easy to test and preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from index.types import Quote
+
+# Slack caps a section's text at 3000 characters and a context element's at 2000.
+MAX_QUOTE_CHARS = 2900
+MAX_LINE_CHARS = 1900
+HEADING = "Today's leadership quote"
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > so quote text can never become a mention, link or @channel ping."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, limit: int) -> str:
+    """Keep a block within Slack's size limit rather than have the whole post rejected."""
+    text = " ".join(text.split()) if "\n" not in text else text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _blockquote(text: str) -> str:
+    """Prefix every line with '>' so a multi-line quote stays one quotation in mrkdwn."""
+    return "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())
+
+
+def quote_message(quote: Quote, *, heading: str = HEADING) -> dict[str, Any]:
+    """A chat.postMessage payload (`text` fallback + `blocks`) for one quote.
+
+    The fallback carries the same words as the blocks: it is what notifications and
+    screen readers show, and what crash recovery matches in the channel history.
+    """
+    body = escape(_clip(quote.text, MAX_QUOTE_CHARS))
+    author = escape(_clip(quote.author or "Unknown", MAX_LINE_CHARS))
+    title = escape(_clip(quote.article_title, MAX_LINE_CHARS)) if quote.article_title else None
+
+    fallback = f"“{body}” — {author}"
+    if title:
+        fallback += f" (From: {title})"
+
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": heading, "emoji": True}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _blockquote(body)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"— {author}"}]},
+    ]
+    if title:
+        blocks[-1]["elements"].append({"type": "mrkdwn", "text": f"From: {title}"})
+    return {"text": fallback, "blocks": blocks}
