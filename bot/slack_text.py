@@ -1,0 +1,98 @@
+"""Turning Slack message text into a plain question, and plain text back into safe mrkdwn.
+
+Slack sends text with its own markup (`<@U123>`, `<!channel>`, `<http://x|label>`, `&amp;`).
+Search wants plain words; anything we echo back must never become a ping or a link the user
+did not write, so it is escaped and special mentions are neutralised.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ANGLE = re.compile(r"<([^<>]*)>")
+_SPECIAL_WORDS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_FENCE = re.compile(r"```")
+_INLINE_CODE = re.compile(r"`([^`]*)`")
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
+_QUOTE_PREFIX = re.compile(r"^\s*(?:&gt;|>)+\s?", re.MULTILINE)
+_WS = re.compile(r"\s+")
+ZWSP = "\u200b"
+
+
+def unescape(text: str) -> str:
+    """Slack escapes exactly these three in message text."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > so echoed text cannot form Slack links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def neutralise_mentions(text: str) -> str:
+    """Break literal @channel/@here/@everyone with a zero-width space so they never notify."""
+    return _SPECIAL_WORDS.sub(lambda m: "@" + ZWSP + m.group(1), text)
+
+
+def safe_echo(text: str, limit: int = 200) -> str:
+    """Plain text made safe to show inside mrkdwn: escaped, neutralised, shortened."""
+    text = _WS.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return neutralise_mentions(escape(text))
+
+
+def safe_plain(text: str, limit: int = 200) -> str:
+    """Plain text for a `text` fallback or plain_text element: no markup that pings."""
+    return safe_echo(text, limit)
+
+
+def _replace_angle(match: re.Match[str], bot_user_id: str | None) -> str:
+    inner = match.group(1)
+    if not inner:
+        return " "
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):  # user mention <@U123> or <@U123|name>
+        user = target[1:]
+        if bot_user_id and user == bot_user_id:
+            return " "
+        return " "  # other people are not part of the question
+    if target.startswith("#"):  # channel <#C123|general>
+        return f" #{label} " if label else " "
+    if target.startswith("!"):  # <!channel>, <!here>, <!subteam^S1|@team>, <!date^...|fb>
+        if target.startswith("!date") and label:
+            return label
+        return " "
+    # a link: <http://x|label> -> label, <http://x> -> http://x, <mailto:a@b|a@b> -> a@b
+    if label:
+        return label
+    return target.removeprefix("mailto:")
+
+
+def clean_question(text: str | None, bot_user_id: str | None = None) -> str:
+    """The question a person asked: mentions, links and formatting reduced to plain words."""
+    if not text:
+        return ""
+    text = _FENCE.sub(" ", text)
+    text = _QUOTE_PREFIX.sub("", text)
+    text = _ANGLE.sub(lambda m: _replace_angle(m, bot_user_id), text)
+    text = unescape(text)
+    text = _INLINE_CODE.sub(r"\1", text)
+    for _ in range(2):  # nested *_bold italic_*
+        text = _EMPHASIS.sub(r"\2", text)
+    # anything that still looks like Slack markup is dropped, never echoed as markup
+    text = text.replace("<", " ").replace(">", " ")
+    text = neutralise_mentions(text)
+    return _WS.sub(" ", text).strip()
+
+
+def mentions_user(text: str | None, user_id: str | None) -> bool:
+    """Whether the raw Slack text mentions `user_id` (e.g. the bot, in a DM)."""
+    if not text or not user_id:
+        return False
+    return f"<@{user_id}>" in text or f"<@{user_id}|" in text
+
+
+def is_special_only(question: str) -> bool:
+    """True when nothing but punctuation is left: treat as a bare mention."""
+    return not re.search(r"\w", question)
