@@ -54,12 +54,16 @@ class Embedder:
 
     def _load(self) -> SentenceTransformer:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         path = Path(self.model_name).expanduser()
         if not path.exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
+            import transformers
             from sentence_transformers import SentenceTransformer
 
+            transformers.logging.disable_progress_bar()
             model = SentenceTransformer(
                 str(path) if path.exists() else self.model_name, device="cpu"
             )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import bm25s
 import numpy as np
 import Stemmer
+
+# bm25s sets its own logger to DEBUG on import; its index-building chatter is not ours.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Common English function words plus question scaffolding ("how do I", "what is").
 STOPWORDS = frozenset(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.content import load_articles
+from index.content import load_library
 from index.embedder import Embedder
+from index.errors import ContentError, EmptyLibraryError
 from index.passages import split_articles
 from index.quotes import load_quotes
 from index.search import HybridSearcher
@@ -29,6 +30,7 @@ class Library:
     quotes: list[Quote]
     searcher: HybridSearcher
     store: IndexStore
+    problems: list[ContentError] = field(default_factory=list)  # files that did not load
 
     @classmethod
     def open(
@@ -42,14 +44,22 @@ class Library:
         embedder: Embedder | None = None,
     ) -> Library:
         """Load content/, rebuild the index if stale or corrupt, and get ready to search."""
-        articles = load_articles(content_dir)
+        report = load_library(Path(content_dir))
+        articles, problems = report.articles, list(report.errors)
+        if not articles:
+            raise EmptyLibraryError(content_dir)
         passages = split_articles(articles)
-        quotes = load_quotes(content_dir, articles)
+        try:
+            quotes = load_quotes(Path(content_dir), articles)
+        except ContentError as exc:
+            log.error("%s", exc)
+            problems.append(exc)
+            quotes = []
         embedder = embedder or Embedder(model)
         store = IndexStore(index_dir)
         index = store.ensure(passages, embedder, progress=progress, rebuild=rebuild)
         searcher = HybridSearcher(passages, index, embedder)
-        return cls(articles, passages, quotes, searcher, store)
+        return cls(articles, passages, quotes, searcher, store, problems)
 
     @property
     def topics(self) -> list[str]:
@@ -78,3 +88,9 @@ class Library:
         return self.searcher.search(
             question, k=k, offset=offset, context=context, max_chars=max_chars
         )
+
+    def search_many(
+        self, questions: list[str], k: int = 3, *, max_chars: int = 500
+    ) -> list[SearchResult]:
+        """Several questions at once (one embedding batch), answers in the same order."""
+        return self.searcher.search_many(questions, k, max_chars=max_chars)

@@ -73,30 +73,41 @@ class HybridSearcher:
 
     # ---- scoring -------------------------------------------------------------------------
     def features(self, question: str, context: str | None = None) -> dict[str, np.ndarray]:
-        """Per-passage signals for a question: dense, best sentence, BM25."""
         text = f"{context} {question}" if context else question
-        qv = self.embedder.encode([text])[0]
+        return self.features_batch([text])[0]
+
+    def features_batch(self, texts: list[str]) -> list[dict[str, np.ndarray]]:
+        """Per-passage signals for each question: dense, best sentence, BM25.
+
+        Questions are embedded together: one forward pass for a batch is far cheaper than
+        one per question.
+        """
         n = len(self.passages)
-        if n == 0:
-            empty = np.zeros(0, dtype="float32")
-            return {"dense": empty, "sentence": empty, "lexical": empty, "best_sentence": empty}
-        k = n
-        scores, ids = self.dense.faiss_index.search(qv.reshape(1, -1), k)
-        dense = np.zeros(n, dtype="float32")
-        dense[ids[0]] = scores[0]
-        sims = self.dense.sentence_vectors @ qv
+        query_vectors = self.embedder.encode(texts)
+        passage_scores = query_vectors @ self._passage_vectors.T if n else None
+        sentence_scores = query_vectors @ self.dense.sentence_vectors.T if n else None
         offsets = self.dense.sentence_offsets
-        sentence = np.maximum.reduceat(sims, offsets[:-1]) if len(sims) else np.zeros(n)
-        best = np.array(
-            [int(np.argmax(sims[offsets[i] : offsets[i + 1]])) for i in range(n)], dtype="int64"
-        )
-        lexical = self.lexical.scores(text)
-        return {
-            "dense": dense,
-            "sentence": sentence.astype("float32"),
-            "lexical": lexical,
-            "best_sentence": best,
-        }
+        out: list[dict[str, np.ndarray]] = []
+        for row, text in enumerate(texts):
+            if n == 0:
+                empty = np.zeros(0, dtype="float32")
+                out.append({k: empty for k in ("dense", "sentence", "lexical", "best_sentence")})
+                continue
+            sims = sentence_scores[row]
+            sentence = np.maximum.reduceat(sims, offsets[:-1])
+            best = np.array(
+                [int(np.argmax(sims[offsets[i] : offsets[i + 1]])) for i in range(n)],
+                dtype="int64",
+            )
+            out.append(
+                {
+                    "dense": passage_scores[row],
+                    "sentence": sentence.astype("float32"),
+                    "lexical": self.lexical.scores(text),
+                    "best_sentence": best,
+                }
+            )
+        return out
 
     def fused(self, f: dict[str, np.ndarray]) -> np.ndarray:
         t = self.tuning
@@ -152,31 +163,56 @@ class HybridSearcher:
         context: str | None = None,
         max_chars: int = 500,
     ) -> SearchResult:
-        question, truncated = truncate_question(question, max_chars)
+        return self.search_many([question], k, offset=offset, context=context, max_chars=max_chars)[
+            0
+        ]
+
+    def search_many(
+        self,
+        questions: list[str],
+        k: int = 3,
+        *,
+        offset: int = 0,
+        context: str | None = None,
+        max_chars: int = 500,
+    ) -> list[SearchResult]:
+        """Answers for several questions, embedded in one batch; same order as given."""
         if context:
             context, _ = truncate_question(context, max_chars)
-        if not re.search(r"\w", question) or not self.passages:
-            return SearchResult(question=question, answered=False, truncated=truncated)
-        f = self.features(question, context)
-        if not self.should_answer(f"{context} {question}" if context else question, f):
-            return SearchResult(question=question, answered=False, truncated=truncated)
-        score = self.fused(f)
-        ranked = [int(i) for i in np.argsort(-score, kind="stable")]
-        order = self._diverse_order(ranked)
-        window = order[offset : offset + k]
-        hits = tuple(
-            Hit(
-                rank=offset + r + 1,
-                score=round(float(score[i]), 4),
-                passage=self.passages[i],
-                key_sentence=self._sentences[i][int(f["best_sentence"][i])],
+        prepared = [truncate_question(q, max_chars) for q in questions]
+        texts = [f"{context} {q}" if context else q for q, _ in prepared]
+        searchable = [
+            i for i, (q, _) in enumerate(prepared) if re.search(r"\w", q) and self.passages
+        ]
+        features = dict(
+            zip(searchable, self.features_batch([texts[i] for i in searchable]), strict=True)
+        )
+        results: list[SearchResult] = []
+        for i, (question, truncated) in enumerate(prepared):
+            f = features.get(i)
+            if f is None or not self.should_answer(texts[i], f):
+                results.append(SearchResult(question=question, answered=False, truncated=truncated))
+                continue
+            score = self.fused(f)
+            ranked = [int(j) for j in np.argsort(-score, kind="stable")]
+            order = self._diverse_order(ranked)
+            window = order[offset : offset + k]
+            hits = tuple(
+                Hit(
+                    rank=offset + r + 1,
+                    score=round(float(score[j]), 4),
+                    passage=self.passages[j],
+                    key_sentence=self._sentences[j][int(f["best_sentence"][j])],
+                )
+                for r, j in enumerate(window)
             )
-            for r, i in enumerate(window)
-        )
-        return SearchResult(
-            question=question,
-            answered=bool(hits),
-            hits=hits,
-            truncated=truncated,
-            more=len(order) > offset + k,
-        )
+            results.append(
+                SearchResult(
+                    question=question,
+                    answered=bool(hits),
+                    hits=hits,
+                    truncated=truncated,
+                    more=len(order) > offset + k,
+                )
+            )
+        return results

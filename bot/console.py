@@ -1,0 +1,117 @@
+"""The terminal coach that `make run` starts when no Slack tokens are set.
+
+It answers exactly as the bot does (same library, same search), so content can be tried
+before the Slack app exists. Works interactively and with piped input.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.render_text import citation, render_quote, render_result
+from index.library import Library
+from index.tips import random_tip
+from index.types import Quote
+
+HELP = """Ask any sales-leadership question, e.g. "how do I motivate my reps?"
+Commands:
+  /leadership-tip [topic]   one short tip (on a topic, or a surprise)
+  /leadership-tip help      how tips work
+  /quote                    today's leadership quote
+  /help                     this help
+  /quit                     leave (or Ctrl-D)"""
+
+
+class Console:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        todays_quote: Callable[[], Quote | None],
+        max_chars: int = 500,
+        top_k: int = 3,
+        out: TextIO | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.library = library
+        self.todays_quote = todays_quote
+        self.max_chars = max_chars
+        self.top_k = top_k
+        self.out = out or sys.stdout
+        self.rng = rng or random.Random()
+        self.last_tips: list[str] = []
+
+    def say(self, text: str) -> None:
+        self.out.write(text.rstrip() + "\n\n")
+        self.out.flush()
+
+    def handle(self, line: str) -> bool:
+        """Answer one line; False when the person asked to leave."""
+        line = line.strip()
+        if not line:
+            return True
+        command, _, rest = line.partition(" ")
+        command = command.lower()
+        if command in ("/quit", "/exit", "quit", "exit"):
+            return False
+        if command in ("/help", "help", "?"):
+            self.say(HELP)
+        elif command in ("/leadership-tip", "/tip"):
+            self.tip(rest.strip())
+        elif command == "/quote":
+            quote = self.todays_quote()
+            self.say(render_quote(quote) if quote else "No quotes in the library yet.")
+        elif command.startswith("/"):
+            self.say(f"Unknown command {command}. Type /help for what I can do.")
+        else:
+            result = self.library.search(line, self.top_k, max_chars=self.max_chars)
+            self.say(render_result(result, self.library.topics[:6]))
+        return True
+
+    def tip(self, topic: str) -> None:
+        if topic.lower() == "help":
+            self.say(
+                "/leadership-tip gives one short tip from the library with its source.\n"
+                "/leadership-tip feedback  -> a tip on a topic\n"
+                "/leadership-tip           -> a different tip each time\n"
+                "Topics: " + ", ".join(self.library.topics[:10])
+            )
+            return
+        if topic:
+            result = self.library.search(topic, 1, max_chars=self.max_chars)
+            if not result.answered:
+                self.say(
+                    f"I have no tip on “{result.question}”. Try one of: "
+                    + ", ".join(self.library.topics[:6])
+                )
+                return
+            passage = result.hits[0].passage
+        else:
+            passage = random_tip(self.library.passages, avoid=self.last_tips[-3:], rng=self.rng)
+            if passage is None:
+                self.say("The library is empty.")
+                return
+        self.last_tips.append(passage.id)
+        self.say(f"Tip: {passage.text}\n   — {citation(passage.article)}")
+
+    def run(self, stdin: TextIO | None = None) -> int:
+        stdin = stdin or sys.stdin
+        interactive = stdin.isatty()
+        if interactive:
+            self.out.write("Leadership Coach (console). Type a question, /help, or /quit.\n\n")
+        while True:
+            if interactive:
+                self.out.write("coach> ")
+                self.out.flush()
+            line = stdin.readline()
+            if not line:
+                if interactive:
+                    self.out.write("\n")
+                return 0
+            if not interactive and line.strip():
+                self.out.write(f"> {line.strip()}\n")
+            if not self.handle(line):
+                return 0

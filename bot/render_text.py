@@ -1,0 +1,49 @@
+"""Plain-text rendering of answers and quotes, for the terminal (`coach ask`, the console)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from index.types import ArticleMeta, Hit, Quote, SearchResult
+
+
+def citation(meta: ArticleMeta) -> str:
+    parts = [f"“{meta.title}”"]
+    if meta.author:
+        parts.append(meta.author)
+    if meta.published:
+        parts.append(meta.published)
+    if meta.source:
+        parts.append(meta.source)
+    return " · ".join(parts)
+
+
+def render_hit(hit: Hit, width: int = 88) -> str:
+    body = textwrap.fill(
+        hit.passage.text, width=width, initial_indent="   ", subsequent_indent="   "
+    )
+    return f"{hit.rank}. {body.strip()}\n   — {citation(hit.passage.article)}"
+
+
+def render_result(result: SearchResult, suggestions: list[str] | None = None) -> str:
+    lines: list[str] = []
+    if result.truncated:
+        lines.append(
+            f"(Your question was long, so I searched its first {len(result.question)} characters.)"
+        )
+    if not result.answered:
+        lines.append(
+            "I couldn't find anything in the coaching library that answers that. "
+            "It covers sales leadership: motivating a team, coaching and feedback, "
+            "leading change, and how leading differs from managing and selling."
+        )
+        if suggestions:
+            lines.append("Try asking about: " + ", ".join(suggestions) + ".")
+        return "\n".join(lines)
+    lines.extend(render_hit(hit) for hit in result.hits)
+    return "\n\n".join(lines)
+
+
+def render_quote(quote: Quote) -> str:
+    source = f"\n   from “{quote.article_title}”" if quote.article_title else ""
+    return f"“{quote.text}”\n   — {quote.author}{source}"

@@ -1,0 +1,37 @@
+"""Short tips: one passage, on a topic or chosen for variety."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from index.types import Passage
+
+TIP_MIN_CHARS = 120
+TIP_MAX_CHARS = 500
+
+
+def tip_candidates(passages: Sequence[Passage]) -> list[Passage]:
+    """Passages short enough for a tip and long enough to say something on their own."""
+    fitting = [p for p in passages if TIP_MIN_CHARS <= len(p.text) <= TIP_MAX_CHARS]
+    return fitting or list(passages)
+
+
+def random_tip(
+    passages: Sequence[Passage],
+    *,
+    avoid: Sequence[str] = (),
+    rng: random.Random | None = None,
+) -> Passage | None:
+    """A tip for variety: never one of `avoid` (e.g. the person's last tips) when avoidable,
+    and spread across articles rather than favouring the longest one."""
+    rng = rng or random.Random()
+    candidates = tip_candidates(passages)
+    fresh = [p for p in candidates if p.id not in set(avoid)] or candidates
+    if not fresh:
+        return None
+    by_article: dict[str, list[Passage]] = {}
+    for p in fresh:
+        by_article.setdefault(p.article.id, []).append(p)
+    article = rng.choice(sorted(by_article))
+    return rng.choice(by_article[article])
