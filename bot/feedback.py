@@ -149,20 +149,36 @@ class SlackStore:
                 .values(status=status, done_at=_now())
             )
 
-    def pending(self, max_age: timedelta = timedelta(hours=1)) -> list[PendingQuestion]:
-        """Questions claimed recently but never marked done, oldest first."""
-        since = _now() - max_age
+    def pending(
+        self,
+        max_age: timedelta = timedelta(hours=1),
+        min_age: timedelta = timedelta(minutes=2),
+    ) -> list[PendingQuestion]:
+        """Questions claimed a while ago (not in flight elsewhere) but never marked done."""
+        now = _now()
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(handled_events)
                 .where(handled_events.c.status == "pending")
-                .where(handled_events.c.created_at >= since)
+                .where(handled_events.c.created_at >= now - max_age)
+                .where(handled_events.c.created_at <= now - min_age)
                 .order_by(handled_events.c.created_at)
             ).all()
         return [
             PendingQuestion(r.kind, r.channel, r.ts, r.thread_ts, r.user_id, r.text or "")
             for r in rows
         ]
+
+    def take_over(self, channel: str, ts: str) -> bool:
+        """Atomically move a pending question to 'recovering'; False if someone else did."""
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(handled_events)
+                .where(handled_events.c.key == f"msg:{channel}:{ts}")
+                .where(handled_events.c.status == "pending")
+                .values(status="recovering")
+            ).rowcount
+        return changed == 1
 
     # ---- threads ----------------------------------------------------------------------
     def record_thread(self, channel: str, thread_ts: str, first_question: str) -> None:

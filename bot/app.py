@@ -1,0 +1,368 @@
+"""The Bolt app and the services its listeners share (Slack client, library, DB, workers).
+
+Listeners only ack and hand work to `Coach.submit`: searches are CPU bound, so they run on a
+small bounded pool and never delay the 3-second ack Slack needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy import Engine
+
+from bot.feedback import SlackStore
+from bot.settings import Settings
+from index.library import Library
+from index.types import Passage, Quote, SearchResult
+
+log = logging.getLogger(__name__)
+
+TOKEN_RE = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+
+
+# ---- logging: never a token -----------------------------------------------------------
+class TokenMaskingFilter(logging.Filter):
+    """Masks Slack tokens in any log record, whoever logs it (our code, Bolt or the SDK)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is not ours to fix here
+            return True
+        if TOKEN_RE.search(message):
+            record.msg = TOKEN_RE.sub(lambda m: m.group(0)[:5] + "***", message)
+            record.args = None
+        return True
+
+
+def install_token_masking() -> None:
+    """Attach the masking filter to every root handler (and future records via the root)."""
+    root = logging.getLogger()
+    mask = TokenMaskingFilter()
+    if not any(isinstance(f, TokenMaskingFilter) for f in root.filters):
+        root.addFilter(mask)
+    for handler in root.handlers:
+        if not any(isinstance(f, TokenMaskingFilter) for f in handler.filters):
+            handler.addFilter(mask)
+
+
+# ---- Web API retries ------------------------------------------------------------------
+class RateLimitRetry(RetryHandler):
+    """HTTP 429: wait what Retry-After says (capped), a bounded number of times."""
+
+    def __init__(self, max_retry_count: int = 3, max_wait: float = 30.0) -> None:
+        super().__init__(max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code == 429
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        wait = 1.0
+        if response is not None:
+            for name, values in response.headers.items():
+                if name.lower() == "retry-after":
+                    raw = values[0] if isinstance(values, list) and values else values
+                    try:
+                        wait = float(str(raw))
+                    except ValueError:
+                        wait = 1.0
+        wait = max(0.0, min(wait, self.max_wait))
+        log.warning("Slack rate-limited %s; retrying in %.1fs", _method_of(request), wait)
+        state.next_attempt_requested = True
+        time.sleep(wait)
+        state.increment_current_attempt()
+
+
+class ServerErrorRetry(RetryHandler):
+    """HTTP 5xx from Slack: a couple of retries with backoff."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code >= 500
+
+
+def _method_of(request: HttpRequest) -> str:
+    return str(getattr(request, "url", "")).rsplit("/", 1)[-1]
+
+
+def retry_handlers(max_wait: float = 30.0) -> list[RetryHandler]:
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+        RateLimitRetry(max_retry_count=3, max_wait=max_wait),
+        ServerErrorRetry(max_retry_count=2, interval_calculator=backoff),
+    ]
+
+
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient on SLACK_API_URL that retries 429s, 5xx and dropped connections."""
+    return WebClient(
+        token=token if token is not None else settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=retry_handlers(),
+    )
+
+
+# ---- the shared services --------------------------------------------------------------
+class Coach:
+    """Everything a listener needs, created once per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        engine: Engine,
+        client: WebClient,
+        *,
+        workers: int = 2,
+        max_pending: int = 1000,
+    ) -> None:
+        self.settings = settings
+        self.library = library
+        self.engine = engine
+        self.client = client
+        self.store = SlackStore(engine)
+        self.bot_user_id: str | None = None
+        self.bot_id: str | None = None
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coach-work")
+        self._search_lock = threading.Lock()
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self.max_pending = max_pending
+        self._passages = {p.id: p for p in library.passages}
+        self._rng = random.Random()
+
+    # ---- work ---------------------------------------------------------------------
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any] | None:
+        """Run `fn` on the worker pool; None (and a log line) when too much is queued."""
+        with self._pending_lock:
+            if self._pending >= self.max_pending:
+                log.warning("work queue full (%d pending); dropping a job", self._pending)
+                return None
+            self._pending += 1
+
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                log.exception("background job %s failed", getattr(fn, "__name__", fn))
+                return None
+            finally:
+                with self._pending_lock:
+                    self._pending -= 1
+
+        return self._pool.submit(run)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    # ---- library --------------------------------------------------------------------
+    def search(
+        self, question: str, *, context: str | None = None, offset: int = 0, k: int | None = None
+    ) -> SearchResult:
+        """One search at a time: torch already uses every core for a single query."""
+        with self._search_lock:
+            return self.library.search(
+                question,
+                k or self.settings.top_k,
+                offset=offset,
+                context=context,
+                max_chars=self.settings.max_question_chars,
+            )
+
+    def passage(self, passage_id: str) -> Passage | None:
+        return self._passages.get(passage_id)
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self.library.topics)
+
+    def todays_quote(self, today: date | None = None) -> Quote | None:
+        """The daily-quote module's pick when available, else the library's quotes by date."""
+        try:
+            from bot.daily_quote import todays_quote
+        except ImportError:
+            todays_quote = None  # type: ignore[assignment]
+        if todays_quote is not None:
+            try:
+                return todays_quote(self.settings, self.library, self.engine, today=today)
+            except Exception:
+                log.exception("today's quote from bot.daily_quote failed; using the rotation")
+        quotes = self.library.quotes
+        if not quotes:
+            return None
+        day = today or date.today()
+        return quotes[day.toordinal() % len(quotes)]
+
+    def pick_tip(self, user_id: str, topic: str | None) -> tuple[Passage, str | None] | None:
+        """A short passage for /leadership-tip: on the topic if given, never the last one."""
+        recent = self.store.recent_tips(user_id, limit=5)
+        last = recent[0] if recent else None
+        chosen: tuple[Passage, str | None] | None = None
+        if topic:
+            result = self.search(topic, k=8)
+            if not result.answered or not result.hits:
+                return None
+            hits = list(result.hits)
+            fresh = [h for h in hits if h.passage.id not in recent]
+            other = [h for h in hits if h.passage.id != last]
+            hit = (fresh or other or hits)[0]
+            chosen = (hit.passage, hit.key_sentence)
+        else:
+            pool = [p for p in self.library.passages if 80 <= len(p.text) <= 700]
+            pool = pool or list(self.library.passages)
+            if not pool:
+                return None
+            fresh = [p for p in pool if p.id not in recent]
+            other = [p for p in pool if p.id != last]
+            chosen = (self._rng.choice(fresh or other or pool), None)
+        self.store.record_tip(user_id, chosen[0].id, topic)
+        return chosen
+
+    # ---- Slack output -----------------------------------------------------------------
+    def post(
+        self, channel: str, message: dict[str, Any], thread_ts: str | None = None
+    ) -> str | None:
+        """chat.postMessage with retries; the new ts, or None after logging a failure."""
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=message["text"],
+                blocks=message.get("blocks"),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as err:
+            log.warning(
+                "could not post to %s: %s",
+                channel,
+                err.response.get("error") or err.response.status_code,
+            )
+            return None
+        except Exception as err:  # network gone after retries
+            log.warning("could not post to %s: %s", channel, err)
+            return None
+        return response.get("ts")
+
+    def ephemeral(
+        self, channel: str, user: str, message: dict[str, Any], thread_ts: str | None = None
+    ) -> bool:
+        try:
+            self.client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                thread_ts=thread_ts,
+                text=message["text"],
+                blocks=message.get("blocks"),
+            )
+        except SlackApiError as err:
+            log.warning("could not post ephemeral in %s: %s", channel, err.response.get("error"))
+            return False
+        except Exception as err:
+            log.warning("could not post ephemeral in %s: %s", channel, err)
+            return False
+        return True
+
+    def respond(self, response_url: str | None, message: dict[str, Any], **options: Any) -> bool:
+        """Post to a response_url (slash command / button) with the same retry policy."""
+        if not response_url:
+            log.warning("no response_url to answer on")
+            return False
+        try:
+            response = WebhookClient(
+                url=response_url, timeout=15, retry_handlers=retry_handlers()
+            ).send_dict({**message, **options})
+        except Exception as err:
+            log.warning("could not answer on the response_url: %s", err)
+            return False
+        if response.status_code >= 300:
+            log.warning("response_url answered HTTP %s", response.status_code)
+            return False
+        return True
+
+
+_COACHES: weakref.WeakKeyDictionary[App, Coach] = weakref.WeakKeyDictionary()
+
+
+def coach_of(app: App) -> Coach:
+    """The Coach that `build_app` attached to this app."""
+    return _COACHES[app]
+
+
+def build_app(
+    settings: Settings,
+    library: Library,
+    engine: Engine,
+    client: WebClient | None = None,
+    *,
+    socket_mode: bool = False,
+    workers: int = 2,
+) -> App:
+    """A Bolt app with every listener registered; auth.test runs once here."""
+    from bot.listeners import register_listeners
+
+    client = client or make_client(settings)
+    app = App(
+        client=client,
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
+        raise_error_for_unhandled_request=False,
+    )
+    coach = Coach(settings, library, engine, client, workers=workers)
+    try:
+        auth = client.auth_test()
+        coach.bot_user_id = auth.get("user_id")
+        coach.bot_id = auth.get("bot_id")
+    except SlackApiError:
+        log.warning("auth.test failed while building the app")
+    _COACHES[app] = coach
+    register_listeners(app, coach)
+    return app
