@@ -1,0 +1,3 @@
+"""Shared pytest fixtures. Library fixtures live in tests/library_fixtures.py."""
+
+from tests.library_fixtures import *  # noqa: F403

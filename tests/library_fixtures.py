@@ -1,0 +1,140 @@
+"""Session-wide fixtures for the library tests: one model load, one index build.
+
+Importing torch and loading the embedding model takes seconds, so every test that needs
+them shares the objects built here. Tests that damage an index work on a copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from bot.settings import default_model  # noqa: E402
+from index.embedder import Embedder  # noqa: E402
+from index.library import Library  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CONTENT = REPO_ROOT / "content"
+COACH = Path(sys.executable).with_name("coach")
+
+__all__ = [
+    "COACH",
+    "REPO_ROOT",
+    "SHIPPED_CONTENT",
+    "coach_env",
+    "copy_content",
+    "lib_data_dir",
+    "lib_embedder",
+    "run_coach",
+    "shipped_library",
+    "write_article",
+]
+
+
+def write_article(
+    folder: Path,
+    name: str,
+    body: str,
+    *,
+    title: str | None = "A Test Article",
+    author: str | None = "Test Author",
+    extra: str = "",
+) -> Path:
+    """Write `folder/name.md` with simple front matter and return its path."""
+    lines = ["---"]
+    if title is not None:
+        lines.append(f"title: {title}")
+    if author is not None:
+        lines.append(f"author: {author}")
+    if extra:
+        lines.append(extra.rstrip("\n"))
+    lines.append("---")
+    path = folder / f"{name}.md"
+    path.write_text("\n".join(lines) + "\n\n" + body.strip() + "\n", encoding="utf-8")
+    return path
+
+
+def copy_content(destination: Path) -> Path:
+    """A private copy of the shipped content/ that a test may edit."""
+    shutil.copytree(SHIPPED_CONTENT, destination)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def lib_embedder() -> Embedder:
+    """The bundled model, loaded once for the whole session."""
+    embedder = Embedder(default_model())
+    _ = embedder.dimensions  # load now, so no test pays for it alone
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def lib_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DATA_DIR whose index/ is built from the shipped content (by `shipped_library`)."""
+    return tmp_path_factory.mktemp("coach-data")
+
+
+@pytest.fixture(scope="session")
+def shipped_library(lib_embedder: Embedder, lib_data_dir: Path) -> Library:
+    """The shipped content/, indexed once into lib_data_dir/index."""
+    return Library.open(
+        SHIPPED_CONTENT, lib_data_dir / "index", lib_embedder.model_name, embedder=lib_embedder
+    )
+
+
+@pytest.fixture(scope="session")
+def coach_env(shipped_library: Library, lib_data_dir: Path) -> dict[str, str]:
+    """Environment for a `coach` subprocess: offline, shipped content, the prebuilt index."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DATABASE_URL", "EMBEDDING_MODEL", "LOG_LEVEL"))
+    }
+    env.update(
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+        CONTENT_DIR=str(SHIPPED_CONTENT),
+        DATA_DIR=str(lib_data_dir),
+        NO_COLOR="1",
+        COLUMNS="120",
+        # Empty values win over a developer's .env, so nothing here talks to Slack.
+        SLACK_BOT_TOKEN="",
+        SLACK_APP_TOKEN="",
+        SLACK_SIGNING_SECRET="",
+        QUOTE_CHANNEL="",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def run_coach(coach_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `coach ARGS...` in a fresh process; returns the CompletedProcess."""
+
+    def run(
+        *args: str,
+        stdin: str | None = None,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(COACH), *args],
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            env={**coach_env, **(env or {})},
+            cwd=cwd or REPO_ROOT,
+            timeout=300,
+        )
+
+    return run
