@@ -1,0 +1,713 @@
+"""The daily quote, end to end: a real WebClient, a local recording Slack stub, a SQLite file.
+
+Time is injected (a settable clock), so nothing here sleeps to make something happen.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+from slack_sdk.web import SlackResponse
+from sqlalchemy import Engine
+
+import bot.daily_quote as dq
+from bot.daily_quote import (
+    DailyQuoter,
+    PostOutcome,
+    due_at,
+    post_today,
+    quote_for_date,
+    start_scheduler,
+    todays_quote,
+)
+from bot.db import make_engine
+from bot.quote_blocks import quote_message
+from bot.quote_ledger import FAILED, POSTED, POSTING, get_row, ledger_table, post_log
+from bot.settings import Settings
+from index.types import Quote
+
+try:
+    from slack_stub import SlackStub, missing_required
+except ImportError:  # pragma: no cover - if tests/ becomes a package
+    from tests.slack_stub import SlackStub, missing_required  # type: ignore[no-redef]
+
+NY = ZoneInfo("America/New_York")
+CHANNEL = "CQUOTES"
+TOKEN = "xoxb-test-daily-quote-secret"
+MONDAY = date(2026, 11, 23)
+
+
+def at(day: date, hh: int, mm: int = 0, ss: int = 0) -> datetime:
+    """A moment in the quote time zone, as the aware datetime the clock returns."""
+    return datetime(day.year, day.month, day.day, hh, mm, ss, tzinfo=NY)
+
+
+class Clock:
+    """A settable clock: tests move time instead of waiting for it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        self.lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return self.now
+
+    def set(self, moment: datetime) -> None:
+        with self.lock:
+            self.now = moment
+
+    def advance(self, **delta: float) -> None:
+        with self.lock:
+            self.now += timedelta(**delta)
+
+
+class QuoteStub(SlackStub):
+    """The shared stub, plus what the daily quote relies on in real Slack: message ts that
+    follow the (test) clock, and message metadata kept and returned by conversations.history
+    when include_all_metadata is set."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self.clock = clock
+        self._seq = itertools.count(1)
+
+    def next_ts(self) -> str:
+        n = next(self._seq)
+        return f"{int(self.clock().timestamp())}.{n:06d}"
+
+    def _answer(self, call: Any) -> dict[str, Any]:
+        body = super()._answer(call)
+        if call.method == "chat.postMessage" and body.get("ok") and call.params.get("metadata"):
+            body["message"]["metadata"] = call.params["metadata"]  # the stored message
+        if call.method == "conversations.history" and body.get("ok"):
+            if str(call.params.get("include_all_metadata")).lower() not in ("1", "true"):
+                for message in body["messages"]:
+                    message.pop("metadata", None)
+        return body
+
+    def quote_posts(self) -> list[Any]:
+        """chat.postMessage calls that put a message in the channel."""
+        return [
+            c for c in self.calls_to("chat.postMessage") if c.status == 200 and c.response.get("ok")
+        ]
+
+    def clear_faults(self) -> None:
+        with self._cond:
+            self._faults.clear()
+
+
+@dataclass
+class FakeLibrary:
+    """Only the quote list is needed from the Library."""
+
+    quotes: list[Quote] = field(default_factory=list)
+
+
+def make_quotes(n: int) -> list[Quote]:
+    return [
+        Quote(
+            text=f"Quote number {i}: lead by example.",
+            author=f"Author {i}",
+            article_id=f"article-{i}",
+            article_title=f"Article {i}",
+            key=f"q{i}",
+        )
+        for i in range(n)
+    ]
+
+
+class Crash(BaseException):
+    """Stands in for kill -9: nothing after it runs, not even `except Exception`."""
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(at(MONDAY, 9, 0))
+
+
+@pytest.fixture
+def stub(clock: Clock) -> Any:
+    with QuoteStub(clock) as s:
+        yield s
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{(tmp_path / 'coach.db').as_posix()}"
+
+
+def make_settings(stub: SlackStub, db_url: str, **over: Any) -> Settings:
+    values: dict[str, Any] = {
+        "embedding_model": "unused",
+        "slack_bot_token": TOKEN,
+        "slack_api_url": stub.api_url,
+        "quote_channel": CHANNEL,
+        "quote_time": "09:00",
+        "quote_timezone": "America/New_York",
+        "database_url": db_url,
+    }
+    values.update(over)
+    return Settings(**values)
+
+
+@dataclass
+class World:
+    """One 'process': settings, engine, client and quoter sharing the stub and DB file."""
+
+    settings: Settings
+    engine: Engine
+    client: WebClient
+    quoter: DailyQuoter
+    library: FakeLibrary
+    sleeps: list[float]
+
+
+def make_world(
+    stub: QuoteStub,
+    db_url: str,
+    clock: Clock,
+    library: FakeLibrary | None = None,
+    client: WebClient | None = None,
+    **settings_over: Any,
+) -> World:
+    settings = make_settings(stub, db_url, **settings_over)
+    engine = make_engine(settings.db_url)
+    client = client or WebClient(token=TOKEN, base_url=stub.api_url)
+    library = library if library is not None else FakeLibrary(make_quotes(5))
+    sleeps: list[float] = []
+    quoter = DailyQuoter(settings, library, client, engine, clock=clock, sleep=sleeps.append)
+    return World(settings, engine, client, quoter, library, sleeps)
+
+
+@pytest.fixture
+def world(stub: QuoteStub, db_url: str, clock: Clock) -> World:
+    return make_world(stub, db_url, clock)
+
+
+def row_state(world: World, day: date = MONDAY) -> str | None:
+    row = get_row(world.engine, CHANNEL, day)
+    return row.state if row else None
+
+
+# ---- posting at the right time ------------------------------------------------------------
+
+
+def test_posts_at_due_time_with_channel_text_and_blocks(world: World, stub: QuoteStub) -> None:
+    outcome = world.quoter.tick()
+
+    assert outcome is not None and outcome.status == "posted"
+    [call] = stub.quote_posts()
+    assert call.params["channel"] == CHANNEL
+    assert missing_required(call) == []
+    assert call.params.get("unfurl_links") is False
+    assert "link_names" not in call.params and "parse" not in call.params
+    quote = outcome.quote
+    assert quote is not None
+    assert quote.text in call.text and quote.author in call.text and "Article" in call.text
+    blocks = call.blocks
+    assert 0 < len(blocks) <= 50
+    for block in blocks:
+        assert Block.parse(block).to_dict() == block
+    rendered = str(blocks)
+    assert quote.text in rendered and f"— {quote.author}" in rendered
+    assert f"From: {quote.article_title}" in rendered
+    assert call.params["metadata"]["event_type"] == "daily_quote"
+    row = get_row(world.engine, CHANNEL, MONDAY)
+    assert row is not None and row.state == POSTED and row.message_ts == call.response["ts"]
+
+
+def test_not_before_due_time(world: World, stub: QuoteStub, clock: Clock) -> None:
+    clock.set(at(MONDAY, 8, 59, 59))
+    assert world.quoter.tick() is None
+    assert stub.quote_posts() == []
+    clock.set(at(MONDAY, 9, 0))
+    assert world.quoter.tick() is not None
+    assert len(stub.quote_posts()) == 1
+
+
+def test_due_time_is_in_quote_timezone_across_dst() -> None:
+    settings = Settings(embedding_model="unused", quote_timezone="America/New_York")
+    assert due_at(settings, date(2027, 1, 11)).astimezone(UTC).hour == 14  # EST
+    assert due_at(settings, date(2027, 3, 15)).astimezone(UTC).hour == 13  # EDT
+
+
+def test_not_on_a_day_outside_quote_days(world: World, stub: QuoteStub, clock: Clock) -> None:
+    saturday = MONDAY + timedelta(days=5)
+    for hh in (9, 10, 12):
+        clock.set(at(saturday, hh))
+        assert world.quoter.tick() is None
+    assert stub.quote_posts() == []
+
+
+def test_weekend_day_when_configured(stub: QuoteStub, db_url: str, clock: Clock) -> None:
+    w = make_world(stub, db_url, clock, quote_days=("sat",))
+    clock.set(at(MONDAY, 9, 5))
+    assert w.quoter.tick() is None
+    clock.set(at(MONDAY + timedelta(days=5), 9, 5))
+    assert w.quoter.tick() is not None
+    assert len(stub.quote_posts()) == 1
+
+
+def test_late_start_within_grace_posts(world: World, stub: QuoteStub, clock: Clock) -> None:
+    clock.set(at(MONDAY, 12, 59))  # grace 240 min: window closes at 13:00
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.status == "posted"
+    assert len(stub.quote_posts()) == 1
+
+
+def test_late_start_after_grace_does_not_post(world: World, stub: QuoteStub, clock: Clock) -> None:
+    clock.set(at(MONDAY, 13, 1))
+    assert world.quoter.tick() is None
+    clock.set(at(MONDAY, 23, 59))
+    assert world.quoter.tick() is None
+    clock.set(at(MONDAY + timedelta(days=1), 8, 0))  # nor the next morning, before due
+    assert world.quoter.tick() is None
+    assert stub.quote_posts() == []
+    clock.set(at(MONDAY + timedelta(days=1), 9, 0))  # Tuesday's own quote is posted
+    assert world.quoter.tick() is not None
+    assert len(stub.quote_posts()) == 1
+
+
+# ---- exactly once -------------------------------------------------------------------------
+
+
+def test_exactly_once_across_restart(
+    world: World, stub: QuoteStub, db_url: str, clock: Clock
+) -> None:
+    assert world.quoter.tick() is not None
+    world.engine.dispose()
+
+    clock.advance(minutes=5)
+    again = make_world(stub, db_url, clock)  # a new process: new engine, new owner
+    assert again.quoter.owner != world.quoter.owner
+    for _ in range(3):
+        assert again.quoter.tick() is None
+        clock.advance(minutes=30)
+    assert len(stub.quote_posts()) == 1
+
+
+def test_two_replicas_racing_post_once(stub: QuoteStub, db_url: str, clock: Clock) -> None:
+    a = make_world(stub, db_url, clock)
+    b = make_world(stub, db_url, clock)
+    for offset in range(5):  # Monday..Friday, a fresh race each day
+        clock.set(at(MONDAY + timedelta(days=offset), 9, 0))
+        barrier = threading.Barrier(2)
+        results: list[PostOutcome | None] = []
+
+        def run(
+            w: World,
+            barrier: threading.Barrier = barrier,
+            results: list[PostOutcome | None] = results,
+        ) -> None:
+            barrier.wait()
+            results.append(w.quoter.tick())
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(stub.quote_posts()) == offset + 1
+        statuses = sorted(r.status for r in results if r is not None)
+        assert statuses.count("posted") == 1
+
+
+def test_two_scheduler_threads_post_once(stub: QuoteStub, db_url: str, clock: Clock) -> None:
+    a = make_world(stub, db_url, clock)
+    b = make_world(stub, db_url, clock)
+    handles = [
+        start_scheduler(w.settings, w.library, w.client, w.engine, tick_seconds=0.01, clock=clock)
+        for w in (a, b)
+    ]
+    try:
+        for h in handles:
+            assert h.wait_for_ticks(5)
+    finally:
+        for h in handles:
+            h.stop()
+    assert len(stub.quote_posts()) == 1
+    assert not any(h.running for h in handles)
+
+
+def test_manual_post_then_scheduler_does_not_repeat(
+    world: World, stub: QuoteStub, clock: Clock
+) -> None:
+    clock.set(at(MONDAY, 7, 30))
+    outcome = post_today(world.settings, world.library, world.client, world.engine, now=clock())
+    assert outcome.status == "posted"
+    clock.set(at(MONDAY, 9, 0))
+    assert world.quoter.tick() is None
+    again = post_today(world.settings, world.library, world.client, world.engine, now=clock())
+    assert again.status == "already_posted" and "--force" in again.message
+    assert len(stub.quote_posts()) == 1
+
+
+def test_force_posts_again_and_records_it(world: World, stub: QuoteStub, clock: Clock) -> None:
+    first = world.quoter.tick()
+    assert first is not None
+    forced = post_today(
+        world.settings, world.library, world.client, world.engine, force=True, now=clock()
+    )
+    assert forced.status == "posted" and forced.forced
+    assert forced.quote == first.quote
+    assert len(stub.quote_posts()) == 2
+    log = post_log(world.engine, CHANNEL)
+    assert [r.forced for r in log] == [False, True]
+    assert row_state(world) == POSTED  # the day's claim still names the first message
+    assert get_row(world.engine, CHANNEL, MONDAY).message_ts == first.ts  # type: ignore[union-attr]
+
+
+def test_force_with_nothing_posted_yet_posts_once(world: World, stub: QuoteStub) -> None:
+    outcome = post_today(
+        world.settings,
+        world.library,
+        world.client,
+        world.engine,
+        force=True,
+        now=at(MONDAY, 8, 0),
+    )
+    assert outcome.status == "posted"
+    assert len(stub.quote_posts()) == 1
+    assert row_state(world) == POSTED
+
+
+# ---- crash mid-post -----------------------------------------------------------------------
+
+
+def test_crash_after_message_reached_slack_is_not_doubled(
+    world: World, stub: QuoteStub, db_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def killed(*args: Any, **kwargs: Any) -> bool:
+        raise Crash()
+
+    with monkeypatch.context() as m:
+        m.setattr(dq, "mark_posted", killed)  # dies after Slack answered, before recording
+        with pytest.raises(Crash):
+            world.quoter.tick()
+    assert len(stub.quote_posts()) == 1
+    assert row_state(world) == POSTING
+
+    # Restarted at once: the dead claim's lease has not lapsed yet, so it is left alone.
+    clock.advance(seconds=20)
+    restarted = make_world(stub, db_url, clock)
+    waiting = restarted.quoter.tick()
+    assert waiting is not None and waiting.status == "in_progress"
+    assert len(stub.quote_posts()) == 1
+    # Within two minutes of coming back the claim is resolved from the channel history.
+    clock.advance(seconds=90)
+    restarted.quoter.tick()
+    assert len(stub.quote_posts()) == 1
+    row = get_row(restarted.engine, CHANNEL, MONDAY)
+    assert row is not None and row.state == POSTED
+    assert row.message_ts == stub.quote_posts()[0].response["ts"]
+    history = stub.calls_to("conversations.history")
+    assert history and float(history[0].params["oldest"]) <= at(MONDAY, 9).timestamp()
+    assert [r.recovered for r in post_log(restarted.engine)] == [True]
+
+
+def test_crash_before_message_reached_slack_posts_once_after_recovery(
+    stub: QuoteStub, db_url: str, clock: Clock
+) -> None:
+    class DyingClient(WebClient):
+        def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802 - slack_sdk's name
+            raise Crash()
+
+    dying = make_world(stub, db_url, clock, client=DyingClient(token=TOKEN, base_url=stub.api_url))
+    with pytest.raises(Crash):
+        dying.quoter.tick()
+    assert stub.quote_posts() == []
+
+    clock.advance(minutes=2)
+    restarted = make_world(stub, db_url, clock)
+    outcome = restarted.quoter.tick()
+    assert len(stub.quote_posts()) == 1
+    assert stub.calls_to("conversations.history")  # it looked before posting
+    assert row_state(restarted) == POSTED
+    assert outcome is None or outcome.posted
+    # And once more, for good measure: nothing else goes out.
+    clock.advance(minutes=5)
+    restarted.quoter.tick()
+    assert len(stub.quote_posts()) == 1
+
+
+def test_stale_claim_is_recovered_by_the_running_scheduler(
+    stub: QuoteStub, db_url: str, clock: Clock
+) -> None:
+    class DyingClient(WebClient):
+        def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
+            raise Crash()
+
+    dying = make_world(stub, db_url, clock, client=DyingClient(token=TOKEN, base_url=stub.api_url))
+    with pytest.raises(Crash):
+        dying.quoter.tick()
+    clock.advance(seconds=100)
+    w = make_world(stub, db_url, clock)
+    handle = start_scheduler(
+        w.settings, w.library, w.client, w.engine, tick_seconds=0.01, clock=clock
+    )
+    try:
+        assert handle.wait_for_ticks(2)
+    finally:
+        handle.stop()
+    assert len(stub.quote_posts()) == 1
+
+
+def test_stale_claim_from_a_closed_window_is_not_posted(
+    stub: QuoteStub, db_url: str, clock: Clock
+) -> None:
+    class DyingClient(WebClient):
+        def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
+            raise Crash()
+
+    dying = make_world(stub, db_url, clock, client=DyingClient(token=TOKEN, base_url=stub.api_url))
+    with pytest.raises(Crash):
+        dying.quoter.tick()
+    clock.set(at(MONDAY, 18, 0))  # back long after the window closed
+    w = make_world(stub, db_url, clock)
+    assert w.quoter.tick() is None
+    assert stub.quote_posts() == []
+    assert row_state(w) == FAILED
+
+
+def test_server_error_after_delivery_is_not_doubled(
+    stub: QuoteStub, db_url: str, clock: Clock
+) -> None:
+    class FlakyAfterSend(WebClient):
+        """Slack got the message but the answer was a 500: the post must not repeat."""
+
+        failed = False
+
+        def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
+            response = super().chat_postMessage(**kwargs)
+            if not self.failed:
+                self.failed = True
+                bad = SlackResponse(
+                    client=self,
+                    http_verb="POST",
+                    api_url="chat.postMessage",
+                    req_args={},
+                    data={"ok": False, "error": "internal_error"},
+                    headers={},
+                    status_code=500,
+                )
+                raise SlackApiError("server error", bad)
+            return response
+
+    w = make_world(stub, db_url, clock, client=FlakyAfterSend(token=TOKEN, base_url=stub.api_url))
+    outcome = w.quoter.tick()
+    assert outcome is not None and outcome.status == "recovered"
+    assert len(stub.quote_posts()) == 1
+    assert row_state(w) == POSTED
+
+
+# ---- Slack failures -----------------------------------------------------------------------
+
+
+def test_rate_limited_then_success_honours_retry_after(world: World, stub: QuoteStub) -> None:
+    stub.fail("chat.postMessage", status=429, retry_after=7)
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.status == "posted"
+    assert world.sleeps == [7.0]
+    assert [c.status for c in stub.calls_to("chat.postMessage")] == [429, 200]
+    assert len(stub.quote_posts()) == 1
+
+
+def test_long_retry_after_is_left_to_a_later_tick(
+    world: World, stub: QuoteStub, clock: Clock
+) -> None:
+    stub.fail("chat.postMessage", status=429, retry_after=120)
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.status == "failed"
+    assert world.sleeps == []  # never blocks the scheduler thread for minutes
+    clock.advance(seconds=60)
+    assert world.quoter.tick() is None  # Slack asked for 120 s
+    clock.advance(seconds=61)
+    assert world.quoter.tick() is not None
+    assert len(stub.quote_posts()) == 1
+
+
+def test_persistent_server_error_fails_then_a_later_tick_retries(
+    world: World, stub: QuoteStub, clock: Clock
+) -> None:
+    stub.fail("chat.postMessage", status=500, times=1000)
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.status == "failed"
+    assert row_state(world) == FAILED
+    attempts = len(stub.calls_to("chat.postMessage"))
+    assert attempts == dq.MAX_ATTEMPTS  # bounded
+    assert world.quoter.tick() is None  # backs off until the next retry time
+    assert len(stub.calls_to("chat.postMessage")) == attempts
+
+    stub.clear_faults()
+    clock.advance(minutes=2)
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.status == "posted"
+    assert len(stub.quote_posts()) == 1
+    assert row_state(world) == POSTED
+
+
+def test_connection_errors_are_retried(world: World, stub: QuoteStub, clock: Clock) -> None:
+    stub.fail("chat.postMessage", drop=True, times=2)
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.posted
+    assert len(stub.quote_posts()) == 1
+
+
+def test_api_error_is_not_hammered_and_never_logs_the_token(
+    world: World, stub: QuoteStub, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    stub.fail("chat.postMessage", error="not_in_channel")
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.status == "failed"
+    assert "not_in_channel" in outcome.message
+    assert len(stub.calls_to("chat.postMessage")) == 1
+    clock.advance(minutes=5)
+    assert world.quoter.tick() is None
+    clock.advance(minutes=15)
+    assert world.quoter.tick() is not None
+    assert len(stub.quote_posts()) == 1
+    assert TOKEN not in caplog.text
+
+
+def test_a_failing_tick_does_not_stop_the_scheduler(
+    stub: QuoteStub, db_url: str, clock: Clock
+) -> None:
+    class Flaky:
+        """A library whose first look at the quotes blows up."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+            self._quotes = make_quotes(3)
+
+        @property
+        def quotes(self) -> list[Quote]:
+            self.calls += 1
+            if self.calls == 1:
+                raise RuntimeError("boom")
+            return self._quotes
+
+    w = make_world(stub, db_url, clock)
+    handle = start_scheduler(
+        w.settings, Flaky(), w.client, w.engine, tick_seconds=0.01, clock=clock
+    )
+    try:
+        assert handle.wait_for_ticks(3)
+        assert handle.running
+    finally:
+        handle.stop()
+    assert len(stub.quote_posts()) == 1
+
+
+# ---- choice and rotation ------------------------------------------------------------------
+
+
+def test_no_repeat_until_every_quote_used(world: World, stub: QuoteStub, clock: Clock) -> None:
+    n = len(world.library.quotes)
+    day, posted = MONDAY, []
+    while len(posted) < 2 * n:
+        clock.set(at(day, 9, 0))
+        preview = todays_quote(world.settings, world.library, world.engine, today=day)
+        outcome = world.quoter.tick()
+        if outcome is not None:
+            assert outcome.quote == preview  # the preview is what gets posted
+            assert todays_quote(world.settings, world.library, world.engine, day) == preview
+            posted.append(outcome.quote.key)  # type: ignore[union-attr]
+        day += timedelta(days=1)
+    first, second = posted[:n], posted[n:]
+    assert sorted(first) == sorted(q.key for q in world.library.quotes)
+    assert sorted(second) == sorted(first)
+    assert first[-1] != second[0]  # no back-to-back repeat across the cycle boundary
+    assert first != sorted(first) or second != first  # shuffled, not file order every time
+
+
+def test_choice_is_deterministic_across_databases(
+    stub: QuoteStub, tmp_path: Path, clock: Clock
+) -> None:
+    quotes = make_quotes(7)
+    a = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    b = make_engine(f"sqlite:///{tmp_path / 'b.db'}")
+    assert quote_for_date(quotes, a, MONDAY) == quote_for_date(list(reversed(quotes)), b, MONDAY)
+
+
+def test_quote_for_date_does_not_post_or_record(world: World, stub: QuoteStub) -> None:
+    quote = quote_for_date(world.library.quotes, world.engine, MONDAY)
+    assert quote in world.library.quotes
+    assert stub.calls == []
+    with world.engine.connect() as conn:
+        assert conn.execute(ledger_table.select()).all() == []
+
+
+def test_retry_posts_the_same_quote_even_if_the_library_changes(
+    world: World, stub: QuoteStub, clock: Clock
+) -> None:
+    stub.fail("chat.postMessage", status=500, times=dq.MAX_ATTEMPTS)
+    world.quoter.tick()
+    chosen = get_row(world.engine, CHANNEL, MONDAY).quote_key  # type: ignore[union-attr]
+    world.library.quotes.extend(make_quotes(12)[5:])  # new quotes arrive mid-day
+    clock.advance(minutes=2)
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.quote is not None
+    assert outcome.quote.key == chosen
+
+
+# ---- off switch and escaping --------------------------------------------------------------
+
+
+def test_no_channel_means_nothing_is_posted(stub: QuoteStub, db_url: str, clock: Clock) -> None:
+    w = make_world(stub, db_url, clock, quote_channel=None)
+    handle = start_scheduler(
+        w.settings, w.library, w.client, w.engine, tick_seconds=0.01, clock=clock
+    )
+    assert not handle.enabled and not handle.running
+    handle.stop()
+    assert w.quoter.tick() is None
+    outcome = post_today(w.settings, w.library, w.client, w.engine, now=clock())
+    assert outcome.status == "off" and "QUOTE_CHANNEL" in outcome.message
+    assert stub.calls == []
+    assert todays_quote(w.settings, w.library, w.engine, MONDAY) in w.library.quotes
+
+
+def test_no_quotes_is_reported_not_crashed(stub: QuoteStub, db_url: str, clock: Clock) -> None:
+    w = make_world(stub, db_url, clock, library=FakeLibrary([]))
+    assert w.quoter.tick() is None
+    outcome = post_today(w.settings, w.library, w.client, w.engine, now=clock())
+    assert outcome.status == "no_quotes"
+    assert stub.calls == []
+
+
+def test_quote_text_cannot_ping(stub: QuoteStub, db_url: str, clock: Clock) -> None:
+    nasty = Quote(
+        text="Hey <!channel> & <@U123>: Q&A at <https://evil.example|here>",
+        author="R&D <!here>",
+        article_title="Wins & Losses <!everyone>",
+        key="nasty",
+    )
+    w = make_world(stub, db_url, clock, library=FakeLibrary([nasty]))
+    assert w.quoter.tick() is not None
+    [call] = stub.quote_posts()
+    for payload in (call.text, str(call.blocks)):
+        assert "<!" not in payload and "<@" not in payload and "<http" not in payload
+        assert "&lt;!channel&gt;" in payload and "&amp;" in payload
+    assert "&amp;lt;" not in call.text  # escaped once, not twice
+
+
+def test_quote_message_is_pure_and_within_limits() -> None:
+    long = Quote(text="word " * 2000, author="A", article_title=None, key="long")
+    message = quote_message(long)
+    assert message["text"]
+    assert "From:" not in str(message)
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
+    assert quote_message(long) == message
