@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 import weakref
@@ -29,39 +28,16 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
 from bot.feedback import SlackStore
+from bot.log_safety import install_token_filter
 from bot.settings import Settings
 from index.library import Library
 from index.types import Passage, Quote, SearchResult
 
 log = logging.getLogger(__name__)
 
-TOKEN_RE = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
-
-
-# ---- logging: never a token -----------------------------------------------------------
-class TokenMaskingFilter(logging.Filter):
-    """Masks Slack tokens in any log record, whoever logs it (our code, Bolt or the SDK)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is not ours to fix here
-            return True
-        if TOKEN_RE.search(message):
-            record.msg = TOKEN_RE.sub(lambda m: m.group(0)[:5] + "***", message)
-            record.args = None
-        return True
-
-
 def install_token_masking() -> None:
-    """Attach the masking filter to every root handler (and future records via the root)."""
-    root = logging.getLogger()
-    mask = TokenMaskingFilter()
-    if not any(isinstance(f, TokenMaskingFilter) for f in root.filters):
-        root.addFilter(mask)
-    for handler in root.handlers:
-        if not any(isinstance(f, TokenMaskingFilter) for f in handler.filters):
-            handler.addFilter(mask)
+    """Every log handler masks Slack tokens (bot.log_safety), whoever logs them."""
+    install_token_filter()
 
 
 # ---- Web API retries ------------------------------------------------------------------
@@ -143,7 +119,39 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
-# ---- the shared services --------------------------------------------------------------
+# ---- the shared services ---------------------------------------------------------------
+class TrackingExecutor(ThreadPoolExecutor):
+    """A thread pool that knows how many jobs are queued or running (for idle checks)."""
+
+    def __init__(self, max_workers: int, thread_name_prefix: str = "") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self._count = 0
+        self._cond = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._cond:
+            self._count += 1
+
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._cond:
+                    self._count -= 1
+                    self._cond.notify_all()
+
+        return super().submit(run)
+
+    @property
+    def in_flight(self) -> int:
+        return self._count
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._count == 0, timeout)
+
+
+# ---- -----------------------------------------------------------
 class Coach:
     """Everything a listener needs, created once per process."""
 
@@ -164,7 +172,8 @@ class Coach:
         self.store = SlackStore(engine)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coach-work")
+        self._pool = TrackingExecutor(max_workers=workers, thread_name_prefix="coach-work")
+        self.listener_executor = TrackingExecutor(max_workers=16, thread_name_prefix="bolt")
         self._search_lock = threading.Lock()
         self._pending = 0
         self._pending_lock = threading.Lock()
@@ -197,8 +206,22 @@ class Coach:
     def pending(self) -> int:
         return self._pending
 
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until no listener or background job is queued or running (tests, bench)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            left = deadline - time.monotonic()
+            if not self.listener_executor.wait_idle(left):
+                return False
+            if not self._pool.wait_idle(max(0.0, deadline - time.monotonic())):
+                return False
+            if self.listener_executor.in_flight == 0 and self._pool.in_flight == 0:
+                return True
+        return False
+
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        self.listener_executor.shutdown(wait=wait, cancel_futures=not wait)
 
     # ---- library --------------------------------------------------------------------
     def search(
@@ -347,16 +370,16 @@ def build_app(
     from bot.listeners import register_listeners
 
     client = client or make_client(settings)
+    coach = Coach(settings, library, engine, client, workers=workers)
     app = App(
         client=client,
         token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
+        listener_executor=coach.listener_executor,
         raise_error_for_unhandled_request=False,
     )
-    coach = Coach(settings, library, engine, client, workers=workers)
     try:
         auth = client.auth_test()
         coach.bot_user_id = auth.get("user_id")

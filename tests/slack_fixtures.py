@@ -1,0 +1,345 @@
+"""Slack-side fixtures: one stub Slack API per session (the Library is the session's
+`shipped_library`), a fresh app, database and HTTP server per test, and helpers to sign
+requests and build payloads the way Slack does."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.slack_stub import SlackStub, missing_required
+
+ROOT = Path(__file__).resolve().parent.parent
+SLACK_SHAPES = Path("/work/shared/slack/slack_payload_shapes.json")
+BOT_TOKEN = "xoxb-1111-2222-testbottokensecret"
+APP_TOKEN = "xapp-1-A111-222-testapptokensecret"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_USER = "UCOACHBOT"
+TEAM = "T0STUB"
+API_APP = "A0COACH"
+
+
+# ---- the Slack Web API stub -------------------------------------------------------------
+@pytest.fixture(scope="session")
+def _slack_stub_session() -> Iterator[SlackStub]:
+    with SlackStub(bot_user_id=BOT_USER, team_id=TEAM) as stub:
+        yield stub
+
+
+@pytest.fixture
+def slack_stub(_slack_stub_session: SlackStub) -> SlackStub:
+    """The session's stub, emptied for this test."""
+    _slack_stub_session.reset()
+    _slack_stub_session.socket_mode_url = None
+    return _slack_stub_session
+
+
+# ---- a running app ------------------------------------------------------------------------
+@dataclass
+class SlackApp:
+    """A built app behind a real HTTP server on a free localhost port."""
+
+    app: Any
+    coach: Any
+    server: Any
+    settings: Any
+    stub: SlackStub
+    engine: Any
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/slack/events"
+
+    def settle(self) -> None:
+        assert self.coach.wait_idle(60), "the app did not finish its work"
+
+    # -- sending signed requests like Slack --
+    def post_raw(
+        self,
+        body: bytes | str,
+        headers: dict[str, str] | None = None,
+        *,
+        path: str = "/slack/events",
+    ) -> tuple[int, str]:
+        data = body.encode() if isinstance(body, str) else body
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.server.port}{path}",
+            data=data,
+            headers=headers or {},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def post_signed(
+        self,
+        body: str,
+        content_type: str = "application/json",
+        *,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+        extra_headers: dict[str, str] | None = None,
+    ) -> tuple[int, str]:
+        headers = signed_headers(body, timestamp=timestamp, secret=secret)
+        headers["Content-Type"] = content_type
+        headers.update(extra_headers or {})
+        return self.post_raw(body, headers)
+
+    def send_event(self, envelope: dict[str, Any], retry_num: int | None = None) -> int:
+        extra = {}
+        if retry_num is not None:
+            extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        status, _ = self.post_signed(json.dumps(envelope), extra_headers=extra)
+        return status
+
+    def send_command(self, form: dict[str, str]) -> tuple[int, str]:
+        return self.post_signed(urlencode(form), "application/x-www-form-urlencoded")
+
+    def send_action(self, payload: dict[str, Any]) -> int:
+        status, _ = self.post_signed(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+        return status
+
+
+def signed_headers(
+    body: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET
+) -> dict[str, str]:
+    from slack_sdk.signature import SignatureVerifier
+
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+def make_settings(stub: SlackStub, data_dir: Path, **overrides: Any) -> Any:
+    from bot.settings import Settings
+
+    settings = Settings(
+        content_dir=ROOT / "content",
+        data_dir=data_dir,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=stub.api_url,
+        port=0,
+    )
+    return replace(settings, **overrides)
+
+
+@pytest.fixture
+def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> Iterator[SlackApp]:
+    """A fresh app (own DB) served over HTTP on a free port, its client on the stub."""
+    import threading
+
+    from bot.app import build_app, coach_of
+    from bot.db import make_engine
+    from bot.server import make_http_server
+
+    settings = make_settings(slack_stub, tmp_path / "data")
+    engine = make_engine(settings.db_url)
+    app = build_app(settings, shipped_library, engine)
+    coach = coach_of(app)
+    server = make_http_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    slack_stub.calls.clear()  # start-up auth.test is not what tests look at
+    try:
+        yield SlackApp(app, coach, server, settings, slack_stub, engine)
+    finally:
+        server.shutdown()
+        server.server_close()
+        coach.wait_idle(30)
+        coach.shutdown()
+        engine.dispose()
+
+
+# ---- payloads shaped like Slack's ---------------------------------------------------------
+def payload_shapes() -> dict[str, list[str]]:
+    if SLACK_SHAPES.exists():
+        return json.loads(SLACK_SHAPES.read_text())
+    return {}
+
+
+_counter = iter(range(1, 10**9))
+
+
+def new_ts() -> str:
+    n = next(_counter)
+    return f"{1_800_000_000 + n}.{n:06d}"
+
+
+def event_envelope(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """An Events API envelope with exactly the keys Slack's sample app_mention has."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM,
+        "enterprise_id": None,
+        "api_app_id": API_APP,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_counter):08d}",
+        "event_time": int(time.time()),
+        "authed_users": [BOT_USER],
+    }
+
+
+def mention(
+    text: str,
+    *,
+    channel: str = "CSALES",
+    user: str = "UASKER",
+    ts: str | None = None,
+    thread_ts: str | None = None,
+) -> dict[str, Any]:
+    """An app_mention event: keys as in Slack's sample (plus thread_ts inside a thread)."""
+    ts = ts or new_ts()
+    event = {
+        "type": "app_mention",
+        "text": text,
+        "user": user,
+        "ts": ts,
+        "team": TEAM,
+        "channel": channel,
+        "event_ts": ts,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def dm(text: str, *, channel: str = "DASKER", user: str = "UASKER", **extra: Any) -> dict[str, Any]:
+    ts = extra.pop("ts", None) or new_ts()
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "text": text,
+        "user": user,
+        "ts": ts,
+        "team": TEAM,
+        "channel": channel,
+        "event_ts": ts,
+    }
+    event.update(extra)
+    return event
+
+
+def slack_command_form(text: str, response_url: str, *, user: str = "UASKER") -> dict[str, str]:
+    """A /leadership-tip form with the fields of Slack's sample slash command."""
+    return {
+        "token": "legacy-verification-token",
+        "api_app_id": API_APP,
+        "team_id": TEAM,
+        "team_domain": "stub-team",
+        "enterprise_id": "",
+        "enterprise_name": "",
+        "channel_id": "CSALES",
+        "channel_name": "sales-leaders",
+        "user_id": user,
+        "user_name": "asker",
+        "command": "/leadership-tip",
+        "text": text,
+        "response_url": response_url,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+    }
+
+
+def block_action(
+    action_id: str,
+    value: str,
+    *,
+    user: str = "UCLICKER",
+    channel: str = "CSALES",
+    message: dict[str, Any] | None = None,
+    response_url: str,
+    ephemeral: bool = False,
+) -> dict[str, Any]:
+    """A block_actions payload with the keys of Slack's sample."""
+    message = message or {"type": "message", "ts": new_ts(), "text": "answer"}
+    container: dict[str, Any] = {
+        "type": "message",
+        "message_ts": message.get("ts"),
+        "channel_id": channel,
+        "is_ephemeral": ephemeral,
+    }
+    if message.get("thread_ts"):
+        container["thread_ts"] = message["thread_ts"]
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "stub-team"},
+        "user": {"id": user, "username": "clicker", "team_id": TEAM},
+        "api_app_id": API_APP,
+        "token": "legacy-verification-token",
+        "container": container,
+        "trigger_id": "12466734323.1395872398.abc",
+        "channel": {"id": channel, "name": "sales-leaders"},
+        "message": message,
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "answer_actions",
+                "type": "button",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+
+
+# ---- checks on what the app sent ------------------------------------------------------------
+SPECIAL_PINGS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam^")
+
+
+def assert_valid_message(call: Any) -> None:
+    """Slack would accept it: text fallback, Block Kit limits, required params, no pings."""
+    from slack_sdk.models.blocks import Block
+
+    params = call.params
+    assert isinstance(params.get("text"), str) and params["text"].strip(), "no text fallback"
+    blocks = params.get("blocks") or []
+    assert isinstance(blocks, list) and len(blocks) <= 50
+    for block in blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None, f"unknown block {block}"
+        parsed.to_dict()  # validates lengths and required fields
+    if call.method != "response_url":
+        assert missing_required(call) == [], f"{call.method} missing {missing_required(call)}"
+    assert "link_names" not in params or params["link_names"] in (False, 0, "0", "false")
+    everything = json.dumps(params)
+    for ping in SPECIAL_PINGS:
+        assert ping not in everything, f"{ping} would notify people"
+    assert "<@UINTRUDER>" not in everything
+
+
+__all__ = [
+    "APP_TOKEN",
+    "BOT_TOKEN",
+    "BOT_USER",
+    "SIGNING_SECRET",
+    "SlackApp",
+    "assert_valid_message",
+    "block_action",
+    "dm",
+    "event_envelope",
+    "make_settings",
+    "mention",
+    "new_ts",
+    "payload_shapes",
+    "signed_headers",
+    "slack_app",
+    "slack_command_form",
+    "slack_stub",
+    "_slack_stub_session",
+]
