@@ -10,6 +10,7 @@ ledger key) before anything is posted again.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import socket
@@ -101,6 +102,14 @@ class PostOutcome:
     def posted(self) -> bool:
         """True when a message is in the channel for this day (sent now or found)."""
         return self.status in ("posted", "recovered", "already_posted")
+
+    @property
+    def ok(self) -> bool:
+        """Nothing for a person to fix: posted, or being posted by another process."""
+        return self.posted or self.status == "in_progress"
+
+    def __str__(self) -> str:
+        return self.message
 
 
 # ---- schedule ---------------------------------------------------------------------------
@@ -216,6 +225,20 @@ def _retry_after(headers: Any) -> float:
 # ---- the poster -------------------------------------------------------------------------
 
 
+def single_shot(client: WebClient) -> WebClient:
+    """A shallow copy of `client` whose transport never re-sends a request by itself.
+
+    The app's client retries 429/5xx/dropped connections inside slack_sdk. For the daily
+    post that could send the message twice (a 5xx after Slack stored it) or keep sleeping
+    past our claim's lease, so the ledger-aware loop below does all the retrying instead.
+    """
+    if not getattr(client, "retry_handlers", None):
+        return client
+    clone = copy.copy(client)
+    clone.retry_handlers = []
+    return clone
+
+
 def make_owner() -> str:
     """Who holds a claim: host, pid and a random part, so a restart is a new owner."""
     return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
@@ -239,7 +262,7 @@ class DailyQuoter:
     ) -> None:
         self.settings = settings
         self.library = library
-        self.client = client
+        self.client = single_shot(client)
         self.engine = engine
         self.channel = settings.quote_channel or None
         self.clock: Clock = clock or utc_now

@@ -711,3 +711,38 @@ def test_quote_message_is_pure_and_within_limits() -> None:
     assert "From:" not in str(message)
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
     assert quote_message(long) == message
+
+
+def test_client_retry_handlers_never_resend_the_post(
+    stub: QuoteStub, db_url: str, clock: Clock
+) -> None:
+    """The app's client retries 5xx itself; the daily post must check history instead."""
+    from slack_sdk.http_retry.builtin_handlers import (
+        ConnectionErrorRetryHandler,
+        RateLimitErrorRetryHandler,
+        ServerErrorRetryHandler,
+    )
+
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    client = WebClient(token=TOKEN, base_url=stub.api_url, retry_handlers=handlers)
+    w = make_world(stub, db_url, clock, client=client)
+    stub.fail("chat.postMessage", status=500)
+    outcome = w.quoter.tick()
+    assert outcome is not None and outcome.status == "posted"
+    assert [c.method for c in stub.calls] == [
+        "chat.postMessage",
+        "conversations.history",
+        "chat.postMessage",
+    ]
+    assert client.retry_handlers == handlers  # the shared client is left as it was
+
+
+def test_outcome_reads_well_for_the_cli(world: World, clock: Clock) -> None:
+    first = post_today(world.settings, world.library, world.client, world.engine, now=clock())
+    assert first.ok and str(first).startswith("Posted today's quote to CQUOTES")
+    second = post_today(world.settings, world.library, world.client, world.engine, now=clock())
+    assert second.ok and not second.status == "posted" and "already posted" in str(second)
