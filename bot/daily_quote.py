@@ -142,11 +142,14 @@ def local_day(settings: Settings, now: datetime) -> date:
 # ---- choice -----------------------------------------------------------------------------
 
 
-def quote_for_date(library_quotes: Sequence[Quote], engine: Engine, day: date) -> Quote:
+def quote_for_date(
+    library_quotes: Sequence[Quote], engine: Engine, day: date, *, ahead: int = 0
+) -> Quote:
     """The quote `day` got, or will get if nothing else is posted first; never posts.
 
     Reads the recorded choice when there is one; otherwise asks the rotation (shuffled
-    order, no repeats until every quote was used) what it would pick for `day`.
+    order, no repeats until every quote was used) what it would pick for `day`, after
+    `ahead` further unrecorded quote days (todays_quote counts them for future dates).
     """
     by_key = {q.key: q for q in library_quotes}
     if not by_key:
@@ -154,21 +157,53 @@ def quote_for_date(library_quotes: Sequence[Quote], engine: Engine, day: date) -
     key = recorded_choice(engine, day)
     if key in by_key:
         return by_key[key]  # type: ignore[index]
-    key, _cycle = plan_choice(engine, list(by_key), day)
+    key, _cycle = plan_choice(engine, list(by_key), day, ahead=ahead)
     return by_key[key]
 
 
 def todays_quote(
-    settings: Settings, library: HasQuotes, engine: Engine, today: date | None = None
+    settings: Settings,
+    library: HasQuotes,
+    engine: Engine,
+    today: date | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Quote:
-    """Today's quote in QUOTE_TIMEZONE (for App Home and `coach quote`), without posting."""
-    day = today or local_day(settings, utc_now())
+    """The quote of `today` (default: today in QUOTE_TIMEZONE), without posting anything.
+
+    For App Home and `coach quote [--date]`: what the ledger recorded, or what will be
+    posted. A future date assumes each quote day before it gets its post as scheduled.
+    """
+    now = now or utc_now()
+    current = local_day(settings, now)
+    day = today or current
     by_key = {q.key: q for q in library.quotes}
     if settings.quote_channel:
         row = get_row(engine, settings.quote_channel, day)
         if row is not None and row.quote_key in by_key:
             return by_key[row.quote_key]
-    return quote_for_date(library.quotes, engine, day)
+    return quote_for_date(
+        library.quotes, engine, day, ahead=_days_before(settings, engine, now, day)
+    )
+
+
+def _days_before(settings: Settings, engine: Engine, now: datetime, day: date) -> int:
+    """Quote days from now until `day` whose choice is still to be made."""
+    current = local_day(settings, now)
+    if day <= current:
+        return 0
+    ahead = 0
+    if (
+        is_quote_day(settings, current)
+        and now <= window_end(settings, current)
+        and recorded_choice(engine, current) is None
+    ):
+        ahead += 1
+    probe = current + timedelta(days=1)
+    while probe < day:
+        ahead += is_quote_day(settings, probe)
+        probe += timedelta(days=1)
+    return ahead
 
 
 # ---- Slack errors -----------------------------------------------------------------------
@@ -287,12 +322,22 @@ class DailyQuoter:
 
     # -- entry points ----------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> PostOutcome | None:
-        """One scheduler wake-up: resolve dead claims, then post if today's quote is due."""
+        """One scheduler wake-up: resolve dead claims, then post if a day's quote is due.
+
+        Yesterday is looked at too: a late QUOTE_TIME plus the grace can run past midnight.
+        """
         if not self.channel:
             return None
         now = now or self.now()
         self.recover(now)
-        day = local_day(self.settings, now)
+        today = local_day(self.settings, now)
+        outcome = None
+        for day in (today - timedelta(days=1), today):
+            outcome = self._tick_day(day, now) or outcome
+        return outcome
+
+    def _tick_day(self, day: date, now: datetime) -> PostOutcome | None:
+        assert self.channel
         if not is_quote_day(self.settings, day):
             return None
         due, end = due_at(self.settings, day), window_end(self.settings, day)
@@ -300,7 +345,7 @@ class DailyQuoter:
             return None
         row = get_row(self.engine, self.channel, day)
         if now > end:
-            if row is None:
+            if row is None and local_day(self.settings, now) == day:
                 self._note_once(
                     "missed",
                     day,

@@ -157,10 +157,13 @@ def shuffled(keys: Iterable[str], cycle: int) -> list[str]:
     return sorted(set(keys), key=lambda k: (hashlib.sha256(f"{cycle}:{k}".encode()).hexdigest(), k))
 
 
-def plan_choice(engine: Engine, keys: Sequence[str], local_date: date) -> tuple[str, int]:
+def plan_choice(
+    engine: Engine, keys: Sequence[str], local_date: date, *, ahead: int = 0
+) -> tuple[str, int]:
     """The quote key (and cycle) the rotation gives `local_date`, from choices before it.
 
-    Reads only: used both to preview a day and to record the real choice.
+    `ahead` is how many not-yet-recorded quote days come first (to preview a future
+    date). Reads only: used both to preview a day and to record the real choice.
     """
     if not keys:
         raise ValueError("no quotes to choose from")
@@ -180,14 +183,25 @@ def plan_choice(engine: Engine, keys: Sequence[str], local_date: date) -> tuple[
                 )
             )
         )
+    previous = last.quote_key if last else None
+    for _ in range(max(0, ahead)):
+        previous, cycle, used = _advance(keys, cycle, used, previous)
+    key, cycle, _used = _advance(keys, cycle, used, previous)
+    return key, cycle
+
+
+def _advance(
+    keys: Sequence[str], cycle: int, used: set[str], previous: str | None
+) -> tuple[str, int, set[str]]:
+    """One step of the rotation: the next unused key in this cycle's shuffled order."""
     available = set(keys)
     if available <= used:  # every quote has been used: a new cycle starts
         cycle, used = cycle + 1, set()
     order = [k for k in shuffled(available, cycle) if k not in used]
     # Never open a new cycle with the quote that closed the previous one.
-    if not used and last is not None and len(order) > 1 and order[0] == last.quote_key:
+    if not used and len(order) > 1 and order[0] == previous:
         order[0], order[1] = order[1], order[0]
-    return order[0], cycle
+    return order[0], cycle, used | {order[0]}
 
 
 def recorded_choice(engine: Engine, local_date: date) -> str | None:

@@ -619,11 +619,14 @@ def test_no_repeat_until_every_quote_used(world: World, stub: QuoteStub, clock: 
     day, posted = MONDAY, []
     while len(posted) < 2 * n:
         clock.set(at(day, 9, 0))
-        preview = todays_quote(world.settings, world.library, world.engine, today=day)
+        preview = todays_quote(world.settings, world.library, world.engine, day, now=clock())
         outcome = world.quoter.tick()
         if outcome is not None:
             assert outcome.quote == preview  # the preview is what gets posted
-            assert todays_quote(world.settings, world.library, world.engine, day) == preview
+            assert (
+                todays_quote(world.settings, world.library, world.engine, day, now=clock())
+                == preview
+            )
             posted.append(outcome.quote.key)  # type: ignore[union-attr]
         day += timedelta(days=1)
     first, second = posted[:n], posted[n:]
@@ -746,3 +749,31 @@ def test_outcome_reads_well_for_the_cli(world: World, clock: Clock) -> None:
     assert first.ok and str(first).startswith("Posted today's quote to CQUOTES")
     second = post_today(world.settings, world.library, world.client, world.engine, now=clock())
     assert second.ok and not second.status == "posted" and "already posted" in str(second)
+
+
+def test_preview_of_future_days_matches_what_gets_posted(
+    world: World, stub: QuoteStub, clock: Clock
+) -> None:
+    clock.set(at(MONDAY, 8, 0))
+    days = [MONDAY + timedelta(days=i) for i in range(15)]
+    previews = {
+        d: todays_quote(world.settings, world.library, world.engine, d, now=clock()) for d in days
+    }
+    posted = {}
+    for d in days:
+        clock.set(at(d, 9, 1))
+        outcome = world.quoter.tick()
+        if outcome is not None:
+            posted[d] = outcome.quote
+    assert len(posted) == 11  # weekdays only
+    assert all(previews[d] == q for d, q in posted.items())
+
+
+def test_window_that_runs_past_midnight(stub: QuoteStub, db_url: str, clock: Clock) -> None:
+    w = make_world(stub, db_url, clock, quote_time="23:30", quote_grace_minutes=120)
+    clock.set(at(MONDAY + timedelta(days=1), 0, 45))  # restarted after midnight
+    outcome = w.quoter.tick()
+    assert outcome is not None and outcome.local_date == MONDAY
+    clock.set(at(MONDAY + timedelta(days=2), 1, 31))  # Tuesday's window closed at 01:30
+    assert w.quoter.tick() is None
+    assert len(stub.quote_posts()) == 1
