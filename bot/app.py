@@ -35,6 +35,7 @@ from index.types import Passage, Quote, SearchResult
 
 log = logging.getLogger(__name__)
 
+
 def install_token_masking() -> None:
     """Every log handler masks Slack tokens (bot.log_safety), whoever logs them."""
     install_token_filter()
@@ -373,7 +374,6 @@ def build_app(
     coach = Coach(settings, library, engine, client, workers=workers)
     app = App(
         client=client,
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
         process_before_response=False,

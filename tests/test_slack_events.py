@@ -1,0 +1,276 @@
+"""Questions end to end: signed Events API requests into the app's HTTP server, its
+WebClient pointed at the recording Slack stub, assertions on what people would see."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.slack_fixtures import (
+    BOT_USER,
+    SlackApp,
+    assert_valid_message,
+    dm,
+    event_envelope,
+    mention,
+    new_ts,
+    payload_shapes,
+)
+from tests.slack_stub import Call
+
+QUESTION = "how do I motivate my reps?"
+
+
+def ask(slack_app: SlackApp, event: dict[str, Any], **kw: Any) -> Call:
+    assert slack_app.send_event(event_envelope(event, **kw)) == 200
+    calls = slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+    assert_valid_message(calls[0])
+    return calls[0]
+
+
+def passage_ids(call: Call) -> list[str]:
+    for block in call.blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == "feedback_helpful":
+                return json.loads(element["value"])["p"]
+    return []
+
+
+def quotes(call: Call) -> list[str]:
+    return [
+        b["text"]["text"]
+        for b in call.blocks
+        if b["type"] == "section" and b["text"]["text"].startswith(">")
+    ]
+
+
+def test_envelopes_have_slacks_keys() -> None:
+    shapes = payload_shapes()
+    envelope = event_envelope(mention("hi"))
+    if shapes:
+        assert set(envelope) == set(shapes["app_mention_envelope"])
+        assert set(envelope["event"]) == set(shapes["app_mention_event"])
+
+
+def test_mention_in_channel_is_answered_in_its_thread(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    call = ask(slack_app, event)
+    assert call.params["channel"] == "CSALES"
+    assert call.params["thread_ts"] == event["ts"]
+    expected = shipped_library.search(QUESTION, 3)
+    assert passage_ids(call) == [h.passage.id for h in expected.hits]
+    shown = quotes(call)
+    assert 1 <= len(shown) <= slack_app.settings.top_k
+    # each passage quoted with its key sentence in bold, and cited
+    for text, hit in zip(shown, expected.hits, strict=True):
+        assert f"*{hit.key_sentence.strip()}" in text.replace("\n>", " ")
+    citations = [b for b in call.blocks if b["type"] == "context"]
+    assert len(citations) == len(shown)
+    assert expected.hits[0].passage.article.title.split(":")[0] in json.dumps(citations)
+    assert "link_names" not in call.params
+
+
+def test_mention_inside_a_thread_is_answered_in_that_thread(slack_app: SlackApp) -> None:
+    parent = new_ts()
+    call = ask(slack_app, mention(f"<@{BOT_USER}> {QUESTION}", thread_ts=parent))
+    assert call.params["thread_ts"] == parent
+
+
+def test_direct_message_is_answered_in_the_dm(slack_app: SlackApp) -> None:
+    call = ask(slack_app, dm(QUESTION))
+    assert call.params["channel"] == "DASKER"
+    assert not call.params.get("thread_ts")
+    assert passage_ids(call)
+
+
+def test_bare_mention_gets_help(slack_app: SlackApp) -> None:
+    call = ask(slack_app, mention(f"<@{BOT_USER}>"))
+    everything = json.dumps(call.params)
+    assert "/leadership-tip" in everything
+    assert "question" in everything.lower()
+    assert not passage_ids(call)
+
+
+def test_nothing_relevant_says_so_and_suggests_questions(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    call = ask(slack_app, mention(f"<@{BOT_USER}> what is the recipe for banana bread?"))
+    assert not passage_ids(call)
+    assert not quotes(call)
+    assert "doesn't have anything" in call.text
+    labels = [t.replace("-", " ") for t in shipped_library.topics[:3]]
+    assert any(label in json.dumps(call.blocks) for label in labels)
+
+
+def test_follow_up_in_an_answered_thread_uses_the_first_question(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    first = mention(f"<@{BOT_USER}> {QUESTION}")
+    ask(slack_app, first)
+    slack_app.stub.calls.clear()
+    follow = "what about remote teams?"
+    call = ask(slack_app, mention(f"<@{BOT_USER}> {follow}", thread_ts=first["ts"]))
+    assert call.params["thread_ts"] == first["ts"]
+    with_context = shipped_library.search(follow, 3, context=QUESTION)
+    without = shipped_library.search(follow, 3)
+    assert passage_ids(call) == [h.passage.id for h in with_context.hits]
+    assert passage_ids(call) != [h.passage.id for h in without.hits]
+    assert "Following up on" in call.blocks[0]["text"]["text"]
+
+
+def test_follow_up_context_from_slack_history_when_the_db_has_none(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    # the thread was answered by an earlier deployment: only Slack remembers it
+    parent = new_ts()
+    stub = slack_app.stub
+    stub.seed_message("CSALES", parent, f"<@{BOT_USER}> {QUESTION}")
+    stub.seed_message(
+        "CSALES", new_ts(), "earlier answer", user=BOT_USER, bot_id="BCOACHBOT", thread_ts=parent
+    )
+    follow = "what about remote teams?"
+    call = ask(slack_app, mention(f"<@{BOT_USER}> {follow}", thread_ts=parent))
+    replies = stub.calls_to("conversations.replies")
+    assert replies and replies[0].params["ts"] == parent
+    with_context = shipped_library.search(follow, 3, context=QUESTION)
+    assert passage_ids(call) == [h.passage.id for h in with_context.hits]
+
+
+def test_mentions_and_links_in_a_question_never_become_pings(slack_app: SlackApp) -> None:
+    text = (
+        f"<@{BOT_USER}> <!channel> <!here> <!everyone> <!subteam^S0SALES|@sales> "
+        f"<@UINTRUDER> @channel how do I <https://evil.example|motivate> my reps?"
+    )
+    call = ask(slack_app, mention(text))
+    # assert_valid_message (in ask) already checked no <!...> or <@UINTRUDER> was sent
+    assert passage_ids(call)
+    assert "@channel" not in json.dumps(call.params)
+    assert "evil.example" not in json.dumps(call.params)
+
+
+def test_injection_in_a_question_with_no_answer(slack_app: SlackApp) -> None:
+    call = ask(slack_app, mention(f"<@{BOT_USER}> <!here> &lt;!channel&gt; banana bread recipe"))
+    assert "<!channel>" not in json.dumps(call.params)
+    assert not passage_ids(call)
+
+
+def test_a_40000_character_question_is_cut_and_the_reply_says_so(slack_app: SlackApp) -> None:
+    long_question = QUESTION + " " + ("and keep them engaged " * 2000)
+    long_question = long_question[:40_000]
+    call = ask(slack_app, mention(f"<@{BOT_USER}> {long_question}"))
+    limit = slack_app.settings.max_question_chars
+    assert f"first {limit} characters" in call.text
+    assert f"first {limit} characters" in json.dumps(call.blocks)
+    assert len(json.dumps(call.params)) < 40_000
+
+
+def test_bots_edits_deletions_and_channel_chatter_are_ignored(slack_app: SlackApp) -> None:
+    ignored = [
+        dm(QUESTION, bot_id="B0OTHER"),
+        dm(QUESTION, subtype="bot_message", bot_id="B0OTHER"),
+        dm(QUESTION, user=BOT_USER),
+        dm(
+            QUESTION,
+            subtype="message_changed",
+            message={"text": QUESTION, "user": "UASKER", "ts": new_ts()},
+        ),
+        dm("", subtype="message_deleted", deleted_ts=new_ts()),
+        {**dm(QUESTION), "channel_type": "channel", "channel": "CSALES"},
+        mention(f"<@{BOT_USER}> {QUESTION}", user=BOT_USER),
+    ]
+    for event in ignored:
+        assert slack_app.send_event(event_envelope(event)) == 200
+    slack_app.settle()
+    assert slack_app.stub.calls_to("chat.postMessage") == []
+    # and the app still answers a person
+    ask(slack_app, dm(QUESTION))
+
+
+def test_slack_retries_of_one_event_are_answered_once(slack_app: SlackApp) -> None:
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    envelope = event_envelope(event)
+    assert slack_app.send_event(envelope) == 200
+    assert slack_app.send_event(envelope, retry_num=1) == 200
+    assert slack_app.send_event(envelope, retry_num=2) == 200
+    # the same message delivered under another event id (e.g. as a DM and a mention)
+    assert slack_app.send_event(event_envelope(dict(event))) == 200
+    slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+
+
+def test_rate_limited_then_success(slack_app: SlackApp) -> None:
+    slack_app.stub.fail("chat.postMessage", status=429, retry_after=1)
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    assert slack_app.send_event(event_envelope(event)) == 200
+    slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    attempts = slack_app.stub.calls_to("chat.postMessage")
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].params["thread_ts"] == event["ts"]
+
+
+def test_server_error_then_success(slack_app: SlackApp) -> None:
+    slack_app.stub.fail("chat.postMessage", status=500)
+    ask_event = mention(f"<@{BOT_USER}> {QUESTION}")
+    assert slack_app.send_event(event_envelope(ask_event)) == 200
+    slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    assert [c.status for c in slack_app.stub.calls_to("chat.postMessage")] == [500, 200]
+
+
+def test_dropped_connection_then_success(slack_app: SlackApp) -> None:
+    slack_app.stub.fail("chat.postMessage", drop=True)
+    assert slack_app.send_event(event_envelope(dm(QUESTION))) == 200
+    slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    statuses = [c.status for c in slack_app.stub.calls_to("chat.postMessage")]
+    assert statuses[-1] == 200 and statuses.count(200) == 1
+
+
+def test_slack_down_gives_up_after_a_bound_and_keeps_serving(slack_app: SlackApp) -> None:
+    slack_app.stub.fail("chat.postMessage", status=503, times=50)
+    assert slack_app.send_event(event_envelope(dm(QUESTION))) == 200
+    slack_app.settle()
+    attempts = slack_app.stub.calls_to("chat.postMessage")
+    assert 1 < len(attempts) <= 4
+    slack_app.stub.reset()
+    ask(slack_app, dm(QUESTION))
+
+
+def test_app_home_shows_quote_examples_and_topics(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    event = {
+        "type": "app_home_opened",
+        "user": "UVISITOR",
+        "channel": "DVISITOR",
+        "tab": "home",
+        "event_ts": new_ts(),
+    }
+    assert slack_app.send_event(event_envelope(event)) == 200
+    call = slack_app.stub.wait_for("views.publish")[0]
+    slack_app.settle()
+    assert call.params["user_id"] == "UVISITOR"
+    view = call.params["view"]
+    assert view["type"] == "home"
+    from slack_sdk.models.blocks import Block
+
+    for block in view["blocks"]:
+        Block.parse(block).to_dict()
+    dumped = json.dumps(view)
+    assert "Today's quote" in dumped
+    assert any(q.author in dumped for q in shipped_library.quotes)
+    assert shipped_library.topics[0] in dumped
+    assert "/leadership-tip" in dumped
+
+
+def test_messages_tab_publishes_nothing(slack_app: SlackApp) -> None:
+    event = {"type": "app_home_opened", "user": "UV", "channel": "DV", "tab": "messages"}
+    assert slack_app.send_event(event_envelope(event)) == 200
+    slack_app.settle()
+    assert slack_app.stub.calls_to("views.publish") == []
