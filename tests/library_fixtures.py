@@ -93,8 +93,11 @@ def shipped_library(lib_embedder: Embedder, lib_data_dir: Path) -> Library:
 
 
 @pytest.fixture(scope="session")
-def coach_env(shipped_library: Library, lib_data_dir: Path) -> dict[str, str]:
-    """Environment for a `coach` subprocess: offline, shipped content, the prebuilt index."""
+def coach_env(lib_data_dir: Path) -> dict[str, str]:
+    """Environment for a `coach` subprocess: offline, shipped content, DATA_DIR=lib_data_dir.
+
+    Request `shipped_library` too when the process should find the index already built.
+    """
     env = {
         k: v
         for k, v in os.environ.items()
