@@ -36,11 +36,7 @@ from bot.quote_blocks import quote_message
 from bot.quote_ledger import FAILED, POSTED, POSTING, get_row, ledger_table, post_log
 from bot.settings import Settings
 from index.types import Quote
-
-try:
-    from slack_stub import SlackStub, missing_required
-except ImportError:  # pragma: no cover - if tests/ becomes a package
-    from tests.slack_stub import SlackStub, missing_required  # type: ignore[no-redef]
+from tests.slack_stub import SlackStub, missing_required
 
 NY = ZoneInfo("America/New_York")
 CHANNEL = "CQUOTES"

@@ -1,0 +1,167 @@
+"""Exactly-once with real processes: two replicas on one SQLite file, and kill -9 mid-post.
+
+The children run the real DailyQuoter against the test's Slack stub and database; each is
+handed a fixed "now" so the schedule is the test's, not the wall clock's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.quote_ledger import POSTED, POSTING, get_row
+from tests.test_daily_quote import CHANNEL, Clock, QuoteStub, at, make_world
+
+ROOT = Path(__file__).resolve().parent.parent
+MONDAY = date(2026, 11, 23)
+
+CHILD = r"""
+import json, sys, time
+from datetime import datetime
+from pathlib import Path
+
+from slack_sdk import WebClient
+
+from bot.daily_quote import DailyQuoter
+from bot.db import make_engine
+from bot.settings import Settings
+from index.types import Quote
+
+db_url, api_url, now_iso, mode, flag = sys.argv[1:6]
+now = datetime.fromisoformat(now_iso)
+flag = Path(flag)
+settings = Settings(
+    embedding_model="unused", slack_bot_token="xoxb-child", slack_api_url=api_url,
+    quote_channel="CQUOTES", quote_timezone="America/New_York", database_url=db_url,
+)
+quotes = [
+    Quote(f"Quote number {i}: lead by example.", f"Author {i}", f"article-{i}", f"Article {i}",
+          key=f"q{i}")
+    for i in range(5)
+]
+
+
+class Hanging(WebClient):
+    # Stops dead around chat.postMessage so the parent can kill -9 us right there.
+    def chat_postMessage(self, **kwargs):
+        if mode == "hang_before":
+            flag.write_text("about to send")
+            time.sleep(3600)
+        response = super().chat_postMessage(**kwargs)
+        if mode == "hang_after":
+            flag.write_text("sent")
+            time.sleep(3600)
+        return response
+
+
+class Lib:
+    pass
+
+
+lib = Lib()
+lib.quotes = quotes
+client = Hanging(token="xoxb-child", base_url=api_url)
+quoter = DailyQuoter(settings, lib, client, make_engine(db_url), clock=lambda: now)
+if mode == "race":
+    Path(str(flag) + ".ready." + str(__import__("os").getpid())).write_text("ready")
+    while not flag.exists():
+        time.sleep(0.002)
+outcome = quoter.tick()
+print(json.dumps({"status": outcome.status if outcome else None}))
+"""
+
+
+def spawn(db_url: str, api_url: str, now: datetime, mode: str, flag: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, db_url, api_url, now.isoformat(), mode, str(flag)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(predicate: Any, timeout: float = 30.0) -> None:
+    """Poll for a condition another process brings about (not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(at(MONDAY, 9, 0))
+
+
+@pytest.fixture
+def stub(clock: Clock) -> Any:
+    with QuoteStub(clock) as s:
+        yield s
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{(tmp_path / 'coach.db').as_posix()}"
+    from bot.db import make_engine
+
+    make_engine(url).dispose()  # tables exist before the children race to create them
+    return url
+
+
+def test_two_replica_processes_post_once(
+    stub: QuoteStub, db_url: str, clock: Clock, tmp_path: Path
+) -> None:
+    for offset in range(3):
+        day = MONDAY + timedelta(days=offset)
+        clock.set(at(day, 9, 0))
+        flag = tmp_path / f"go-{offset}"
+        children = [spawn(db_url, stub.api_url, clock(), "race", flag) for _ in range(2)]
+        wait_for(lambda flag=flag: len(list(tmp_path.glob(f"{flag.name}.ready.*"))) == 2)
+        flag.write_text("go")
+        results = []
+        for child in children:
+            out, err = child.communicate(timeout=60)
+            assert child.returncode == 0, err
+            results.append(json.loads(out.strip().splitlines()[-1])["status"])
+        assert len(stub.quote_posts()) == offset + 1, results
+        assert results.count("posted") == 1, results
+
+
+@pytest.mark.parametrize("mode", ["hang_after", "hang_before"])
+def test_kill_9_mid_post_costs_nothing_and_doubles_nothing(
+    stub: QuoteStub, db_url: str, clock: Clock, tmp_path: Path, mode: str
+) -> None:
+    flag = tmp_path / "flag"
+    child = spawn(db_url, stub.api_url, clock(), mode, flag)
+    try:
+        wait_for(flag.exists)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=30)
+    reached = mode == "hang_after"
+    assert len(stub.quote_posts()) == (1 if reached else 0)
+
+    w = make_world(stub, db_url, clock)
+    assert get_row(w.engine, CHANNEL, MONDAY).state == POSTING  # type: ignore[union-attr]
+    clock.advance(seconds=30)  # back at once: the lease still protects the (dead) claim
+    w.quoter.tick()
+    assert len(stub.quote_posts()) == (1 if reached else 0)
+    clock.advance(seconds=60)  # within two minutes of coming back it is resolved
+    w.quoter.tick()
+    row = get_row(w.engine, CHANNEL, MONDAY)
+    assert row is not None and row.state == POSTED
+    [post] = stub.quote_posts()
+    assert row.message_ts == post.response["ts"]
