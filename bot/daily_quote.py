@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -801,6 +802,12 @@ def start_scheduler(
     if not settings.quote_channel:
         log.info("QUOTE_CHANNEL is not set: the daily quote is off.")
         return SchedulerHandle(None, tick_seconds)
+    if not re.fullmatch(r"[CGD][A-Z0-9]{6,}", settings.quote_channel):
+        log.warning(
+            "QUOTE_CHANNEL=%r does not look like a channel ID (e.g. C0123ABCD); crash recovery "
+            "reads conversations.history, which needs the ID, not the name.",
+            settings.quote_channel,
+        )
     handle = SchedulerHandle(None, tick_seconds)
     quoter = DailyQuoter(
         settings,
