@@ -1,0 +1,158 @@
+"""Search over the shipped library: answers on topic, abstains off topic, pages cleanly."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from index.evaluate import normalise
+from index.library import Library
+from index.types import SearchResult
+
+# Questions the library cannot answer (not from shared/eval): the coach must say so.
+OFF_TOPIC = [
+    "What is the best recipe for banana bread?",
+    "How do I replace the spark plugs on a motorcycle?",
+    "Which planet has the most moons?",
+    "How many calories are in an avocado?",
+    "What is the capital of Australia?",
+    "How do I reset my wifi router password?",
+    "When does the next football world cup start?",
+    "What are the symptoms of the flu?",
+    "Recommend a good laptop for gaming",
+]
+
+# Questions the library answers, with a phrase one of the top three passages must hold.
+ON_TOPIC = {
+    "What separates a sales leader from a sales manager?": (
+        "difference between a sales manager and a sales leader"
+    ),
+    "Are leaders born or made?": "leaders are made rather than born",
+    "How do I celebrate wins with my sales team?": "celebration of achievements is essential",
+    "How do I encourage my team to take risks?": "calculated risks",
+    "How should sales leaders use data and metrics?": "they are data driven",
+    "Why do customers treat every product as a commodity?": "commodity",
+    "What did Peter Drucker say about effective leadership?": (
+        "effective leadership is not about making speeches"
+    ),
+}
+
+
+def top_texts(result: SearchResult, n: int = 3) -> list[str]:
+    return [normalise(h.passage.text) for h in result.hits[:n]]
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_abstains_on_off_topic_questions(shipped_library: Library, question: str) -> None:
+    result = shipped_library.search(question, 3)
+    assert not result.answered, [h.passage.id for h in result.hits]
+    assert result.hits == ()
+
+
+@pytest.mark.parametrize("question", sorted(ON_TOPIC))
+def test_answers_on_topic_questions(shipped_library: Library, question: str) -> None:
+    result = shipped_library.search(question, 3)
+    assert result.answered
+    assert len(result.hits) == 3
+    assert [h.rank for h in result.hits] == [1, 2, 3]
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert any(normalise(ON_TOPIC[question]) in text for text in top_texts(result))
+    for hit in result.hits:
+        assert hit.key_sentence in hit.passage.text
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t ", "?!", "..."])
+def test_empty_question_is_not_answered(shipped_library: Library, question: str) -> None:
+    result = shipped_library.search(question, 3)
+    assert not result.answered
+    assert result.hits == ()
+
+
+def test_very_long_question_is_truncated_not_fatal(shipped_library: Library) -> None:
+    question = "How do I keep my sales team motivated? " * 1100  # about 43,000 characters
+    assert len(question) > 40_000
+    result = shipped_library.search(question, 3, max_chars=500)
+    assert result.truncated
+    assert len(result.question) <= 500
+    assert result.question.startswith("How do I keep my sales team motivated?")
+    assert result.answered
+
+
+def test_short_question_is_not_marked_truncated(shipped_library: Library) -> None:
+    result = shipped_library.search("How do I motivate my reps?", 3)
+    assert not result.truncated
+    assert result.question == "How do I motivate my reps?"
+
+
+def test_slack_markup_in_a_question_does_not_break_search(shipped_library: Library) -> None:
+    plain = shipped_library.search("how do I keep my team motivated?", 3)
+    marked = shipped_library.search("<!channel> how do I keep my team motivated?", 3)
+    assert plain.answered and marked.answered
+    assert plain.hits[0].passage.id in {h.passage.id for h in marked.hits}
+    only_markup = shipped_library.search("<!channel> <!here>", 3)
+    assert not only_markup.answered
+
+
+def test_paging_returns_distinct_passages_in_rank_order(shipped_library: Library) -> None:
+    question = "What makes a good sales leader?"
+    pages = [shipped_library.search(question, 3, offset=offset) for offset in (0, 3, 6)]
+    ids = [h.passage.id for page in pages for h in page.hits]
+    assert len(ids) == 9 and len(set(ids)) == 9
+    assert [h.rank for page in pages for h in page.hits] == list(range(1, 10))
+    assert all(page.more for page in pages)
+    assert ids == [h.passage.id for h in shipped_library.search(question, 9).hits]
+    assert ids[:5] == [h.passage.id for h in shipped_library.search(question, 5).hits]
+
+
+def test_paging_past_the_end_is_empty_not_an_error(shipped_library: Library) -> None:
+    question = "What makes a good sales leader?"
+    everything = shipped_library.search(question, 500)
+    assert len(everything.hits) == len({h.passage.id for h in everything.hits})
+    assert not everything.more
+    beyond = shipped_library.search(question, 3, offset=len(everything.hits))
+    assert beyond.hits == () and not beyond.more
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z']+", text.lower()))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What makes a good sales leader?",
+        "How do I motivate my sales team?",
+        "What are some famous quotes about leadership?",
+        "How is marketing leadership different from sales leadership?",
+    ],
+)
+def test_no_near_duplicates_in_top_three(shipped_library: Library, question: str) -> None:
+    result = shipped_library.search(question, 3)
+    assert result.answered
+    texts = [h.passage.text for h in result.hits]
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            a, b = _words(texts[i]), _words(texts[j])
+            overlap = len(a & b) / min(len(a), len(b))
+            assert overlap < 0.8, f"near-duplicates:\n{texts[i]}\n{texts[j]}"
+            assert texts[i] not in texts[j] and texts[j] not in texts[i]
+
+
+def test_search_many_matches_single_searches_in_order(shipped_library: Library) -> None:
+    questions = [OFF_TOPIC[0], *sorted(ON_TOPIC)[:3], "", OFF_TOPIC[1]]
+    batch = shipped_library.search_many(questions, 3)
+    assert [r.question for r in batch] == [q.strip() for q in questions]
+    for question, result in zip(questions, batch, strict=True):
+        single = shipped_library.search(question, 3)
+        assert result.answered == single.answered
+        assert [h.passage.id for h in result.hits] == [h.passage.id for h in single.hits]
+
+
+def test_follow_up_uses_conversation_context(shipped_library: Library) -> None:
+    follow_up = shipped_library.search(
+        "and what did Drucker say?", 3, context="What is effective leadership?"
+    )
+    assert follow_up.answered
+    assert any("drucker" in t or "effective leadership" in t for t in top_texts(follow_up))
