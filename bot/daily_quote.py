@@ -117,10 +117,12 @@ class PostOutcome:
 
 
 def utc_now() -> datetime:
+    """The default clock; tests inject their own."""
     return datetime.now(UTC)
 
 
 def is_quote_day(settings: Settings, day: date) -> bool:
+    """Whether QUOTE_DAYS includes `day` (a date in QUOTE_TIMEZONE)."""
     return DAY_NAMES[day.weekday()] in settings.quote_days
 
 
@@ -131,12 +133,16 @@ def due_at(settings: Settings, day: date) -> datetime:
 
 
 def window_end(settings: Settings, day: date) -> datetime:
-    """Last moment a late (restarted) process may still post `day`'s quote."""
+    """Last moment a late (restarted) process may still post `day`'s quote.
+
+    Added in UTC so a DST change inside the window does not stretch or shrink it.
+    """
     grace = max(timedelta(minutes=settings.quote_grace_minutes), MIN_WINDOW)
-    return due_at(settings, day) + grace
+    return due_at(settings, day).astimezone(UTC) + grace
 
 
 def local_day(settings: Settings, now: datetime) -> date:
+    """The calendar day in QUOTE_TIMEZONE: the ledger's notion of "today"."""
     return now.astimezone(settings.tz).date()
 
 

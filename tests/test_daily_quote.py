@@ -773,3 +773,18 @@ def test_window_that_runs_past_midnight(stub: QuoteStub, db_url: str, clock: Clo
     clock.set(at(MONDAY + timedelta(days=2), 1, 31))  # Tuesday's window closed at 01:30
     assert w.quoter.tick() is None
     assert len(stub.quote_posts()) == 1
+
+
+def test_grace_window_is_real_minutes_across_a_dst_change(
+    stub: QuoteStub, db_url: str, clock: Clock
+) -> None:
+    """2026-11-01 01:00 EDT + 120 min is 02:00 EST (clocks fall back at 02:00 EDT)."""
+    sunday = date(2026, 11, 1)
+    w = make_world(
+        stub, db_url, clock, quote_time="01:00", quote_days=("sun",), quote_grace_minutes=120
+    )
+    clock.set(datetime(2026, 11, 1, 7, 1, tzinfo=UTC))  # 02:01 EST: 121 real minutes late
+    assert w.quoter.tick() is None
+    clock.set(datetime(2026, 11, 1, 6, 59, tzinfo=UTC))  # 01:59 EST: 119 minutes late
+    outcome = w.quoter.tick()
+    assert outcome is not None and outcome.local_date == sunday
