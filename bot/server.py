@@ -231,11 +231,11 @@ def check_token(settings: Settings) -> str | None:
         error = err.response.get("error") if err.response is not None else None
         if not error and err.response is not None:
             error = f"HTTP {err.response.status_code}"
-        return f"Slack rejected SLACK_BOT_TOKEN: auth.test said {error}"
+        return f"Slack rejected SLACK_BOT_TOKEN (auth.test said {error})"
     except Exception as err:
         return (
-            f"Could not reach Slack at {settings.slack_api_url} to check SLACK_BOT_TOKEN: "
-            f"{type(err).__name__}: {err}"
+            f"Could not reach Slack at {settings.slack_api_url} to check SLACK_BOT_TOKEN ("
+            f"{type(err).__name__}: {err})"
         )
     return None
 
@@ -365,7 +365,7 @@ def _run_socket_mode(
         handler.connect()
     except SlackApiError as err:
         error = err.response.get("error") if err.response is not None else None
-        log.error("Slack rejected SLACK_APP_TOKEN: apps.connections.open said %s", error)
+        log.error("Slack rejected SLACK_APP_TOKEN (apps.connections.open said %s)", error)
         return 1
     except Exception as err:
         log.error("could not open a Socket Mode connection: %s: %s", type(err).__name__, err)

@@ -1,0 +1,424 @@
+"""The HTTP front and `serve()`: signatures, malformed input, start-up errors, Socket Mode."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.slack_fixtures import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    BOT_USER,
+    SIGNING_SECRET,
+    SlackApp,
+    assert_valid_message,
+    event_envelope,
+    make_settings,
+    mention,
+    signed_headers,
+    slack_command_form,
+)
+from tests.slack_stub import SlackStub
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTION = "how do I motivate my reps?"
+
+
+# ---- signatures --------------------------------------------------------------------------
+def test_forged_signature_is_401_and_nothing_happens(slack_app: SlackApp) -> None:
+    body = json.dumps(event_envelope(mention(f"<@{BOT_USER}> {QUESTION}")))
+    status, _ = slack_app.post_signed(body, secret="not-the-signing-secret")
+    assert status == 401
+    headers = signed_headers(body)
+    headers["Content-Type"] = "application/json"
+    status, _ = slack_app.post_raw(body.replace("motivate", "fire"), headers)  # tampered
+    assert status == 401
+    status, _ = slack_app.post_raw(body, {"Content-Type": "application/json"})  # unsigned
+    assert status == 401
+    slack_app.settle()
+    assert slack_app.stub.calls_to("chat.postMessage") == []
+
+
+def test_stale_signature_is_401(slack_app: SlackApp) -> None:
+    body = json.dumps(event_envelope(mention(f"<@{BOT_USER}> {QUESTION}")))
+    status, _ = slack_app.post_signed(body, timestamp=int(time.time()) - 3600)
+    assert status == 401
+    slack_app.settle()
+    assert slack_app.stub.calls_to("chat.postMessage") == []
+
+
+def test_url_verification_challenge(slack_app: SlackApp) -> None:
+    body = json.dumps({"token": "t", "challenge": "abc123", "type": "url_verification"})
+    status, text = slack_app.post_signed(body)
+    assert status == 200 and "abc123" in text
+
+
+def test_healthz(slack_app: SlackApp) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{slack_app.server.port}/healthz") as resp:
+        assert resp.status == 200
+        data = json.loads(resp.read())
+    assert data["ok"] is True and data["passages"] > 0
+
+
+# ---- malformed input: 4xx or 200-with-nothing, never 5xx ------------------------------------
+MALFORMED_SIGNED = [
+    ("{not json", "application/json"),
+    ("[1, 2, 3]", "application/json"),
+    ('"just a string"', "application/json"),
+    ("{}", "application/json"),
+    ('{"type": "something_new"}', "application/json"),
+    ('{"type": "event_callback"}', "application/json"),
+    ('{"type": "event_callback", "event": "a string"}', "application/json"),
+    (
+        '{"type": "event_callback", "event": {"type": "app_mention", "text": 42}}',
+        "application/json",
+    ),
+    (
+        '{"type": "event_callback", "event_id": 7, "event": {"type": "app_mention", '
+        '"text": ["x"], "user": {"id": 1}, "channel": null, "ts": 5}}',
+        "application/json",
+    ),
+    (
+        '{"type": "event_callback", "event": {"type": "message", "channel_type": "im"}}',
+        "application/json",
+    ),
+    ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+    ("payload=%5B%5D", "application/x-www-form-urlencoded"),
+    ('payload={"type":"block_actions","actions":"nope"}', "application/x-www-form-urlencoded"),
+    (
+        'payload={"type":"block_actions","actions":[{"action_id":"more_like_this","value":5}]}',
+        "application/x-www-form-urlencoded",
+    ),
+    ("command=/leadership-tip", "application/x-www-form-urlencoded"),
+    ("command=/leadership-tip&text=coaching&user_id=", "application/x-www-form-urlencoded"),
+    ("command=/unknown&text=x", "application/x-www-form-urlencoded"),
+    ("%%%&&&===", "application/x-www-form-urlencoded"),
+    ("", "application/json"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), MALFORMED_SIGNED)
+def test_malformed_but_signed_bodies_never_5xx(
+    slack_app: SlackApp, body: str, content_type: str
+) -> None:
+    status, _ = slack_app.post_signed(body, content_type)
+    assert status < 500
+    slack_app.settle()
+    assert slack_app.stub.calls_to("chat.postMessage") == []
+
+
+def raw_http(port: int, request: bytes, *, close_write: bool = False) -> int:
+    """Send raw bytes; the status code the server answered (0 if it just closed)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request)
+        if close_write:
+            sock.shutdown(socket.SHUT_WR)
+        data = b""
+        while b"\r\n" not in data or (not data.startswith(b"HTTP/") and len(data) < 400):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    if not data:
+        return 0
+    if not data.startswith(b"HTTP/"):  # an HTTP/0.9-style error page for a garbage request
+        return 400 if b"Error code: 400" in data or b"400" in data else 999
+    return int(data.split(b" ", 2)[1])
+
+
+def test_bad_bytes_huge_bodies_and_lies_are_4xx(slack_app: SlackApp) -> None:
+    port = slack_app.server.port
+    bad = b"\xff\xfe\x00garbage"
+    assert slack_app.post_raw(bad, {"Content-Type": "application/json"})[0] == 400
+    huge = b"{" + b'"a":1,' * 400_000 + b'"b":2}'
+    head = (
+        f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(huge)}\r\n\r\n"
+    ).encode()
+    assert raw_http(port, head) == 413  # refused before reading the body
+    no_length = b"POST /slack/events HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert raw_http(port, no_length) == 411
+    chunked = (
+        b"POST /slack/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    )
+    assert raw_http(port, chunked) == 411
+    lying = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{}"
+    assert raw_http(port, lying, close_write=True) == 400
+    nonsense = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n"
+    assert raw_http(port, nonsense) == 400
+    assert raw_http(port, b"GARBAGE\r\n\r\n") in (0, 400)
+    assert slack_app.post_raw(b"{}", path="/elsewhere")[0] == 404
+    # and after all that the app still answers people
+    assert slack_app.send_event(event_envelope(mention(f"<@{BOT_USER}> {QUESTION}"))) == 200
+    call = slack_app.stub.wait_for("chat.postMessage")[0]
+    slack_app.settle()
+    assert_valid_message(call)
+
+
+# ---- serve(): start-up errors ----------------------------------------------------------------
+def run_serve_process(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUOTE_"))}
+    base.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONPATH=str(REPO))
+    base.update(env)
+    code = (
+        "import sys\nfrom bot.server import serve\nfrom bot.settings import Settings\n"
+        "sys.exit(serve(Settings.from_env(dotenv=False)))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=base,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def test_rejected_token_at_start_up_is_one_clear_line_and_exit_1(
+    slack_stub: SlackStub, tmp_path: Path
+) -> None:
+    slack_stub.valid_tokens = ("xoxb-the-real-one",)
+    result = run_serve_process(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack_stub.api_url,
+            "DATA_DIR": str(tmp_path),
+            "LOG_LEVEL": "DEBUG",
+        }
+    )
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "Slack rejected SLACK_BOT_TOKEN (auth.test said invalid_auth)" in output
+    assert "Traceback" not in output
+    assert BOT_TOKEN not in output and "testbottokensecret" not in output
+    assert [c.method for c in slack_stub.calls] == ["auth.test"]
+
+
+def test_missing_signing_secret_in_http_mode(slack_stub: SlackStub, tmp_path: Path) -> None:
+    result = run_serve_process(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": slack_stub.api_url,
+            "DATA_DIR": str(tmp_path),
+        }
+    )
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "SLACK_SIGNING_SECRET is not set" in output
+    assert "Traceback" not in output
+    assert len([line for line in output.splitlines() if line.strip()]) == 1
+
+
+def test_tokens_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:
+    from bot.app import install_token_masking
+
+    install_token_masking()
+    handler = logging.getLogger().handlers[0]
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "token %s", (BOT_TOKEN,), None)
+    handler.filter(record)
+    assert BOT_TOKEN not in record.getMessage()
+
+
+# ---- serve(): running -------------------------------------------------------------------------
+class Served:
+    def __init__(self, settings: Any, library: Any) -> None:
+        from bot.server import serve
+
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.info: dict[str, Any] = {}
+        self.code: int | None = None
+
+        def on_ready(info: dict[str, Any]) -> None:
+            self.info = info
+            self.ready.set()
+
+        def run() -> None:
+            self.code = serve(
+                settings, stop=self.stop, on_ready=on_ready, library=library, host="127.0.0.1"
+            )
+            self.ready.set()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(60), "serve() did not start"
+
+    def close(self) -> int | None:
+        self.stop.set()
+        self.thread.join(30)
+        return self.code
+
+
+def test_serve_over_http_answers_and_stops_cleanly(
+    slack_stub: SlackStub, shipped_library: Any, tmp_path: Path
+) -> None:
+    import urllib.request
+
+    settings = make_settings(slack_stub, tmp_path / "data")
+    served = Served(settings, shipped_library)
+    try:
+        assert served.code is None and served.info["mode"] == "http"
+        port = served.info["port"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as resp:
+            assert resp.status == 200
+        body = json.dumps(event_envelope(mention(f"<@{BOT_USER}> {QUESTION}")))
+        headers = {**signed_headers(body), "Content-Type": "application/json"}
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=headers
+        )
+        with urllib.request.urlopen(req) as resp:
+            assert resp.status == 200
+        call = slack_stub.wait_for("chat.postMessage")[0]
+        assert_valid_message(call)
+        assert slack_stub.calls[0].method == "auth.test"
+    finally:
+        assert served.close() == 0
+
+
+# ---- Socket Mode --------------------------------------------------------------------------------
+class FakeSocketModeServer:
+    """Speaks Slack's Socket Mode envelope protocol on ws://127.0.0.1:PORT/link."""
+
+    def __init__(self) -> None:
+        from websockets.sync.server import serve
+
+        self.acks: list[dict[str, Any]] = []
+        self.outbox: list[dict[str, Any]] = []
+        self.connected = threading.Event()
+        self._cond = threading.Condition()
+        self._server = serve(self._handler, "127.0.0.1", 0)
+        self.port = self._server.socket.getsockname()[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/link/?ticket=abc&app_id=A0COACH"
+
+    def send(self, envelope: dict[str, Any]) -> None:
+        with self._cond:
+            self.outbox.append(envelope)
+            self._cond.notify_all()
+
+    def wait_ack(self, envelope_id: str, timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for ack in self.acks:
+                    if ack.get("envelope_id") == envelope_id:
+                        return ack
+                left = deadline - time.monotonic()
+                assert left > 0, f"no ack for {envelope_id}; got {self.acks}"
+                self._cond.wait(left)
+
+    def _handler(self, ws: Any) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        ws.send(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {}}))
+        self.connected.set()
+        sent = 0
+        try:
+            while True:
+                with self._cond:
+                    pending = self.outbox[sent:]
+                for envelope in pending:
+                    ws.send(json.dumps(envelope))
+                    sent += 1
+                try:
+                    raw = ws.recv(timeout=0.05)
+                except TimeoutError:
+                    continue
+                if isinstance(raw, str):
+                    with self._cond:
+                        self.acks.append(json.loads(raw))
+                        self._cond.notify_all()
+        except ConnectionClosed:
+            return
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+
+@pytest.fixture
+def socket_server() -> Iterator[FakeSocketModeServer]:
+    server = FakeSocketModeServer()
+    yield server
+    server.close()
+
+
+def test_socket_mode_acks_envelopes_and_answers(
+    slack_stub: SlackStub,
+    shipped_library: Any,
+    tmp_path: Path,
+    socket_server: FakeSocketModeServer,
+) -> None:
+    slack_stub.socket_mode_url = socket_server.url
+    settings = make_settings(
+        slack_stub, tmp_path / "data", slack_app_token=APP_TOKEN, slack_signing_secret=None
+    )
+    served = Served(settings, shipped_library)
+    try:
+        assert served.info["mode"] == "socket"
+        assert socket_server.connected.wait(30)
+        opened = slack_stub.calls_to("apps.connections.open")
+        assert opened and opened[0].token == APP_TOKEN
+        event = mention(f"<@{BOT_USER}> {QUESTION}")
+        socket_server.send(
+            {
+                "envelope_id": "env-1",
+                "type": "events_api",
+                "accepts_response_payload": False,
+                "retry_attempt": 0,
+                "retry_reason": "",
+                "payload": event_envelope(event),
+            }
+        )
+        assert socket_server.wait_ack("env-1")["envelope_id"] == "env-1"
+        call = slack_stub.wait_for("chat.postMessage")[0]
+        assert_valid_message(call)
+        assert call.params["thread_ts"] == event["ts"]
+
+        form = slack_command_form("help", slack_stub.response_url("sm"))
+        socket_server.send(
+            {
+                "envelope_id": "env-2",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": form,
+            }
+        )
+        ack = socket_server.wait_ack("env-2")
+        assert "/leadership-tip" in json.dumps(ack.get("payload"))
+    finally:
+        assert served.close() == 0
+
+
+def test_socket_mode_rejected_app_token_exits_1(
+    slack_stub: SlackStub, shipped_library: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack_stub.socket_mode_url = "ws://127.0.0.1:9/never"
+    slack_stub.fail("apps.connections.open", error="invalid_auth")
+    settings = make_settings(
+        slack_stub, tmp_path / "data", slack_app_token=APP_TOKEN, slack_signing_secret=None
+    )
+    from bot.server import serve
+
+    with caplog.at_level(logging.INFO):
+        code = serve(settings, library=shipped_library, stop=threading.Event(), host="127.0.0.1")
+    assert code == 1
+    assert "Slack rejected SLACK_APP_TOKEN (apps.connections.open said invalid_auth)" in caplog.text
+    assert APP_TOKEN not in caplog.text
