@@ -410,6 +410,7 @@ def test_crash_after_message_reached_slack_is_not_doubled(
     assert row.message_ts == stub.quote_posts()[0].response["ts"]
     history = stub.calls_to("conversations.history")
     assert history and float(history[0].params["oldest"]) <= at(MONDAY, 9).timestamp()
+    assert missing_required(history[0]) == [] and history[0].params["channel"] == CHANNEL
     assert [r.recovered for r in post_log(restarted.engine)] == [True]
 
 
