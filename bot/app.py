@@ -163,7 +163,7 @@ class Coach:
         engine: Engine,
         client: WebClient,
         *,
-        workers: int = 2,
+        workers: int = 4,
         max_pending: int = 1000,
     ) -> None:
         self.settings = settings
@@ -365,7 +365,7 @@ def build_app(
     client: WebClient | None = None,
     *,
     socket_mode: bool = False,
-    workers: int = 2,
+    workers: int = 4,
 ) -> App:
     """A Bolt app with every listener registered; auth.test runs once here."""
     from bot.listeners import register_listeners

@@ -36,6 +36,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 512  # a burst of connections must queue, not be refused or delayed
 
     def __init__(self, address: tuple[str, int], app: App, coach: Coach | None) -> None:
         self.app = app
