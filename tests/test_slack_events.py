@@ -274,3 +274,43 @@ def test_messages_tab_publishes_nothing(slack_app: SlackApp) -> None:
     assert slack_app.send_event(event_envelope(event)) == 200
     slack_app.settle()
     assert slack_app.stub.calls_to("views.publish") == []
+
+
+def _backdate(slack_app: SlackApp, minutes: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from bot.feedback import handled_events
+
+    with slack_app.engine.begin() as conn:
+        conn.execute(
+            update(handled_events).values(created_at=datetime.now(UTC) - timedelta(minutes=minutes))
+        )
+
+
+def test_questions_left_unanswered_by_a_crash_are_answered_once_on_restart(
+    slack_app: SlackApp,
+) -> None:
+    from bot.listeners.events.questions import recover_pending
+
+    store = slack_app.coach.store
+    lost, done_elsewhere = new_ts(), new_ts()
+    # both were claimed (acked) by a process that died before marking them answered
+    assert store.claim(kind="mention", channel="CSALES", ts=lost, text=f"<@{BOT_USER}> {QUESTION}")
+    assert store.claim(
+        kind="mention", channel="CSALES", ts=done_elsewhere, text=f"<@{BOT_USER}> {QUESTION}"
+    )
+    slack_app.stub.seed_message("CSALES", lost, QUESTION)
+    slack_app.stub.seed_message("CSALES", done_elsewhere, QUESTION)
+    slack_app.stub.seed_message(
+        "CSALES", new_ts(), "answer", user=BOT_USER, bot_id="BCOACHBOT", thread_ts=done_elsewhere
+    )
+    assert recover_pending(slack_app.coach) == 0  # too recent: may still be in flight
+    _backdate(slack_app, 5)
+    assert recover_pending(slack_app.coach) == 1
+    posts = slack_app.stub.calls_to("chat.postMessage")
+    assert [p.params["thread_ts"] for p in posts] == [lost]
+    assert_valid_message(posts[0])
+    assert recover_pending(slack_app.coach) == 0  # and never again
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1

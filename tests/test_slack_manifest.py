@@ -1,0 +1,37 @@
+"""manifest.yaml matches what the code listens for and calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yaml"
+
+
+def test_manifest_declares_what_the_app_uses() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    assert manifest["display_information"]["name"] == "Leadership Coach"
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "im:history", "im:read"} <= scopes
+    assert {"channels:history", "groups:history"} <= scopes  # conversations.replies/history
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {"app_mention", "message.im", "app_home_opened"}
+    commands = [c["command"] for c in manifest["features"]["slash_commands"]]
+    assert commands == ["/leadership-tip"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+def test_every_listener_is_backed_by_the_manifest(shipped_library: object) -> None:
+    from bot.listeners.commands.leadership_tip import register  # noqa: F401
+
+    source = "".join(p.read_text() for p in (MANIFEST.parent / "bot" / "listeners").rglob("*.py"))
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        name = event.split(".")[0]
+        assert f'app.event("{name}")' in source
+    for command in manifest["features"]["slash_commands"]:
+        assert f'app.command("{command["command"]}")' in source
