@@ -1,0 +1,233 @@
+"""The `coach` command line.
+
+`ask --json`, the console and a few fast paths run as a user runs them, in a fresh process;
+each such process loads the model (seconds), so their checks are batched. The rest run the
+same Typer app in this process with the session's already loaded model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from bot.cli import app
+from index.embedder import Embedder
+from index.library import Library
+from tests.library_fixtures import copy_content, write_article
+
+RunCoach = Callable[..., subprocess.CompletedProcess[str]]
+Invoke = Callable[..., Result]
+
+ON_TOPIC = "Are leaders born or made?"
+OFF_TOPIC = "What is the capital of Australia?"
+CELEBRATE = "How do I celebrate wins with my sales team?"
+
+
+@pytest.fixture
+def invoke(
+    monkeypatch: pytest.MonkeyPatch, lib_embedder: Embedder, coach_env: dict[str, str]
+) -> Invoke:
+    """Run `coach ARGS...` in this process, reusing the session's loaded model."""
+    monkeypatch.setattr(Embedder, "_load", lambda self: lib_embedder.model)
+
+    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(app, list(args), input=stdin, env={**coach_env, **(env or {})})
+
+    return run
+
+
+def _is_score(value: object) -> bool:
+    return isinstance(value, float | int) and not isinstance(value, bool)
+
+
+def test_ask_json_contract(shipped_library: Library, run_coach: RunCoach) -> None:
+    questions = [ON_TOPIC, OFF_TOPIC, "", "  <!channel> how do I motivate my reps?  ", CELEBRATE]
+    proc = run_coach("ask", "--json", "-k", "2", stdin="\n".join(questions) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == len(questions)
+    objects = [json.loads(line) for line in lines]
+    assert [o["question"] for o in objects] == questions  # in order, as typed
+    assert [o["answered"] for o in objects] == [True, False, False, True, True]
+    for obj in objects:
+        assert set(obj) == {"question", "answered", "passages"}
+        assert isinstance(obj["question"], str) and isinstance(obj["answered"], bool)
+        assert isinstance(obj["passages"], list)
+        if not obj["answered"]:
+            assert obj["passages"] == []
+            continue
+        assert [p["rank"] for p in obj["passages"]] == [1, 2]
+        for passage in obj["passages"]:
+            assert set(passage) == {"rank", "score", "text", "article"}
+            assert isinstance(passage["rank"], int) and _is_score(passage["score"])
+            assert isinstance(passage["text"], str) and passage["text"]
+            article = passage["article"]
+            assert set(article) == {"id", "title", "author", "source"}
+            assert isinstance(article["id"], str) and isinstance(article["title"], str)
+            assert article["author"] is None or isinstance(article["author"], str)
+            assert article["source"] is None or isinstance(article["source"], str)
+            assert article["id"] in {a.meta.id for a in shipped_library.articles}
+    born = objects[0]["passages"][0]
+    assert "Leaders are made rather than born" in born["text"]
+    assert born["article"]["title"] == "Sales Management vs. Sales Leadership"
+
+
+def test_ask_human_output_cites_sources(shipped_library: Library, invoke: Invoke) -> None:
+    proc = invoke("ask", stdin=f"{ON_TOPIC}\n{OFF_TOPIC}\n")
+    assert proc.exit_code == 0, proc.output
+    answer, _, refusal = proc.stdout.partition(f"Q: {OFF_TOPIC}")
+    assert f"Q: {ON_TOPIC}" in answer
+    assert re.search(r"^1\. ", answer, re.M) and re.search(r"^3\. ", answer, re.M)
+    assert answer.count("— “") == 3  # every passage carries its citation
+    assert "— “Sales Management vs. Sales Leadership”" in answer
+    assert "couldn't find anything in the coaching library" in refusal
+    assert "Try asking about:" in refusal
+    assert "— “" not in refusal
+
+
+def _write_eval_file(path: Path) -> Path:
+    rows = [
+        {"id": "t1", "question": ON_TOPIC, "gold": ["Leaders are made rather than born"]},
+        {"id": "t2", "question": CELEBRATE, "gold": ["Celebration of achievements is essential"]},
+        {"id": "t3", "question": "Which planet has the most moons?", "gold": []},
+        {"id": "t4", "question": OFF_TOPIC, "gold": []},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_eval_json_metrics(shipped_library: Library, invoke: Invoke, tmp_path: Path) -> None:
+    proc = invoke("eval", str(_write_eval_file(tmp_path / "small.jsonl")), "--json")
+    assert proc.exit_code == 0, proc.output
+    metrics = json.loads(proc.stdout)
+    for key in ("hit@1", "hit@3", "mrr@10", "false_abstain", "off_topic_abstain"):
+        assert isinstance(metrics[key], float | int), key
+        assert 0.0 <= metrics[key] <= 1.0
+    assert (metrics["questions"], metrics["answerable"], metrics["off_topic"]) == (4, 2, 2)
+    assert metrics["hit@3"] == 1.0
+    assert metrics["false_abstain"] == 0.0
+    assert metrics["off_topic_abstain"] == 1.0
+
+
+def test_eval_table_and_explain(shipped_library: Library, invoke: Invoke, tmp_path: Path) -> None:
+    path = _write_eval_file(tmp_path / "small.jsonl")
+    with path.open("a", encoding="utf-8") as handle:  # a gold phrase no passage holds: a miss
+        handle.write(json.dumps({"id": "t5", "question": ON_TOPIC, "gold": ["zebra xylophone"]}))
+    proc = invoke("eval", str(path), "--explain")
+    assert proc.exit_code == 0, proc.output
+    for label in ("hit@1", "hit@3", "mrr@10", "false_abstain", "off-topic abstain"):
+        assert label in proc.stdout
+    assert "3 / 2" in proc.stdout  # answerable / off-topic
+    assert "t5" in proc.stdout and "no passage contains a gold phrase" in proc.stdout
+
+
+def test_eval_rejects_a_malformed_question_file(run_coach: RunCoach, tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "a", "question": "ok", "gold": []}\nnot json\n', encoding="utf-8")
+    proc = run_coach("eval", str(path), "--json")
+    assert proc.returncode == 1
+    assert "bad.jsonl:2" in proc.stderr
+
+
+def test_console_with_piped_input(shipped_library: Library, run_coach: RunCoach) -> None:
+    script = [
+        CELEBRATE,
+        "/leadership-tip",
+        "/leadership-tip feedback",
+        "/quote",
+        "/help",
+        OFF_TOPIC,
+    ]
+    proc = run_coach("console", stdin="\n".join(script) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    blocks = re.split(r"^> ", out, flags=re.M)[1:]
+    assert [b.splitlines()[0] for b in blocks] == script  # each line echoed, then answered
+    answer, tip, topic_tip, quote, help_text, refusal = blocks
+    assert "Celebration of achievements is essential" in answer and "— “" in answer
+    assert tip.splitlines()[1].startswith("Tip: ") and "— “" in tip
+    assert "Tip: " in topic_tip and "feedback" in topic_tip.lower()
+    assert re.search(r"“.+”\n\s+— \S", quote)  # quote text, then its author
+    assert "/leadership-tip" in help_text and "/quote" in help_text
+    assert "couldn't find anything" in refusal
+
+
+def test_run_without_slack_tokens_starts_the_console(
+    shipped_library: Library, run_coach: RunCoach
+) -> None:
+    proc = run_coach("run", stdin="/help\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "No SLACK_BOT_TOKEN set" in proc.stderr
+    assert "/leadership-tip" in proc.stdout
+
+
+def test_quote_is_stable_for_a_date(shipped_library: Library, run_coach: RunCoach) -> None:
+    first = run_coach("quote", "--date", "2026-11-23")
+    second = run_coach("quote", "--date", "2026-11-23")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert re.match(r"“.+”\n\s+— \S", first.stdout)
+    bad = run_coach("quote", "--date", "23/11/2026")
+    assert bad.returncode == 1 and "is not a date" in bad.stderr
+
+
+def test_index_build_is_incremental_and_reports_bad_files(
+    shipped_library: Library, invoke: Invoke, lib_data_dir: Path, tmp_path: Path
+) -> None:
+    content = copy_content(tmp_path / "content")
+    shutil.copytree(lib_data_dir / "index", tmp_path / "data" / "index")
+    write_article(
+        content,
+        "zz-forecasting",
+        "Forecast from evidence, not hope. Ask what the buyer has done, not what they said.",
+        title="Honest Forecasts",
+    )
+    (content / "zz-broken.md").write_bytes(b"---\nauthor: Nobody\n---\n\nText.\n")
+    env = {"CONTENT_DIR": str(content), "DATA_DIR": str(tmp_path / "data")}
+    proc = invoke("index", "build", env=env)
+    assert proc.exit_code == 1, proc.output  # built, but a file was skipped
+    assert "zz-broken.md:1" in proc.stderr and "(skipped)" in proc.stderr
+    articles = len(shipped_library.articles) + 1
+    match = re.search(
+        rf"index ready: {articles} articles, .* embedded (\d+), reused (\d+)", proc.stdout
+    )
+    assert match, proc.stdout
+    embedded, reused = int(match[1]), int(match[2])
+    assert 0 < embedded <= 3  # the new article's passage and its two sentences
+    assert reused > 200
+    ask = invoke("ask", "--json", "how do I make forecasts honest?", env=env)
+    assert json.loads(ask.stdout)["passages"][0]["article"]["id"] == "zz-forecasting"
+
+
+def test_bad_embedding_model_names_the_setting(coach_env: dict[str, str], tmp_path: Path) -> None:
+    proc = CliRunner().invoke(
+        app,
+        ["ask", "how do I coach?"],
+        env={
+            **coach_env,
+            "EMBEDDING_MODEL": str(tmp_path / "no-such-model"),
+            "DATA_DIR": str(tmp_path),
+        },
+    )
+    assert proc.exit_code == 1
+    assert "EMBEDDING_MODEL=" in proc.stderr and "no-such-model" in proc.stderr
+    assert proc.exception is None or isinstance(proc.exception, SystemExit)
+
+
+@pytest.mark.parametrize("case", ["empty folder", "missing folder"])
+def test_empty_library_is_a_clear_error(run_coach: RunCoach, tmp_path: Path, case: str) -> None:
+    content = tmp_path / "content"
+    if case == "empty folder":
+        content.mkdir()
+    proc = run_coach("ask", "how do I coach?", env={"CONTENT_DIR": str(content)})
+    assert proc.returncode == 1
+    assert str(content) in proc.stderr
+    assert "Traceback" not in proc.stderr
