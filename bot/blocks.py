@@ -81,9 +81,9 @@ def encode_value(data: dict[str, Any]) -> str:
     return value[:BUTTON_VALUE_LIMIT]
 
 
-def decode_value(value: str | None) -> dict[str, Any]:
+def decode_value(value: Any) -> dict[str, Any]:
     """The dict a button carried; {} for anything unexpected (values come from outside)."""
-    if not value:
+    if not isinstance(value, str) or not value:
         return {}
     try:
         data = json.loads(value)

@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from bot import blocks
 from bot.app import Coach
+from bot.listeners._guard import guarded
 from bot.listeners.actions._payload import first_action, where
 
 log = logging.getLogger(__name__)
@@ -17,11 +18,13 @@ log = logging.getLogger(__name__)
 
 def register(app: App, coach: Coach) -> None:
     @app.action(blocks.ACTION_HELPFUL)
+    @guarded
     def on_helpful(ack: Callable[..., Any], body: dict[str, Any]) -> None:
         ack()
         record(coach, body, helpful=True)
 
     @app.action(blocks.ACTION_NOT_HELPFUL)
+    @guarded
     def on_not_helpful(ack: Callable[..., Any], body: dict[str, Any]) -> None:
         ack()
         record(coach, body, helpful=False)

@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from bot import blocks
 from bot.app import Coach
+from bot.listeners._guard import guarded
 from bot.listeners.actions._payload import first_action, where
 from bot.listeners.events.questions import answer_blocks
 from bot.slack_text import safe_echo
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def register(app: App, coach: Coach) -> None:
     @app.action(blocks.ACTION_MORE)
+    @guarded
     def on_more(ack: Callable[..., Any], body: dict[str, Any]) -> None:
         ack()
         _, channel, message_ts, thread_ts = where(body)

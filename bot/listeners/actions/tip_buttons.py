@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.app import Coach
+from bot.listeners._guard import guarded
 from bot.listeners.actions._payload import first_action, text_at, where
 from bot.listeners.commands.leadership_tip import send_tip
 
@@ -21,6 +22,7 @@ CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted
 
 def register(app: App, coach: Coach) -> None:
     @app.action(blocks.ACTION_SHARE_TIP)
+    @guarded
     def on_share(ack: Callable[..., Any], body: dict[str, Any]) -> None:
         ack()
         user, channel, _, _ = where(body)
@@ -32,6 +34,7 @@ def register(app: App, coach: Coach) -> None:
         coach.submit(share, coach, user, channel, passage_id, text_at(body, "response_url"))
 
     @app.action(blocks.ACTION_ANOTHER_TIP)
+    @guarded
     def on_another(ack: Callable[..., Any], body: dict[str, Any]) -> None:
         ack()
         user, _, _, _ = where(body)

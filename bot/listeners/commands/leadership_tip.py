@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from bot import blocks
 from bot.app import Coach
+from bot.listeners._guard import guarded
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ HELP_WORDS = {"help", "?", "-h", "--help", "usage"}
 
 def register(app: App, coach: Coach) -> None:
     @app.command("/leadership-tip")
+    @guarded
     def on_tip(ack: Callable[..., Any], body: dict[str, Any]) -> None:
         """Ack at once (help goes in the ack itself); the tip follows on the response_url."""
         text = body.get("text") if isinstance(body.get("text"), str) else ""

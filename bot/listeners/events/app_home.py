@@ -10,12 +10,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.app import Coach
+from bot.listeners._guard import guarded
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, coach: Coach) -> None:
     @app.event("app_home_opened")
+    @guarded
     def on_home_opened(body: dict[str, Any]) -> None:
         event = body.get("event")
         if not isinstance(event, dict) or event.get("tab", "home") != "home":

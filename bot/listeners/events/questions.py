@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.app import Coach
+from bot.listeners._guard import guarded
 from bot.slack_text import clean_question, is_special_only
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,13 @@ class Question:
 
 def register(app: App, coach: Coach) -> None:
     @app.event("app_mention")
+    @guarded
     def on_mention(body: dict[str, Any]) -> None:
         """Auto-acked by Bolt; queue the answer."""
         take(coach, body, kind="mention")
 
     @app.event("message")
+    @guarded
     def on_message(body: dict[str, Any]) -> None:
         """Only direct messages are questions; channel chatter is not ours to answer."""
         event = body.get("event")
