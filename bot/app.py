@@ -43,11 +43,28 @@ def install_token_masking() -> None:
 
 # ---- Web API retries ------------------------------------------------------------------
 class RateLimitRetry(RetryHandler):
-    """HTTP 429: wait what Retry-After says (capped), a bounded number of times."""
+    """HTTP 429: wait exactly what Retry-After says, a bounded number of times.
 
-    def __init__(self, max_retry_count: int = 3, max_wait: float = 30.0) -> None:
+    A wait longer than `max_wait` is not worth holding a worker for: give up (the caller
+    logs it) rather than retry early into another 429.
+    """
+
+    def __init__(self, max_retry_count: int = 3, max_wait: float = 60.0) -> None:
         super().__init__(max_retry_count)
         self.max_wait = max_wait
+
+    @staticmethod
+    def retry_after(response: HttpResponse | None) -> float:
+        if response is None:
+            return 1.0
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after":
+                raw = values[0] if isinstance(values, list) and values else values
+                try:
+                    return max(0.0, float(str(raw)))
+                except ValueError:
+                    return 1.0
+        return 1.0
 
     def _can_retry(
         self,
@@ -57,7 +74,13 @@ class RateLimitRetry(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        return response is not None and response.status_code == 429
+        if response is None or response.status_code != 429:
+            return False
+        wait = self.retry_after(response)
+        if wait > self.max_wait:
+            log.warning("Slack asked to wait %.0fs before retrying; giving up instead", wait)
+            return False
+        return True
 
     def prepare_for_next_attempt(
         self,
@@ -67,16 +90,7 @@ class RateLimitRetry(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        wait = 1.0
-        if response is not None:
-            for name, values in response.headers.items():
-                if name.lower() == "retry-after":
-                    raw = values[0] if isinstance(values, list) and values else values
-                    try:
-                        wait = float(str(raw))
-                    except ValueError:
-                        wait = 1.0
-        wait = max(0.0, min(wait, self.max_wait))
+        wait = self.retry_after(response)
         log.warning("Slack rate-limited %s; retrying in %.1fs", _method_of(request), wait)
         state.next_attempt_requested = True
         time.sleep(wait)
@@ -101,7 +115,7 @@ def _method_of(request: HttpRequest) -> str:
     return str(getattr(request, "url", "")).rsplit("/", 1)[-1]
 
 
-def retry_handlers(max_wait: float = 30.0) -> list[RetryHandler]:
+def retry_handlers(max_wait: float = 60.0) -> list[RetryHandler]:
     backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
     return [
         ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),

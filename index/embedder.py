@@ -82,6 +82,49 @@ class Embedder:
         )
         return int(getter())
 
+    def encode_with_tokens(
+        self, texts: list[str], *, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Text vectors plus, from the same forward pass, unit-length vectors of each text's
+        content tokens (no special tokens, punctuation or stop words) for late interaction."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype="float32"), []
+        from index.lexical import STOPWORDS
+
+        model = self.model
+        outputs = model.encode(
+            texts,
+            batch_size=self.batch_size,
+            output_value=None,
+            convert_to_numpy=False,
+            show_progress_bar=progress,
+        )
+        tokenizer = model.tokenizer
+        special = set(getattr(tokenizer, "all_special_ids", []) or [])
+        sentence = np.zeros((len(texts), self.dimensions), dtype="float32")
+        tokens: list[np.ndarray] = []
+        for row, out in enumerate(outputs):
+            vector = out["sentence_embedding"].detach().float().cpu().numpy()
+            sentence[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+            ids = out["input_ids"].tolist()
+            pieces = tokenizer.convert_ids_to_tokens(ids)
+            keep = [
+                i
+                for i, (tid, piece) in enumerate(zip(ids, pieces, strict=True))
+                if tid not in special
+                and piece.lstrip("#").isalnum()
+                and piece.lower() not in STOPWORDS
+            ]
+            matrix = out["token_embeddings"].detach().float().cpu().numpy()
+            matrix = (
+                matrix[keep]
+                if keep
+                else matrix[[i for i, t in enumerate(ids) if t not in special] or [0]]
+            )
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            tokens.append(np.ascontiguousarray(matrix / np.maximum(norms, 1e-12), dtype="float32"))
+        return sentence, tokens
+
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype="float32")

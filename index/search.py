@@ -24,7 +24,8 @@ class SearchTuning:
 
     w_dense: float = 1.0  # cosine of question and passage (title + section + text)
     w_sentence: float = 1.0  # cosine of question and the passage's best sentence
-    w_lexical: float = 0.3  # BM25, scaled to the best passage of this question
+    w_tokens: float = 2.0  # late interaction: each question word's best match in the passage
+    w_lexical: float = 0.8  # BM25, scaled to the best passage of this question
     rrf_k: int = 60
     per_article: int = 2  # at most this many passages of one article among those shown
     near_duplicate: float = 0.5  # share of words two shown passages may have in common
@@ -33,7 +34,7 @@ class SearchTuning:
     answer_sentence: float = 0.45
     answer_sentence_low: float = 0.30
     answer_coverage: float = 0.5
-    relevant_margin: float = 0.25  # passages within this of the best are "relevant"
+    relevant_ratio: float = 0.75  # fused score, as a share of the best, still "relevant"
 
 
 def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
@@ -83,7 +84,7 @@ class HybridSearcher:
         one per question.
         """
         n = len(self.passages)
-        query_vectors = self.embedder.encode(texts)
+        query_vectors, query_tokens = self.embedder.encode_with_tokens(texts)
         passage_scores = query_vectors @ self._passage_vectors.T if n else None
         sentence_scores = query_vectors @ self.dense.sentence_vectors.T if n else None
         offsets = self.dense.sentence_offsets
@@ -91,7 +92,8 @@ class HybridSearcher:
         for row, text in enumerate(texts):
             if n == 0:
                 empty = np.zeros(0, dtype="float32")
-                out.append({k: empty for k in ("dense", "sentence", "lexical", "best_sentence")})
+                keys = ("dense", "sentence", "lexical", "tokens", "best_sentence")
+                out.append({k: empty for k in keys})
                 continue
             sims = sentence_scores[row]
             sentence = np.maximum.reduceat(sims, offsets[:-1])
@@ -104,17 +106,35 @@ class HybridSearcher:
                     "dense": passage_scores[row],
                     "sentence": sentence.astype("float32"),
                     "lexical": self.lexical.scores(text),
+                    "tokens": self._late_interaction(query_tokens[row]),
                     "best_sentence": best,
                 }
             )
         return out
+
+    def _late_interaction(self, query_tokens: np.ndarray) -> np.ndarray:
+        """Mean over the question's content words of their best cosine in each passage
+        (ColBERT-style MaxSim on MiniLM's token vectors): a soft lexical match that sees
+        "liked" in "like" and "uncomfortable" in its sentence."""
+        n = len(self.passages)
+        tokens = self.dense.token_vectors
+        if n == 0 or not len(query_tokens) or not len(tokens):
+            return np.zeros(n, dtype="float32")
+        sims = query_tokens @ tokens.T  # (query words, all passage tokens)
+        per_passage = np.maximum.reduceat(sims, self.dense.token_offsets[:-1], axis=1)
+        return per_passage.mean(axis=0).astype("float32")
 
     def fused(self, f: dict[str, np.ndarray]) -> np.ndarray:
         t = self.tuning
         lexical = f["lexical"]
         top = float(lexical.max()) if len(lexical) else 0.0
         lexical_norm = lexical / top if top > 0 else lexical
-        return t.w_dense * f["dense"] + t.w_sentence * f["sentence"] + t.w_lexical * lexical_norm
+        return (
+            t.w_dense * f["dense"]
+            + t.w_sentence * f["sentence"]
+            + t.w_tokens * f["tokens"]
+            + t.w_lexical * lexical_norm
+        )
 
     def should_answer(self, question: str, f: dict[str, np.ndarray]) -> bool:
         t = self.tuning
@@ -135,23 +155,37 @@ class HybridSearcher:
                 return True
         return False
 
-    def _diverse_order(self, ranked: list[int]) -> list[int]:
-        """Best first, no near-duplicates, at most `per_article` per article before the rest."""
+    def _diverse_order(self, ranked: list[int], score: np.ndarray) -> list[int]:
+        """Best first, no near-duplicates, and at most `per_article` passages of one article
+        while passages of other articles are still about as relevant; a capped passage
+        comes back as soon as the next candidate is clearly weaker than it."""
         chosen: list[int] = []
         deferred: list[int] = []
         per_article: dict[str, int] = {}
+        best = float(score[ranked[0]]) if ranked else 0.0
+        floor = best * self.tuning.relevant_ratio
+
+        def take(i: int) -> None:
+            article = self.passages[i].article.id
+            per_article[article] = per_article.get(article, 0) + 1
+            chosen.append(i)
+
         for i in ranked:
             if self._near_duplicate(i, chosen):
                 continue
-            article = self.passages[i].article.id
-            if per_article.get(article, 0) >= self.tuning.per_article:
-                deferred.append(i)
-                continue
-            per_article[article] = per_article.get(article, 0) + 1
-            chosen.append(i)
-        for i in deferred:
-            if not self._near_duplicate(i, chosen):
-                chosen.append(i)
+            if deferred and float(score[i]) < floor:
+                for j in deferred:
+                    if not self._near_duplicate(j, chosen):
+                        take(j)
+                deferred = []
+            if per_article.get(self.passages[i].article.id, 0) >= self.tuning.per_article:
+                if float(score[i]) >= floor:
+                    deferred.append(i)
+                    continue
+            take(i)
+        for j in deferred:
+            if not self._near_duplicate(j, chosen):
+                take(j)
         return chosen
 
     def search(
@@ -195,7 +229,7 @@ class HybridSearcher:
                 continue
             score = self.fused(f)
             ranked = [int(j) for j in np.argsort(-score, kind="stable")]
-            order = self._diverse_order(ranked)
+            order = self._diverse_order(ranked, score)
             window = order[offset : offset + k]
             hits = tuple(
                 Hit(

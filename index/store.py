@@ -27,10 +27,11 @@ from index.types import Passage
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 MANIFEST = "manifest.json"
 PASSAGE_INDEX = "passages.faiss"
 SENTENCE_VECTORS = "sentences.npy"
+TOKEN_VECTORS = "tokens.npy"
 PASSAGE_META = "passages.json"
 
 
@@ -61,12 +62,17 @@ class DenseIndex:
     passage_ids: list[str]
     sentence_vectors: np.ndarray  # (sentences, dim), unit length
     sentence_offsets: np.ndarray  # (passages + 1,): passage i owns rows [o[i], o[i+1])
+    token_vectors: np.ndarray  # (tokens, dim): content tokens of each passage's text
+    token_offsets: np.ndarray  # (passages + 1,) likewise
     embedded: int = 0  # texts embedded by the last build (0 when loaded as is)
     reused: int = 0  # texts whose vectors were kept from the previous build
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def sentences_of(self, i: int) -> np.ndarray:
         return self.sentence_vectors[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
+
+    def tokens_of(self, i: int) -> np.ndarray:
+        return self.token_vectors[self.token_offsets[i] : self.token_offsets[i + 1]]
 
 
 class IndexStore:
@@ -82,8 +88,8 @@ class IndexStore:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             raise IndexCorruptError(path, f"manifest unreadable: {exc}") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise IndexCorruptError(path, "manifest has an unknown format")
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+            raise IndexCorruptError(path, "manifest is not an index manifest")
         return manifest
 
     def _verify(self, manifest: dict[str, Any]) -> None:
@@ -103,33 +109,40 @@ class IndexStore:
         try:
             index = faiss.read_index(str(self.directory / PASSAGE_INDEX))
             sentences = np.load(self.directory / SENTENCE_VECTORS, allow_pickle=False)
+            tokens = np.load(self.directory / TOKEN_VECTORS, allow_pickle=False).astype("float32")
             meta = json.loads((self.directory / PASSAGE_META).read_text(encoding="utf-8"))
             ids = [m["id"] for m in meta["passages"]]
             offsets = np.asarray(meta["sentence_offsets"], dtype="int64")
+            token_offsets = np.asarray(meta["token_offsets"], dtype="int64")
         except (RuntimeError, OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(self.directory, str(exc)[:200]) from None
         if (
             index.ntotal != len(ids)
             or len(offsets) != len(ids) + 1
             or offsets[-1] != len(sentences)
+            or len(token_offsets) != len(ids) + 1
+            or token_offsets[-1] != len(tokens)
         ):
             raise IndexCorruptError(self.directory, "files disagree on the number of passages")
-        return DenseIndex(index, ids, sentences, offsets, manifest=manifest)
+        return DenseIndex(index, ids, sentences, offsets, tokens, token_offsets, manifest=manifest)
 
-    def _previous_vectors(self) -> dict[str, np.ndarray]:
-        """Vectors of the last good build by text key, to skip re-embedding what is unchanged."""
+    def _previous_vectors(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Vectors of the last good build by text key, to skip re-embedding what is unchanged:
+        (text vectors, token matrices)."""
         try:
             old = self.load()
             meta = json.loads((self.directory / PASSAGE_META).read_text(encoding="utf-8"))
-        except IndexCorruptError:
-            return {}
+        except (IndexCorruptError, OSError, ValueError):
+            return {}, {}
         vectors: dict[str, np.ndarray] = {}
+        tokens: dict[str, np.ndarray] = {}
         passage_vectors = old.faiss_index.reconstruct_n(0, old.faiss_index.ntotal)
         for i, item in enumerate(meta["passages"]):
             vectors[item["key"]] = passage_vectors[i]
+            tokens[item["token_key"]] = old.tokens_of(i)
             for key, vector in zip(item["sentence_keys"], old.sentences_of(i), strict=True):
                 vectors[key] = vector
-        return vectors
+        return vectors, tokens
 
     # ---- freshness -----------------------------------------------------------------------
     def stale_reason(self, passages: list[Passage], embedder: Embedder) -> str | None:
@@ -140,6 +153,8 @@ class IndexStore:
             return str(exc)
         if manifest is None:
             return "no index built yet"
+        if manifest.get("format") != FORMAT:
+            return "index format changed"
         if manifest.get("model_fingerprint") != embedder.fingerprint:
             return f"model changed (index built with {manifest.get('model')})"
         if manifest.get("content_hash") != content_hash(passages):
@@ -170,7 +185,7 @@ class IndexStore:
     ) -> DenseIndex:
         started = time.perf_counter()
         self.directory.mkdir(parents=True, exist_ok=True)
-        previous = self._previous_vectors()
+        previous, previous_tokens = self._previous_vectors()
 
         sentence_lists = [split_sentences(p.text) or [p.text] for p in passages]
         texts: list[str] = [p.embed_text for p in passages]
@@ -185,6 +200,27 @@ class IndexStore:
             vectors = embedder.encode([t for _, t in missing], progress=progress)
             fresh = {k: v for (k, _), v in zip(missing, vectors, strict=True)}
         dim = embedder.dimensions
+        token_keys = [_key("tokens\x00" + p.text) for p in passages]
+        token_missing = sorted(
+            {
+                k: p.text
+                for k, p in zip(token_keys, passages, strict=True)
+                if k not in previous_tokens
+            }.items()
+        )
+        token_matrices = dict(previous_tokens)
+        if token_missing:
+            _, matrices = embedder.encode_with_tokens([t for _, t in token_missing])
+            token_matrices.update({k: m for (k, _), m in zip(token_missing, matrices, strict=True)})
+        token_rows = [token_matrices[k] for k in token_keys]
+        token_offsets = [0]
+        for matrix in token_rows:
+            token_offsets.append(token_offsets[-1] + len(matrix))
+        token_matrix = (
+            np.concatenate(token_rows).astype("float32")
+            if token_rows
+            else np.zeros((0, dim), dtype="float32")
+        )
 
         def vector(key: str) -> np.ndarray:
             return fresh[key] if key in fresh else previous[key]
@@ -210,14 +246,21 @@ class IndexStore:
 
         meta = {
             "passages": [
-                {"id": p.id, "key": keys[i], "sentence_keys": sentence_keys[i]}
+                {
+                    "id": p.id,
+                    "key": keys[i],
+                    "sentence_keys": sentence_keys[i],
+                    "token_key": token_keys[i],
+                }
                 for i, p in enumerate(passages)
             ],
             "sentence_offsets": offsets,
+            "token_offsets": token_offsets,
         }
         files = {
             PASSAGE_INDEX: lambda tmp: faiss.write_index(index, tmp),
             SENTENCE_VECTORS: lambda tmp: _save_npy(tmp, sentence_matrix),
+            TOKEN_VECTORS: lambda tmp: _save_npy(tmp, token_matrix.astype("float16")),
             PASSAGE_META: lambda tmp: Path(tmp).write_text(json.dumps(meta), encoding="utf-8"),
         }
         checksums = {name: self._write_atomic(name, writer) for name, writer in files.items()}
@@ -232,8 +275,8 @@ class IndexStore:
             "sentences": len(flat_keys),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 3),
-            "embedded": len(missing),
-            "reused": len(set(keys)) - len(missing),
+            "embedded": len(missing) + len(token_missing),
+            "reused": len(set(keys)) - len(missing) + len(set(token_keys)) - len(token_missing),
             "files": checksums,
         }
         self._write_atomic(
@@ -243,7 +286,7 @@ class IndexStore:
         log.info(
             "index built: %d passages, %d texts embedded, %d reused",
             len(passages),
-            len(missing),
+            manifest["embedded"],
             manifest["reused"],
         )
         return DenseIndex(
@@ -251,7 +294,9 @@ class IndexStore:
             [p.id for p in passages],
             sentence_matrix,
             np.asarray(offsets, dtype="int64"),
-            embedded=len(missing),
+            token_matrix,
+            np.asarray(token_offsets, dtype="int64"),
+            embedded=manifest["embedded"],
             reused=manifest["reused"],
             manifest=manifest,
         )

@@ -314,3 +314,14 @@ def test_questions_left_unanswered_by_a_crash_are_answered_once_on_restart(
     assert_valid_message(posts[0])
     assert recover_pending(slack_app.coach) == 0  # and never again
     assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+
+
+def test_a_very_long_retry_after_is_not_retried_early(slack_app: SlackApp, caplog: Any) -> None:
+    slack_app.stub.fail("chat.postMessage", status=429, retry_after=3600)
+    assert slack_app.send_event(event_envelope(dm(QUESTION))) == 200
+    slack_app.settle()
+    assert [c.status for c in slack_app.stub.calls_to("chat.postMessage")] == [429]
+    assert "giving up" in caplog.text
+    ask_again = dm(QUESTION)
+    slack_app.stub.reset()
+    ask(slack_app, ask_again)
