@@ -32,9 +32,10 @@ from index.types import Hit, SearchResult  # noqa: E402
 DESIGNS = {
     "paragraphs (blank-line split)": {"max_chars": 100_000, "min_chars": 0, "overlap": 0},
     "windows 600/min200/ov1": {"max_chars": 600, "min_chars": 200, "overlap": 1},
+    "windows 600/min100/ov1": {"max_chars": 600, "min_chars": 100, "overlap": 1},
+    "windows 600/min0/ov1": {"max_chars": 600, "min_chars": 0, "overlap": 1},
+    "windows 800/min200/ov1": {"max_chars": 800, "min_chars": 200, "overlap": 1},
     "windows 400/min120/ov1": {"max_chars": 400, "min_chars": 120, "overlap": 1},
-    "windows 300/min0/ov1": {"max_chars": 300, "min_chars": 0, "overlap": 1},
-    "windows 500/min0/ov1": {"max_chars": 500, "min_chars": 0, "overlap": 1},
 }
 
 
@@ -61,6 +62,12 @@ SCORERS = {
     "dense+sentence+0.3 BM25": lambda f: f["dense"] + f["sentence"] + 0.3 * norm(f["lexical"]),
     "dense+sentence+0.5 BM25": lambda f: f["dense"] + f["sentence"] + 0.5 * norm(f["lexical"]),
     "RRF dense+sentence+BM25": lambda f: rrf(f["dense"], f["sentence"], f["lexical"]),
+    "late interaction (LI)": lambda f: f["tokens"],
+    "LI+0.5 BM25": lambda f: f["tokens"] + 0.5 * norm(f["lexical"]),
+    "dense+sentence+LI+0.5 BM25": lambda f: f["dense"] + f["sentence"] + f["tokens"]
+    + 0.5 * norm(f["lexical"]),
+    "dense+sentence+2LI+0.8 BM25": lambda f: f["dense"] + f["sentence"] + 2 * f["tokens"]
+    + 0.8 * norm(f["lexical"]),
 }
 
 
