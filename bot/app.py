@@ -195,6 +195,7 @@ class Coach:
         self.max_pending = max_pending
         self._passages = {p.id: p for p in library.passages}
         self._rng = random.Random()
+        self._suggestions: list[str] | None = None
 
     # ---- work ---------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any] | None:
@@ -251,6 +252,28 @@ class Coach:
                 context=context,
                 max_chars=self.settings.max_question_chars,
             )
+
+    def suggestions(self, n: int = 3, seed: str = "") -> list[str]:
+        """Questions phrased from the library's topics that it really answers (checked once)."""
+        if self._suggestions is None:
+            from bot.blocks import SUGGESTION_TEMPLATES, topic_label
+
+            found: list[str] = []
+            for i, topic in enumerate(self.topics[:24]):
+                for j in range(len(SUGGESTION_TEMPLATES)):
+                    template = SUGGESTION_TEMPLATES[(i + j) % len(SUGGESTION_TEMPLATES)]
+                    question = template.format(t=topic_label(topic))
+                    if self.search(question).answered:
+                        found.append(question)
+                        break
+                if len(found) >= 12:
+                    break
+            self._suggestions = found
+        if not self._suggestions:
+            return []
+        start = sum(map(ord, seed)) % len(self._suggestions)
+        rotated = self._suggestions[start:] + self._suggestions[:start]
+        return rotated[:n]
 
     def passage(self, passage_id: str) -> Passage | None:
         return self._passages.get(passage_id)

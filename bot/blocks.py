@@ -167,19 +167,24 @@ def topic_label(topic: str) -> str:
     return topic.replace("-", " ").replace("_", " ").strip()
 
 
+SUGGESTION_TEMPLATES = (
+    "How do I get better at {t}?",
+    "What does good {t} look like?",
+    "Any advice on {t}?",
+    "What should I know about {t}?",
+)
+
+
 def suggest_questions(topics: Sequence[str], n: int = 3) -> list[str]:
-    """Questions the library can answer, phrased from its own topics (never canned answers)."""
-    templates = (
-        "How do I get better at {t}?",
-        "What does good {t} look like?",
-        "Any advice on {t}?",
-        "What should I know about {t}?",
-    )
+    """Questions phrased from the library's own topics (never canned answers).
+
+    The app keeps only those the library really answers (Coach.suggestions).
+    """
     out = []
     for i, topic in enumerate(t for t in topics if t.strip()):
         if len(out) >= n:
             break
-        out.append(templates[i % len(templates)].format(t=topic_label(topic)))
+        out.append(SUGGESTION_TEMPLATES[i % len(SUGGESTION_TEMPLATES)].format(t=topic_label(topic)))
     return out
 
 
@@ -249,11 +254,16 @@ def answer_message(
 
 
 def no_answer_message(
-    *, asked: str, topics: Sequence[str], max_chars: int, truncated: bool = False
+    *,
+    asked: str,
+    topics: Sequence[str],
+    max_chars: int,
+    truncated: bool = False,
+    suggestions: Sequence[str] | None = None,
 ) -> Message:
     """Nothing relevant: say so kindly, cite nothing, suggest questions that do work."""
     echo = safe_echo(asked, 150)
-    suggestions = suggest_questions(topics, 3)
+    suggestions = list(suggestions if suggestions is not None else suggest_questions(topics, 3))
     lines = [
         f"I looked, but the library doesn't have anything that really answers _{echo}_ yet — "
         "I'd rather say so than guess."
@@ -275,9 +285,11 @@ def no_answer_message(
     return _check({"text": _fallback(" ".join(lines)), "blocks": blocks})
 
 
-def help_message(topics: Sequence[str], *, daily_quote: bool = True) -> Message:
+def help_message(
+    topics: Sequence[str], *, daily_quote: bool = True, examples: Sequence[str] | None = None
+) -> Message:
     """What to ask, the slash command and the daily quote: for a bare mention."""
-    examples = suggest_questions(topics, 3) or ["How do I motivate my reps?"]
+    examples = list(examples or suggest_questions(topics, 3) or ["How do I motivate my reps?"])
     example_text = "\n".join(f"• @Leadership Coach {escape(q)}" for q in examples)
     blocks: list[Block] = [
         _section(

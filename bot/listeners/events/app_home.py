@@ -29,7 +29,9 @@ def register(app: App, coach: Coach) -> None:
 
 
 def publish_home(coach: Coach, user: str) -> None:
-    view = blocks.home_view(topics=coach.topics, quote=coach.todays_quote())
+    view = blocks.home_view(
+        topics=coach.topics, quote=coach.todays_quote(), examples=coach.suggestions(4, user)
+    )
     try:
         coach.client.views_publish(user_id=user, view=view)
     except SlackApiError as err:

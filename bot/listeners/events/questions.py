@@ -150,7 +150,11 @@ def answer(coach: Coach, q: Question) -> None:
     try:
         asked = clean_question(q.text, coach.bot_user_id)
         if is_special_only(asked):
-            message = blocks.help_message(coach.topics, daily_quote=bool(settings.quote_channel))
+            message = blocks.help_message(
+                coach.topics,
+                daily_quote=bool(settings.quote_channel),
+                examples=coach.suggestions(3, q.user),
+            )
             status = "done" if coach.post(q.channel, message, q.reply_thread) else "failed"
             return
         context = thread_context(coach, q.channel, q.thread_ts) if q.in_thread else None
@@ -163,6 +167,7 @@ def answer(coach: Coach, q: Question) -> None:
                 topics=coach.topics,
                 max_chars=settings.max_question_chars,
                 truncated=result.truncated,
+                suggestions=coach.suggestions(3, asked),
             )
         ts = coach.post(q.channel, message, q.reply_thread)
         if ts:
