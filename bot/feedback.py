@@ -180,6 +180,15 @@ class SlackStore:
             ).rowcount
         return changed == 1
 
+    def purge(self, older_than: timedelta = timedelta(days=14)) -> int:
+        """Forget handled-event keys older than Slack would ever retry; returns rows removed."""
+        from sqlalchemy import delete
+
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(handled_events).where(handled_events.c.created_at < _now() - older_than)
+            ).rowcount
+
     # ---- threads ----------------------------------------------------------------------
     def record_thread(self, channel: str, thread_ts: str, first_question: str) -> None:
         """Remember a thread the bot answered, keeping the question that started it."""

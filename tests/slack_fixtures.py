@@ -157,6 +157,11 @@ def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> It
     slack_stub.calls.clear()  # start-up auth.test is not what tests look at
     try:
         yield SlackApp(app, coach, server, settings, slack_stub, engine)
+        coach.wait_idle(30)
+        # whatever the test looked at, every Web API call had Slack's required parameters
+        for call in slack_stub.calls:
+            if call.method != "response_url":
+                assert missing_required(call) == [], f"{call.method}: {missing_required(call)}"
     finally:
         server.shutdown()
         server.server_close()

@@ -335,3 +335,24 @@ def test_a_very_long_retry_after_is_not_retried_early(slack_app: SlackApp, caplo
     ask_again = dm(QUESTION)
     slack_app.stub.reset()
     ask(slack_app, ask_again)
+
+
+def test_simultaneous_duplicate_deliveries_are_answered_once(slack_app: SlackApp) -> None:
+    import threading
+
+    envelope = event_envelope(mention(f"<@{BOT_USER}> {QUESTION}"))
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(
+            target=lambda i=i: statuses.append(slack_app.send_event(envelope, retry_num=i or None))
+        )
+        for i in range(6)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 6
+    slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1

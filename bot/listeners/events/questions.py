@@ -170,6 +170,13 @@ def answer(coach: Coach, q: Question) -> None:
                 suggestions=coach.suggestions(3, asked),
             )
         ts = coach.post(q.channel, message, q.reply_thread)
+        log.info(
+            "%s %s in %s: %s",
+            "answered" if ts else "could not answer",
+            q.kind,
+            q.channel,
+            f"{len(result.hits)} passage(s)" if result.answered else "nothing relevant",
+        )
         if ts:
             status = "done"
             if q.reply_thread:
@@ -246,6 +253,9 @@ def recover_pending(coach: Coach) -> int:
     twice, and only questions older than a couple of minutes (not in flight) are taken.
     """
     answered = 0
+    removed = coach.store.purge()
+    if removed:
+        log.info("forgot %d handled events older than two weeks", removed)
     for p in coach.store.pending():
         if not coach.store.take_over(p.channel, p.ts):
             continue
