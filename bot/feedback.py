@@ -8,6 +8,8 @@ same event id (or channel+ts) fails, so a question is answered once even across 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -25,7 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.db import metadata
 
@@ -99,8 +101,24 @@ class PendingQuestion:
 class SlackStore:
     """Small, explicit queries over the Slack tables; safe to share across threads."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, memory: int = 20_000) -> None:
         self.engine = engine
+        # recent keys, so a retry storm is turned away without a DB round trip, and
+        # duplicates are still caught if the database has a bad moment
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._memory = memory
+        self._lock = threading.Lock()
+
+    def _remember(self, keys: list[str]) -> bool:
+        """False if any key was seen; otherwise remember them all."""
+        with self._lock:
+            if any(k in self._seen for k in keys):
+                return False
+            for key in keys:
+                self._seen[key] = None
+            while len(self._seen) > self._memory:
+                self._seen.popitem(last=False)
+        return True
 
     # ---- dedupe -----------------------------------------------------------------------
     def claim(
@@ -133,12 +151,18 @@ class SlackStore:
             }
             for key in keys
         ]
+        if not self._remember(keys):
+            return False
         try:
             with self.engine.begin() as conn:
                 for row in rows:
                     conn.execute(insert(handled_events).values(**row))
         except IntegrityError:
-            return False
+            return False  # another process (or an earlier run) has it
+        except SQLAlchemyError as err:
+            log.warning(
+                "could not record %s in the database (%s); deduping in memory", keys[0], err
+            )
         return True
 
     def mark_done(self, channel: str, ts: str, status: str = "done") -> None:
