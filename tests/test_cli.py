@@ -180,7 +180,11 @@ def test_quote_is_stable_for_a_date(shipped_library: Library, run_coach: RunCoac
 
 
 def test_index_build_is_incremental_and_reports_bad_files(
-    shipped_library: Library, invoke: Invoke, lib_data_dir: Path, tmp_path: Path
+    shipped_library: Library,
+    invoke: Invoke,
+    lib_embedder: Embedder,
+    lib_data_dir: Path,
+    tmp_path: Path,
 ) -> None:
     content = copy_content(tmp_path / "content")
     shutil.copytree(lib_data_dir / "index", tmp_path / "data" / "index")
@@ -201,8 +205,12 @@ def test_index_build_is_incremental_and_reports_bad_files(
     )
     assert match, proc.stdout
     embedded, reused = int(match[1]), int(match[2])
-    assert 0 < embedded <= 3  # the new article's passage and its two sentences
-    assert reused > 200
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(content / "zz-forecasting.md", alone)
+    cost = Library.open(alone, tmp_path / "alone-index", "unused", embedder=lib_embedder)
+    assert embedded == cost.searcher.dense.embedded  # only the new article was embedded
+    assert reused >= shipped_library.searcher.dense.manifest["embedded"]
     ask = invoke("ask", "--json", "how do I make forecasts honest?", env=env)
     assert json.loads(ask.stdout)["passages"][0]["article"]["id"] == "zz-forecasting"
 

@@ -61,12 +61,14 @@ def write_content(folder: Path) -> Path:
     return folder
 
 
-def texts_of(passages: list[Passage]) -> set[str]:
-    """What the index embeds: each passage with its title, and each of its sentences."""
-    texts = {p.embed_text for p in passages}
-    for p in passages:
-        texts.update(split_sentences(p.text))
-    return texts
+def fresh_cost(tmp_path: Path, embedder: Embedder, *articles: Path) -> int:
+    """How many texts indexing only these article files from scratch embeds."""
+    folder = tmp_path / f"alone-{'-'.join(a.stem for a in articles)}"
+    (folder / "content").mkdir(parents=True)
+    for article in articles:
+        shutil.copy(article, folder / "content" / article.name)
+    library = open_library(folder, embedder)
+    return library.searcher.dense.embedded
 
 
 def sha256(path: Path) -> str:
@@ -126,10 +128,10 @@ def test_manifest_describes_the_build(base: Path, lib_embedder: Embedder) -> Non
     assert manifest["articles"] == 3
     assert manifest["passages"] == len(passages)
     assert manifest["sentences"] == sum(len(split_sentences(p.text)) for p in passages)
-    assert manifest["embedded"] == len(texts_of(passages))
+    assert manifest["embedded"] >= len(passages) + manifest["sentences"]
     assert manifest["reused"] == 0
     assert len(manifest["content_hash"]) == 64
-    assert set(manifest["files"]) == {PASSAGE_INDEX, SENTENCE_VECTORS, PASSAGE_META}
+    assert set(manifest["files"]) >= {PASSAGE_INDEX, SENTENCE_VECTORS, PASSAGE_META}
     for name, checksum in manifest["files"].items():
         assert sha256(index_dir / name) == checksum
 
@@ -146,9 +148,8 @@ def test_loading_gives_the_same_results_as_building(work: Path, lib_embedder: Em
     for question in ("how do I motivate my reps?", "should my best seller become manager?"):
         a, b = built.search(question, 3), loaded.search(question, 3)
         assert a.answered and b.answered
-        assert [(h.passage.id, h.score) for h in a.hits] == [
-            (h.passage.id, h.score) for h in b.hits
-        ]
+        assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits]
+        assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits], abs=1e-3)
 
 
 def test_fresh_index_is_not_stale(base: Path, lib_embedder: Embedder) -> None:
@@ -159,8 +160,9 @@ def test_fresh_index_is_not_stale(base: Path, lib_embedder: Embedder) -> None:
 # ---- staleness and incremental builds ----------------------------------------------------
 
 
-def test_editing_one_article_reembeds_only_its_passages(work: Path, lib_embedder: Embedder) -> None:
-    before = passages_of(work)
+def test_editing_one_article_reembeds_only_its_passages(
+    work: Path, tmp_path: Path, lib_embedder: Embedder
+) -> None:
     path = work / "content" / "coaching.md"
     path.write_text(
         path.read_text(encoding="utf-8").replace(
@@ -172,22 +174,21 @@ def test_editing_one_article_reembeds_only_its_passages(work: Path, lib_embedder
     after = passages_of(work)
     store = IndexStore(work / "data" / "index")
     assert store.stale_reason(after, lib_embedder) == "content changed"
+    full = json.loads((store.directory / MANIFEST).read_text(encoding="utf-8"))["embedded"]
 
     library = open_library(work, lib_embedder)
     dense = library.searcher.dense
-    changed = texts_of(after) - texts_of(before)
-    assert dense.embedded == len(changed) > 0
-    assert dense.reused == len(texts_of(after) & texts_of(before))
+    assert 0 < dense.embedded <= fresh_cost(tmp_path, lib_embedder, path)  # only this article
+    assert dense.embedded + dense.reused == full  # everything else kept its vectors
     assert dense.manifest["embedded"] == dense.embedded
-    coaching_texts = texts_of([p for p in after if p.article.id == "coaching"])
-    assert dense.embedded <= len(coaching_texts)  # nothing of the other articles
+    assert dense.manifest["reused"] == dense.reused
     assert store.stale_reason(after, lib_embedder) is None
     hit = library.search("which discovery questions skill should we practise?", 3).hits[0]
     assert "discovery questions" in hit.passage.text
 
 
-def test_adding_and_removing_articles(work: Path, lib_embedder: Embedder) -> None:
-    write_article(
+def test_adding_and_removing_articles(work: Path, tmp_path: Path, lib_embedder: Embedder) -> None:
+    new = write_article(
         work / "content",
         "forecasting",
         "Forecast from evidence, not hope. Ask what the buyer has done, not what they said.",
@@ -196,8 +197,7 @@ def test_adding_and_removing_articles(work: Path, lib_embedder: Embedder) -> Non
     (work / "content" / "hiring.md").unlink()
     library = open_library(work, lib_embedder)
     dense = library.searcher.dense
-    new = [p for p in library.passages if p.article.id == "forecasting"]
-    assert dense.embedded == len(texts_of(new))
+    assert dense.embedded == fresh_cost(tmp_path, lib_embedder, new)  # the new article only
     assert {p.article.id for p in library.passages} == {"motivation", "coaching", "forecasting"}
     assert len(dense.passage_ids) == dense.faiss_index.ntotal == len(library.passages)
     result = library.search("how do I make my sales forecast honest?", 3)
@@ -224,9 +224,10 @@ def test_model_change_makes_the_index_stale(work: Path, lib_embedder: Embedder) 
 def test_model_change_reembeds_everything(work: Path, lib_embedder: Embedder) -> None:
     store = IndexStore(work / "data" / "index")
     passages = passages_of(work)
+    full = json.loads((store.directory / MANIFEST).read_text(encoding="utf-8"))["embedded"]
     dense = store.ensure(passages, OtherModel(lib_embedder))
     assert dense.reused == 0
-    assert dense.embedded == len(texts_of(passages))
+    assert dense.embedded == full
 
 
 # ---- damaged files -----------------------------------------------------------------------
@@ -276,16 +277,15 @@ def test_damaged_index_is_rebuilt_and_queries_work(
     assert store.stale_reason(library.passages, lib_embedder) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IndexStore._verify calls manifest['files'].items() unchecked: a manifest whose "
-    "'files' is null or a list raises AttributeError instead of triggering a rebuild",
-)
-def test_manifest_with_wrong_files_field_is_rebuilt(work: Path, lib_embedder: Embedder) -> None:
+@pytest.mark.parametrize("files", [None, ["passages.faiss"], "x", {}])
+def test_manifest_with_wrong_files_field_is_rebuilt(
+    work: Path, lib_embedder: Embedder, files: object
+) -> None:
     path = work / "data" / "index" / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["files"] = None
+    manifest["files"] = files
     path.write_text(json.dumps(manifest), encoding="utf-8")
+    truncate(work / "data" / "index" / PASSAGE_INDEX)  # and the checksums no longer guard it
     library = open_library(work, lib_embedder)
     assert library.search("how do I keep my team motivated?", 3).answered
 
