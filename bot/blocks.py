@@ -167,9 +167,7 @@ def topic_label(topic: str) -> str:
     return topic.replace("-", " ").replace("_", " ").strip()
 
 
-SUGGESTION_TEMPLATES = (
-    "How do I get better at {t}?",
-    "What does good {t} look like?",
+SUGGESTION_TEMPLATES = (  # phrasings that read well with any topic noun
     "Any advice on {t}?",
     "What should I know about {t}?",
 )

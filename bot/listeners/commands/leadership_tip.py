@@ -31,7 +31,9 @@ def register(app: App, coach: Coach) -> None:
         user = body.get("user_id")
         if not isinstance(user, str) or not user:
             return
-        coach.submit(send_tip, coach, user, topic or None, body.get("response_url"))
+        response_url = body.get("response_url")
+        if coach.submit(send_tip, coach, user, topic or None, response_url) is None:
+            coach.respond(response_url, blocks.busy_message(), response_type="ephemeral")
 
 
 def send_tip(
