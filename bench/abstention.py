@@ -68,4 +68,6 @@ for tag, q in rows:
     )
 out.sort(key=lambda r: r[1])
 for r in out:
-    print("%-8s sent=%.3f dense=%.3f li=%.3f bm=%.2f cov=%.2f" % r[:6] + " " + r[6][:60])
+    tag, sent, dense, li, bm, cov, question = r
+    print(f"{tag:8} sent={sent:.3f} dense={dense:.3f} li={li:.3f} bm={bm:.2f} cov={cov:.2f} "
+          f"{question[:60]}")
