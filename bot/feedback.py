@@ -165,13 +165,38 @@ class SlackStore:
             )
         return True
 
-    def mark_done(self, channel: str, ts: str, status: str = "done") -> None:
+    def mark_done(
+        self,
+        channel: str,
+        ts: str,
+        status: str = "done",
+        *,
+        thread: tuple[str, str] | None = None,
+    ) -> None:
+        """Record the outcome; with `thread` (thread_ts, first question), remember the thread
+        the bot answered in the same transaction (one commit per answer)."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(handled_events)
                 .where(handled_events.c.key == f"msg:{channel}:{ts}")
                 .values(status=status, done_at=_now())
             )
+            if thread is not None:
+                exists = conn.execute(
+                    select(answered_threads.c.thread_ts).where(
+                        answered_threads.c.channel == channel,
+                        answered_threads.c.thread_ts == thread[0],
+                    )
+                ).first()
+                if exists is None:
+                    conn.execute(
+                        insert(answered_threads).values(
+                            channel=channel,
+                            thread_ts=thread[0],
+                            first_question=thread[1][:4000],
+                            created_at=_now(),
+                        )
+                    )
 
     def pending(
         self,

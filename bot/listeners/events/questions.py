@@ -147,6 +147,7 @@ def answer(coach: Coach, q: Question) -> None:
     """Search and reply once; runs on the worker pool."""
     settings = coach.settings
     status = "failed"
+    thread: tuple[str, str] | None = None
     try:
         asked = clean_question(q.text, coach.bot_user_id)
         if is_special_only(asked):
@@ -180,12 +181,15 @@ def answer(coach: Coach, q: Question) -> None:
         if ts:
             status = "done"
             if q.reply_thread:
-                coach.store.record_thread(q.channel, q.reply_thread, context or result.question)
+                thread = (q.reply_thread, context or result.question)
     except Exception:
         log.exception("answering %s in %s failed", q.ts, q.channel)
         coach.post(q.channel, blocks.error_message(), q.reply_thread)
     finally:
-        coach.store.mark_done(q.channel, q.ts, status=status)
+        try:
+            coach.store.mark_done(q.channel, q.ts, status=status, thread=thread)
+        except Exception as err:
+            log.warning("could not record the answer to %s: %s", q.ts, err)
 
 
 def answer_blocks(
