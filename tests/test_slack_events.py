@@ -356,3 +356,56 @@ def test_simultaneous_duplicate_deliveries_are_answered_once(slack_app: SlackApp
     slack_app.stub.wait_for("chat.postMessage")
     slack_app.settle()
     assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+
+
+def test_the_ack_never_waits_for_the_search(slack_app: SlackApp) -> None:
+    import threading
+
+    from tests.slack_fixtures import slack_command_form
+
+    release = threading.Event()
+    started = threading.Event()
+    real_search = slack_app.coach.library.search
+
+    def slow_search(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        release.wait(120)  # longer than the client waits: a blocking ack would fail
+        return real_search(*args, **kwargs)
+
+    slack_app.coach.library.search = slow_search  # type: ignore[method-assign]
+    try:
+        # the HTTP answers come back while the search is still stuck
+        assert slack_app.send_event(event_envelope(mention(f"<@{BOT_USER}> {QUESTION}"))) == 200
+        form = slack_command_form("coaching", slack_app.stub.response_url("t"))
+        assert slack_app.send_command(form) == (200, "")
+        assert started.wait(30)
+        assert not release.is_set()
+        assert slack_app.stub.calls_to("chat.postMessage") == []
+    finally:
+        release.set()
+        del slack_app.coach.library.search
+    slack_app.stub.wait_for("chat.postMessage")
+    slack_app.stub.wait_for("response_url")
+    slack_app.settle()
+
+
+def test_a_burst_of_mentions_is_answered_once_each(slack_app: SlackApp) -> None:
+    import threading
+
+    events = [mention(f"<@{BOT_USER}> {QUESTION}", user=f"U{i:04d}") for i in range(25)]
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(
+            target=lambda e=e: statuses.append(slack_app.send_event(event_envelope(e)))
+        )
+        for e in events
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(events)
+    slack_app.stub.wait_for("chat.postMessage", len(events), timeout=120)
+    slack_app.settle()
+    threads_answered = [c.params["thread_ts"] for c in slack_app.stub.calls_to("chat.postMessage")]
+    assert sorted(threads_answered) == sorted(e["ts"] for e in events)
