@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; anything bigger is not Slack
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+RECOVERY_INTERVAL_S = 150.0
+SHUTDOWN_GRACE_S = 10.0
 
 
 # ---- HTTP -----------------------------------------------------------------------------
@@ -285,12 +287,9 @@ def serve(
         return 1
     coach = coach_of(app)
 
-    from bot.listeners.events.questions import recover_pending
-
-    coach.submit(recover_pending, coach)
-
     stop = stop or threading.Event()
     _install_signal_handlers(stop)
+    _start_recovery(coach, stop)
     scheduler = _start_scheduler(settings, library, coach, engine)
     try:
         if socket_mode:
@@ -302,7 +301,23 @@ def serve(
                 scheduler.stop()
             except Exception as err:
                 log.warning("stopping the daily quote scheduler failed: %s", err)
+        if not coach.wait_idle(SHUTDOWN_GRACE_S):
+            log.warning("stopping with work unfinished; it is answered after the next start")
         coach.shutdown(wait=False)
+
+
+def _start_recovery(coach: Coach, stop: threading.Event) -> None:
+    """Now and every few minutes: answer questions an earlier run claimed but never answered
+    (a crash, or a restart with work queued). A question is only taken once it is a couple
+    of minutes old, so one still in flight in another replica is left alone."""
+    from bot.listeners.events.questions import recover_pending
+
+    def loop() -> None:
+        while not stop.is_set():
+            coach.submit(recover_pending, coach)
+            stop.wait(RECOVERY_INTERVAL_S)
+
+    threading.Thread(target=loop, name="recovery", daemon=True).start()
 
 
 def _start_scheduler(settings: Settings, library: Any, coach: Coach, engine: Any) -> Any:
