@@ -192,12 +192,17 @@ def main() -> int:
 
     batch = questions(args.questions)
     assert len(set(batch)) == len(batch) == args.questions
+    commands = {"coach": coach, "bare": bare}
+    # Interleaved, so a burst of load from elsewhere on the machine hits both alike.
+    colds: dict[str, list[float]] = {name: [] for name in commands}
+    for run in range(args.runs):
+        for name, command in commands.items():
+            print(f"cold start {run + 1}/{args.runs}: {name}", file=sys.stderr)
+            colds[name].append(timed_run(command, batch[:1], env))
     figures: dict[str, Figures] = {}
-    for name, command in (("coach", coach), ("bare", bare)):
-        print(f"{name}: {args.runs} cold starts...", file=sys.stderr)
-        colds = [timed_run(command, batch[:1], env) for _ in range(args.runs)]
-        print(f"{name}: {len(batch)} questions...", file=sys.stderr)
-        figures[name] = Figures(colds, timed_run(command, batch, env), len(batch))
+    for name, command in commands.items():
+        print(f"{len(batch)} questions: {name}", file=sys.stderr)
+        figures[name] = Figures(colds[name], timed_run(command, batch, env), len(batch))
 
     c, b = figures["coach"], figures["bare"]
     cold_ratio = c.cold_s / b.cold_s
