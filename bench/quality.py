@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,7 +24,7 @@ from index.content import load_articles  # noqa: E402
 from index.embedder import Embedder  # noqa: E402
 from index.evaluate import evaluate, load_questions  # noqa: E402
 from index.passages import split_articles  # noqa: E402
-from index.search import HybridSearcher, SearchTuning  # noqa: E402
+from index.search import HybridSearcher  # noqa: E402
 from index.store import IndexStore  # noqa: E402
 from index.types import Hit, SearchResult  # noqa: E402
 
@@ -64,10 +63,12 @@ SCORERS = {
     "RRF dense+sentence+BM25": lambda f: rrf(f["dense"], f["sentence"], f["lexical"]),
     "late interaction (LI)": lambda f: f["tokens"],
     "LI+0.5 BM25": lambda f: f["tokens"] + 0.5 * norm(f["lexical"]),
-    "dense+sentence+LI+0.5 BM25": lambda f: f["dense"] + f["sentence"] + f["tokens"]
-    + 0.5 * norm(f["lexical"]),
-    "dense+sentence+2LI+0.8 BM25": lambda f: f["dense"] + f["sentence"] + 2 * f["tokens"]
-    + 0.8 * norm(f["lexical"]),
+    "dense+sentence+LI+0.5 BM25": lambda f: (
+        f["dense"] + f["sentence"] + f["tokens"] + 0.5 * norm(f["lexical"])
+    ),
+    "dense+sentence+2LI+0.8 BM25": lambda f: (
+        f["dense"] + f["sentence"] + 2 * f["tokens"] + 0.8 * norm(f["lexical"])
+    ),
 }
 
 
@@ -75,8 +76,11 @@ def run(files: list[Path]) -> None:
     embedder = Embedder(os.environ.get("EMBEDDING_MODEL") or default_model())
     articles = load_articles(ROOT / "content")
     question_sets = {f.name: load_questions(f) for f in files}
-    print(f"{'design':32} {'scoring':26} " + " ".join(
-        f"{name[:14]:>14}" for name in question_sets) + "   (hit@1/hit@3/MRR, off-topic abstained)")
+    print(
+        f"{'design':32} {'scoring':26} "
+        + " ".join(f"{name[:14]:>14}" for name in question_sets)
+        + "   (hit@1/hit@3/MRR, off-topic abstained)"
+    )
     for design, options in DESIGNS.items():
         passages = split_articles(articles, **options)
         with tempfile.TemporaryDirectory() as tmp:
@@ -86,7 +90,10 @@ def run(files: list[Path]) -> None:
         for name, scorer in SCORERS.items():
             cells = []
             for questions in question_sets.values():
-                def search(q: str, scorer=scorer) -> SearchResult:
+
+                def search(
+                    q: str, scorer=scorer, cache=cache, base=base, passages=passages
+                ) -> SearchResult:
                     if q not in cache:
                         cache[q] = base.features(q)
                     f = cache[q]
@@ -100,8 +107,10 @@ def run(files: list[Path]) -> None:
                     return SearchResult(q, True, hits)
 
                 m = evaluate(questions, search).metrics()
-                cells.append(f"{m['hit@1']:.2f}/{m['hit@3']:.2f}/{m['mrr@10']:.2f} "
-                             f"{m['off_topic_abstained']}/{m['off_topic']}")
+                cells.append(
+                    f"{m['hit@1']:.2f}/{m['hit@3']:.2f}/{m['mrr@10']:.2f} "
+                    f"{m['off_topic_abstained']}/{m['off_topic']}"
+                )
             print(f"{design[:32]:32} {name:26} " + "   ".join(cells), flush=True)
 
 
