@@ -314,13 +314,14 @@ class Coach:
             hit = (fresh or other or hits)[0]
             chosen = (hit.passage, hit.key_sentence)
         else:
-            pool = [p for p in self.library.passages if 80 <= len(p.text) <= 700]
+            pool: list[Passage] = [p for p in self.library.passages if 80 <= len(p.text) <= 700]
             pool = pool or list(self.library.passages)
             if not pool:
                 return None
-            fresh = [p for p in pool if p.id not in recent]
-            other = [p for p in pool if p.id != last]
-            chosen = (self._rng.choice(fresh or other or pool), None)
+            fresh_passages = [p for p in pool if p.id not in recent]
+            other_passages = [p for p in pool if p.id != last]
+            picked: Passage = self._rng.choice(fresh_passages or other_passages or pool)
+            chosen = (picked, None)
         self.store.record_tip(user_id, chosen[0].id, topic)
         return chosen
 

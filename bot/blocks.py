@@ -178,7 +178,7 @@ def suggest_questions(topics: Sequence[str], n: int = 3) -> list[str]:
 
     The app keeps only those the library really answers (Coach.suggestions).
     """
-    out = []
+    out: list[str] = []
     for i, topic in enumerate(t for t in topics if t.strip()):
         if len(out) >= n:
             break

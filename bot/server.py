@@ -12,7 +12,7 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -169,7 +169,7 @@ class SlackRequestHandler(BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             self._reject(400, "body_not_utf8")
             return
-        headers = {k.lower(): v for k, v in self.headers.items()}
+        headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in self.headers.items()}
         try:
             request = BoltRequest(body=body, query=url.query, headers=headers)
         except Exception as err:

@@ -36,8 +36,10 @@ def record(coach: Coach, body: dict[str, Any], *, helpful: bool) -> None:
         log.info("feedback click without user/channel/message; ignored")
         return
     value = blocks.decode_value(first_action(body).get("value"))
-    question = value.get("q") if isinstance(value.get("q"), str) else ""
-    passages = [p for p in value.get("p") or [] if isinstance(p, str)]
+    raw_question, raw_passages = value.get("q"), value.get("p")
+    question = raw_question if isinstance(raw_question, str) else ""
+    listed = raw_passages if isinstance(raw_passages, list) else []
+    passages = [p for p in listed if isinstance(p, str)]
     coach.store.record_feedback(
         user_id=user,
         channel=channel,

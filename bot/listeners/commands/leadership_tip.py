@@ -22,7 +22,8 @@ def register(app: App, coach: Coach) -> None:
     @guarded
     def on_tip(ack: Callable[..., Any], body: dict[str, Any]) -> None:
         """Ack at once (help goes in the ack itself); the tip follows on the response_url."""
-        text = body.get("text") if isinstance(body.get("text"), str) else ""
+        raw = body.get("text")
+        text = raw if isinstance(raw, str) else ""
         topic = " ".join(text.split())[:200]
         if topic.lower() in HELP_WORDS:
             ack(**blocks.tip_help_message(coach.topics), response_type="ephemeral")

@@ -158,7 +158,9 @@ def answer(coach: Coach, q: Question) -> None:
             )
             status = "done" if coach.post(q.channel, message, q.reply_thread) else "failed"
             return
-        context = thread_context(coach, q.channel, q.thread_ts) if q.in_thread else None
+        context = (
+            thread_context(coach, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
+        )
         result = coach.search(asked, context=context)
         if result.answered and result.hits:
             message = answer_blocks(coach, asked, result, context, q.reply_thread, offset=0)
