@@ -5,13 +5,18 @@ Two figures for each, measured on fresh processes with time.perf_counter:
 (a) cold start: wall time for a fresh process to answer one question (median of 3 runs;
     the coach's index is built beforehand, as it is in production);
 (b) cost per question: (wall time for 1,001 distinct questions on stdin - wall time for 1)
-    / 1,000.
+    / 1,000, the 1,001-question wall time being the median of 3 runs.
+
+Runs of the two commands are interleaved so load from elsewhere hits both alike; CPU time
+(user + system of the child process) is reported beside wall time as a steadier figure.
 
 The bare script (bench/bare_search.py) embeds the library's paragraphs at start-up, then
 embeds and searches each question in turn. Ratios are coach / bare: at most 1.0 means the
 coach is no slower than the bare script.
 
-    .venv/bin/python bench/ask_vs_bare.py [--runs 3] [--questions 1001]
+    .venv/bin/python bench/ask_vs_bare.py [--runs 3] [--batch-runs 3] [--questions 1001]
+
+Results are also written to bench/results/ask_vs_bare.json.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -116,27 +122,49 @@ def questions(count: int) -> list[str]:
 
 
 @dataclass
-class Figures:
-    """Wall times of one command: cold starts with one question, and one long batch."""
+class Run:
+    """One fresh process: wall seconds, and CPU seconds (user + system, all threads)."""
 
-    cold_runs: list[float]
-    batch_s: float
+    wall: float
+    cpu: float
+
+
+@dataclass
+class Figures:
+    """One command: cold starts answering one question, and runs answering the batch."""
+
+    cold_runs: list[Run]
+    batch_runs: list[Run]
     batch_size: int
 
     @property
     def cold_s(self) -> float:
-        return statistics.median(self.cold_runs)
+        return statistics.median(r.wall for r in self.cold_runs)
+
+    @property
+    def batch_s(self) -> float:
+        return statistics.median(r.wall for r in self.batch_runs)
 
     @property
     def per_question_ms(self) -> float:
         return (self.batch_s - self.cold_s) / (self.batch_size - 1) * 1000
 
+    @property
+    def per_question_cpu_ms(self) -> float:
+        cold = statistics.median(r.cpu for r in self.cold_runs)
+        batch = statistics.median(r.cpu for r in self.batch_runs)
+        return (batch - cold) / (self.batch_size - 1) * 1000
+
     def as_dict(self) -> dict[str, object]:
         return {
-            "cold_runs_s": [round(t, 4) for t in self.cold_runs],
+            "cold_runs_s": [round(r.wall, 4) for r in self.cold_runs],
+            "cold_cpu_s": [round(r.cpu, 4) for r in self.cold_runs],
+            "batch_runs_s": [round(r.wall, 4) for r in self.batch_runs],
+            "batch_cpu_s": [round(r.cpu, 4) for r in self.batch_runs],
             "cold_s": round(self.cold_s, 4),
             "batch_s": round(self.batch_s, 4),
             "per_question_ms": round(self.per_question_ms, 3),
+            "per_question_cpu_ms": round(self.per_question_cpu_ms, 3),
         }
 
 
@@ -153,24 +181,32 @@ def environment(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def timed_run(command: list[str], lines: list[str], env: dict[str, str]) -> float:
-    """Wall seconds for a fresh process to answer `lines`; checks one JSON line per question."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(command: list[str], lines: list[str], env: dict[str, str]) -> Run:
+    """A fresh process answering `lines` on stdin; checks one JSON line per question, in order."""
     stdin = "".join(f"{line}\n" for line in lines)
+    cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.run(command, input=stdin, capture_output=True, text=True, env=env, cwd=REPO)
     elapsed = time.perf_counter() - started
+    cpu = _children_cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     answers = [json.loads(line) for line in proc.stdout.splitlines()]
     if [a["question"] for a in answers] != lines:
         raise SystemExit(f"{' '.join(command)}: expected {len(lines)} answers, in order")
-    return elapsed
+    return Run(elapsed, cpu)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="cold-start runs (median)")
     parser.add_argument("--questions", type=int, default=1001, help="questions in the batch")
+    parser.add_argument("--batch-runs", type=int, default=3, help="batch runs (median)")
     parser.add_argument("--data-dir", type=Path, default=RESULTS / "data", help="coach DATA_DIR")
     args = parser.parse_args()
 
@@ -194,15 +230,17 @@ def main() -> int:
     assert len(set(batch)) == len(batch) == args.questions
     commands = {"coach": coach, "bare": bare}
     # Interleaved, so a burst of load from elsewhere on the machine hits both alike.
-    colds: dict[str, list[float]] = {name: [] for name in commands}
+    colds: dict[str, list[Run]] = {name: [] for name in commands}
+    batches: dict[str, list[Run]] = {name: [] for name in commands}
     for run in range(args.runs):
         for name, command in commands.items():
             print(f"cold start {run + 1}/{args.runs}: {name}", file=sys.stderr)
             colds[name].append(timed_run(command, batch[:1], env))
-    figures: dict[str, Figures] = {}
-    for name, command in commands.items():
-        print(f"{len(batch)} questions: {name}", file=sys.stderr)
-        figures[name] = Figures(colds[name], timed_run(command, batch, env), len(batch))
+    for run in range(args.batch_runs):
+        for name, command in commands.items():
+            print(f"{len(batch)} questions {run + 1}/{args.batch_runs}: {name}", file=sys.stderr)
+            batches[name].append(timed_run(command, batch, env))
+    figures = {name: Figures(colds[name], batches[name], len(batch)) for name in commands}
 
     c, b = figures["coach"], figures["bare"]
     cold_ratio = c.cold_s / b.cold_s
@@ -225,14 +263,20 @@ def main() -> int:
             f"{verdict:>7}"
         )
     print(
-        f"\n{len(batch):,} questions in one process: coach {c.batch_s:.2f}s, bare {b.batch_s:.2f}s"
-        f"\ncold runs (s): coach {c.cold_runs}, bare {b.cold_runs}"
+        f"\nmedian wall for {len(batch):,} questions: coach {c.batch_s:.2f}s, bare {b.batch_s:.2f}s"
+        f"\ncold runs (s): coach {[round(r.wall, 2) for r in c.cold_runs]}, "
+        f"bare {[round(r.wall, 2) for r in b.cold_runs]}"
+        f"\nbatch runs (s): coach {[round(r.wall, 2) for r in c.batch_runs]}, "
+        f"bare {[round(r.wall, 2) for r in b.batch_runs]}"
+        f"\nCPU per question (user+sys, ms): coach {c.per_question_cpu_ms:.2f}, "
+        f"bare {b.per_question_cpu_ms:.2f}"
     )
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     report = {
         "questions": len(batch),
         "runs": args.runs,
+        "batch_runs": args.batch_runs,
         "coach": c.as_dict(),
         "bare": b.as_dict(),
         "ratio": {"cold": cold_ratio, "per_question": per_ratio},
