@@ -153,7 +153,7 @@ def parse_article(path: Path) -> Article:
         post = frontmatter.loads(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1  # +1 for 0-based, +1 for the '---'
+        line = mark.line + 1 if mark is not None else 1  # the YAML text starts on the '---' line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ContentError(path, f"front matter is not valid YAML ({problem})", line) from None
     except (ValueError, TypeError) as exc:

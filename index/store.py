@@ -126,11 +126,15 @@ class IndexStore:
             raise IndexCorruptError(self.directory, "files disagree on the number of passages")
         return DenseIndex(index, ids, sentences, offsets, tokens, token_offsets, manifest=manifest)
 
-    def _previous_vectors(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    def _previous_vectors(
+        self, embedder: Embedder
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Vectors of the last good build by text key, to skip re-embedding what is unchanged:
-        (text vectors, token matrices)."""
+        (text vectors, token matrices). Nothing is reused across a change of model."""
         try:
             old = self.load()
+            if old.manifest.get("model_fingerprint") != embedder.fingerprint:
+                return {}, {}
             meta = json.loads((self.directory / PASSAGE_META).read_text(encoding="utf-8"))
         except (IndexCorruptError, OSError, ValueError):
             return {}, {}
@@ -185,7 +189,7 @@ class IndexStore:
     ) -> DenseIndex:
         started = time.perf_counter()
         self.directory.mkdir(parents=True, exist_ok=True)
-        previous, previous_tokens = self._previous_vectors()
+        previous, previous_tokens = self._previous_vectors(embedder)
 
         sentence_lists = [split_sentences(p.text) or [p.text] for p in passages]
         texts: list[str] = [p.embed_text for p in passages]

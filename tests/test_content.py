@@ -242,11 +242,6 @@ def test_bad_yaml_is_reported_with_file_name(tmp_path: Path) -> None:
     assert caught.value.line is not None and caught.value.line >= 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index/content.py adds 2 to the YAML mark, but python-frontmatter keeps the "
-    "newline after the opening '---', so YAML errors are reported one line too low",
-)
 def test_yaml_error_points_at_the_offending_line(tmp_path: Path) -> None:
     path = tmp_path / "bad-yaml.md"
     path.write_text("---\ntitle: Good\nauthor: x: y\ntags: [a]\n---\n\nBody.\n", encoding="utf-8")

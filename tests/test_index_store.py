@@ -216,11 +216,6 @@ def test_model_change_makes_the_index_stale(work: Path, lib_embedder: Embedder) 
     assert store.stale_reason(passages, lib_embedder) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IndexStore.build reuses vectors by text hash from the previous build even when "
-    "the model changed, so a model change re-embeds nothing (and crashes if dimensions differ)",
-)
 def test_model_change_reembeds_everything(work: Path, lib_embedder: Embedder) -> None:
     store = IndexStore(work / "data" / "index")
     passages = passages_of(work)
