@@ -170,6 +170,9 @@ class TrackingExecutor(ThreadPoolExecutor):
 class Coach:
     """Everything a listener needs, created once per process."""
 
+    # checked suggestions per library (they cost a few searches to find)
+    _suggestion_cache: dict[int, list[str]] = {}
+
     def __init__(
         self,
         settings: Settings,
@@ -256,6 +259,8 @@ class Coach:
     def suggestions(self, n: int = 3, seed: str = "") -> list[str]:
         """Questions phrased from the library's topics that it really answers (checked once)."""
         if self._suggestions is None:
+            self._suggestions = Coach._suggestion_cache.get(id(self.library))
+        if self._suggestions is None:
             from bot.blocks import SUGGESTION_TEMPLATES, topic_label
 
             found: list[str] = []
@@ -269,6 +274,7 @@ class Coach:
                 if len(found) >= 12:
                     break
             self._suggestions = found
+            Coach._suggestion_cache[id(self.library)] = found
         if not self._suggestions:
             return []
         start = sum(map(ord, seed)) % len(self._suggestions)
@@ -425,5 +431,6 @@ def build_app(
     except SlackApiError:
         log.warning("auth.test failed while building the app")
     _COACHES[app] = coach
+    coach.submit(coach.suggestions)  # warm: the first "no answer" should not pay for it
     register_listeners(app, coach)
     return app
