@@ -193,6 +193,9 @@ class Coach:
         self._pool = TrackingExecutor(max_workers=workers, thread_name_prefix="coach-work")
         self.listener_executor = TrackingExecutor(max_workers=16, thread_name_prefix="bolt")
         self._search_lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[tuple[str, Future[SearchResult]]] = []
+        self.max_batch = 16
         self._pending = 0
         self._pending_lock = threading.Lock()
         self.max_pending = max_pending
@@ -246,15 +249,49 @@ class Coach:
     def search(
         self, question: str, *, context: str | None = None, offset: int = 0, k: int | None = None
     ) -> SearchResult:
-        """One search at a time: torch already uses every core for a single query."""
+        """One search at a time (torch already uses every core for one query).
+
+        Plain questions that queue up meanwhile (a burst of mentions) are searched together
+        in one embedding batch, which costs little more than a single one.
+        """
+        k = k or self.settings.top_k
+        if context is None and offset == 0 and k == self.settings.top_k:
+            return self._search_batched(question)
         with self._search_lock:
             return self.library.search(
                 question,
-                k or self.settings.top_k,
+                k,
                 offset=offset,
                 context=context,
                 max_chars=self.settings.max_question_chars,
             )
+
+    def _search_batched(self, question: str) -> SearchResult:
+        mine: Future[SearchResult] = Future()
+        with self._queue_lock:
+            self._queue.append((question, mine))
+        while not mine.done():
+            with self._search_lock:
+                if mine.done():  # another thread's batch included this question
+                    break
+                with self._queue_lock:
+                    batch = self._queue[: self.max_batch]
+                    del self._queue[: self.max_batch]
+                if not batch:
+                    continue
+                try:
+                    results = self.library.search_many(
+                        [q for q, _ in batch],
+                        self.settings.top_k,
+                        max_chars=self.settings.max_question_chars,
+                    )
+                except Exception as err:
+                    for _, future in batch:
+                        future.set_exception(err)
+                else:
+                    for (_, future), result in zip(batch, results, strict=True):
+                        future.set_result(result)
+        return mine.result()
 
     def suggestions(self, n: int = 3, seed: str = "") -> list[str]:
         """Questions phrased from the library's topics that it really answers (checked once)."""

@@ -4,6 +4,7 @@ WebClient pointed at the recording Slack stub, assertions on what people would s
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from tests.slack_fixtures import (
@@ -365,16 +366,21 @@ def test_the_ack_never_waits_for_the_search(slack_app: SlackApp) -> None:
 
     release = threading.Event()
     started = threading.Event()
-    real_search = slack_app.coach.library.search
+    library = slack_app.coach.library
+    real_search, real_many = library.search, library.search_many
 
-    def slow_search(*args: Any, **kwargs: Any) -> Any:
-        started.set()
-        release.wait(120)  # longer than the client waits: a blocking ack would fail
-        return real_search(*args, **kwargs)
+    def stuck(real: Any) -> Any:
+        def search(*args: Any, **kwargs: Any) -> Any:
+            started.set()
+            release.wait(120)  # longer than the client waits: a blocking ack would fail
+            return real(*args, **kwargs)
 
-    slack_app.coach.library.search = slow_search  # type: ignore[method-assign]
+        return search
+
+    library.search = stuck(real_search)  # type: ignore[method-assign]
+    library.search_many = stuck(real_many)  # type: ignore[method-assign]
     try:
-        # the HTTP answers come back while the search is still stuck
+        # the HTTP answers come back while every search is still stuck
         assert slack_app.send_event(event_envelope(mention(f"<@{BOT_USER}> {QUESTION}"))) == 200
         form = slack_command_form("coaching", slack_app.stub.response_url("t"))
         assert slack_app.send_command(form) == (200, "")
@@ -383,7 +389,8 @@ def test_the_ack_never_waits_for_the_search(slack_app: SlackApp) -> None:
         assert slack_app.stub.calls_to("chat.postMessage") == []
     finally:
         release.set()
-        del slack_app.coach.library.search
+        del library.search
+        del library.search_many
     slack_app.stub.wait_for("chat.postMessage")
     slack_app.stub.wait_for("response_url")
     slack_app.settle()
@@ -409,3 +416,50 @@ def test_a_burst_of_mentions_is_answered_once_each(slack_app: SlackApp) -> None:
     slack_app.settle()
     threads_answered = [c.params["thread_ts"] for c in slack_app.stub.calls_to("chat.postMessage")]
     assert sorted(threads_answered) == sorted(e["ts"] for e in events)
+
+
+def test_questions_queued_during_a_search_are_searched_in_one_batch(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    import threading
+
+    coach = slack_app.coach
+    slack_app.settle()  # start-up work (warming suggestions) is done
+    real_many = shipped_library.search_many
+    first_started, release = threading.Event(), threading.Event()
+    batches: list[int] = []
+
+    def recording(questions: list[str], *args: Any, **kwargs: Any) -> Any:
+        batches.append(len(questions))
+        if len(batches) == 1:
+            first_started.set()
+            release.wait(60)
+        return real_many(questions, *args, **kwargs)
+
+    questions = [QUESTION, "how should I coach an underperforming rep?", "banana bread?"] * 3
+    results: dict[int, Any] = {}
+    shipped_library.search_many = recording  # type: ignore[method-assign]
+    try:
+        first = threading.Thread(target=lambda: results.__setitem__(-1, coach.search(QUESTION)))
+        first.start()
+        assert first_started.wait(30)
+        threads = [
+            threading.Thread(target=lambda i=i, q=q: results.__setitem__(i, coach.search(q)))
+            for i, q in enumerate(questions)
+        ]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(coach._queue) < len(questions) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        release.set()
+        for t in [first, *threads]:
+            t.join(60)
+    finally:
+        release.set()
+        del shipped_library.search_many
+    assert batches == [1, len(questions)]
+    for i, q in enumerate(questions):
+        expected = shipped_library.search(q, slack_app.settings.top_k)
+        assert results[i].answered == expected.answered
+        assert [h.passage.id for h in results[i].hits] == [h.passage.id for h in expected.hits]
