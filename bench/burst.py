@@ -110,7 +110,7 @@ def main() -> int:
     parser.add_argument("-n", "--mentions", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.03, help="stub Slack API latency (s)")
     parser.add_argument("--retries", action="store_true", help="also resend every event once")
-    parser.add_argument("--workers", type=int, default=4, help="answer worker threads")
+    parser.add_argument("--workers", type=int, default=8, help="answer worker threads")
     parser.add_argument("--json", type=Path, help="write the figures to this file too")
     args = parser.parse_args()
 

@@ -1,7 +1,8 @@
 """The Bolt app and the services its listeners share (Slack client, library, DB, workers).
 
-Listeners only ack and hand work to `Coach.submit`: searches are CPU bound, so they run on a
-small bounded pool and never delay the 3-second ack Slack needs.
+Listeners only ack and hand work to `Coach.submit`: a bounded pool of workers answers, so
+the 3-second ack Slack needs never waits. Searches are CPU bound and run one at a time
+(batched when they queue up); the other workers meanwhile talk to Slack and the database.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ class Coach:
         engine: Engine,
         client: WebClient,
         *,
-        workers: int = 4,
+        workers: int = 8,
         max_pending: int = 1000,
     ) -> None:
         self.settings = settings
@@ -446,7 +447,7 @@ def build_app(
     client: WebClient | None = None,
     *,
     socket_mode: bool = False,
-    workers: int = 4,
+    workers: int = 8,
 ) -> App:
     """A Bolt app with every listener registered; auth.test runs once here."""
     from bot.listeners import register_listeners
