@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.slack_text import escape
 from index.types import Quote
 
 # Slack caps a section's text at 3000 characters and a context element's at 2000.
 MAX_QUOTE_CHARS = 2900
 MAX_LINE_CHARS = 1900
 HEADING = "Today's leadership quote"
-
-
-def escape(text: str) -> str:
-    """Escape &, < and > so quote text can never become a mention, link or @channel ping."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _clip(text: str, limit: int) -> str:
