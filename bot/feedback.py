@@ -165,6 +165,31 @@ class SlackStore:
             )
         return True
 
+    def claim_once(self, key: str, *, kind: str, channel: str, ts: str) -> bool:
+        """True the first time `key` is seen: one click of one button on one message is
+        acted on once, however often it is clicked."""
+        key = f"{kind}:{key}"
+        if not self._remember([key]):
+            return False
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(handled_events).values(
+                        key=key,
+                        kind=kind,
+                        channel=channel,
+                        ts=ts,
+                        text="",
+                        status="done",
+                        created_at=_now(),
+                    )
+                )
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as err:
+            log.warning("could not record %s in the database (%s); deduping in memory", key, err)
+        return True
+
     def mark_done(
         self,
         channel: str,

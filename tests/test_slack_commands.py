@@ -232,6 +232,11 @@ def test_more_like_this_posts_the_next_passages_in_the_thread(
     first = json.loads(button(reply, blocks.ACTION_HELPFUL)["value"])["p"]
     assert not set(shown) & set(first)
 
+    # a second click on the same button (an impatient user) does not post the page again
+    assert slack_app.send_action(payload) == 200
+    slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+
 
 def test_buttons_with_odd_payloads_do_not_break_anything(slack_app: SlackApp) -> None:
     url = slack_app.stub.response_url("odd")

@@ -33,6 +33,11 @@ def register(app: App, coach: Coach) -> None:
         offset = offset if isinstance(offset, int) and 0 <= offset <= 1000 else coach.settings.top_k
         context = value.get("c") if isinstance(value.get("c"), str) and value.get("c") else None
         thread = value.get("th") if isinstance(value.get("th"), str) else None
+        if message_ts and not coach.store.claim_once(
+            f"{channel}:{message_ts}:{offset}", kind="more", channel=channel, ts=message_ts
+        ):
+            log.info("'More like this' on %s clicked again; already answered", message_ts)
+            return
         coach.submit(more, coach, channel, thread or thread_ts, question, context, offset)
 
 
