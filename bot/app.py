@@ -461,6 +461,7 @@ def build_app(
         process_before_response=False,
         listener_executor=coach.listener_executor,
         raise_error_for_unhandled_request=False,
+        token_verification_enabled=False,  # serve() runs auth.test itself, with a clear error
     )
     try:
         auth = client.auth_test()
