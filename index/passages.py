@@ -87,20 +87,38 @@ def _windows(sentences: list[str], max_chars: int, overlap: int) -> Iterable[lis
 
 
 def split_article(
-    article: Article, *, max_chars: int = 600, min_chars: int = 200, overlap: int = 1
+    article: Article,
+    *,
+    max_chars: int = 600,
+    min_chars: int = 200,
+    overlap: int = 1,
 ) -> list[Passage]:
-    """Paragraph-aligned passages: short paragraphs join their neighbours in the same
-    section, long ones become overlapping windows of whole sentences."""
+    """Paragraph-aligned passages of whole sentences.
+
+    A paragraph of min_chars..max_chars is one passage; a longer one becomes overlapping
+    windows of sentences. A run of short paragraphs (a list of quotes, a one-line tip) is
+    windowed the same way, paragraph by paragraph with an overlap, so each short paragraph
+    is read together with its neighbours on either side rather than glued to one of them.
+    """
     blocks: list[tuple[str | None, list[str]]] = []  # (section, sentences of one passage)
     section: str | None = None
-    pending: list[str] = []
-    pending_section: str | None = None
+    run: list[list[str]] = []  # consecutive short paragraphs, each a list of sentences
 
-    def flush() -> None:
-        nonlocal pending
-        if pending:
-            blocks.append((pending_section, pending))
-            pending = []
+    def size(units: list[list[str]]) -> int:
+        return sum(len(s) + 1 for unit in units for s in unit)
+
+    def flush_run() -> None:
+        nonlocal run
+        i = 0
+        while i < len(run):
+            j = i + 1
+            while j < len(run) and size(run[i:j]) < min_chars and size(run[i : j + 1]) <= max_chars:
+                j += 1
+            blocks.append((section, [s for unit in run[i:j] for s in unit]))
+            if j >= len(run):
+                break
+            i = j - 1 if overlap and j - 1 > i else j
+        run = []
 
     for para in article.body.split("\n\n"):
         para = para.strip()
@@ -108,28 +126,27 @@ def split_article(
             continue
         heading = re.match(r"^#{1,6}\s+(.*)$", para)
         if heading:
-            flush()
+            flush_run()
             section = heading.group(1).strip()
             continue
         sentences = split_sentences(para)
         if not sentences:
             continue
-        length = sum(len(s) + 1 for s in sentences)
-        if pending and (
-            pending_section != section or sum(len(s) + 1 for s in pending) + length > max_chars
-        ):
-            flush()
+        length = size([sentences])
+        if length < min_chars:
+            run.append(sentences)
+            continue
+        if run and size(run[-1:]) + length <= max_chars and size(run) < min_chars:
+            run.append(sentences)  # a lone lead-in ("Back to Kenneth...") joins what follows
+            flush_run()
+            continue
+        flush_run()
         if length > max_chars:
-            flush()
             for window in _windows(sentences, max_chars, overlap):
                 blocks.append((section, window))
-            continue
-        if not pending:
-            pending_section = section
-        pending.extend(sentences)
-        if sum(len(s) + 1 for s in pending) >= min_chars:
-            flush()
-    flush()
+        else:
+            blocks.append((section, sentences))
+    flush_run()
 
     return [
         Passage(

@@ -75,6 +75,7 @@ class HybridSearcher:
             dense.faiss_index.reconstruct_n(0, n) if n else np.zeros((0, 1), dtype="float32")
         )
         self._words = [set(re.findall(r"[a-z]+", p.text.lower())) for p in passages]
+        self._sentence_sets = [set(sentences) for sentences in self._sentences]
 
     # ---- scoring -------------------------------------------------------------------------
     def features(self, question: str, context: str | None = None) -> dict[str, np.ndarray]:
@@ -158,7 +159,11 @@ class HybridSearcher:
 
     # ---- selection -----------------------------------------------------------------------
     def _near_duplicate(self, i: int, chosen: list[int]) -> bool:
+        """Shares a sentence with a passage already shown (overlapping windows), or most of
+        its words (the same point made twice)."""
         for j in chosen:
+            if self._sentence_sets[i] & self._sentence_sets[j]:
+                return True
             a, b = self._words[i], self._words[j]
             if a and b and len(a & b) / min(len(a), len(b)) > 1 - self.tuning.near_duplicate / 2:
                 return True

@@ -12,7 +12,9 @@ from index.types import Article, ArticleMeta, Passage
 from tests.library_fixtures import SHIPPED_CONTENT
 
 # A passage ends a sentence, a quotation, or a quote's attribution ("— Peter Drucker").
-_ENDS_SENTENCE = re.compile(r"([.!?…][\"”’')\]]*|[—–-] ?[A-Z][\w.' ]+)$")
+# A passage ends a sentence: with . ! ? …, a closing quote, an attribution ("— Name"), or a
+# colon ending a lead-in sentence whose list is the next passage.
+_ENDS_SENTENCE = re.compile(r"([.!?…:][\"”’')\]]*|[—–-] ?[A-Z][\w.' ]+)$")
 
 
 def article(body: str, article_id: str = "test-article") -> Article:
