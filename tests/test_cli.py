@@ -49,14 +49,22 @@ def _is_score(value: object) -> bool:
 
 
 def test_ask_json_contract(shipped_library: Library, run_coach: RunCoach) -> None:
-    questions = [ON_TOPIC, OFF_TOPIC, "", "  <!channel> how do I motivate my reps?  ", CELEBRATE]
+    long = "How do I keep my sales team motivated? " * 1100  # over 40,000 characters
+    questions = [
+        ON_TOPIC,
+        OFF_TOPIC,
+        "",
+        "  <!channel> how do I motivate my reps?  ",
+        long.strip(),
+        CELEBRATE,
+    ]
     proc = run_coach("ask", "--json", "-k", "2", stdin="\n".join(questions) + "\n")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == len(questions)
     objects = [json.loads(line) for line in lines]
     assert [o["question"] for o in objects] == questions  # in order, as typed
-    assert [o["answered"] for o in objects] == [True, False, False, True, True]
+    assert [o["answered"] for o in objects] == [True, False, False, True, True, True]
     for obj in objects:
         assert set(obj) == {"question", "answered", "passages"}
         assert isinstance(obj["question"], str) and isinstance(obj["answered"], bool)
@@ -145,13 +153,18 @@ def test_console_with_piped_input(shipped_library: Library, run_coach: RunCoach)
         "/quote",
         "/help",
         OFF_TOPIC,
+        "/bogus",
+        "/quit",
     ]
-    proc = run_coach("console", stdin="\n".join(script) + "\n")
+    after_quit = "Are leaders born or made, really?"
+    proc = run_coach("console", stdin="\n".join([*script, after_quit]) + "\n")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     blocks = re.split(r"^> ", out, flags=re.M)[1:]
     assert [b.splitlines()[0] for b in blocks] == script  # each line echoed, then answered
-    answer, tip, topic_tip, quote, help_text, refusal = blocks
+    assert after_quit not in out  # /quit leaves
+    answer, tip, topic_tip, quote, help_text, refusal, unknown, _ = blocks
+    assert "Unknown command /bogus" in unknown
     assert "Celebration of achievements is essential" in answer and "— “" in answer
     assert tip.splitlines()[1].startswith("Tip: ") and "— “" in tip
     assert "Tip: " in topic_tip and "feedback" in topic_tip.lower()
