@@ -32,6 +32,7 @@ from bot.feedback import SlackStore
 from bot.log_safety import install_token_filter
 from bot.settings import Settings
 from index.library import Library
+from index.tips import random_tip
 from index.types import Passage, Quote, SearchResult
 
 log = logging.getLogger(__name__)
@@ -358,13 +359,9 @@ class Coach:
             hit = (fresh or other or hits)[0]
             chosen = (hit.passage, hit.key_sentence)
         else:
-            pool: list[Passage] = [p for p in self.library.passages if 80 <= len(p.text) <= 700]
-            pool = pool or list(self.library.passages)
-            if not pool:
+            picked = random_tip(self.library.tip_pool(), avoid=recent, rng=self._rng)
+            if picked is None:
                 return None
-            fresh_passages = [p for p in pool if p.id not in recent]
-            other_passages = [p for p in pool if p.id != last]
-            picked: Passage = self._rng.choice(fresh_passages or other_passages or pool)
             chosen = (picked, None)
         self.store.record_tip(user_id, chosen[0].id, topic)
         return chosen

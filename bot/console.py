@@ -90,7 +90,7 @@ class Console:
                 return
             passage = result.hits[0].passage
         else:
-            passage = random_tip(self.library.passages, avoid=self.last_tips[-3:], rng=self.rng)
+            passage = random_tip(self.library.tip_pool(), avoid=self.last_tips[-3:], rng=self.rng)
             if passage is None:
                 self.say("The library is empty.")
                 return

@@ -13,6 +13,7 @@ from index.passages import split_articles
 from index.quotes import load_quotes
 from index.search import HybridSearcher
 from index.store import IndexStore
+from index.tips import tip_candidates
 from index.types import Article, Passage, Quote, SearchResult
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Library:
     searcher: HybridSearcher
     store: IndexStore
     problems: list[ContentError] = field(default_factory=list)  # files that did not load
+    _tip_pool: list[Passage] | None = field(default=None, repr=False)
 
     @classmethod
     def open(
@@ -94,3 +96,14 @@ class Library:
     ) -> list[SearchResult]:
         """Several questions at once (one embedding batch), answers in the same order."""
         return self.searcher.search_many(questions, k, max_chars=max_chars)
+
+    def tip_pool(self) -> list[Passage]:
+        """Passages that answer one of the library's topics, short enough for a tip: a tip
+        asked for with no topic still gives advice, not an article's introduction."""
+        if self._tip_pool is None:
+            ids: set[str] = set()
+            for result in self.search_many(self.topics, 4):
+                ids.update(hit.passage.id for hit in result.hits)
+            pool = tip_candidates([p for p in self.passages if p.id in ids])
+            self._tip_pool = pool or tip_candidates(self.passages)
+        return self._tip_pool

@@ -169,7 +169,9 @@ class HybridSearcher:
                 return True
         return False
 
-    def _diverse_order(self, ranked: list[int], score: np.ndarray) -> list[int]:
+    def _diverse_order(
+        self, ranked: list[int], score: np.ndarray, limit: int | None = None
+    ) -> list[int]:
         """Best first, no near-duplicates, and at most `per_article` passages of one article
         while passages of other articles are still about as relevant; a capped passage
         comes back as soon as the next candidate is clearly weaker than it."""
@@ -185,6 +187,8 @@ class HybridSearcher:
             chosen.append(i)
 
         for i in ranked:
+            if limit is not None and len(chosen) >= limit:
+                return chosen  # enough to show, and to know whether there is more
             if self._near_duplicate(i, chosen):
                 continue
             if deferred and float(score[i]) < floor:
@@ -243,7 +247,7 @@ class HybridSearcher:
                 continue
             score = self.fused(f)
             ranked = [int(j) for j in np.argsort(-score, kind="stable")]
-            order = self._diverse_order(ranked, score)
+            order = self._diverse_order(ranked, score, limit=offset + k + 1)
             window = order[offset : offset + k]
             hits = tuple(
                 Hit(

@@ -220,8 +220,10 @@ class IndexStore:
         token_offsets = [0]
         for matrix in token_rows:
             token_offsets.append(token_offsets[-1] + len(matrix))
+        # Stored as float16; round here too so the building process scores exactly as
+        # every process that loads the index later.
         token_matrix = (
-            np.concatenate(token_rows).astype("float32")
+            np.concatenate(token_rows).astype("float16").astype("float32")
             if token_rows
             else np.zeros((0, dim), dtype="float32")
         )

@@ -13,8 +13,7 @@ TIP_MAX_CHARS = 500
 
 def tip_candidates(passages: Sequence[Passage]) -> list[Passage]:
     """Passages short enough for a tip and long enough to say something on their own."""
-    fitting = [p for p in passages if TIP_MIN_CHARS <= len(p.text) <= TIP_MAX_CHARS]
-    return fitting or list(passages)
+    return [p for p in passages if TIP_MIN_CHARS <= len(p.text) <= TIP_MAX_CHARS]
 
 
 def random_tip(
@@ -23,10 +22,11 @@ def random_tip(
     avoid: Sequence[str] = (),
     rng: random.Random | None = None,
 ) -> Passage | None:
-    """A tip for variety: never one of `avoid` (e.g. the person's last tips) when avoidable,
-    and spread across articles rather than favouring the longest one."""
+    """A tip for variety from `passages` (e.g. Library.tip_pool()): never one of `avoid`
+    (the person's last tips) when avoidable, and spread across articles rather than
+    favouring the longest one."""
     rng = rng or random.Random()
-    candidates = tip_candidates(passages)
+    candidates = list(passages)
     fresh = [p for p in candidates if p.id not in set(avoid)] or candidates
     if not fresh:
         return None
