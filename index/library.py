@@ -102,8 +102,10 @@ class Library:
         asked for with no topic still gives advice, not an article's introduction."""
         if self._tip_pool is None:
             ids: set[str] = set()
-            for result in self.search_many(self.topics, 4):
-                ids.update(hit.passage.id for hit in result.hits)
+            for result in self.search_many(self.topics, 3):
+                if result.hits:
+                    best = result.hits[0].score
+                    ids.update(h.passage.id for h in result.hits if h.score >= 0.85 * best)
             pool = tip_candidates([p for p in self.passages if p.id in ids])
             self._tip_pool = pool or tip_candidates(self.passages)
         return self._tip_pool
