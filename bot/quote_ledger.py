@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -356,29 +357,32 @@ def take_over(engine: Engine, row: LedgerRow, owner: str, now: datetime) -> bool
     return result.rowcount == 1
 
 
+def _update_owned(conn: Connection, row_id: int, owner: str, **values: object) -> bool:
+    """Change a row only while `owner` still holds it in 'posting': a usurped or finished
+    claim changes nothing, so two processes can never both record the day."""
+    result = conn.execute(
+        update(ledger_table)
+        .where(
+            ledger_table.c.id == row_id,
+            ledger_table.c.owner == owner,
+            ledger_table.c.state == POSTING,
+        )
+        .values(version=ledger_table.c.version + 1, **values)
+    )
+    return result.rowcount == 1
+
+
 def renew(engine: Engine, row_id: int, owner: str, now: datetime, *, attempt: bool) -> bool:
     """Extend our lease right before a Slack call; False means someone took the row over.
 
     With attempt=True also count a chat.postMessage about to be sent, so whoever recovers
     the row knows to search the channel history before posting.
     """
-    values: dict[str, object] = {
-        "heartbeat_at": to_db(now),
-        "version": ledger_table.c.version + 1,
-    }
+    values: dict[str, object] = {"heartbeat_at": to_db(now)}
     if attempt:
         values["attempts"] = ledger_table.c.attempts + 1
     with engine.begin() as conn:
-        result = conn.execute(
-            update(ledger_table)
-            .where(
-                ledger_table.c.id == row_id,
-                ledger_table.c.owner == owner,
-                ledger_table.c.state == POSTING,
-            )
-            .values(**values)
-        )
-    return result.rowcount == 1
+        return _update_owned(conn, row_id, owner, **values)
 
 
 def mark_posted(
@@ -392,23 +396,17 @@ def mark_posted(
 ) -> bool:
     """Record the message ts; only the current owner may (a usurped owner just logs)."""
     with engine.begin() as conn:
-        result = conn.execute(
-            update(ledger_table)
-            .where(
-                ledger_table.c.id == row_id,
-                ledger_table.c.owner == owner,
-                ledger_table.c.state == POSTING,
-            )
-            .values(
-                state=POSTED,
-                message_ts=ts,
-                posted_at=to_db(now),
-                last_error=None,
-                next_attempt_at=None,
-                version=ledger_table.c.version + 1,
-            )
+        done = _update_owned(
+            conn,
+            row_id,
+            owner,
+            state=POSTED,
+            message_ts=ts,
+            posted_at=to_db(now),
+            last_error=None,
+            next_attempt_at=None,
         )
-        if result.rowcount == 1:
+        if done:
             row = conn.execute(select(ledger_table).where(ledger_table.c.id == row_id)).one()
             conn.execute(
                 insert(posts_table).values(
@@ -422,7 +420,7 @@ def mark_posted(
                     posted_at=to_db(now),
                 )
             )
-    return result.rowcount == 1
+    return done
 
 
 def mark_failed(
@@ -435,22 +433,15 @@ def mark_failed(
 ) -> bool:
     """Give the row up until `retry_at` (None: never, e.g. the window has closed)."""
     with engine.begin() as conn:
-        result = conn.execute(
-            update(ledger_table)
-            .where(
-                ledger_table.c.id == row_id,
-                ledger_table.c.owner == owner,
-                ledger_table.c.state == POSTING,
-            )
-            .values(
-                state=FAILED,
-                last_error=error[:500],
-                next_attempt_at=to_db(retry_at or NEVER),
-                heartbeat_at=to_db(now),
-                version=ledger_table.c.version + 1,
-            )
+        return _update_owned(
+            conn,
+            row_id,
+            owner,
+            state=FAILED,
+            last_error=error[:500],
+            next_attempt_at=to_db(retry_at or NEVER),
+            heartbeat_at=to_db(now),
         )
-    return result.rowcount == 1
 
 
 def log_forced_post(
