@@ -23,6 +23,15 @@ class SettingsError(CoachError):
         super().__init__(f"{name}={value!r} is not valid: expected {expected}")
 
 
+def default_base() -> Path:
+    """Where content/ and data/ live when not set: the working directory if it holds a
+    content/ folder (the checkout), else the checkout this code was installed from."""
+    if Path("content").is_dir():
+        return Path(".")
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / "content").is_dir() else Path(".")
+
+
 def default_model() -> str:
     """The bundled all-MiniLM-L6-v2 weights, so nothing is fetched from a hub."""
     try:
@@ -145,8 +154,8 @@ class Settings:
             raise SettingsError("LOG_LEVEL", log_level, "DEBUG, INFO, WARNING or ERROR")
 
         return cls(
-            content_dir=Path(get("CONTENT_DIR") or "content"),
-            data_dir=Path(get("DATA_DIR") or "data"),
+            content_dir=Path(get("CONTENT_DIR") or default_base() / "content"),
+            data_dir=Path(get("DATA_DIR") or default_base() / "data"),
             embedding_model=get("EMBEDDING_MODEL") or default_model(),
             top_k=get_int("SEARCH_TOP_K", 3, 1, 10),
             max_question_chars=get_int("MAX_QUESTION_CHARS", 500, 50, 5000),
