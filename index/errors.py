@@ -39,6 +39,14 @@ class IndexCorruptError(CoachError):
         super().__init__(f"{path}: index file is corrupt or truncated ({cause})")
 
 
+class IndexWriteError(CoachError):
+    """The index cannot be written (DATA_DIR missing permissions, disk full)."""
+
+    def __init__(self, path: Path | str, cause: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"{path}: cannot write the index ({cause}); check DATA_DIR")
+
+
 class EmptyLibraryError(CoachError):
     """content/ holds no readable article, so there is nothing to search."""
 

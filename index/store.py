@@ -21,7 +21,7 @@ import faiss
 import numpy as np
 
 from index.embedder import Embedder
-from index.errors import IndexCorruptError
+from index.errors import IndexCorruptError, IndexWriteError
 from index.passages import split_sentences
 from index.types import Passage
 
@@ -181,7 +181,10 @@ class IndexStore:
             except IndexCorruptError as exc:
                 reason = str(exc)
         log.warning("building the index: %s", reason)
-        return self.build(passages, embedder, progress=progress)
+        try:
+            return self.build(passages, embedder, progress=progress)
+        except OSError as exc:
+            raise IndexWriteError(self.directory, exc.strerror or str(exc)) from None
 
     # ---- writing -------------------------------------------------------------------------
     def build(
