@@ -306,13 +306,17 @@ def _console(settings: Settings) -> int:
     library = open_library(settings)
     from bot.console import Console
 
+    engines: list[object] = []  # opened on the first /quote, then reused
+
     def todays_quote():  # type: ignore[no-untyped-def]
         if not library.quotes:
             return None
         try:
             from bot import daily_quote
 
-            return daily_quote.todays_quote(settings, library, _engine(settings))
+            if not engines:
+                engines.append(_engine(settings))
+            return daily_quote.todays_quote(settings, library, engines[0])
         except (ImportError, typer.Exit):
             return library.quotes[date.today().toordinal() % len(library.quotes)]
 

@@ -408,17 +408,16 @@ def mark_posted(
         )
         if done:
             row = conn.execute(select(ledger_table).where(ledger_table.c.id == row_id)).one()
-            conn.execute(
-                insert(posts_table).values(
-                    channel=row.channel,
-                    local_date=row.local_date,
-                    quote_key=row.quote_key,
-                    message_ts=ts,
-                    forced=False,
-                    recovered=recovered,
-                    owner=owner,
-                    posted_at=to_db(now),
-                )
+            _log_post(
+                conn,
+                row.channel,
+                row.local_date,
+                row.quote_key,
+                ts,
+                owner,
+                now,
+                forced=False,
+                recovered=recovered,
             )
     return done
 
@@ -455,18 +454,44 @@ def log_forced_post(
 ) -> None:
     """A `--force` post on top of the day's post is kept in the log, not the claim row."""
     with engine.begin() as conn:
-        conn.execute(
-            insert(posts_table).values(
-                channel=channel,
-                local_date=local_date.isoformat(),
-                quote_key=quote_key,
-                message_ts=ts,
-                forced=True,
-                recovered=False,
-                owner=owner,
-                posted_at=to_db(now),
-            )
+        _log_post(
+            conn,
+            channel,
+            local_date.isoformat(),
+            quote_key,
+            ts,
+            owner,
+            now,
+            forced=True,
+            recovered=False,
         )
+
+
+def _log_post(
+    conn: Connection,
+    channel: str,
+    local_date: str,
+    quote_key: str,
+    ts: str | None,
+    owner: str,
+    now: datetime,
+    *,
+    forced: bool,
+    recovered: bool,
+) -> None:
+    """Every message the daily quote sends goes in the post log, however it was sent."""
+    conn.execute(
+        insert(posts_table).values(
+            channel=channel,
+            local_date=local_date,
+            quote_key=quote_key,
+            message_ts=ts,
+            forced=forced,
+            recovered=recovered,
+            owner=owner,
+            posted_at=to_db(now),
+        )
+    )
 
 
 def stale_rows(

@@ -27,7 +27,8 @@ def random_tip(
     favouring the longest one."""
     rng = rng or random.Random()
     candidates = list(passages)
-    fresh = [p for p in candidates if p.id not in set(avoid)] or candidates
+    avoided = set(avoid)
+    fresh = [p for p in candidates if p.id not in avoided] or candidates
     if not fresh:
         return None
     by_article: dict[str, list[Passage]] = {}
