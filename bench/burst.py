@@ -114,18 +114,18 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the figures to this file too")
     args = parser.parse_args()
 
-    from dataclasses import replace
 
     from bot.app import build_app, coach_of
-    from bot.db import make_engine
     from bot.server import make_http_server
     from bot.settings import Settings
+    from bot.store.engine import make_engine
     from index.library import Library
 
     tmp = Path(tempfile.mkdtemp(prefix="burst-"))
     stub = SlackStub(bot_user_id=BOT, latency=args.latency).start()
-    settings = replace(
-        Settings(content_dir=ROOT / "content", data_dir=tmp),
+    settings = Settings(
+        content_dir=ROOT / "content",
+        data_dir=tmp,
         slack_bot_token=TOKEN,
         slack_signing_secret=SECRET,
         slack_api_url=stub.api_url,

@@ -28,9 +28,12 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
-from bot.feedback import SlackStore
+from bot.daily_quote.rotation import quote_of_the_day
 from bot.log_safety import install_token_filter
 from bot.settings import Settings
+from bot.store.events import EventStore
+from bot.store.feedback import FeedbackStore
+from bot.store.tips import TipHistory
 from index.library import Library
 from index.tips import random_tip
 from index.types import Passage, Quote, SearchResult
@@ -189,7 +192,9 @@ class Coach:
         self.library = library
         self.engine = engine
         self.client = client
-        self.store = SlackStore(engine)
+        self.events = EventStore(engine)
+        self.feedback = FeedbackStore(engine)
+        self.tips = TipHistory(engine)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
         self._pool = TrackingExecutor(max_workers=workers, thread_name_prefix="coach-work")
@@ -328,25 +333,12 @@ class Coach:
         return list(self.library.topics)
 
     def todays_quote(self, today: date | None = None) -> Quote | None:
-        """The daily-quote module's pick when available, else the library's quotes by date."""
-        try:
-            from bot.daily_quote import todays_quote
-        except ImportError:
-            todays_quote = None  # type: ignore[assignment]
-        if todays_quote is not None:
-            try:
-                return todays_quote(self.settings, self.library, self.engine, today=today)
-            except Exception:
-                log.exception("today's quote from bot.daily_quote failed; using the rotation")
-        quotes = self.library.quotes
-        if not quotes:
-            return None
-        day = today or date.today()
-        return quotes[day.toordinal() % len(quotes)]
+        """Today's quote for App Home: the rotation's pick, or the library's by date."""
+        return quote_of_the_day(self.settings, self.library, self.engine, today)
 
     def pick_tip(self, user_id: str, topic: str | None) -> tuple[Passage, str | None] | None:
         """A short passage for /leadership-tip: on the topic if given, never the last one."""
-        recent = self.store.recent_tips(user_id, limit=5)
+        recent = self.tips.recent(user_id, limit=5)
         last = recent[0] if recent else None
         chosen: tuple[Passage, str | None] | None = None
         if topic:
@@ -363,7 +355,7 @@ class Coach:
             if picked is None:
                 return None
             chosen = (picked, None)
-        self.store.record_tip(user_id, chosen[0].id, topic)
+        self.tips.record(user_id, chosen[0].id, topic)
         return chosen
 
     # ---- Slack output -----------------------------------------------------------------

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.slack_text import escape, neutralise_mentions, safe_echo
+from bot.slack.text import escape, neutralise_mentions, safe_echo
 from index.types import ArticleMeta, Hit, Passage, Quote, SearchResult
 
 Block = dict[str, Any]

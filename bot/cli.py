@@ -10,16 +10,18 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from index.errors import CoachError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from bot.settings import Settings
     from index.library import Library
-    from index.types import SearchResult
+    from index.types import Quote, SearchResult
 
 app = typer.Typer(
     help="Leadership Coach: cited answers for sales leaders, from a curated library.",
@@ -33,7 +35,7 @@ app.add_typer(index_app, name="index")
 log = logging.getLogger("coach")
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -48,7 +50,7 @@ def load_settings(*, quiet: bool = True) -> Settings:
     except CoachError as exc:
         fail(str(exc))
     level = settings.log_level
-    if quiet and "LOG_LEVEL" not in os.environ:
+    if quiet and "log_level" not in settings.model_fields_set:
         level = "WARNING"
     logging.basicConfig(
         level=getattr(logging, level),
@@ -235,8 +237,8 @@ def eval_command(
         print_explain(report, library)
 
 
-def _engine(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.db import make_engine
+def _engine(settings: Settings) -> Engine:
+    from bot.store.engine import make_engine
 
     try:
         return make_engine(settings.db_url)
@@ -306,19 +308,17 @@ def _console(settings: Settings) -> int:
     library = open_library(settings)
     from bot.console import Console
 
-    engines: list[object] = []  # opened on the first /quote, then reused
+    engines: list[Engine | None] = []  # opened on the first /quote, then reused
 
-    def todays_quote():  # type: ignore[no-untyped-def]
-        if not library.quotes:
-            return None
-        try:
-            from bot import daily_quote
+    def todays_quote() -> Quote | None:
+        from bot.daily_quote.rotation import quote_of_the_day
 
-            if not engines:
+        if not engines:
+            try:
                 engines.append(_engine(settings))
-            return daily_quote.todays_quote(settings, library, engines[0])
-        except (ImportError, typer.Exit):
-            return library.quotes[date.today().toordinal() % len(library.quotes)]
+            except typer.Exit:  # the error is printed; quotes then go by date
+                engines.append(None)
+        return quote_of_the_day(settings, library, engines[0])
 
     return Console(
         library,

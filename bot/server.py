@@ -271,7 +271,7 @@ def serve(
         log.error(problem)
         return 1
 
-    from bot.db import make_engine
+    from bot.store.engine import make_engine
 
     try:
         if library is None:

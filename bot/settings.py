@@ -1,24 +1,35 @@
-"""One typed settings object, read once from the environment (and .env), passed down."""
+"""One typed settings object, read once from the environment (and .env), passed down.
+
+`Settings(...)` holds exactly the values given (tests, tools); `Settings.from_env()` adds the
+environment and `.env` on top of the defaults. Every environment name is the field's name in
+capitals, except SEARCH_TOP_K (`top_k`). A bad value raises SettingsError naming it.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import load_dotenv
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from index.errors import CoachError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(CoachError):
     """A setting has a value the app cannot use; names the setting."""
 
-    def __init__(self, name: str, value: str, expected: str) -> None:
+    def __init__(self, name: str, value: object, expected: str) -> None:
         self.name = name
         super().__init__(f"{name}={value!r} is not valid: expected {expected}")
 
@@ -42,29 +53,136 @@ def default_model() -> str:
         return "sentence-transformers/all-MiniLM-L6-v2"
 
 
-@dataclass(frozen=True)
-class Settings:
-    content_dir: Path = Path("content")
-    data_dir: Path = Path("data")
-    embedding_model: str = field(default_factory=default_model)
-    top_k: int = 3
-    max_question_chars: int = 500
+# what a person should write instead, per setting (the error names the variable)
+EXPECTED = {
+    "top_k": "a whole number from 1 to 10",
+    "max_question_chars": "a whole number from 50 to 5000",
+    "port": "a whole number from 1 to 65535",
+    "quote_grace_minutes": "a whole number from 0 to 1440",
+    "quote_time": "HH:MM on a 24-hour clock, e.g. 09:00",
+    "quote_timezone": "an IANA time zone name, e.g. America/New_York",
+    "quote_days": "comma-separated day names, e.g. mon,wed,fri",
+    "slack_api_url": "an http(s) URL",
+    "log_level": "DEBUG, INFO, WARNING or ERROR",
+}
+
+
+def env_name(field: str) -> str:
+    return "SEARCH_TOP_K" if field == "top_k" else field.upper()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,
+        env_file=".env",
+        env_file_encoding="utf-8",
+    )
+
+    content_dir: Path = Field(default_factory=lambda: default_base() / "content")
+    data_dir: Path = Field(default_factory=lambda: default_base() / "data")
+    embedding_model: str = Field(default_factory=default_model)
+    top_k: int = Field(3, ge=1, le=10, validation_alias="SEARCH_TOP_K")
+    max_question_chars: int = Field(500, ge=50, le=5000)
 
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
     slack_signing_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
-    port: int = 3000
+    port: int = Field(3000, ge=1, le=65535)
 
     quote_channel: str | None = None
     quote_time: str = "09:00"
     quote_timezone: str = "UTC"
-    quote_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-    quote_grace_minutes: int = 240
+    quote_days: Annotated[tuple[str, ...], NoDecode] = ("mon", "tue", "wed", "thu", "fri")
+    quote_grace_minutes: int = Field(240, ge=0, le=1440)
 
     database_url: str = ""
     log_level: str = "INFO"
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Values given to the constructor only; `from_env` is what reads the environment."""
+        return (init_settings,)
+
+    @classmethod
+    def from_env(cls, *, dotenv: bool = True) -> Settings:
+        """Read every setting once; a bad value raises SettingsError naming it."""
+        try:
+            return _FromEnvironment(_env_file=".env" if dotenv else None)  # type: ignore[call-arg]
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = str(first["loc"][0]) if first["loc"] else ""
+            field = "top_k" if field == "SEARCH_TOP_K" else field
+            expected = EXPECTED.get(field, first["msg"])
+            raise SettingsError(env_name(field), first.get("input"), expected) from None
+
+    # -- cleaning: blank means unset; every value is stripped ------------------------------
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        cleaned = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+            cleaned[key] = value
+        return cleaned
+
+    @field_validator("quote_time")
+    @classmethod
+    def _quote_time(cls, value: str) -> str:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError(EXPECTED["quote_time"])
+        return f"{int(match[1]):02d}:{match[2]}"
+
+    @field_validator("quote_timezone")
+    @classmethod
+    def _quote_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(EXPECTED["quote_timezone"]) from None
+        return value
+
+    @field_validator("quote_days", mode="before")
+    @classmethod
+    def _quote_days(cls, value: Any) -> tuple[str, ...]:
+        parts = value.split(",") if isinstance(value, str) else list(value)
+        days = tuple(str(d).strip().lower()[:3] for d in parts if str(d).strip())
+        if not days or any(d not in DAY_NAMES for d in days):
+            raise ValueError(EXPECTED["quote_days"])
+        return days
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        value = value if value.endswith("/") else value + "/"
+        if not re.match(r"https?://", value):
+            raise ValueError(EXPECTED["slack_api_url"])
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(EXPECTED["log_level"])
+        return value.upper()
+
+    # -- derived ---------------------------------------------------------------------------
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
@@ -86,89 +204,30 @@ class Settings:
         hour, minute = self.quote_time.split(":")
         return int(hour), int(minute)
 
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (as given: tests use port 0 for a free port)."""
+        return self.model_copy(update=changes)
+
     def __repr__(self) -> str:  # never print a token
         shown = {
             k: ("***" if v and ("token" in k or "secret" in k) else v)
-            for k, v in self.__dict__.items()
+            for k, v in self.model_dump().items()
         }
         return f"Settings({shown})"
 
     __str__ = __repr__
 
+
+class _FromEnvironment(Settings):
+    """Settings as the process starts them: constructor values, then env, then `.env`."""
+
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
-        """Read every setting once; a bad value raises SettingsError naming it."""
-        if env is None:
-            if dotenv:
-                load_dotenv(override=False)
-            env = dict(os.environ)
-
-        def get(name: str) -> str | None:
-            value = env.get(name)
-            if value is None:
-                return None
-            value = value.strip()
-            return value or None
-
-        def get_int(name: str, default: int, low: int, high: int) -> int:
-            raw = get(name)
-            if raw is None:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise SettingsError(name, raw, f"a whole number from {low} to {high}") from None
-            if not low <= value <= high:
-                raise SettingsError(name, raw, f"a whole number from {low} to {high}")
-            return value
-
-        quote_time = get("QUOTE_TIME") or "09:00"
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})", quote_time)
-        if not match or int(match[1]) > 23 or int(match[2]) > 59:
-            raise SettingsError("QUOTE_TIME", quote_time, "HH:MM on a 24-hour clock, e.g. 09:00")
-        quote_time = f"{int(match[1]):02d}:{match[2]}"
-
-        tz_name = get("QUOTE_TIMEZONE") or "UTC"
-        try:
-            ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(
-                "QUOTE_TIMEZONE", tz_name, "an IANA time zone name, e.g. America/New_York"
-            ) from None
-
-        days_raw = get("QUOTE_DAYS") or "mon,tue,wed,thu,fri"
-        days = tuple(d.strip().lower()[:3] for d in days_raw.split(",") if d.strip())
-        if not days or any(d not in DAY_NAMES for d in days):
-            raise SettingsError(
-                "QUOTE_DAYS", days_raw, "comma-separated day names, e.g. mon,wed,fri"
-            )
-
-        api_url = get("SLACK_API_URL") or "https://slack.com/api/"
-        if not api_url.endswith("/"):
-            api_url += "/"
-        if not re.match(r"https?://", api_url):
-            raise SettingsError("SLACK_API_URL", api_url, "an http(s) URL")
-
-        log_level = (get("LOG_LEVEL") or "INFO").upper()
-        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            raise SettingsError("LOG_LEVEL", log_level, "DEBUG, INFO, WARNING or ERROR")
-
-        return cls(
-            content_dir=Path(get("CONTENT_DIR") or default_base() / "content"),
-            data_dir=Path(get("DATA_DIR") or default_base() / "data"),
-            embedding_model=get("EMBEDDING_MODEL") or default_model(),
-            top_k=get_int("SEARCH_TOP_K", 3, 1, 10),
-            max_question_chars=get_int("MAX_QUESTION_CHARS", 500, 50, 5000),
-            slack_bot_token=get("SLACK_BOT_TOKEN"),
-            slack_app_token=get("SLACK_APP_TOKEN"),
-            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
-            slack_api_url=api_url,
-            port=get_int("PORT", 3000, 1, 65535),
-            quote_channel=get("QUOTE_CHANNEL"),
-            quote_time=quote_time,
-            quote_timezone=tz_name,
-            quote_days=days,
-            quote_grace_minutes=get_int("QUOTE_GRACE_MINUTES", 240, 0, 1440),
-            database_url=get("DATABASE_URL") or "",
-            log_level=log_level,
-        )
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings)

@@ -9,17 +9,17 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.slack_stub import SlackStub, missing_required
+from tests.slack_stub import SHARED_SLACK, SPEC_PATH, SlackStub, missing_required, shared_file
 
 ROOT = Path(__file__).resolve().parent.parent
-SLACK_SHAPES = Path("/work/shared/slack/slack_payload_shapes.json")
+SLACK_SHAPES = SHARED_SLACK / "slack_payload_shapes.json"
 BOT_TOKEN = "xoxb-1111-2222-testbottokensecret"
 APP_TOKEN = "xapp-1-A111-222-testapptokensecret"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -31,6 +31,11 @@ API_APP = "A0COACH"
 # ---- the Slack Web API stub -------------------------------------------------------------
 @pytest.fixture(scope="session")
 def _slack_stub_session() -> Iterator[SlackStub]:
+    for path in (SPEC_PATH, SLACK_SHAPES):  # no Slack test runs without Slack's own shapes
+        try:
+            shared_file(path)
+        except FileNotFoundError as err:
+            pytest.fail(str(err), pytrace=False)
     with SlackStub(bot_user_id=BOT_USER, team_id=TEAM) as stub:
         yield stub
 
@@ -133,9 +138,8 @@ def make_settings(stub: SlackStub, data_dir: Path, **overrides: Any) -> Any:
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=stub.api_url,
-        port=0,
     )
-    return replace(settings, **overrides)
+    return settings.replace(port=0, **overrides)
 
 
 @pytest.fixture
@@ -144,8 +148,8 @@ def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> It
     import threading
 
     from bot.app import build_app, coach_of
-    from bot.db import make_engine
     from bot.server import make_http_server
+    from bot.store.engine import make_engine
 
     settings = make_settings(slack_stub, tmp_path / "data")
     engine = make_engine(settings.db_url)
@@ -172,9 +176,7 @@ def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> It
 
 # ---- payloads shaped like Slack's ---------------------------------------------------------
 def payload_shapes() -> dict[str, list[str]]:
-    if SLACK_SHAPES.exists():
-        return json.loads(SLACK_SHAPES.read_text())
-    return {}
+    return json.loads(shared_file(SLACK_SHAPES).read_text())
 
 
 _counter = iter(range(1, 10**9))

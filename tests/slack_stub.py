@@ -29,7 +29,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SPEC_PATH = Path("/work/shared/slack/slack_web_openapi_v2_without_examples.json")
+# Slack's published shapes live in ../shared/slack beside the checkout (not in the repo).
+SHARED_SLACK = Path(__file__).resolve().parents[1].parent / "shared" / "slack"
+SPEC_PATH = SHARED_SLACK / "slack_web_openapi_v2_without_examples.json"
+
+
+def shared_file(path: Path) -> Path:
+    """`path` under ../shared/slack; missing is an error, never a check silently skipped."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the tests check every Slack payload against the files in "
+            f"{SHARED_SLACK} (../shared/slack next to the checkout). Put them there."
+        )
+    return path
+
+
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 
 
@@ -447,20 +461,20 @@ _SPEC_CACHE: dict[str, list[str]] | None = None
 def required_params(method: str) -> list[str] | None:
     """Required parameters of a Web API method per Slack's OpenAPI spec (token excluded).
 
-    None when the spec is not available or does not know the method.
+    None when the spec does not know the method; a missing spec file raises.
     """
     global _SPEC_CACHE
     if _SPEC_CACHE is None:
-        _SPEC_CACHE = {}
-        if SPEC_PATH.exists():
-            spec = json.loads(SPEC_PATH.read_text())
-            for path, ops in spec.get("paths", {}).items():
-                names: list[str] = []
-                for op in ops.values():
-                    for prm in op.get("parameters", []):
-                        if prm.get("required") and prm.get("name") != "token":
-                            names.append(prm["name"])
-                _SPEC_CACHE[path.lstrip("/")] = names
+        spec = json.loads(shared_file(SPEC_PATH).read_text())
+        cache: dict[str, list[str]] = {}
+        for path, ops in spec.get("paths", {}).items():
+            names: list[str] = []
+            for op in ops.values():
+                for prm in op.get("parameters", []):
+                    if prm.get("required") and prm.get("name") != "token":
+                        names.append(prm["name"])
+            cache[path.lstrip("/")] = names
+        _SPEC_CACHE = cache
     return _SPEC_CACHE.get(method)
 
 

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine
 
-import bot.daily_quote as dq
+import bot.daily_quote.delivery as delivery
 from bot.daily_quote import (
     DailyQuoter,
     PostOutcome,
@@ -31,10 +31,14 @@ from bot.daily_quote import (
     start_scheduler,
     todays_quote,
 )
-from bot.db import make_engine
-from bot.quote_blocks import quote_message
-from bot.quote_ledger import FAILED, POSTED, POSTING, get_row, ledger_table, post_log
+from bot.daily_quote.message import quote_message
+from bot.daily_quote.poster import MAX_ATTEMPTS
 from bot.settings import Settings
+from bot.store.engine import make_engine
+from bot.store.quote_ledger import get_row
+from bot.store.quote_posts import post_log
+from bot.store.tables import LedgerState
+from bot.store.tables import quote_ledger as ledger_table
 from index.types import Quote
 from tests.slack_stub import SlackStub, missing_required
 
@@ -221,7 +225,8 @@ def test_posts_at_due_time_with_channel_text_and_blocks(world: World, stub: Quot
     assert f"From: {quote.article_title}" in rendered
     assert call.params["metadata"]["event_type"] == "daily_quote"
     row = get_row(world.engine, CHANNEL, MONDAY)
-    assert row is not None and row.state == POSTED and row.message_ts == call.response["ts"]
+    assert row is not None and row.state == LedgerState.POSTED
+    assert row.message_ts == call.response["ts"]
 
 
 def test_not_before_due_time(world: World, stub: QuoteStub, clock: Clock) -> None:
@@ -361,7 +366,7 @@ def test_force_posts_again_and_records_it(world: World, stub: QuoteStub, clock: 
     assert len(stub.quote_posts()) == 2
     log = post_log(world.engine, CHANNEL)
     assert [r.forced for r in log] == [False, True]
-    assert row_state(world) == POSTED  # the day's claim still names the first message
+    assert row_state(world) == LedgerState.POSTED  # the day's claim still names the first message
     assert get_row(world.engine, CHANNEL, MONDAY).message_ts == first.ts  # type: ignore[union-attr]
 
 
@@ -376,7 +381,7 @@ def test_force_with_nothing_posted_yet_posts_once(world: World, stub: QuoteStub)
     )
     assert outcome.status == "posted"
     assert len(stub.quote_posts()) == 1
-    assert row_state(world) == POSTED
+    assert row_state(world) == LedgerState.POSTED
 
 
 # ---- crash mid-post -----------------------------------------------------------------------
@@ -389,11 +394,11 @@ def test_crash_after_message_reached_slack_is_not_doubled(
         raise Crash()
 
     with monkeypatch.context() as m:
-        m.setattr(dq, "mark_posted", killed)  # dies after Slack answered, before recording
+        m.setattr(delivery, "mark_posted", killed)  # dies after Slack answered, before recording
         with pytest.raises(Crash):
             world.quoter.tick()
     assert len(stub.quote_posts()) == 1
-    assert row_state(world) == POSTING
+    assert row_state(world) == LedgerState.POSTING
 
     # Restarted at once: the dead claim's lease has not lapsed yet, so it is left alone.
     clock.advance(seconds=20)
@@ -406,7 +411,7 @@ def test_crash_after_message_reached_slack_is_not_doubled(
     restarted.quoter.tick()
     assert len(stub.quote_posts()) == 1
     row = get_row(restarted.engine, CHANNEL, MONDAY)
-    assert row is not None and row.state == POSTED
+    assert row is not None and row.state == LedgerState.POSTED
     assert row.message_ts == stub.quote_posts()[0].response["ts"]
     history = stub.calls_to("conversations.history")
     assert history and float(history[0].params["oldest"]) <= at(MONDAY, 9).timestamp()
@@ -431,7 +436,7 @@ def test_crash_before_message_reached_slack_posts_once_after_recovery(
     outcome = restarted.quoter.tick()
     assert len(stub.quote_posts()) == 1
     assert stub.calls_to("conversations.history")  # it looked before posting
-    assert row_state(restarted) == POSTED
+    assert row_state(restarted) == LedgerState.POSTED
     assert outcome is None or outcome.posted
     # And once more, for good measure: nothing else goes out.
     clock.advance(minutes=5)
@@ -475,7 +480,7 @@ def test_stale_claim_from_a_closed_window_is_not_posted(
     w = make_world(stub, db_url, clock)
     assert w.quoter.tick() is None
     assert stub.quote_posts() == []
-    assert row_state(w) == FAILED
+    assert row_state(w) == LedgerState.FAILED
 
 
 def test_server_error_after_delivery_is_not_doubled(
@@ -506,7 +511,7 @@ def test_server_error_after_delivery_is_not_doubled(
     outcome = w.quoter.tick()
     assert outcome is not None and outcome.status == "recovered"
     assert len(stub.quote_posts()) == 1
-    assert row_state(w) == POSTED
+    assert row_state(w) == LedgerState.POSTED
 
 
 # ---- Slack failures -----------------------------------------------------------------------
@@ -541,9 +546,9 @@ def test_persistent_server_error_fails_then_a_later_tick_retries(
     stub.fail("chat.postMessage", status=500, times=1000)
     outcome = world.quoter.tick()
     assert outcome is not None and outcome.status == "failed"
-    assert row_state(world) == FAILED
+    assert row_state(world) == LedgerState.FAILED
     attempts = len(stub.calls_to("chat.postMessage"))
-    assert attempts == dq.MAX_ATTEMPTS  # bounded
+    assert attempts == MAX_ATTEMPTS  # bounded
     assert world.quoter.tick() is None  # backs off until the next retry time
     assert len(stub.calls_to("chat.postMessage")) == attempts
 
@@ -552,7 +557,7 @@ def test_persistent_server_error_fails_then_a_later_tick_retries(
     outcome = world.quoter.tick()
     assert outcome is not None and outcome.status == "posted"
     assert len(stub.quote_posts()) == 1
-    assert row_state(world) == POSTED
+    assert row_state(world) == LedgerState.POSTED
 
 
 def test_connection_errors_are_retried(world: World, stub: QuoteStub, clock: Clock) -> None:
@@ -653,7 +658,7 @@ def test_quote_for_date_does_not_post_or_record(world: World, stub: QuoteStub) -
 def test_retry_posts_the_same_quote_even_if_the_library_changes(
     world: World, stub: QuoteStub, clock: Clock
 ) -> None:
-    stub.fail("chat.postMessage", status=500, times=dq.MAX_ATTEMPTS)
+    stub.fail("chat.postMessage", status=500, times=MAX_ATTEMPTS)
     world.quoter.tick()
     chosen = get_row(world.engine, CHANNEL, MONDAY).quote_key  # type: ignore[union-attr]
     world.library.quotes.extend(make_quotes(12)[5:])  # new quotes arrive mid-day

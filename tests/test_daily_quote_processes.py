@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from bot.quote_ledger import POSTED, POSTING, get_row
+from bot.store.quote_ledger import get_row
+from bot.store.tables import LedgerState
 from tests.test_daily_quote import CHANNEL, Clock, QuoteStub, at, make_world
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 from bot.daily_quote import DailyQuoter
-from bot.db import make_engine
+from bot.store.engine import make_engine
 from bot.settings import Settings
 from index.types import Quote
 
@@ -115,7 +116,7 @@ def stub(clock: Clock) -> Any:
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     url = f"sqlite:///{(tmp_path / 'coach.db').as_posix()}"
-    from bot.db import make_engine
+    from bot.store.engine import make_engine
 
     make_engine(url).dispose()  # tables exist before the children race to create them
     return url
@@ -155,13 +156,13 @@ def test_kill_9_mid_post_costs_nothing_and_doubles_nothing(
     assert len(stub.quote_posts()) == (1 if reached else 0)
 
     w = make_world(stub, db_url, clock)
-    assert get_row(w.engine, CHANNEL, MONDAY).state == POSTING  # type: ignore[union-attr]
+    assert get_row(w.engine, CHANNEL, MONDAY).state == LedgerState.POSTING  # type: ignore[union-attr]
     clock.advance(seconds=30)  # back at once: the lease still protects the (dead) claim
     w.quoter.tick()
     assert len(stub.quote_posts()) == (1 if reached else 0)
     clock.advance(seconds=60)  # within two minutes of coming back it is resolved
     w.quoter.tick()
     row = get_row(w.engine, CHANNEL, MONDAY)
-    assert row is not None and row.state == POSTED
+    assert row is not None and row.state == LedgerState.POSTED
     [post] = stub.quote_posts()
     assert row.message_ts == post.response["ts"]

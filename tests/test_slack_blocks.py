@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot import blocks
-from bot.slack_text import ZWSP, clean_question, escape, is_special_only, safe_echo
+from bot.slack.text import ZWSP, clean_question, escape, is_special_only, safe_echo
 from index.types import ArticleMeta, Hit, Passage, Quote, SearchResult
 
 BOT = "UCOACHBOT"

@@ -77,7 +77,7 @@ def test_tip_without_topic_never_repeats_back_to_back(slack_app: SlackApp) -> No
     shown = [tip_passage(run_tip(slack_app, "")) for _ in range(6)]
     assert all(a != b for a, b in zip(shown, shown[1:], strict=False))
     # remembered in the database, so a restart does not repeat either
-    assert slack_app.coach.store.recent_tips("UASKER", 1) == [shown[-1]]
+    assert slack_app.coach.tips.recent("UASKER", 1) == [shown[-1]]
 
 
 def test_tip_on_unknown_topic_says_so(slack_app: SlackApp) -> None:
@@ -194,7 +194,7 @@ def test_feedback_is_recorded_and_acknowledged_privately(slack_app: SlackApp) ->
     assert ack.params["user"] == "UCLICKER"
     assert ack.params["thread_ts"] == reply.params["thread_ts"]
     assert slack_app.stub.calls_to("chat.postMessage") == []  # nothing re-posted
-    rows = slack_app.coach.store.feedback_rows()
+    rows = slack_app.coach.feedback.rows()
     assert len(rows) == 1 and rows[0]["helpful"] is True
     assert rows[0]["message_ts"] == reply.response["ts"]
     assert rows[0]["passage_ids"].split(",") == json.loads(helpful)["p"]
@@ -204,7 +204,7 @@ def test_feedback_is_recorded_and_acknowledged_privately(slack_app: SlackApp) ->
     assert slack_app.send_action(payload) == 200
     slack_app.stub.wait_for("chat.postEphemeral", 2)
     slack_app.settle()
-    rows = slack_app.coach.store.feedback_rows()
+    rows = slack_app.coach.feedback.rows()
     assert len(rows) == 1 and rows[0]["helpful"] is False
 
 

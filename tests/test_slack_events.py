@@ -292,7 +292,7 @@ def _backdate(slack_app: SlackApp, minutes: int) -> None:
 
     from sqlalchemy import update
 
-    from bot.feedback import handled_events
+    from bot.store.tables import handled_events
 
     with slack_app.engine.begin() as conn:
         conn.execute(
@@ -305,7 +305,7 @@ def test_questions_left_unanswered_by_a_crash_are_answered_once_on_restart(
 ) -> None:
     from bot.listeners.events.questions import recover_pending
 
-    store = slack_app.coach.store
+    store = slack_app.coach.events
     lost, done_elsewhere = new_ts(), new_ts()
     # both were claimed (acked) by a process that died before marking them answered
     assert store.claim(kind="mention", channel="CSALES", ts=lost, text=f"<@{BOT_USER}> {QUESTION}")

@@ -40,7 +40,7 @@ def record(coach: Coach, body: dict[str, Any], *, helpful: bool) -> None:
     question = raw_question if isinstance(raw_question, str) else ""
     listed = raw_passages if isinstance(raw_passages, list) else []
     passages = [p for p in listed if isinstance(p, str)]
-    coach.store.record_feedback(
+    coach.feedback.record(
         user_id=user,
         channel=channel,
         message_ts=message_ts,

@@ -13,7 +13,7 @@ from bot.app import Coach
 from bot.listeners._guard import guarded
 from bot.listeners.actions._payload import first_action, where
 from bot.listeners.events.questions import answer_blocks
-from bot.slack_text import safe_echo
+from bot.slack.text import safe_echo
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def register(app: App, coach: Coach) -> None:
         offset = offset if isinstance(offset, int) and 0 <= offset <= 1000 else coach.settings.top_k
         context = value.get("c") if isinstance(value.get("c"), str) and value.get("c") else None
         thread = value.get("th") if isinstance(value.get("th"), str) else None
-        if message_ts and not coach.store.claim_once(
+        if message_ts and not coach.events.claim_once(
             f"{channel}:{message_ts}:{offset}", kind="more", channel=channel, ts=message_ts
         ):
             log.info("'More like this' on %s clicked again; already answered", message_ts)

@@ -16,7 +16,8 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.app import Coach
 from bot.listeners._guard import guarded
-from bot.slack_text import clean_question, is_special_only
+from bot.slack.text import clean_question, is_special_only
+from bot.store.tables import EventStatus
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def take(coach: Coach, body: dict[str, Any], kind: str) -> None:
     if question is None:
         return
     event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else None
-    claimed = coach.store.claim(
+    claimed = coach.events.claim(
         kind=kind,
         channel=question.channel,
         ts=question.ts,
@@ -108,12 +109,12 @@ def take(coach: Coach, body: dict[str, Any], kind: str) -> None:
         return
     if coach.submit(answer, coach, question) is None:
         coach.post(question.channel, blocks.busy_message(), question.reply_thread)
-        coach.store.mark_done(question.channel, question.ts, status="dropped")
+        coach.events.mark_done(question.channel, question.ts, status=EventStatus.DROPPED)
 
 
 def thread_context(coach: Coach, channel: str, thread_ts: str) -> str | None:
     """The question that started a thread the bot answered, for a follow-up's search."""
-    first = coach.store.first_question(channel, thread_ts)
+    first = coach.events.first_question(channel, thread_ts)
     if first:
         return first
     try:
@@ -146,7 +147,7 @@ def thread_context(coach: Coach, channel: str, thread_ts: str) -> str | None:
 def answer(coach: Coach, q: Question) -> None:
     """Search and reply once; runs on the worker pool."""
     settings = coach.settings
-    status = "failed"
+    status = EventStatus.FAILED
     thread: tuple[str, str] | None = None
     try:
         asked = clean_question(q.text, coach.bot_user_id)
@@ -156,7 +157,8 @@ def answer(coach: Coach, q: Question) -> None:
                 daily_quote=bool(settings.quote_channel),
                 examples=coach.suggestions(3, q.user),
             )
-            status = "done" if coach.post(q.channel, message, q.reply_thread) else "failed"
+            ok = coach.post(q.channel, message, q.reply_thread)
+            status = EventStatus.DONE if ok else EventStatus.FAILED
             return
         context = (
             thread_context(coach, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
@@ -181,7 +183,7 @@ def answer(coach: Coach, q: Question) -> None:
             f"{len(result.hits)} passage(s)" if result.answered else "nothing relevant",
         )
         if ts:
-            status = "done"
+            status = EventStatus.DONE
             if q.reply_thread:
                 thread = (q.reply_thread, context or result.question)
     except Exception:
@@ -189,7 +191,7 @@ def answer(coach: Coach, q: Question) -> None:
         coach.post(q.channel, blocks.error_message(), q.reply_thread)
     finally:
         try:
-            coach.store.mark_done(q.channel, q.ts, status=status, thread=thread)
+            coach.events.mark_done(q.channel, q.ts, status=status, thread=thread)
         except Exception as err:
             log.warning("could not record the answer to %s: %s", q.ts, err)
 
@@ -259,19 +261,19 @@ def recover_pending(coach: Coach) -> int:
     twice, and only questions older than a couple of minutes (not in flight) are taken.
     """
     answered = 0
-    removed = coach.store.purge()
+    removed = coach.events.purge()
     if removed:
         log.info("forgot %d handled events older than two weeks", removed)
-    for p in coach.store.pending():
-        if not coach.store.take_over(p.channel, p.ts):
+    for p in coach.events.pending():
+        if not coach.events.take_over(p.channel, p.ts):
             continue
         q = Question(p.kind, p.channel, p.ts, p.thread_ts, p.user_id or "", p.text)
         replied = already_replied(coach, q)
         if replied is None:
-            coach.store.mark_done(q.channel, q.ts, status="unknown")
+            coach.events.mark_done(q.channel, q.ts, status=EventStatus.UNKNOWN)
             continue
         if replied:
-            coach.store.mark_done(q.channel, q.ts)
+            coach.events.mark_done(q.channel, q.ts)
             continue
         log.info("answering %s in %s, left unanswered by an earlier run", q.ts, q.channel)
         answer(coach, q)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack_text import escape
+from bot.slack.text import blockquote, escape
 from index.types import Quote
 
 # Slack caps a section's text at 3000 characters and a context element's at 2000.
@@ -17,11 +17,6 @@ def _clip(text: str, limit: int) -> str:
     """Keep a block within Slack's size limit rather than have the whole post rejected."""
     text = " ".join(text.split()) if "\n" not in text else text.strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _blockquote(text: str) -> str:
-    """Prefix every line with '>' so a multi-line quote stays one quotation in mrkdwn."""
-    return "\n".join(f">{line}" if line.strip() else ">" for line in text.splitlines())
 
 
 def quote_message(quote: Quote, *, heading: str = HEADING) -> dict[str, Any]:
@@ -40,7 +35,7 @@ def quote_message(quote: Quote, *, heading: str = HEADING) -> dict[str, Any]:
 
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": heading, "emoji": True}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": _blockquote(body)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": blockquote(body)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"— {author}"}]},
     ]
     if title:

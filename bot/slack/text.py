@@ -42,9 +42,10 @@ def safe_echo(text: str, limit: int = 200) -> str:
     return neutralise_mentions(escape(text))
 
 
-def safe_plain(text: str, limit: int = 200) -> str:
-    """Plain text for a `text` fallback or plain_text element: no markup that pings."""
-    return safe_echo(text, limit)
+def blockquote(text: str) -> str:
+    """Prefix every line with '>' so multi-line mrkdwn stays one quotation."""
+    lines = [line.strip() for line in text.splitlines()]
+    return "\n".join(f">{line}" if line else ">" for line in lines)
 
 
 def _replace_angle(match: re.Match[str], bot_user_id: str | None) -> str:

@@ -1,0 +1,147 @@
+"""The daily quote's two Slack calls, each tried once: send the post, or look for it in the
+channel history. Failures come back as one SlackFailure sorted by what to do about it."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.daily_quote.message import quote_message
+from bot.store.quote_ledger import LedgerRow, ledger_key
+from index.types import Quote
+
+EVENT_TYPE = "daily_quote"  # message metadata marker that recovery looks for
+HISTORY_MARGIN = timedelta(minutes=2)  # clock skew allowance when searching the history
+HISTORY_PAGES = 5
+
+
+class FailureKind(StrEnum):
+    RATE_LIMITED = "rate_limited"  # nothing was posted; wait retry_after
+    SERVER = "server"  # HTTP 5xx: the post may or may not have happened
+    CONNECTION = "connection"  # likewise
+    API = "api"  # ok:false (e.g. not_in_channel); retrying won't help soon
+
+
+@dataclass(eq=False)
+class SlackFailure(Exception):
+    """A Slack call that failed, sorted by what to do about it."""
+
+    kind: FailureKind
+    detail: str
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.kind in (FailureKind.SERVER, FailureKind.CONNECTION)
+
+
+def classify(exc: Exception) -> SlackFailure:
+    """Turn a slack_sdk/urllib exception into a SlackFailure; messages never hold the token."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        if status == 429:
+            return SlackFailure(
+                FailureKind.RATE_LIMITED, "HTTP 429", _retry_after(exc.response.headers)
+            )
+        if status >= 500:
+            return SlackFailure(FailureKind.SERVER, f"HTTP {status} {error or ''}".strip())
+        return SlackFailure(FailureKind.API, str(error or f"HTTP {status}"))
+    if isinstance(exc, (URLError, OSError, TimeoutError)):
+        return SlackFailure(FailureKind.CONNECTION, type(exc).__name__)
+    raise exc
+
+
+def _retry_after(headers: Any) -> float:
+    """Seconds from a Retry-After header (Slack sends whole seconds); 1 when absent."""
+    for name, value in dict(headers or {}).items():
+        if name.lower() == "retry-after":
+            if isinstance(value, list):
+                value = value[0] if value else None
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
+def single_shot(client: WebClient) -> WebClient:
+    """A shallow copy of `client` whose transport never re-sends a request by itself.
+
+    The app's client retries 429/5xx/dropped connections inside slack_sdk. For the daily
+    post that could send the message twice (a 5xx after Slack stored it) or keep sleeping
+    past our claim's lease, so the ledger-aware poster does all the retrying instead.
+    """
+    if not getattr(client, "retry_handlers", None):
+        return client
+    clone = copy.copy(client)
+    clone.retry_handlers = []
+    return clone
+
+
+def send_quote(
+    client: WebClient, channel: str, day: date, quote: Quote, *, forced: bool
+) -> str | None:
+    """One chat.postMessage; the metadata marker is what recovery searches for."""
+    message = quote_message(quote)
+    try:
+        response = client.chat_postMessage(
+            channel=channel,
+            text=message["text"],
+            blocks=message["blocks"],
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata={
+                "event_type": EVENT_TYPE,
+                "event_payload": {
+                    "ledger_key": ledger_key(channel, day),
+                    "quote_key": quote.key,
+                    "forced": forced,
+                },
+            },
+        )
+    except Exception as exc:  # classify() re-raises what it doesn't know
+        raise classify(exc) from None
+    return response.get("ts")
+
+
+def find_posted(client: WebClient, row: LedgerRow, quote: Quote | None) -> str | None:
+    """The ts of this row's message if an earlier attempt did reach the channel."""
+    oldest = (row.claimed_at - HISTORY_MARGIN).timestamp()
+    want_key = row.ledger_key
+    want_text = quote_message(quote)["text"] if quote is not None else None
+    cursor: str | None = None
+    for _page in range(HISTORY_PAGES):
+        try:
+            response = client.conversations_history(
+                channel=row.channel,
+                oldest=f"{oldest:.6f}",
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+        except Exception as exc:
+            raise classify(exc) from None
+        for message in response.get("messages") or []:
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == EVENT_TYPE:
+                if payload.get("ledger_key") == want_key and not payload.get("forced"):
+                    return str(message.get("ts"))
+                continue
+            if want_text and message.get("bot_id") and message.get("text") == want_text:
+                return str(message.get("ts"))
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor or not response.get("has_more"):
+            break
+    return None

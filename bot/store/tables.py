@@ -1,0 +1,154 @@
+"""Every table the bot keeps, on one MetaData, so `create_all` (or a migration tool) sees
+them together. String states are `StrEnum`s: they compare equal to the strings stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+
+def to_db(moment: datetime) -> datetime:
+    """Naive UTC for storage: SQLite keeps no zone, so every row uses the same one."""
+    if moment.tzinfo is None:
+        raise ValueError("aware datetimes only")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_db(value: datetime | None) -> datetime | None:
+    """Back to an aware UTC datetime."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EventStatus(StrEnum):
+    """Where a Slack question stands in `slack_handled_events`."""
+
+    PENDING = "pending"  # claimed, not answered yet
+    ALIAS = "alias"  # the event-id row beside a message row; never answered itself
+    RECOVERING = "recovering"  # taken over after a crash, being answered now
+    DONE = "done"
+    FAILED = "failed"
+    DROPPED = "dropped"  # the work queue was full; the asker was told
+    UNKNOWN = "unknown"  # recovery could not tell whether it was answered
+
+
+class LedgerState(StrEnum):
+    """A (channel, day) daily-quote claim: posting -> posted | failed."""
+
+    POSTING = "posting"
+    POSTED = "posted"
+    FAILED = "failed"
+
+
+# ---- Slack questions, threads, feedback, tips ----------------------------------------------
+handled_events = Table(
+    "slack_handled_events",
+    metadata,
+    Column("key", String(255), primary_key=True),  # "event:<id>" or "msg:<channel>:<ts>"
+    Column("kind", String(32), nullable=False),
+    Column("channel", String(64)),
+    Column("ts", String(32)),
+    Column("thread_ts", String(32)),
+    Column("user_id", String(64)),
+    Column("text", Text),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+)
+
+answered_threads = Table(
+    "slack_answered_threads",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("thread_ts", String(32), primary_key=True),
+    Column("first_question", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(64), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("message_ts", String(32), nullable=False),
+    Column("question", Text, nullable=False, default=""),
+    Column("passage_ids", Text, nullable=False, default=""),
+    Column("helpful", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("user_id", "channel", "message_ts", name="uq_feedback_vote"),
+)
+
+tip_history = Table(
+    "tip_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(64), nullable=False, index=True),
+    Column("passage_id", String(255), nullable=False),
+    Column("topic", String(255)),
+    Column("shown_at", DateTime(timezone=True), nullable=False),
+)
+
+# ---- the daily quote -----------------------------------------------------------------------
+# daily_quote_choices: one row per local date, the quote chosen and its rotation cycle, so a
+# retry posts the same quote and "no repeats until every quote was used" survives restarts.
+quote_choices = Table(
+    "daily_quote_choices",
+    metadata,
+    Column("local_date", String(10), primary_key=True),  # ISO date in QUOTE_TIMEZONE
+    Column("quote_key", String(128), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("chosen_at", DateTime, nullable=False),  # naive UTC
+)
+
+# daily_quote_ledger: one row per (channel, local_date), UNIQUE. Inserting it in 'posting' is
+# the atomic claim that lets exactly one process post; heartbeat_at is the claim's lease.
+quote_ledger = Table(
+    "daily_quote_ledger",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(64), nullable=False),
+    Column("local_date", String(10), nullable=False),
+    Column("quote_key", String(128), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("owner", String(160), nullable=False),
+    Column("claimed_at", DateTime, nullable=False),  # first claim; history search starts here
+    Column("heartbeat_at", DateTime, nullable=False),  # lease: renewed before each Slack call
+    Column("version", Integer, nullable=False, default=0),  # compare-and-swap guard
+    Column("attempts", Integer, nullable=False, default=0),  # chat.postMessage calls begun
+    Column("message_ts", String(32)),
+    Column("posted_at", DateTime),
+    Column("next_attempt_at", DateTime),
+    Column("last_error", String(500)),
+    UniqueConstraint("channel", "local_date", name="uq_daily_quote_channel_date"),
+)
+
+# daily_quote_posts: every message actually posted (scheduled, recovered or forced).
+quote_posts = Table(
+    "daily_quote_posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(64), nullable=False),
+    Column("local_date", String(10), nullable=False),
+    Column("quote_key", String(128), nullable=False),
+    Column("message_ts", String(32)),
+    Column("forced", Boolean, nullable=False, default=False),
+    Column("recovered", Boolean, nullable=False, default=False),
+    Column("owner", String(160), nullable=False),
+    Column("posted_at", DateTime, nullable=False),
+)
