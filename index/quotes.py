@@ -1,4 +1,8 @@
-"""Attributed quotes for the daily post, from content/quotes.yaml (an admin may add more)."""
+"""Attributed quotes for the daily post, from content/quotes.yaml (an admin may add more).
+
+A quote marked `retired: true` is skipped. The rotation keys quotes by author and text and
+orders each cycle by a hash of that key, so dropping one never reshuffles the others.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +47,8 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
         line = nodes.value[i].start_mark.line + 1 if nodes is not None else None
         if not isinstance(item, dict):
             raise ContentError(path, "each quote needs `text:` and `author:`", line)
+        if item.get("retired") is True:
+            continue  # retired by `coach quote retire`: never chosen again
         text = str(item.get("text") or "").strip()
         author = str(item.get("author") or "").strip()
         if not text:

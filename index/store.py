@@ -7,12 +7,15 @@ re-embeds only its own passages.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ PASSAGE_INDEX = "passages.faiss"
 SENTENCE_VECTORS = "sentences.npy"
 TOKEN_VECTORS = "tokens.npy"
 PASSAGE_META = "passages.json"
+LOCK = ".lock"
 
 
 def _key(text: str) -> str:
@@ -173,18 +177,42 @@ class IndexStore:
         progress: bool = False,
         rebuild: bool = False,
     ) -> DenseIndex:
-        """A loaded index matching these passages: the one on disk if fresh, else rebuilt."""
-        reason = "rebuild requested" if rebuild else self.stale_reason(passages, embedder)
-        if reason is None:
+        """A loaded index matching these passages: the one on disk if fresh, else rebuilt.
+
+        Several processes (replicas, a CLI beside a server) share one index folder: the
+        check-then-build runs under an exclusive file lock, so one process builds while the
+        others wait and then load what it wrote, never a mix of two builds.
+        """
+        with self._locked():
+            reason = "rebuild requested" if rebuild else self.stale_reason(passages, embedder)
+            if reason is None:
+                try:
+                    return self.load()
+                except IndexCorruptError as exc:
+                    reason = str(exc)
+            log.warning("building the index: %s", reason)
             try:
-                return self.load()
-            except IndexCorruptError as exc:
-                reason = str(exc)
-        log.warning("building the index: %s", reason)
+                return self.build(passages, embedder, progress=progress)
+            except OSError as exc:
+                raise IndexWriteError(self.directory, exc.strerror or str(exc)) from None
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An exclusive flock on <index>/.lock; none when the folder cannot be written (a
+        read-only index still loads, and a needed build then fails with IndexWriteError)."""
         try:
-            return self.build(passages, embedder, progress=progress)
-        except OSError as exc:
-            raise IndexWriteError(self.directory, exc.strerror or str(exc)) from None
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle = open(self.directory / LOCK, "a+b")  # noqa: SIM115 - held for the block
+        except OSError:
+            yield
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()
 
     # ---- writing -------------------------------------------------------------------------
     def build(

@@ -15,6 +15,9 @@ class ArticleMeta:
     source: str | None = None
     published: str | None = None
     tags: tuple[str, ...] = ()
+    owner: str | None = None  # who keeps the article current
+    review_by: str | None = None  # ISO date after which the article is stale
+    added: str | None = None  # ISO date `content add` wrote it
 
 
 @dataclass(frozen=True)

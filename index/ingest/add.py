@@ -1,0 +1,175 @@
+"""`content add`: every source converted and checked first, then all written or none.
+
+Planning before writing is what makes a refusal leave nothing behind, even when one of
+several sources is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit, urlunsplit
+
+from index.content import clean_body, load_library
+from index.ingest.convert import (
+    CONVERTERS,
+    convert_docx,
+    convert_file,
+    convert_html,
+    convert_markdown,
+    convert_text,
+)
+from index.ingest.document import Document, drop_title_heading, first_heading, first_line
+from index.ingest.duplicates import find_duplicate
+from index.ingest.errors import (
+    DuplicateSourceError,
+    IngestError,
+    NearDuplicateError,
+    UnreadableSourceError,
+    UnsupportedTypeError,
+)
+from index.ingest.fetch import fetch
+from index.ingest.pdf import convert_pdf
+from index.ingest.writer import ArticleFile, free_path, slugify, write_atomic
+
+REVIEW_AFTER = timedelta(days=365)  # review date when --review-by is not given
+
+_BY_CONTENT_TYPE = {
+    "text/html": convert_html,
+    "application/xhtml+xml": convert_html,
+    "application/pdf": convert_pdf,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": convert_docx,
+    "text/markdown": convert_markdown,
+    "text/x-markdown": convert_markdown,
+    "text/plain": convert_text,
+}
+
+
+@dataclass(frozen=True)
+class Curation:
+    """What the admin says on the command line, applied to every source added."""
+
+    today: date
+    owner: str | None = None
+    review_by: date | None = None
+    tags: tuple[str, ...] = ()
+    timeout: float = 15.0
+
+
+@dataclass
+class Plan:
+    """The files `add` would write, and the sources it refuses (then it writes none)."""
+
+    articles: list[tuple[Path, ArticleFile]] = field(default_factory=list)
+    refused: list[IngestError] = field(default_factory=list)
+
+
+def is_url(source: str) -> bool:
+    return re.match(r"^https?://", source, re.IGNORECASE) is not None
+
+
+def same_source_key(url: str) -> str:
+    """A URL compared loosely: scheme and host case, trailing slash and fragment ignored."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def load_source(source: str, timeout: float = 15.0) -> Document:
+    """Convert one SOURCE (a path or an http(s) URL); IngestError says why not."""
+    if not is_url(source):
+        if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.IGNORECASE):
+            raise UnsupportedTypeError(source, "only http:// and https:// URLs can be added")
+        return convert_file(Path(source))
+    got = fetch(source, timeout=timeout)
+    converter = _BY_CONTENT_TYPE.get(got.content_type)
+    if converter is None:
+        converter = CONVERTERS.get(PurePosixPath(urlsplit(got.url).path).suffix.lower())
+    if converter is None:
+        raise UnsupportedTypeError(source, f"unsupported content type {got.content_type!r}")
+    if not got.data.strip():
+        raise UnreadableSourceError(source, "the page is empty")
+    if converter is convert_html:
+        document = convert_html(got.data, source, url=got.url)
+    else:
+        document = converter(got.data, source)
+    return Document(**{**document.__dict__, "source": source})  # as the admin gave it
+
+
+def _fallback_title(source: str) -> str:
+    stem = PurePosixPath(urlsplit(source).path if is_url(source) else source).stem
+    return re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Untitled"
+
+
+def to_article(document: Document, source: str, curation: Curation) -> ArticleFile:
+    """The file to write: metadata from the document, the admin's options on top."""
+    title = (
+        document.title
+        or first_heading(document.markdown)
+        or first_line(document.markdown)
+        or _fallback_title(source)
+    )
+    body = clean_body(drop_title_heading(document.markdown, title))
+    if not re.search(r"\w", body):
+        raise UnreadableSourceError(source, "no article text left after removing page clutter")
+    review_by = curation.review_by
+    if review_by is None and document.review_by:
+        try:
+            review_by = date.fromisoformat(document.review_by)
+        except ValueError:
+            review_by = None
+    tags = tuple(dict.fromkeys([*document.tags, *curation.tags]))
+    return ArticleFile(
+        title=title,
+        body=body,
+        author=document.author,
+        published=document.published,
+        source=document.source,
+        tags=tags,
+        owner=curation.owner or document.owner,
+        review_by=review_by or curation.today + REVIEW_AFTER,
+        added=curation.today,
+    )
+
+
+def plan_additions(content_dir: Path, sources: list[str], curation: Curation) -> Plan:
+    """Convert and check every source; nothing is written here."""
+    existing = load_library(content_dir).articles
+    known_sources = {
+        same_source_key(a.meta.source): a.meta.id for a in existing if a.meta.source
+    }
+    texts = [(a.meta.id, a.body) for a in existing]
+    plan = Plan()
+    taken: set[str] = set()
+    for source in sources:
+        try:
+            document = load_source(source, timeout=curation.timeout)
+            if document.source and same_source_key(document.source) in known_sources:
+                other = known_sources[same_source_key(document.source)]
+                raise DuplicateSourceError(source, f"already in the library as {other!r}")
+            article = to_article(document, source, curation)
+            found = find_duplicate(article.body, texts)
+            if found:
+                other, how = found
+                raise NearDuplicateError(
+                    source, f"nearly the same text as {other!r} ({how.describe()})"
+                )
+        except IngestError as exc:
+            plan.refused.append(exc)
+            continue
+        path = free_path(content_dir, slugify(article.title), taken)
+        taken.add(path.stem)
+        plan.articles.append((path, article))
+        texts.append((path.stem, article.body))
+        if article.source:
+            known_sources[same_source_key(article.source)] = path.stem
+    return plan
+
+
+def write_plan(plan: Plan) -> list[Path]:
+    """Write every planned article (only call when nothing was refused)."""
+    for path, article in plan.articles:
+        write_atomic(path, article.render())
+    return [path for path, _ in plan.articles]

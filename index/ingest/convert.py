@@ -1,0 +1,181 @@
+"""Each supported format to Markdown with its headings kept, plus the metadata it carries.
+
+Web pages go through trafilatura (main-text extraction made for this: it drops navigation,
+cookie banners, share bars, comments and footers); Word through python-docx (heading
+levels come from paragraph styles); PDF through pypdf (see index/ingest/pdf.py).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import frontmatter
+import trafilatura
+import yaml
+
+from index.ingest.document import Document, clean_text
+from index.ingest.errors import UnreadableSourceError, UnsupportedTypeError
+from index.ingest.pdf import convert_pdf
+
+SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
+
+
+def _decode(data: bytes, source: str) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableSourceError(source, "not a text file (cannot decode it)")
+
+
+def convert_html(data: bytes | str, source: str, url: str | None = None) -> Document:
+    """The article inside a web page, as Markdown, with title/author/date from its metadata."""
+    html = data if isinstance(data, str) else _decode(data, source)
+    if not html.strip():
+        raise UnreadableSourceError(source, "the file is empty")
+    markdown = trafilatura.extract(
+        html,
+        url=url,
+        output_format="markdown",
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        include_formatting=True,
+        favor_precision=True,
+        deduplicate=True,
+    )
+    meta = trafilatura.extract_metadata(html, default_url=url)
+    if not markdown or not markdown.strip():
+        raise UnreadableSourceError(source, "no article text found in the page")
+    title = clean_text(meta.title) if meta else None
+    site = clean_text(meta.sitename) if meta else None
+    if title and site and title.endswith(site) and title != site:
+        title = re.sub(r"\s*[|\-–—:]\s*$", "", title[: -len(site)]).strip() or title
+    return Document(
+        markdown=markdown,
+        title=title,
+        author=clean_text(meta.author) if meta else None,
+        published=clean_text(meta.date) if meta else None,
+        source=url,
+    )
+
+
+def convert_docx(data: bytes, source: str) -> Document:
+    """Paragraphs in order; 'Heading N' / 'Title' styles become '#' headings, list styles '-'."""
+    import docx  # python-docx; imported here since only .docx needs it
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableSourceError(source, f"not a readable Word document ({exc})") from None
+    lines: list[str] = []
+    title_style: str | None = None
+    for paragraph in document.paragraphs:
+        text = clean_text(paragraph.text)
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        level = _heading_level(style)
+        if style == "Title":
+            title_style = title_style or text
+            lines.append(f"# {text}")
+        elif level:
+            lines.append(f"{'#' * min(level + 1, 6)} {text}")
+        elif style.startswith("List"):
+            if lines and lines[-1].startswith("- "):
+                lines[-1] += f"\n- {text}"  # one list, not a paragraph per item
+            else:
+                lines.append(f"- {text}")
+        else:
+            lines.append(text)
+    props = document.core_properties
+    created = props.created
+    return Document(
+        markdown="\n\n".join(lines),
+        title=clean_text(props.title) or title_style,
+        author=clean_text(props.author),
+        published=created.date().isoformat() if isinstance(created, datetime) else None,
+    )
+
+
+def _heading_level(style: str) -> int | None:
+    match = re.fullmatch(r"Heading (\d)", style)
+    return int(match.group(1)) if match else None
+
+
+def convert_markdown(data: bytes, source: str) -> Document:
+    """A Markdown file as it is; its front matter, if any, supplies the metadata."""
+    text = _decode(data, source)
+    try:
+        post = frontmatter.loads(text)
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        raise UnreadableSourceError(source, f"front matter is not valid YAML ({exc})") from None
+    meta = post.metadata if isinstance(post.metadata, dict) else {}
+    tags = meta.get("tags") or []
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    source_url = clean_text(meta.get("source"))
+    if source_url and not source_url.startswith(("http://", "https://")):
+        source_url = None
+    return Document(
+        markdown=post.content,
+        title=clean_text(meta.get("title")),
+        author=clean_text(meta.get("author")),
+        published=_iso(meta.get("published")),
+        source=source_url,
+        tags=tuple(t for t in (clean_text(t) for t in tags if t) if t),
+        owner=clean_text(meta.get("owner")),
+        review_by=_iso(meta.get("review_by")),
+    )
+
+
+def convert_text(data: bytes, source: str) -> Document:
+    """Plain text: paragraphs as they are (Markdown reads plain text as paragraphs)."""
+    return Document(markdown=_decode(data, source).replace("\r\n", "\n"))
+
+
+def _iso(value: object) -> str | None:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return clean_text(value)
+
+
+CONVERTERS: dict[str, Callable[[bytes, str], Document]] = {
+    ".md": convert_markdown,
+    ".markdown": convert_markdown,
+    ".txt": convert_text,
+    ".html": convert_html,
+    ".htm": convert_html,
+    ".pdf": convert_pdf,
+    ".docx": convert_docx,
+}
+
+
+def convert_file(path: Path) -> Document:
+    """A local file by its extension; refusals name the file."""
+    source = str(path)
+    converter = CONVERTERS.get(path.suffix.lower())
+    if converter is None:
+        kinds = " ".join(SUFFIXES)
+        raise UnsupportedTypeError(
+            source, f"unsupported file type {path.suffix or '(none)'!r} (use {kinds} or a URL)"
+        )
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableSourceError(source, "no such file") from None
+    except OSError as exc:
+        raise UnreadableSourceError(source, f"cannot be read ({exc.strerror})") from None
+    if not data.strip():
+        raise UnreadableSourceError(source, "the file is empty")
+    return converter(data, source)

@@ -1,0 +1,57 @@
+"""A converted source before it is written: Markdown body plus what it says about itself."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class Document:
+    markdown: str  # the article's own words, headings as '#' lines
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None  # ISO date when known
+    source: str | None = None  # the URL it came from
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    owner: str | None = None
+    review_by: str | None = None
+
+
+def first_heading(markdown: str) -> str | None:
+    for line in markdown.splitlines():
+        match = _HEADING.match(line.strip())
+        if match:
+            return match.group(1).strip()
+    return None
+
+
+def first_line(markdown: str, limit: int = 90) -> str | None:
+    for line in markdown.splitlines():
+        plain = line.strip().lstrip("#>*-_ ").strip()
+        if plain:
+            return plain if len(plain) <= limit else plain[:limit].rsplit(" ", 1)[0] + "…"
+    return None
+
+
+def drop_title_heading(markdown: str, title: str) -> str:
+    """The body without a leading heading that only repeats the title."""
+    lines = markdown.strip().splitlines()
+    if lines:
+        match = _HEADING.match(lines[0].strip())
+        if match and _norm(match.group(1)) == _norm(title):
+            return "\n".join(lines[1:]).strip()
+    return markdown.strip()
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+def clean_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    return text or None

@@ -1,0 +1,70 @@
+"""Download a URL for `content add`, with a clear reason when it does not answer.
+
+urllib3 (already under trafilatura) rather than trafilatura.fetch_url: its exceptions tell a
+refused connection from a timeout, and the response keeps its status and content type, so
+a PDF or Word file behind a link is converted as one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import urllib3
+from urllib3.exceptions import (
+    HTTPError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    TimeoutError,
+)
+
+from index.ingest.errors import FetchError
+
+MAX_BYTES = 20 * 1024 * 1024
+USER_AGENT = "leadership-coach/0.1 (+content add)"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # after redirects
+    data: bytes
+    content_type: str  # lower case, without parameters
+
+
+def fetch(url: str, timeout: float = 15.0) -> Fetched:
+    """GET `url`; FetchError naming the URL when it is refused, slow, or not 2xx."""
+    http = urllib3.PoolManager(
+        headers={"User-Agent": USER_AGENT},
+        timeout=urllib3.Timeout(connect=timeout, read=timeout),
+        retries=urllib3.Retry(total=2, connect=1, read=1, redirect=5, status=0),
+    )
+    try:
+        response = http.request("GET", url, preload_content=False)
+    except MaxRetryError as exc:
+        raise FetchError(url, _why(exc.reason)) from None
+    except (HTTPError, ValueError) as exc:
+        raise FetchError(url, _why(exc)) from None
+    try:
+        if not 200 <= response.status < 300:
+            raise FetchError(url, f"the server answered HTTP {response.status}")
+        data = response.read(MAX_BYTES + 1, decode_content=True)
+        if len(data) > MAX_BYTES:
+            raise FetchError(url, f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+    except (HTTPError, OSError) as exc:
+        raise FetchError(url, _why(exc)) from None
+    finally:
+        response.release_conn()
+    content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    final = urljoin(url, response.geturl() or url)
+    return Fetched(final, data, content_type)
+
+
+def _why(exc: BaseException | None) -> str:
+    if isinstance(exc, NameResolutionError):
+        return "the host name does not resolve"
+    if isinstance(exc, NewConnectionError):
+        return "the connection was refused"
+    if isinstance(exc, TimeoutError):
+        return "no answer before the time-out"
+    return f"the URL did not answer ({exc})"
