@@ -35,6 +35,7 @@ from index.ingest.pdf import convert_pdf
 from index.ingest.writer import ArticleFile, free_path, slugify, write_atomic
 
 REVIEW_AFTER = timedelta(days=365)  # review date when --review-by is not given
+MIN_WORDS = 20  # fewer is a menu or a stub, not an article
 
 _BY_CONTENT_TYPE = {
     "text/html": convert_html,
@@ -64,6 +65,7 @@ class Plan:
 
     articles: list[tuple[Path, ArticleFile]] = field(default_factory=list)
     refused: list[IngestError] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
 
 
 def is_url(source: str) -> bool:
@@ -112,8 +114,11 @@ def to_article(document: Document, source: str, curation: Curation) -> ArticleFi
         or _fallback_title(source)
     )
     body = clean_body(drop_title_heading(document.markdown, title))
-    if not re.search(r"\w", body):
-        raise UnreadableSourceError(source, "no article text left after removing page clutter")
+    words = len(re.findall(r"\w+", body))
+    if words < MIN_WORDS:
+        raise UnreadableSourceError(
+            source, f"no article text found (only {words} words once clutter is removed)"
+        )
     review_by = curation.review_by
     if review_by is None and document.review_by:
         try:
@@ -145,6 +150,9 @@ def plan_additions(content_dir: Path, sources: list[str], curation: Curation) ->
     taken: set[str] = set()
     for source in sources:
         try:
+            if is_url(source) and same_source_key(source) in known_sources:
+                other = known_sources[same_source_key(source)]
+                raise DuplicateSourceError(source, f"already in the library as {other!r}")
             document = load_source(source, timeout=curation.timeout)
             if document.source and same_source_key(document.source) in known_sources:
                 other = known_sources[same_source_key(document.source)]
@@ -172,4 +180,13 @@ def write_plan(plan: Plan) -> list[Path]:
     """Write every planned article (only call when nothing was refused)."""
     for path, article in plan.articles:
         write_atomic(path, article.render())
-    return [path for path, _ in plan.articles]
+        plan.written.append(path)
+    return plan.written
+
+
+def add_sources(content_dir: Path, sources: list[str], curation: Curation) -> Plan:
+    """Plan, then write all when none is refused; `plan.refused` says why nothing was."""
+    plan = plan_additions(content_dir, sources, curation)
+    if not plan.refused:
+        write_plan(plan)
+    return plan

@@ -49,7 +49,7 @@ def convert_html(data: bytes | str, source: str, url: str | None = None) -> Docu
         include_links=False,
         include_formatting=True,
         favor_precision=True,
-        deduplicate=True,
+        deduplicate=False,  # True keeps a process-wide cache: a second add would be empty
     )
     meta = trafilatura.extract_metadata(html, default_url=url)
     if not markdown or not markdown.strip():

@@ -1,0 +1,167 @@
+"""`content list/check/remove` and `quote add/list/retire` on a private content folder."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.db import make_engine
+from bot.quote_ledger import record_choice
+from index.content import load_library
+from index.ingest.catalog import check_content, list_content, remove_article
+from index.ingest.errors import ArticleNotFoundError, QuoteEditError
+from index.ingest.quotes_file import add_quote, list_quotes, retire_quote
+from index.quotes import load_quotes
+from tests.library_fixtures import SHIPPED_CONTENT, write_article
+
+TODAY = date(2026, 11, 25)
+BODY = (
+    "Hold a one-to-one with every rep each week. Let the rep set the agenda, and keep "
+    "the last five minutes for their career goals, not their pipeline."
+)
+OTHER = (
+    "Compensation plans should pay for the behaviour you want: a simple plan with one or "
+    "two measures beats a clever plan nobody can explain to a new hire."
+)
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    write_article(
+        folder, "one-to-ones", BODY, title="Weekly One-to-Ones",
+        extra="owner: Ann Lee\nreview_by: 2027-01-31",
+    )
+    write_article(
+        folder, "comp-plans", OTHER, title="Simple Comp Plans", author=None,
+        extra="owner: Bo Chan\nreview_by: 2026-11-24",
+    )
+    return folder
+
+
+def test_list_has_the_columns_and_marks_stale(folder: Path) -> None:
+    rows = {r.id: r.as_json() for r in list_content(folder, TODAY)}
+    assert rows["one-to-ones"] == {
+        "id": "one-to-ones",
+        "title": "Weekly One-to-Ones",
+        "author": "Test Author",
+        "owner": "Ann Lee",
+        "review_by": "2027-01-31",
+        "passages": 1,
+        "stale": False,
+    }
+    assert rows["comp-plans"]["stale"] is True  # review_by was yesterday
+    assert rows["comp-plans"]["author"] is None
+    assert list_content(folder, date(2027, 2, 1))[1].stale is True
+
+
+def test_check_is_clean_then_names_every_problem(folder: Path) -> None:
+    assert check_content(folder, date(2026, 11, 1)) == []
+    write_article(folder, "no-owner", "Forecast honestly. " * 5, title="Forecasts")
+    write_article(folder, "copy", BODY + " Then follow up in writing.", title="Copy of 1:1s",
+                  extra="owner: Ann Lee\nreview_by: 2030-01-01")
+    (folder / "untitled.md").write_text("---\nauthor: X\n---\n\nText here.\n", encoding="utf-8")
+    (folder / "empty-body.md").write_text("---\ntitle: Empty\n---\n\n", encoding="utf-8")
+    (folder / "binary.md").write_bytes(b"---\ntitle: \xff\xfe\n---\n")
+    problems = [str(p) for p in check_content(folder, TODAY)]
+    expected = [
+        ("binary.md", "not UTF-8"),
+        ("empty-body.md", "no text"),
+        ("untitled.md", "no title"),
+        ("comp-plans.md", "review_by 2026-11-24 has passed"),
+        ("no-owner.md", "no owner"),
+        ("no-owner.md", "no review_by"),
+        ("one-to-ones.md", "nearly the same text as 'copy'"),
+    ]
+    for name, words in expected:
+        assert any(name in p and words in p for p in problems), (name, words, problems)
+    assert len(problems) == len(expected), problems
+
+
+def test_remove_deletes_the_file_and_unlinks_its_quotes(folder: Path) -> None:
+    add_quote(folder, "Let the rep set the agenda.", "Ann Lee", "one-to-ones")
+    path, unlinked = remove_article(folder, "one-to-ones")
+    assert not path.exists() and unlinked == 1
+    assert [a.meta.id for a in load_library(folder).articles] == ["comp-plans"]
+    quotes = load_quotes(folder, load_library(folder).articles)  # still loads
+    assert [(q.text, q.article_id) for q in quotes] == [("Let the rep set the agenda.", None)]
+    with pytest.raises(ArticleNotFoundError, match="'one-to-ones'"):
+        remove_article(folder, "one-to-ones")
+    with pytest.raises(ArticleNotFoundError):
+        remove_article(folder, "../content/comp-plans")
+
+
+# ---- quotes.yaml --------------------------------------------------------------------------
+
+
+def test_quote_round_trip_keeps_comments_and_layout(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(SHIPPED_CONTENT, tmp_path / "content"))
+    original = (folder / "quotes.yaml").read_text(encoding="utf-8")
+    shipped = list_quotes(folder)
+    added = add_quote(folder, "Coach the player, not the scoreboard.", "Ann Lee")
+    assert added.number == len(shipped) + 1
+    retire_quote(folder, 2)
+    text = (folder / "quotes.yaml").read_text(encoding="utf-8")
+    # every original line is still there (comments included), in order
+    original_lines = original.splitlines()
+    lines = text.splitlines()
+    kept = [line for line in lines if line in set(original_lines)]
+    assert kept == original_lines
+    assert lines[-2:] == ['- text: Coach the player, not the scoreboard.', "  author: Ann Lee"]
+    assert "  retired: true" in lines
+    entries = list_quotes(folder)
+    assert entries[1].retired and not entries[0].retired
+    assert entries[-1].text == "Coach the player, not the scoreboard."
+
+
+def test_a_retired_quote_is_never_chosen_and_others_keep_their_order(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(SHIPPED_CONTENT, tmp_path / "content"))
+    articles = load_library(folder).articles
+    before = load_quotes(folder, articles)
+    retired = retire_quote(folder, 3)
+    after = load_quotes(folder, articles)
+    assert retired.text not in {q.text for q in after}
+    assert [q.key for q in after] == [q.key for q in before if q.text != retired.text]
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+    keys = [q.key for q in after]
+    day = date(2026, 1, 1)
+    chosen = [record_choice(engine, keys, day + timedelta(d), TODAY_DT) for d in range(len(keys))]
+    assert sorted(chosen) == sorted(keys)  # each once before any repeats, the retired never
+    next_cycle = record_choice(engine, keys, day + timedelta(len(keys)), TODAY_DT)
+    assert next_cycle in keys
+
+
+def test_quote_add_refusals(folder: Path) -> None:
+    with pytest.raises(QuoteEditError, match="not in"):
+        add_quote(folder, "Text.", "Ann Lee", "no-such-article")
+    with pytest.raises(QuoteEditError, match="needs its text"):
+        add_quote(folder, "  ", "Ann Lee")
+    first = add_quote(folder, "Listen first.", "Ann Lee")
+    assert first.number == 1
+    assert (folder / "quotes.yaml").read_text(encoding="utf-8").startswith("# Quotes")
+    with pytest.raises(QuoteEditError, match="quote 1 already says this"):
+        add_quote(folder, "Listen first.", "Ann Lee")
+    with pytest.raises(QuoteEditError, match="no quote 5"):
+        retire_quote(folder, 5)
+
+
+def test_retiring_the_rotation_keys_is_stable_for_the_rest(tmp_path: Path) -> None:
+    """The rotation orders a cycle by a hash of each key: removing one leaves the others'
+    relative order as it was, so retiring never reshuffles the days ahead."""
+    from bot.quote_ledger import shuffled
+
+    folder = Path(shutil.copytree(SHIPPED_CONTENT, tmp_path / "content"))
+    keys = [q.key for q in load_quotes(folder, load_library(folder).articles)]
+    for cycle in range(3):
+        full = shuffled(keys, cycle)
+        assert shuffled([k for k in keys if k != full[1]], cycle) == [
+            k for k in full if k != full[1]
+        ]
+
+
+TODAY_DT = __import__("datetime").datetime(2026, 1, 1, tzinfo=__import__("datetime").UTC)

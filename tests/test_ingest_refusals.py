@@ -1,0 +1,170 @@
+"""What `content add` refuses: one line naming the source and why, and nothing written."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from index.ingest.add import Curation, add_sources
+from index.ingest.errors import (
+    DuplicateSourceError,
+    FetchError,
+    IngestError,
+    NearDuplicateError,
+    UnreadableSourceError,
+    UnsupportedTypeError,
+)
+from tests.ingest_fixtures import BLOG_HTML, TERRITORY_HTML
+from tests.library_fixtures import SHIPPED_CONTENT, write_article
+
+CURATION = Curation(today=date(2026, 11, 25), owner="Sam Admin", timeout=1.0)
+
+
+@pytest.fixture()
+def content(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SHIPPED_CONTENT, tmp_path / "content"))
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def refuse(content: Path, sources: list[str], kind: type[IngestError]) -> IngestError:
+    """Add `sources`; exactly one is refused with `kind`, and the folder is unchanged."""
+    before = files(content)
+    plan = add_sources(content, sources, CURATION)
+    assert [type(e) for e in plan.refused] == [kind], [str(e) for e in plan.refused]
+    assert plan.written == []
+    assert files(content) == before
+    error = plan.refused[0]
+    assert "\n" not in str(error)
+    assert str(error).startswith(f"{error.source}: ")
+    return error
+
+
+def test_unsupported_type(content: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "forecast.xlsx"
+    sheet.write_bytes(b"PK\x03\x04 not really")
+    error = refuse(content, [str(sheet)], UnsupportedTypeError)
+    assert error.source == str(sheet) and "'.xlsx'" in error.reason
+    refuse(content, ["ftp://example.org/a.pdf"], UnsupportedTypeError)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.md", b"", "empty"),
+        ("blank.txt", b"  \n\n ", "empty"),
+        ("broken.pdf", b"%PDF-1.4\n this is not a pdf at all", "not a readable PDF"),
+        ("broken.docx", b"PK\x03\x04 truncated zip", "not a readable Word document"),
+        ("nothing.html", b"<html><body><nav>Home</nav></body></html>", "no article text found"),
+    ],
+)
+def test_corrupt_or_empty_file(
+    content: Path, tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert reason in refuse(content, [str(path)], UnreadableSourceError).reason
+
+
+def test_missing_file(content: Path, tmp_path: Path) -> None:
+    error = refuse(content, [str(tmp_path / "nowhere.md")], UnreadableSourceError)
+    assert error.reason == "no such file"
+
+
+def test_url_that_refuses_the_connection(content: Path, dead_url: str) -> None:
+    error = refuse(content, [dead_url], FetchError)
+    assert error.source == dead_url and "refused" in error.reason
+
+
+@pytest.mark.parametrize(("path", "reason"), [("/missing", "HTTP 404"), ("/broken", "HTTP 500")])
+def test_url_answering_an_error_status(
+    content: Path, web_server: str, path: str, reason: str
+) -> None:
+    assert reason in refuse(content, [web_server + path], FetchError).reason
+
+
+def test_url_that_does_not_answer_in_time(content: Path, web_server: str) -> None:
+    assert "time-out" in refuse(content, [f"{web_server}/slow"], FetchError).reason
+
+
+def test_empty_page(content: Path, web_server: str) -> None:
+    refuse(content, [f"{web_server}/empty"], UnreadableSourceError)
+
+
+def test_same_source_twice(content: Path, web_server: str) -> None:
+    url = f"{web_server}/territory"
+    first = add_sources(content, [url], CURATION)
+    assert first.refused == [] and len(first.written) == 1
+    error = refuse(content, [url + "/"], DuplicateSourceError)
+    assert first.written[0].stem in error.reason
+
+
+def test_nearly_the_same_text_as_an_article_in_the_library(
+    content: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "pipeline.html"
+    page.write_text(BLOG_HTML, encoding="utf-8")
+    assert add_sources(content, [str(page)], CURATION).refused == []
+    # the same article re-typed as plain text, with a new last sentence
+    retyped = tmp_path / "pipeline-notes.txt"
+    retyped.write_text(
+        BLOG_HTML.split("<h2>Inspect")[0].split("</div>\n<p>")[1].replace("</p>", "")
+        + "\n\n"
+        + "For each deal, ask what the next customer commitment is and when it will happen. "
+        "A deal without a dated next step agreed with the buyer is not really in the "
+        "pipeline. Spend your time on deals where the next step is vague, and leave the "
+        "healthy ones alone. Hold the review at the same time every week and cap it at "
+        "forty-five minutes.",
+        encoding="utf-8",
+    )
+    error = refuse(content, [str(retyped)], NearDuplicateError)
+    assert "running-a-weekly-pipeline-review" in error.reason
+
+
+def test_one_refusal_means_nothing_is_written(
+    content: Path, tmp_path: Path, web_server: str, dead_url: str
+) -> None:
+    """A good source beside a refused one is not written either: the admin fixes and reruns."""
+    before = files(content)
+    plan = add_sources(content, [f"{web_server}/territory", dead_url], CURATION)
+    assert len(plan.refused) == 1 and plan.written == []
+    assert files(content) == before
+
+
+def test_two_sources_that_repeat_each_other(content: Path, tmp_path: Path) -> None:
+    one = tmp_path / "territories.html"
+    one.write_text(TERRITORY_HTML, encoding="utf-8")
+    two = tmp_path / "territories-copy.html"
+    two.write_text(TERRITORY_HTML, encoding="utf-8")
+    error = refuse(content, [str(one), str(two)], NearDuplicateError)
+    assert error.source == str(two)
+
+
+def test_a_file_with_front_matter_keeps_it(content: Path, tmp_path: Path) -> None:
+    path = write_article(
+        tmp_path,
+        "forecast-calls",
+        "## Call the number\n\nA forecast call asks each rep for a commit, a best case and "
+        "the risks to both, and writes the answers down for next week.",
+        title="Forecast Calls Without Drama",
+        author="Ann Lee",
+        extra="tags: [forecasting]\nowner: Rita Ops\nreview_by: 2027-02-01",
+    )
+    plan = add_sources(content, [str(path)], Curation(today=date(2026, 11, 25), tags=("calls",)))
+    assert plan.refused == []
+    text = plan.written[0].read_text(encoding="utf-8")
+    assert plan.written[0].name == "forecast-calls-without-drama.md"
+    for line in (
+        "author: Ann Lee",
+        "tags: [forecasting, calls]",
+        "owner: Rita Ops",
+        "review_by: 2027-02-01",
+        "added: 2026-11-25",
+    ):
+        assert line in text.splitlines(), line
+    assert "## Call the number" in text
