@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import make_engine
-from bot.quote_ledger import record_choice
+from bot.daily_quote.rotation import record_choice
+from bot.store.engine import make_engine
 from index.content import load_library
 from index.ingest.catalog import check_content, list_content, remove_article
 from index.ingest.errors import ArticleNotFoundError, QuoteEditError
@@ -153,7 +153,7 @@ def test_quote_add_refusals(folder: Path) -> None:
 def test_retiring_the_rotation_keys_is_stable_for_the_rest(tmp_path: Path) -> None:
     """The rotation orders a cycle by a hash of each key: removing one leaves the others'
     relative order as it was, so retiring never reshuffles the days ahead."""
-    from bot.quote_ledger import shuffled
+    from bot.daily_quote.rotation import shuffled
 
     folder = Path(shutil.copytree(SHIPPED_CONTENT, tmp_path / "content"))
     keys = [q.key for q in load_quotes(folder, load_library(folder).articles)]
