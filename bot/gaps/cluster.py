@@ -1,0 +1,84 @@
+"""Merging gap questions that mean the same thing, so a curator sees one line per need.
+
+Leaders word the same need many ways ("commission accelerators" / "accelerators in our comp
+plan"); string equality would list them apart and hide how often the need comes up. Each
+question is embedded with the library's own model and joins the first (most asked) group
+whose leading phrasing it is at least `threshold` cosine-similar to. Comparing with the
+leader, not with any member, keeps groups from chaining into one vague topic.
+
+The default threshold comes from bench/gap_threshold.py, on pairs we wrote: near-duplicates
+(case, typos, "how do I" / "how to") score 0.77 to 0.97 and merge; looser paraphrases score
+0.20 to 0.89 and overlap related-but-different needs (0.22 to 0.71: "coach a rep who misses
+quota" / "reward a rep who beats it"). Merging two different needs hides one from the
+curator, while listing a paraphrase twice only costs a line, so the cut sits above every
+different pair we found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+# bench/gap_threshold.py (all-MiniLM-L6-v2): above the 0.71 of the closest different needs
+DEFAULT_THRESHOLD = 0.72
+
+Encode = Callable[[list[str]], np.ndarray]  # unit-length rows, one per text
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One need the library did not meet: its most asked wording and how often it came up."""
+
+    question: str
+    count: int
+    wordings: tuple[str, ...] = ()
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip("?!. ")
+
+
+def merge_gaps(
+    questions: Iterable[str], encode: Encode | None, threshold: float = DEFAULT_THRESHOLD
+) -> list[Gap]:
+    """Group `questions` by meaning; most frequent group first, each led by its most asked
+    wording. Without `encode` (no model available) only identical wordings are merged."""
+    counts: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for raw in questions:
+        text = " ".join(raw.split())
+        if not text:
+            continue
+        key = _key(text)
+        counts[key] = counts.get(key, 0) + 1
+        shown.setdefault(key, text)
+    # most asked first, then alphabetical, so the leader of a group is its usual wording
+    keys = sorted(counts, key=lambda k: (-counts[k], k))
+    if not keys:
+        return []
+    groups: list[list[str]] = []
+    if encode is None:
+        groups = [[k] for k in keys]
+    else:
+        vectors = np.asarray(encode([shown[k] for k in keys]), dtype="float32")
+        leaders: list[int] = []
+        for i in range(len(keys)):
+            if leaders:
+                sims = vectors[leaders] @ vectors[i]
+                best = int(np.argmax(sims))
+                if float(sims[best]) >= threshold:
+                    groups[best].append(keys[i])
+                    continue
+            leaders.append(i)
+            groups.append([keys[i]])
+    gaps = [
+        Gap(
+            question=shown[group[0]],
+            count=sum(counts[k] for k in group),
+            wordings=tuple(shown[k] for k in group),
+        )
+        for group in groups
+    ]
+    return sorted(gaps, key=lambda g: (-g.count, g.question.lower()))

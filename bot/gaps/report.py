@@ -1,0 +1,133 @@
+"""What the coach could not answer, summed up for the person who curates the library.
+
+One computation serves `coach report`, the admins' App Home section and the weekly post, so
+the three never disagree. It reads questions, votes and reasons, never who asked: nothing
+here can show a user id, an e-mail or a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from bot.gaps.cluster import DEFAULT_THRESHOLD, Encode, Gap, merge_gaps
+
+
+@dataclass(frozen=True)
+class Reason:
+    """What a leader said they were looking for after clicking "Not helpful"."""
+
+    question: str
+    reason: str
+    at: datetime
+
+
+class GapSource(Protocol):
+    """The reads a report needs (bot.store.gaps.GapStore implements them)."""
+
+    def outcome_counts(self, since: datetime) -> tuple[int, int]:
+        """(answered, abstained) questions asked since `since`."""
+        ...
+
+    def vote_counts(self, since: datetime) -> tuple[int, int]:
+        """(helpful, not helpful) votes cast since `since`."""
+        ...
+
+    def gap_questions(self, since: datetime) -> list[str]:
+        """Each abstained question and each question voted "Not helpful", once per event."""
+        ...
+
+    def reasons(self, since: datetime) -> list[Reason]:
+        """Reasons given since `since`, newest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class GapReport:
+    since: datetime
+    answered: int
+    abstained: int
+    helpful: int
+    not_helpful: int
+    gaps: Sequence[Gap] = ()
+    reasons: Sequence[Reason] = field(default_factory=tuple)
+
+    @property
+    def questions(self) -> int:
+        return self.answered + self.abstained
+
+    @property
+    def answered_rate(self) -> float | None:
+        return self.answered / self.questions if self.questions else None
+
+    @property
+    def helpful_rate(self) -> float | None:
+        votes = self.helpful + self.not_helpful
+        return self.helpful / votes if votes else None
+
+    def to_json(self) -> dict[str, object]:
+        """The `coach report --json` contract; other tools rely on these keys."""
+        return {
+            "since": self.since.isoformat(timespec="seconds"),
+            "questions": self.questions,
+            "answered": self.answered,
+            "abstained": self.abstained,
+            "helpful": self.helpful,
+            "not_helpful": self.not_helpful,
+            "gaps": [{"question": g.question, "count": g.count} for g in self.gaps],
+            "reasons": [{"question": r.question, "reason": r.reason} for r in self.reasons],
+        }
+
+
+def build_report(
+    source: GapSource,
+    *,
+    days: int,
+    encode: Encode | None,
+    now: datetime | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> GapReport:
+    """The last `days` days: counts, gaps merged by meaning (most asked first), reasons."""
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    answered, abstained = source.outcome_counts(since)
+    helpful, not_helpful = source.vote_counts(since)
+    gaps = merge_gaps(source.gap_questions(since), encode, threshold)
+    return GapReport(
+        since=since,
+        answered=answered,
+        abstained=abstained,
+        helpful=helpful,
+        not_helpful=not_helpful,
+        gaps=tuple(gaps),
+        reasons=tuple(source.reasons(since)),
+    )
+
+
+def gap_id(question: str) -> str:
+    """Stable across exports, so a curator's gold phrases stay with their question."""
+    return "gap-" + hashlib.sha1(" ".join(question.lower().split()).encode()).hexdigest()[:10]
+
+
+def eval_lines(gaps: Sequence[Gap]) -> list[str]:
+    """The gaps in shared/eval's format: empty `gold` (the library does not answer them yet)
+    and kind "uncovered"; the curator adds gold phrases once an article covers them."""
+    return [
+        json.dumps(
+            {"id": gap_id(g.question), "question": g.question, "gold": [], "kind": "uncovered"},
+            ensure_ascii=False,
+        )
+        for g in gaps
+    ]
+
+
+def write_eval(path: Path, gaps: Sequence[Gap]) -> int:
+    """Write `eval_lines` to `path`; returns how many questions were written."""
+    lines = eval_lines(gaps)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return len(lines)
