@@ -288,6 +288,15 @@ def quote(
         raise typer.Exit(1)
 
 
+def _register_report() -> None:
+    from bot.gaps.command import report
+
+    app.command("report")(report)
+
+
+_register_report()
+
+
 @app.command()
 def serve() -> None:
     """Run the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT."""

@@ -64,6 +64,8 @@ EXPECTED = {
     "quote_days": "comma-separated day names, e.g. mon,wed,fri",
     "slack_api_url": "an http(s) URL",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "coach_admins": "comma-separated Slack user IDs, e.g. U0123ABCD,U0456EFGH",
+    "feedback_retention_days": "a whole number of days from 1 to 3650",
 }
 
 
@@ -101,6 +103,12 @@ class Settings(BaseSettings):
 
     database_url: str = ""
     log_level: str = "INFO"
+
+    # the curator's loop: who sees the content gaps, where the weekly summary goes, and how
+    # long questions and "Not helpful" reasons are kept
+    coach_admins: Annotated[tuple[str, ...], NoDecode] = ()
+    report_channel: str | None = None
+    feedback_retention_days: int = Field(90, ge=1, le=3650)
 
     @classmethod
     def settings_customise_sources(
@@ -166,6 +174,15 @@ class Settings(BaseSettings):
         if not days or any(d not in DAY_NAMES for d in days):
             raise ValueError(EXPECTED["quote_days"])
         return days
+
+    @field_validator("coach_admins", mode="before")
+    @classmethod
+    def _coach_admins(cls, value: Any) -> tuple[str, ...]:
+        parts = value.split(",") if isinstance(value, str) else list(value)
+        admins = tuple(str(p).strip() for p in parts if str(p).strip())
+        if any(not re.fullmatch(r"[UW][A-Z0-9]{2,}", a) for a in admins):
+            raise ValueError(EXPECTED["coach_admins"])
+        return admins
 
     @field_validator("slack_api_url")
     @classmethod

@@ -295,6 +295,8 @@ class SlackStub:
                 msg["blocks"] = p["blocks"]
             if p.get("thread_ts"):
                 msg["thread_ts"] = p["thread_ts"]
+            if isinstance(p.get("metadata"), dict):  # history returns it (include_all_metadata)
+                msg["metadata"] = p["metadata"]
             with self._cond:
                 self.messages.setdefault(channel, []).append(msg)
             return {"ok": True, "channel": channel, "ts": ts, "message": msg}

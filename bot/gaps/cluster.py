@@ -54,8 +54,9 @@ def merge_gaps(
         key = _key(text)
         counts[key] = counts.get(key, 0) + 1
         shown.setdefault(key, text)
-    # most asked first, then alphabetical, so the leader of a group is its usual wording
-    keys = sorted(counts, key=lambda k: (-counts[k], k))
+    # most asked first, then first asked, so the leader of a group is its usual wording
+    first = {k: i for i, k in enumerate(counts)}
+    keys = sorted(counts, key=lambda k: (-counts[k], first[k]))
     if not keys:
         return []
     groups: list[list[str]] = []
@@ -81,4 +82,4 @@ def merge_gaps(
         )
         for group in groups
     ]
-    return sorted(gaps, key=lambda g: (-g.count, g.question.lower()))
+    return sorted(gaps, key=lambda g: -g.count)  # stable: ties stay in first-asked order

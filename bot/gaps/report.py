@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,15 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.gaps.cluster import DEFAULT_THRESHOLD, Encode, Gap, merge_gaps
+from bot.log_safety import redact
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def scrub(text: str) -> str:
+    """A question or reason as a report may show it: no token, no e-mail address (a leader
+    may paste either into a question; the curator needs neither)."""
+    return _EMAIL.sub("[e-mail]", redact(text))
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,8 @@ def build_report(
     since = (now or datetime.now(UTC)) - timedelta(days=days)
     answered, abstained = source.outcome_counts(since)
     helpful, not_helpful = source.vote_counts(since)
-    gaps = merge_gaps(source.gap_questions(since), encode, threshold)
+    gaps = merge_gaps([scrub(q) for q in source.gap_questions(since)], encode, threshold)
+    reasons = [Reason(scrub(r.question), scrub(r.reason), r.at) for r in source.reasons(since)]
     return GapReport(
         since=since,
         answered=answered,
@@ -104,7 +115,7 @@ def build_report(
         helpful=helpful,
         not_helpful=not_helpful,
         gaps=tuple(gaps),
-        reasons=tuple(source.reasons(since)),
+        reasons=tuple(reasons),
     )
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
 
-from bot.store.tables import feedback
+from bot.store.tables import feedback, feedback_reasons
 
 
 class FeedbackStore:
@@ -48,6 +48,42 @@ class FeedbackStore:
                         user_id=user_id, channel=channel, message_ts=message_ts, **values
                     )
                 )
+
+    def record_reason(
+        self,
+        *,
+        user_id: str,
+        channel: str,
+        message_ts: str,
+        reason: str,
+        question: str = "",
+        passage_ids: list[str] | None = None,
+    ) -> None:
+        """What a person was looking for when an answer did not help; one per person per
+        answer, a second submission replaces the first."""
+        values = {
+            "question": question[:4000],
+            "passage_ids": ",".join(passage_ids or [])[:4000],
+            "reason": reason[:3000],
+            "created_at": datetime.now(UTC),
+        }
+        where = (
+            feedback_reasons.c.user_id == user_id,
+            feedback_reasons.c.channel == channel,
+            feedback_reasons.c.message_ts == message_ts,
+        )
+        with self.engine.begin() as conn:
+            if not conn.execute(update(feedback_reasons).where(*where).values(**values)).rowcount:
+                conn.execute(
+                    insert(feedback_reasons).values(
+                        user_id=user_id, channel=channel, message_ts=message_ts, **values
+                    )
+                )
+
+    def reason_rows(self) -> list[dict[str, object]]:
+        """Every reason given, as plain dicts."""
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(feedback_reasons)).all()]
 
     def rows(self) -> list[dict[str, object]]:
         """Every vote, as plain dicts."""

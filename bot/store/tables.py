@@ -47,6 +47,13 @@ class EventStatus(StrEnum):
     UNKNOWN = "unknown"  # recovery could not tell whether it was answered
 
 
+class AskOutcome(StrEnum):
+    """What the coach did with a question in `asked_questions`."""
+
+    ANSWERED = "answered"  # cited at least one passage
+    ABSTAINED = "abstained"  # said the library does not cover it
+
+
 class LedgerState(StrEnum):
     """A (channel, day) daily-quote claim: posting -> posted | failed."""
 
@@ -102,6 +109,40 @@ tip_history = Table(
     Column("passage_id", String(255), nullable=False),
     Column("topic", String(255)),
     Column("shown_at", DateTime(timezone=True), nullable=False),
+)
+
+# ---- what leaders asked, for the curator (kept FEEDBACK_RETENTION_DAYS) --------------------
+# asked_questions: every question the coach answered or abstained on, once per message. The
+# asker's id is kept for the retention window only and never shown (reports list questions).
+asked_questions = Table(
+    "asked_questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(64), nullable=False),
+    Column("ts", String(32), nullable=False),  # the question's message
+    Column("answer_ts", String(32)),  # the coach's reply
+    Column("user_id", String(64)),
+    Column("question", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),  # AskOutcome
+    Column("passage_ids", Text, nullable=False, default=""),
+    Column("asked_at", DateTime(timezone=True), nullable=False, index=True),
+    UniqueConstraint("channel", "ts", name="uq_asked_question"),
+)
+
+# feedback_reasons: "What were you looking for?" after a Not helpful click, one per person per
+# answer (a second submission replaces it), with the question and the passages shown.
+feedback_reasons = Table(
+    "feedback_reasons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(64), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("message_ts", String(32), nullable=False),
+    Column("question", Text, nullable=False, default=""),
+    Column("passage_ids", Text, nullable=False, default=""),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    UniqueConstraint("user_id", "channel", "message_ts", name="uq_feedback_reason"),
 )
 
 # ---- the daily quote -----------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""The Monday content-gaps post to REPORT_CHANNEL, exactly once per week across restarts and
+replicas.
+
+It rides on the daily quote's ledger (bot.daily_quote.ledger.claim and the owned-row updates
+of bot.store.quote_ledger): a (ledger channel, Monday's date) row is the claim, so only the
+process that inserts it, or takes over a dead owner's claim, may post. The ledger channel is
+"report:<channel>", so the summary never collides with a quote posted to the same channel on
+the same Monday. A claim taken over after an attempt that may have reached Slack first looks
+in the channel history for the post's metadata marker, so nothing is posted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.daily_quote.ledger import ClaimStatus, claim
+from bot.daily_quote.poster import LEASE, make_owner
+from bot.daily_quote.slack_calls import SlackFailure, classify, single_shot
+from bot.gaps.blocks import weekly_message
+from bot.gaps.report import GapReport
+from bot.settings import Settings
+from bot.store.quote_ledger import LedgerRow, mark_failed, mark_posted, renew
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "coach_weekly_report"  # message metadata marker recovery looks for
+REPORT_KEY = "weekly-report"  # the ledger's quote_key column for these rows
+RETRY_DELAY = timedelta(minutes=15)
+DAYS = 7
+
+
+def ledger_channel(channel: str) -> str:
+    return f"report:{channel}"
+
+
+def week_start(settings: Settings, now: datetime) -> date:
+    """Monday of `now`'s week in QUOTE_TIMEZONE."""
+    local = now.astimezone(settings.tz).date()
+    return local - timedelta(days=local.weekday())
+
+
+def due_at(settings: Settings, monday: date) -> datetime:
+    """QUOTE_TIME on that Monday in QUOTE_TIMEZONE."""
+    hour, minute = settings.quote_hour_minute
+    return datetime.combine(monday, time(hour, minute), tzinfo=settings.tz)
+
+
+class WeeklyReporter:
+    """One `tick()` per scheduler wake-up: posts this week's summary once it is due."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        client: WebClient,
+        make_report: Callable[[int], GapReport],
+        *,
+        owner: str | None = None,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.client = single_shot(client)
+        self.make_report = make_report
+        self.owner = owner or make_owner()
+        self.lease = lease
+
+    def tick(self, now: datetime) -> str | None:
+        """The message ts when this call posted (or found) the week's summary, else None."""
+        channel = self.settings.report_channel
+        if not channel:
+            return None
+        monday = week_start(self.settings, now)
+        if now < due_at(self.settings, monday):
+            return None
+        got = claim(
+            self.engine, ledger_channel(channel), monday, REPORT_KEY, self.owner, now, self.lease
+        )
+        if not got.ours:
+            return None
+        row = got.row
+        if got.status == ClaimStatus.TAKEN_OVER and row.attempts > 0:
+            found = self._find_posted(channel, row)
+            if found is not None:
+                mark_posted(self.engine, row.id, self.owner, found, now, recovered=True)
+                log.info("The weekly report for %s was already in %s.", monday, channel)
+                return found
+        if not renew(self.engine, row.id, self.owner, now, attempt=True):
+            return None  # another process took the claim over
+        message = weekly_message(self.make_report(DAYS), days=DAYS)
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel,
+                text=message["text"],
+                blocks=message["blocks"],
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={
+                    "event_type": EVENT_TYPE,
+                    "event_payload": {"ledger_key": row.ledger_key},
+                },
+            )
+        except Exception as exc:  # classify() re-raises what it does not know
+            failure = classify(exc)
+            mark_failed(self.engine, row.id, self.owner, str(failure), now, now + RETRY_DELAY)
+            log.warning("Posting the weekly report to %s failed: %s", channel, failure)
+            return None
+        ts = response.get("ts")
+        mark_posted(self.engine, row.id, self.owner, ts, now)
+        log.info("Posted the weekly content-gaps report to %s (ts %s).", channel, ts)
+        return str(ts)
+
+    def _find_posted(self, channel: str, row: LedgerRow) -> str | None:
+        """The ts of this week's post if an earlier, interrupted attempt did send it."""
+        oldest = (row.claimed_at - timedelta(minutes=2)).timestamp()
+        try:
+            response = self.client.conversations_history(
+                channel=channel, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True
+            )
+        except Exception as exc:
+            try:
+                failure: SlackFailure = classify(exc)
+            except Exception:
+                raise exc from None
+            log.warning("Cannot read %s history (%s); posting the report.", channel, failure)
+            return None
+        for message in response.get("messages") or []:
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == EVENT_TYPE and payload.get("ledger_key") == row.ledger_key:
+                return str(message.get("ts"))
+        return None

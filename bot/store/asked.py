@@ -1,0 +1,60 @@
+"""Every question the coach answered or abstained on, so a curator can see what it missed.
+
+Today's other tables cannot tell this: the event dedupe rows hold the raw text and whether a
+reply went out, not whether the reply cited anything, and they are forgotten after two weeks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bot.store.tables import AskOutcome, asked_questions
+
+log = logging.getLogger(__name__)
+
+
+class AskedQuestions:
+    """Writes one row per question message; a repeat of the same message is ignored."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(
+        self,
+        *,
+        channel: str,
+        ts: str,
+        question: str,
+        outcome: AskOutcome,
+        user_id: str | None = None,
+        passage_ids: Sequence[str] = (),
+        answer_ts: str | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """True if stored. Never raises: the leader already has the answer, and a lost row
+        only makes the curator's report a little short."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(asked_questions).values(
+                        channel=channel,
+                        ts=ts,
+                        answer_ts=answer_ts,
+                        user_id=user_id,
+                        question=question[:4000],
+                        outcome=outcome,
+                        passage_ids=",".join(passage_ids)[:4000],
+                        asked_at=at or datetime.now(UTC),
+                    )
+                )
+        except IntegrityError:
+            return False  # this message was recorded already
+        except SQLAlchemyError as err:
+            log.warning("could not record the question %s in %s: %s", ts, channel, err)
+            return False
+        return True

@@ -1,0 +1,70 @@
+"""The reads behind `coach report`, the admins' Home section and the weekly post.
+
+Only questions, outcomes, votes and reasons come out of here, never who asked or voted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
+
+from bot.gaps.report import Reason
+from bot.store.tables import AskOutcome, asked_questions, feedback, feedback_reasons, from_db
+
+
+class GapStore:
+    """Implements bot.gaps.report.GapSource over asked_questions, feedback, feedback_reasons."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def outcome_counts(self, since: datetime) -> tuple[int, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(asked_questions.c.outcome, func.count())
+                .where(asked_questions.c.asked_at >= since)
+                .group_by(asked_questions.c.outcome)
+            ).all()
+        counts = {str(outcome): int(n) for outcome, n in rows}
+        return counts.get(AskOutcome.ANSWERED, 0), counts.get(AskOutcome.ABSTAINED, 0)
+
+    def vote_counts(self, since: datetime) -> tuple[int, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(feedback.c.helpful, func.count())
+                .where(feedback.c.created_at >= since)
+                .group_by(feedback.c.helpful)
+            ).all()
+        counts = {bool(helpful): int(n) for helpful, n in rows}
+        return counts.get(True, 0), counts.get(False, 0)
+
+    def gap_questions(self, since: datetime) -> list[str]:
+        with self.engine.connect() as conn:
+            abstained = conn.execute(
+                select(asked_questions.c.question).where(
+                    asked_questions.c.asked_at >= since,
+                    asked_questions.c.outcome == AskOutcome.ABSTAINED,
+                )
+            ).scalars()
+            not_helpful = conn.execute(
+                select(feedback.c.question).where(
+                    feedback.c.created_at >= since,
+                    feedback.c.helpful.is_(False),
+                    feedback.c.question != "",
+                )
+            ).scalars()
+            return [str(q) for q in abstained] + [str(q) for q in not_helpful]
+
+    def reasons(self, since: datetime) -> list[Reason]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    feedback_reasons.c.question,
+                    feedback_reasons.c.reason,
+                    feedback_reasons.c.created_at,
+                )
+                .where(feedback_reasons.c.created_at >= since)
+                .order_by(feedback_reasons.c.created_at.desc(), feedback_reasons.c.id.desc())
+            ).all()
+        return [Reason(r.question, r.reason, from_db(r.created_at)) for r in rows]  # type: ignore[arg-type]

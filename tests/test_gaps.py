@@ -1,0 +1,274 @@
+"""The curator's report without Slack: gaps merged by meaning, the JSON contract, the eval
+export, retention and the weekly post (exactly once across a restart)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from bot.gaps.cluster import merge_gaps
+from bot.gaps.report import write_eval
+from bot.gaps.service import Gaps
+from bot.gaps.weekly import WeeklyReporter
+from bot.settings import Settings
+from bot.store.asked import AskedQuestions
+from bot.store.engine import make_engine
+from bot.store.feedback import FeedbackStore
+from bot.store.tables import AskOutcome, asked_questions, feedback, feedback_reasons
+from index.embedder import Embedder
+from index.evaluate import load_questions
+from tests.slack_stub import SlackStub
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return make_engine(f"sqlite:///{tmp_path / 'coach.db'}")
+
+
+def test_near_duplicates_merge_by_meaning_and_different_needs_stay_apart(
+    lib_embedder: Embedder,
+) -> None:
+    gaps = merge_gaps(
+        [
+            "How do I design commission accelerators?",
+            "what crm should we buy",
+            "Which CRM should we buy?",
+            "how can i design commision accelerators for reps",
+            "What CRM should we buy?",
+            "How do I set quotas fairly?",
+        ],
+        lib_embedder.encode,
+    )
+    assert [(g.question, g.count) for g in gaps] == [
+        ("what crm should we buy", 3),
+        ("How do I design commission accelerators?", 2),
+        ("How do I set quotas fairly?", 1),
+    ]
+
+
+def test_without_a_model_only_identical_wordings_merge() -> None:
+    gaps = merge_gaps(["Which CRM?", "which crm", "What CRM to buy?"], None)
+    assert [(g.question, g.count) for g in gaps] == [("Which CRM?", 2), ("What CRM to buy?", 1)]
+
+
+def fill(engine: Engine, now: datetime) -> None:
+    """Three answered questions (one voted helpful, one not), two abstentions of one need,
+    a reason, and a question from last month that the report must not count."""
+    asked = AskedQuestions(engine)
+    votes = FeedbackStore(engine)
+    for i, (text, outcome) in enumerate(
+        [
+            ("How do I motivate my team?", AskOutcome.ANSWERED),
+            ("How do I run a one-on-one?", AskOutcome.ANSWERED),
+            ("How do I handle change resistance?", AskOutcome.ANSWERED),
+            ("Which CRM should we buy?", AskOutcome.ABSTAINED),
+            ("what crm should we buy", AskOutcome.ABSTAINED),
+        ]
+    ):
+        asked.record(
+            channel="C1",
+            ts=f"1.{i}",
+            question=text,
+            outcome=outcome,
+            user_id=f"U{i}",
+            passage_ids=["a#1"] if outcome == AskOutcome.ANSWERED else [],
+            at=now - timedelta(days=1),
+        )
+    asked.record(
+        channel="C1",
+        ts="0.9",
+        question="An old question",
+        outcome=AskOutcome.ABSTAINED,
+        at=now - timedelta(days=30),
+    )
+    votes.record(user_id="U0", channel="C1", message_ts="2.0", helpful=True, question="x")
+    votes.record(
+        user_id="U1",
+        channel="C1",
+        message_ts="2.1",
+        helpful=False,
+        question="How do I handle change resistance?",
+        passage_ids=["a#2"],
+    )
+    votes.record_reason(
+        user_id="U1",
+        channel="C1",
+        message_ts="2.1",
+        reason="a script for the first team meeting, mail jane.doe@acme.com",
+        question="How do I handle change resistance?",
+        passage_ids=["a#2"],
+    )
+
+
+def test_report_counts_gaps_and_reasons(engine: Engine, lib_embedder: Embedder) -> None:
+    fill(engine, datetime.now(UTC))
+    report = Gaps(engine, lib_embedder.encode, 90).report(7).to_json()
+    assert report["questions"] == 5
+    assert (report["answered"], report["abstained"]) == (3, 2)
+    assert (report["helpful"], report["not_helpful"]) == (1, 1)
+    assert report["gaps"] == [
+        {"question": "Which CRM should we buy?", "count": 2},
+        {"question": "How do I handle change resistance?", "count": 1},
+    ]
+    assert report["reasons"] == [
+        {
+            "question": "How do I handle change resistance?",
+            "reason": "a script for the first team meeting, mail [e-mail]",
+        }
+    ]
+    assert set(report) == {
+        "since", "questions", "answered", "abstained", "helpful", "not_helpful", "gaps", "reasons"
+    }  # fmt: skip
+    assert "U1" not in json.dumps(report)  # who asked is never in a report
+
+
+def test_eval_export_is_read_by_coach_eval(engine: Engine, tmp_path: Path) -> None:
+    fill(engine, datetime.now(UTC))
+    report = Gaps(engine, None, 90).report(7)
+    path = tmp_path / "gaps.jsonl"
+    assert write_eval(path, report.gaps) == 3
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert all(set(r) == {"id", "question", "gold", "kind"} for r in rows)
+    assert all(r["gold"] == [] and r["kind"] == "uncovered" for r in rows)
+    loaded = load_questions(path)
+    assert [q.question for q in loaded] == [g.question for g in report.gaps]
+    assert len({q.id for q in loaded}) == 3
+    # the same question keeps its id in the next export, so filled-in gold stays with it
+    write_eval(tmp_path / "again.jsonl", report.gaps)
+    assert (tmp_path / "again.jsonl").read_text() == path.read_text()
+
+
+def count(engine: Engine, table: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_retention_deletes_old_questions_votes_and_reasons(engine: Engine) -> None:
+    fill(engine, datetime.now(UTC))
+    gaps = Gaps(engine, None, retention_days=90)
+    assert gaps.sweep()["asked_questions"] == 0
+    assert count(engine, asked_questions) == 6
+    # 91 days later everything is past retention
+    removed = gaps.sweep(datetime.now(UTC) + timedelta(days=91))
+    assert removed == {
+        "asked_questions": 6,
+        "feedback": 2,
+        "feedback_reasons": 1,
+        "slack_answered_threads": 0,
+    }
+    assert count(engine, asked_questions) == count(engine, feedback) == 0
+    assert count(engine, feedback_reasons) == 0
+
+
+def test_short_retention_keeps_only_recent_rows(engine: Engine) -> None:
+    fill(engine, datetime.now(UTC))
+    Gaps(engine, None, retention_days=7).sweep()
+    assert count(engine, asked_questions) == 5  # the 30-day-old question is gone
+
+
+# ---- the weekly post -------------------------------------------------------------------------
+def weekly_settings(stub: SlackStub, **extra: Any) -> Settings:
+    return Settings(
+        embedding_model="unused",
+        slack_bot_token="xoxb-1-2-weeklytest",
+        slack_api_url=stub.api_url,
+        report_channel="CREPORTS",
+        quote_time="09:00",
+        quote_timezone="Europe/Paris",
+        **extra,
+    )
+
+
+def reporter(settings: Settings, engine: Engine, **kwargs: Any) -> WeeklyReporter:
+    from slack_sdk import WebClient
+
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    gaps = Gaps(engine, None, 90)
+    return WeeklyReporter(settings, engine, client, lambda days: gaps.report(days), **kwargs)
+
+
+def test_weekly_report_posts_once_across_a_restart(slack_stub: SlackStub, engine: Engine) -> None:
+    settings = weekly_settings(slack_stub)
+    fill(engine, NOW)
+    # Monday 09:00 in Paris is 08:00 UTC: nothing before, then one post
+    first = reporter(settings, engine)
+    assert first.tick(datetime(2026, 11, 23, 7, 59, tzinfo=UTC)) is None
+    assert first.tick(NOW) is not None
+    # the process restarts (a new owner) and a replica runs too: neither posts again
+    assert reporter(settings, engine).tick(NOW + timedelta(minutes=1)) is None
+    assert reporter(settings, engine).tick(NOW + timedelta(days=3)) is None
+    posts = slack_stub.calls_to("chat.postMessage")
+    assert len(posts) == 1
+    assert posts[0].params["channel"] == "CREPORTS"
+    assert "Content gaps" in json.dumps(posts[0].params["blocks"])
+    assert "U1" not in json.dumps(posts[0].params)  # who asked is never posted
+    # next Monday is a new week
+    assert reporter(settings, engine).tick(NOW + timedelta(days=7)) is not None
+    assert len(slack_stub.calls_to("chat.postMessage")) == 2
+
+
+def test_weekly_report_interrupted_after_posting_is_not_doubled(
+    slack_stub: SlackStub, engine: Engine
+) -> None:
+    """A process dies after Slack stored the post but before the ledger said so: the next
+    one finds the post in the history (its metadata) and records it instead of re-posting."""
+    from bot.store.quote_ledger import get_row
+
+    settings = weekly_settings(slack_stub)
+    # the stub's message ts count from 1_700_000_000 (a Tuesday); history is read from the
+    # claim's time on, so the clock sits just before the stub's first ts
+    now = datetime.fromtimestamp(1_700_000_000 - 60, UTC)
+    crashed = reporter(settings, engine)
+    crashed_mark = "bot.gaps.weekly.mark_posted"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(crashed_mark, lambda *a, **k: False)  # dies before recording
+        assert crashed.tick(now) is not None
+    assert len(slack_stub.calls_to("chat.postMessage")) == 1
+    later = reporter(settings, engine)
+    # within the dead owner's lease nothing happens; after it, the post is found
+    assert later.tick(now + timedelta(seconds=30)) is None
+    found = later.tick(now + timedelta(minutes=5))
+    assert found == slack_stub.calls_to("chat.postMessage")[0].response["ts"]
+    assert len(slack_stub.calls_to("chat.postMessage")) == 1
+    row = get_row(engine, "report:CREPORTS", date(2023, 11, 13))  # that week's Monday
+    assert row is not None and row.state == "posted"
+
+
+def test_weekly_report_off_without_report_channel(slack_stub: SlackStub, engine: Engine) -> None:
+    settings = weekly_settings(slack_stub).replace(report_channel=None)
+    assert reporter(settings, engine).tick(NOW) is None
+    assert slack_stub.calls_to("chat.postMessage") == []
+
+
+# ---- coach report ------------------------------------------------------------------------------
+def test_coach_report_json_table_and_eval_out(
+    run_coach: Any, engine: Engine, tmp_path: Path
+) -> None:
+    fill(engine, datetime.now(UTC))
+    env = {"DATABASE_URL": str(engine.url)}
+    done = run_coach("report", "--json", "--eval-out", str(tmp_path / "gaps.jsonl"), env=env)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["questions"], report["answered"], report["abstained"]) == (5, 3, 2)
+    assert report["gaps"][0] == {"question": "Which CRM should we buy?", "count": 2}
+    assert len(load_questions(tmp_path / "gaps.jsonl")) == 2
+    table = run_coach("report", "--days", "60", env=env)
+    assert table.returncode == 0, table.stderr
+    assert "Which CRM should we buy?" in table.stdout
+    assert "An old question" in table.stdout  # 30 days old: inside --days 60
+    assert "a script for the first team meeting" in table.stdout
+    for private in ("U0", "U1", "xoxb", "@"):
+        assert private not in table.stdout + done.stdout
+
+
+def test_coach_report_names_an_unusable_database(run_coach: Any, tmp_path: Path) -> None:
+    done = run_coach("report", env={"DATABASE_URL": "nosuchdb://x"})
+    assert done.returncode == 1
+    assert "DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
