@@ -114,10 +114,9 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the figures to this file too")
     args = parser.parse_args()
 
-
-    from bot.app import build_app, coach_of
-    from bot.server import make_http_server
     from bot.settings import Settings
+    from bot.slack.app import build_app
+    from bot.slack.http import make_http_server
     from bot.store.engine import make_engine
     from index.library import Library
 
@@ -134,8 +133,7 @@ def main() -> int:
     library = Library.open(settings.content_dir, settings.index_dir, settings.embedding_model)
     load_s = time.perf_counter() - t0
     engine = make_engine(settings.db_url)
-    app = build_app(settings, library, engine, workers=args.workers)
-    coach = coach_of(app)
+    app, slack = build_app(settings, library, engine, workers=args.workers)
     server = make_http_server(app, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.port}/slack/events"
@@ -175,7 +173,7 @@ def main() -> int:
         stub.wait_for("chat.postMessage", n, timeout=300)
     except AssertionError as err:
         print(f"not every question was answered: {err}"[:300], file=sys.stderr)
-    coach.wait_idle(120)
+    slack.wait_idle(120)
     burst_s = time.monotonic() - burst_start
 
     posts = [c for c in stub.calls_to("chat.postMessage") if c.status == 200]
@@ -216,7 +214,7 @@ def main() -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2))
     server.shutdown()
-    coach.shutdown()
+    slack.shutdown()
     stub.stop()
     ok = (
         figures["acks_over_3s"] == 0

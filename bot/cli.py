@@ -186,11 +186,13 @@ def ask(
     """Answer a question with cited passages (or each line of standard input)."""
     settings = load_settings()
     library = open_library(settings)
+    from bot.coach import Coach
     from bot.render_text import render_result
 
+    coach = Coach(settings, library)
     batches = iter([[question]]) if question is not None else _stdin_batches()
     for batch in batches:
-        results = library.search_many(batch, k, max_chars=settings.max_question_chars)
+        results = coach.search_many(batch, k)
         for text, result in zip(batch, results, strict=True):
             if as_json:
                 sys.stdout.write(json.dumps(result_json(text, result), ensure_ascii=False) + "\n")
@@ -280,7 +282,7 @@ def quote(
         fail("QUOTE_CHANNEL is not set: name the channel ID to post to")
     if not settings.slack_bot_token:
         fail("SLACK_BOT_TOKEN is not set")
-    from bot.app import make_client
+    from bot.slack.client import make_client
 
     outcome = daily_quote.post_today(settings, library, make_client(settings), engine, force=force)
     typer.echo(str(outcome))
@@ -301,7 +303,7 @@ _register_report()
 def serve() -> None:
     """Run the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT."""
     settings = load_settings(quiet=False)
-    from bot.server import serve as run_server
+    from bot.slack.serve import serve as run_server
 
     raise typer.Exit(run_server(settings))
 
@@ -315,6 +317,7 @@ def console() -> None:
 
 def _console(settings: Settings) -> int:
     library = open_library(settings)
+    from bot.coach import Coach
     from bot.console import Console
 
     engines: list[Engine | None] = []  # opened on the first /quote, then reused
@@ -329,12 +332,7 @@ def _console(settings: Settings) -> int:
                 engines.append(None)
         return quote_of_the_day(settings, library, engines[0])
 
-    return Console(
-        library,
-        todays_quote=todays_quote,
-        max_chars=settings.max_question_chars,
-        top_k=settings.top_k,
-    ).run()
+    return Console(Coach(settings, library), todays_quote=todays_quote).run()
 
 
 @app.command()
@@ -343,7 +341,7 @@ def run() -> None:
     settings = load_settings()
     if settings.slack_enabled:
         logging.getLogger().setLevel(settings.log_level)
-        from bot.server import serve as run_server
+        from bot.slack.serve import serve as run_server
 
         raise typer.Exit(run_server(settings))
     typer.secho(

@@ -6,15 +6,15 @@ before the Slack app exists. Works interactively and with piped input.
 
 from __future__ import annotations
 
-import random
 import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from bot.coach import Coach
 from bot.render_text import citation, render_quote, render_result
-from index.library import Library
-from index.tips import random_tip
 from index.types import Quote
+
+CONSOLE_USER = "console"  # whose tips are remembered (in memory) so they do not repeat
 
 HELP = """Ask any sales-leadership question, e.g. "how do I motivate my reps?"
 Commands:
@@ -26,23 +26,18 @@ Commands:
 
 
 class Console:
+    """One person at a terminal, asking the same coach the Slack app uses."""
+
     def __init__(
         self,
-        library: Library,
+        coach: Coach,
         *,
         todays_quote: Callable[[], Quote | None],
-        max_chars: int = 500,
-        top_k: int = 3,
         out: TextIO | None = None,
-        rng: random.Random | None = None,
     ) -> None:
-        self.library = library
+        self.coach = coach
         self.todays_quote = todays_quote
-        self.max_chars = max_chars
-        self.top_k = top_k
         self.out = out or sys.stdout
-        self.rng = rng or random.Random()
-        self.last_tips: list[str] = []
 
     def say(self, text: str) -> None:
         self.out.write(text.rstrip() + "\n\n")
@@ -67,8 +62,8 @@ class Console:
         elif command.startswith("/"):
             self.say(f"Unknown command {command}. Type /help for what I can do.")
         else:
-            result = self.library.search(line, self.top_k, max_chars=self.max_chars)
-            self.say(render_result(result, self.library.topics[:6]))
+            result = self.coach.search(line)
+            self.say(render_result(result, self.coach.topics[:6]))
         return True
 
     def tip(self, topic: str) -> None:
@@ -77,24 +72,20 @@ class Console:
                 "/leadership-tip gives one short tip from the library with its source.\n"
                 "/leadership-tip feedback  -> a tip on a topic\n"
                 "/leadership-tip           -> a different tip each time\n"
-                "Topics: " + ", ".join(self.library.topics[:10])
+                "Topics: " + ", ".join(self.coach.topics[:10])
             )
             return
-        if topic:
-            result = self.library.search(topic, 1, max_chars=self.max_chars)
-            if not result.answered:
-                self.say(
-                    f"I have no tip on “{result.question}”. Try one of: "
-                    + ", ".join(self.library.topics[:6])
-                )
-                return
-            passage = result.hits[0].passage
-        else:
-            passage = random_tip(self.library.tip_pool(), avoid=self.last_tips[-3:], rng=self.rng)
-            if passage is None:
+        picked = self.coach.pick_tip(CONSOLE_USER, topic or None)
+        if picked is None:
+            if not topic:
                 self.say("The library is empty.")
                 return
-        self.last_tips.append(passage.id)
+            self.say(
+                f"I have no tip on “{' '.join(topic.split())}”. Try one of: "
+                + ", ".join(self.coach.topics[:6])
+            )
+            return
+        passage = picked[0]
         self.say(f"Tip: {passage.text}\n   — {citation(passage.article)}")
 
     def run(self, stdin: TextIO | None = None) -> int:

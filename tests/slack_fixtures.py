@@ -54,7 +54,8 @@ class SlackApp:
     """A built app behind a real HTTP server on a free localhost port."""
 
     app: Any
-    coach: Any
+    slack: Any  # the Slack runtime: workers, stores, client
+    coach: Any  # the Slack-free service
     server: Any
     settings: Any
     stub: SlackStub
@@ -65,7 +66,7 @@ class SlackApp:
         return f"http://127.0.0.1:{self.server.port}/slack/events"
 
     def settle(self) -> None:
-        assert self.coach.wait_idle(60), "the app did not finish its work"
+        assert self.slack.wait_idle(60), "the app did not finish its work"
 
     # -- sending signed requests like Slack --
     def post_raw(
@@ -147,30 +148,29 @@ def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> It
     """A fresh app (own DB) served over HTTP on a free port, its client on the stub."""
     import threading
 
-    from bot.app import build_app, coach_of
-    from bot.server import make_http_server
+    from bot.slack.app import build_app
+    from bot.slack.http import make_http_server
+    from bot.slack.serve import health
     from bot.store.engine import make_engine
 
     settings = make_settings(slack_stub, tmp_path / "data")
     engine = make_engine(settings.db_url)
-    app = build_app(settings, shipped_library, engine)
-    coach = coach_of(app)
-    server = make_http_server(app, "127.0.0.1", 0)
+    app, slack = build_app(settings, shipped_library, engine)
+    server = make_http_server(app, "127.0.0.1", 0, health=lambda: health(slack))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     slack_stub.calls.clear()  # start-up auth.test is not what tests look at
     try:
-        yield SlackApp(app, coach, server, settings, slack_stub, engine)
-        coach.wait_idle(30)
+        yield SlackApp(app, slack, slack.coach, server, settings, slack_stub, engine)
+        slack.wait_idle(30)
         # whatever the test looked at, every Web API call had Slack's required parameters
         for call in slack_stub.calls:
             if call.method != "response_url":
                 assert missing_required(call) == [], f"{call.method}: {missing_required(call)}"
     finally:
         server.shutdown()
-        server.server_close()
-        coach.wait_idle(30)
-        coach.shutdown()
+        slack.wait_idle(30)
+        slack.shutdown()
         engine.dispose()
 
 

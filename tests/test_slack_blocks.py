@@ -7,7 +7,19 @@ import json
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot import blocks
+from bot.slack.messages.answers import answer_message, no_answer_message
+from bot.slack.messages.home import home_view
+from bot.slack.messages.parts import citation
+from bot.slack.messages.tips import shared_tip_message, tip_message
+from bot.slack.messages.values import (
+    ACTION_ANOTHER_TIP,
+    ACTION_HELPFUL,
+    ACTION_MORE,
+    ACTION_NOT_HELPFUL,
+    ACTION_SHARE_TIP,
+    decode_value,
+    encode_value,
+)
 from bot.slack.text import ZWSP, clean_question, escape, is_special_only, safe_echo
 from index.types import ArticleMeta, Hit, Passage, Quote, SearchResult
 
@@ -81,9 +93,7 @@ def test_answer_message_bolds_key_sentence_and_cites() -> None:
         source="https://example.com/article",
     )
     result = SearchResult("q", True, (hit,), more=True)
-    msg = blocks.answer_message(
-        result, asked="how?", max_chars=500, button_value="{}", more_value="{}"
-    )
+    msg = answer_message(result, asked="how?", max_chars=500, button_value="{}", more_value="{}")
     _valid(msg)
     quote = msg["blocks"][2]["text"]["text"]
     assert quote.startswith(">")
@@ -93,15 +103,15 @@ def test_answer_message_bolds_key_sentence_and_cites() -> None:
     assert "<https://example.com/article|" in cite
     actions = msg["blocks"][-1]["elements"]
     assert [a["action_id"] for a in actions] == [
-        blocks.ACTION_HELPFUL,
-        blocks.ACTION_NOT_HELPFUL,
-        blocks.ACTION_MORE,
+        ACTION_HELPFUL,
+        ACTION_NOT_HELPFUL,
+        ACTION_MORE,
     ]
 
 
 def test_no_more_button_when_nothing_more() -> None:
     hit = _hit(1, "Only passage.", "Only passage.")
-    msg = blocks.answer_message(
+    msg = answer_message(
         SearchResult("q", True, (hit,), more=False),
         asked="q",
         max_chars=500,
@@ -109,12 +119,12 @@ def test_no_more_button_when_nothing_more() -> None:
         more_value="{}",
     )
     ids = [a["action_id"] for a in msg["blocks"][-1]["elements"]]
-    assert blocks.ACTION_MORE not in ids
+    assert ACTION_MORE not in ids
 
 
 def test_article_text_cannot_inject_mentions_or_links() -> None:
     hit = _hit(1, "Tell <!channel> & <@U1> to read [this](https://x.io) now.", "nothing")
-    msg = blocks.answer_message(
+    msg = answer_message(
         SearchResult("q", True, (hit,)), asked="<!here>", max_chars=500, button_value="{}"
     )
     dumped = json.dumps(msg)
@@ -123,13 +133,13 @@ def test_article_text_cannot_inject_mentions_or_links() -> None:
 
 
 def test_untrusted_source_is_not_linked() -> None:
-    cite = blocks.citation(ArticleMeta("a", "T", source="javascript:alert(1)"))
+    cite = citation(ArticleMeta("a", "T", source="javascript:alert(1)"))
     assert "<javascript" not in cite
 
 
 def test_truncated_answer_says_so() -> None:
     hit = _hit(1, "A passage.", "A passage.")
-    msg = blocks.answer_message(
+    msg = answer_message(
         SearchResult("q", True, (hit,), truncated=True),
         asked="x" * 5000,
         max_chars=500,
@@ -143,14 +153,12 @@ def test_truncated_answer_says_so() -> None:
 
 def test_huge_passages_stay_within_section_limits() -> None:
     hits = tuple(_hit(i, "word " * 2000, "word") for i in range(1, 11))
-    msg = blocks.answer_message(
-        SearchResult("q", True, hits), asked="q", max_chars=500, button_value="{}"
-    )
+    msg = answer_message(SearchResult("q", True, hits), asked="q", max_chars=500, button_value="{}")
     _valid(msg)
 
 
 def test_no_answer_suggests_from_topics_and_cites_nothing() -> None:
-    msg = blocks.no_answer_message(
+    msg = no_answer_message(
         asked="banana bread?", topics=["coaching", "hiring-reps"], max_chars=500
     )
     _valid(msg)
@@ -161,28 +169,28 @@ def test_no_answer_suggests_from_topics_and_cites_nothing() -> None:
 
 
 def test_button_values_fit_slack_limit() -> None:
-    value = blocks.encode_value({"q": "x" * 5000, "c": "y" * 5000, "o": 3})
+    value = encode_value({"q": "x" * 5000, "c": "y" * 5000, "o": 3})
     assert len(value) <= 2000
     data = json.loads(value)
     assert data["o"] == 3 and data["q"].startswith("x")
-    assert blocks.decode_value("not json") == {}
-    assert blocks.decode_value("[1, 2]") == {}
+    assert decode_value("not json") == {}
+    assert decode_value("[1, 2]") == {}
 
 
 def test_tip_and_shared_tip() -> None:
     passage = _hit(1, "Coach weekly. Short one-on-ones beat long reviews.", "x").passage
-    tip = blocks.tip_message(passage, topic="coaching")
+    tip = tip_message(passage, topic="coaching")
     _valid(tip)
     ids = [e["action_id"] for e in tip["blocks"][-1]["elements"]]
-    assert ids == [blocks.ACTION_SHARE_TIP, blocks.ACTION_ANOTHER_TIP]
-    shared = blocks.shared_tip_message(passage, shared_by="U123ABC")
+    assert ids == [ACTION_SHARE_TIP, ACTION_ANOTHER_TIP]
+    shared = shared_tip_message(passage, shared_by="U123ABC")
     _valid(shared)
     assert "Shared by <@U123ABC>" in json.dumps(shared)
     assert "shared by <@U123ABC>" in shared["text"]
 
 
 def test_home_view_has_quote_examples_and_topics() -> None:
-    view = blocks.home_view(
+    view = home_view(
         topics=["coaching", "accountability"],
         quote=Quote("Lead from the front.", "Someone", article_title="An Article"),
     )

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import blocks
+from bot.slack.messages.values import (
+    ACTION_ANOTHER_TIP,
+    ACTION_HELPFUL,
+    ACTION_MORE,
+    ACTION_NOT_HELPFUL,
+    ACTION_SHARE_TIP,
+)
 from tests.slack_fixtures import (
     BOT_USER,
     SlackApp,
@@ -28,7 +34,7 @@ def button(call: Call, action_id: str) -> dict[str, Any]:
 
 
 def tip_passage(call: Call) -> str:
-    return json.loads(button(call, blocks.ACTION_SHARE_TIP)["value"])["p"]
+    return json.loads(button(call, ACTION_SHARE_TIP)["value"])["p"]
 
 
 def run_tip(slack_app: SlackApp, text: str, user: str = "UASKER") -> Call:
@@ -61,7 +67,7 @@ def test_tip_on_a_topic_is_private_cited_and_on_topic(
     expected = shipped_library.search("coaching", 8).hits[0].passage
     assert tip_passage(call) == expected.id
     assert expected.article.title in json.dumps(call.blocks)
-    button(call, blocks.ACTION_ANOTHER_TIP)
+    button(call, ACTION_ANOTHER_TIP)
     assert slack_app.stub.calls_to("chat.postMessage") == []  # nothing public
 
 
@@ -101,9 +107,9 @@ def test_share_in_channel_posts_publicly_with_attribution(
     slack_app: SlackApp, shipped_library: Any
 ) -> None:
     tip = run_tip(slack_app, "coaching")
-    value = button(tip, blocks.ACTION_SHARE_TIP)["value"]
+    value = button(tip, ACTION_SHARE_TIP)["value"]
     payload = block_action(
-        blocks.ACTION_SHARE_TIP,
+        ACTION_SHARE_TIP,
         value,
         user="USHARER",
         response_url=slack_app.stub.response_url("share"),
@@ -126,8 +132,8 @@ def test_share_where_the_bot_is_not_invited_explains(slack_app: SlackApp) -> Non
     tip = run_tip(slack_app, "coaching")
     slack_app.stub.fail("chat.postMessage", error="not_in_channel")
     payload = block_action(
-        blocks.ACTION_SHARE_TIP,
-        button(tip, blocks.ACTION_SHARE_TIP)["value"],
+        ACTION_SHARE_TIP,
+        button(tip, ACTION_SHARE_TIP)["value"],
         response_url=slack_app.stub.response_url("share"),
         ephemeral=True,
     )
@@ -141,8 +147,8 @@ def test_share_where_the_bot_is_not_invited_explains(slack_app: SlackApp) -> Non
 def test_another_tip_replaces_the_tip_with_a_different_one(slack_app: SlackApp) -> None:
     tip = run_tip(slack_app, "")
     payload = block_action(
-        blocks.ACTION_ANOTHER_TIP,
-        button(tip, blocks.ACTION_ANOTHER_TIP)["value"],
+        ACTION_ANOTHER_TIP,
+        button(tip, ACTION_ANOTHER_TIP)["value"],
         user="UASKER",
         response_url=slack_app.stub.response_url("another"),
         ephemeral=True,
@@ -179,12 +185,12 @@ def answered_message(call: Call) -> dict[str, Any]:
 def test_feedback_is_recorded_and_acknowledged_privately(slack_app: SlackApp) -> None:
     reply = answer(slack_app, "how do I motivate my reps?")
     slack_app.stub.calls.clear()
-    helpful = button(reply, blocks.ACTION_HELPFUL)["value"]
+    helpful = button(reply, ACTION_HELPFUL)["value"]
     message = answered_message(reply)
     url = slack_app.stub.response_url("fb")
     assert (
         slack_app.send_action(
-            block_action(blocks.ACTION_HELPFUL, helpful, message=message, response_url=url)
+            block_action(ACTION_HELPFUL, helpful, message=message, response_url=url)
         )
         == 200
     )
@@ -194,17 +200,17 @@ def test_feedback_is_recorded_and_acknowledged_privately(slack_app: SlackApp) ->
     assert ack.params["user"] == "UCLICKER"
     assert ack.params["thread_ts"] == reply.params["thread_ts"]
     assert slack_app.stub.calls_to("chat.postMessage") == []  # nothing re-posted
-    rows = slack_app.coach.feedback.rows()
+    rows = slack_app.slack.feedback.rows()
     assert len(rows) == 1 and rows[0]["helpful"] is True
     assert rows[0]["message_ts"] == reply.response["ts"]
     assert rows[0]["passage_ids"].split(",") == json.loads(helpful)["p"]
 
     # changing one's mind updates the vote instead of adding one
-    payload = block_action(blocks.ACTION_NOT_HELPFUL, helpful, message=message, response_url=url)
+    payload = block_action(ACTION_NOT_HELPFUL, helpful, message=message, response_url=url)
     assert slack_app.send_action(payload) == 200
     slack_app.stub.wait_for("chat.postEphemeral", 2)
     slack_app.settle()
-    rows = slack_app.coach.feedback.rows()
+    rows = slack_app.slack.feedback.rows()
     assert len(rows) == 1 and rows[0]["helpful"] is False
 
 
@@ -214,9 +220,9 @@ def test_more_like_this_posts_the_next_passages_in_the_thread(
     question = "how do I motivate my reps?"
     reply = answer(slack_app, question)
     slack_app.stub.calls.clear()
-    more = button(reply, blocks.ACTION_MORE)["value"]
+    more = button(reply, ACTION_MORE)["value"]
     payload = block_action(
-        blocks.ACTION_MORE,
+        ACTION_MORE,
         more,
         message=answered_message(reply),
         response_url=slack_app.stub.response_url("more"),
@@ -227,9 +233,9 @@ def test_more_like_this_posts_the_next_passages_in_the_thread(
     assert_valid_message(posted)
     assert posted.params["thread_ts"] == reply.params["thread_ts"]
     following = shipped_library.search(question, 3, offset=3)
-    shown = json.loads(button(posted, blocks.ACTION_HELPFUL)["value"])["p"]
+    shown = json.loads(button(posted, ACTION_HELPFUL)["value"])["p"]
     assert shown == [h.passage.id for h in following.hits]
-    first = json.loads(button(reply, blocks.ACTION_HELPFUL)["value"])["p"]
+    first = json.loads(button(reply, ACTION_HELPFUL)["value"])["p"]
     assert not set(shown) & set(first)
 
     # a second click on the same button (an impatient user) does not post the page again
@@ -240,7 +246,7 @@ def test_more_like_this_posts_the_next_passages_in_the_thread(
 
 def test_buttons_with_odd_payloads_do_not_break_anything(slack_app: SlackApp) -> None:
     url = slack_app.stub.response_url("odd")
-    for action in (blocks.ACTION_MORE, blocks.ACTION_SHARE_TIP, blocks.ACTION_HELPFUL):
+    for action in (ACTION_MORE, ACTION_SHARE_TIP, ACTION_HELPFUL):
         payload = block_action(action, "not json at all", response_url=url)
         assert slack_app.send_action(payload) == 200
         payload = block_action(action, "{}", response_url=url)

@@ -303,9 +303,9 @@ def _backdate(slack_app: SlackApp, minutes: int) -> None:
 def test_questions_left_unanswered_by_a_crash_are_answered_once_on_restart(
     slack_app: SlackApp,
 ) -> None:
-    from bot.listeners.events.questions import recover_pending
+    from bot.slack.answering import recover_pending
 
-    store = slack_app.coach.events
+    store = slack_app.slack.events
     lost, done_elsewhere = new_ts(), new_ts()
     # both were claimed (acked) by a process that died before marking them answered
     assert store.claim(kind="mention", channel="CSALES", ts=lost, text=f"<@{BOT_USER}> {QUESTION}")
@@ -317,13 +317,13 @@ def test_questions_left_unanswered_by_a_crash_are_answered_once_on_restart(
     slack_app.stub.seed_message(
         "CSALES", new_ts(), "answer", user=BOT_USER, bot_id="BCOACHBOT", thread_ts=done_elsewhere
     )
-    assert recover_pending(slack_app.coach) == 0  # too recent: may still be in flight
+    assert recover_pending(slack_app.slack) == 0  # too recent: may still be in flight
     _backdate(slack_app, 5)
-    assert recover_pending(slack_app.coach) == 1
+    assert recover_pending(slack_app.slack) == 1
     posts = slack_app.stub.calls_to("chat.postMessage")
     assert [p.params["thread_ts"] for p in posts] == [lost]
     assert_valid_message(posts[0])
-    assert recover_pending(slack_app.coach) == 0  # and never again
+    assert recover_pending(slack_app.slack) == 0  # and never again
     assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
 
 

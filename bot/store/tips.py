@@ -33,3 +33,16 @@ class TipHistory:
                     user_id=user_id, passage_id=passage_id, topic=topic, shown_at=datetime.now(UTC)
                 )
             )
+
+
+class TipMemory:
+    """The same, kept in this process only: the console has no database to open for it."""
+
+    def __init__(self) -> None:
+        self._shown: dict[str, list[str]] = {}
+
+    def recent(self, user_id: str, limit: int = 5) -> list[str]:
+        return self._shown.get(user_id, [])[::-1][:limit]
+
+    def record(self, user_id: str, passage_id: str, topic: str | None = None) -> None:
+        self._shown.setdefault(user_id, []).append(passage_id)

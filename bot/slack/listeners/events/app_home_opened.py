@@ -6,16 +6,16 @@ import logging
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
-from bot import blocks
-from bot.app import Coach
-from bot.listeners._guard import guarded
+from bot.slack.client import slack_error
+from bot.slack.listeners.guard import guarded
+from bot.slack.messages.home import home_view
+from bot.slack.runtime import SlackRuntime
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, coach: Coach) -> None:
+def register(app: App, slack: SlackRuntime) -> None:
     @app.event("app_home_opened")
     @guarded
     def on_home_opened(body: dict[str, Any]) -> None:
@@ -25,14 +25,15 @@ def register(app: App, coach: Coach) -> None:
         user = event.get("user")
         if not isinstance(user, str) or not user:
             return
-        coach.submit(publish_home, coach, user)
+        slack.submit(publish_home, slack, user)
 
 
-def publish_home(coach: Coach, user: str) -> None:
-    view = blocks.home_view(
+def publish_home(slack: SlackRuntime, user: str) -> None:
+    coach = slack.coach
+    view = home_view(
         topics=coach.topics, quote=coach.todays_quote(), examples=coach.suggestions(4, user)
     )
     try:
-        coach.client.views_publish(user_id=user, view=view)
-    except SlackApiError as err:
-        log.warning("views.publish for %s failed: %s", user, err.response.get("error"))
+        slack.client.views_publish(user_id=user, view=view)
+    except Exception as err:
+        log.warning("views.publish for %s failed: %s", user, slack_error(err))

@@ -1,7 +1,8 @@
-"""Questions: @mentions in channels (answered in the thread) and direct messages.
+"""Answering a question in its thread: what the mention and DM listeners (and crash
+recovery) share.
 
-The listener only filters, dedupes and queues; the search and the reply run on the worker
-pool, so Slack's 3-second ack never waits on the model.
+A listener only calls `take`: it filters, dedupes and queues; the search and the reply run
+on the worker pool, so Slack's 3-second ack never waits on the model.
 """
 
 from __future__ import annotations
@@ -10,14 +11,20 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App
-from slack_sdk.errors import SlackApiError
-
-from bot import blocks
-from bot.app import Coach
-from bot.listeners._guard import guarded
-from bot.slack.text import clean_question, is_special_only
+from bot.slack.client import slack_error
+from bot.slack.messages.answers import (
+    answer_message,
+    busy_message,
+    error_message,
+    help_message,
+    no_answer_message,
+)
+from bot.slack.messages.parts import section, text_message
+from bot.slack.messages.values import encode_value
+from bot.slack.runtime import SlackRuntime
+from bot.slack.text import clean_question, is_special_only, safe_echo
 from bot.store.tables import EventStatus
+from index.types import SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +54,7 @@ class Question:
         return bool(self.thread_ts) and self.thread_ts != self.ts
 
 
-def register(app: App, coach: Coach) -> None:
-    @app.event("app_mention")
-    @guarded
-    def on_mention(body: dict[str, Any]) -> None:
-        """Auto-acked by Bolt; queue the answer."""
-        take(coach, body, kind="mention")
-
-    @app.event("message")
-    @guarded
-    def on_message(body: dict[str, Any]) -> None:
-        """Only direct messages are questions; channel chatter is not ours to answer."""
-        event = body.get("event")
-        if isinstance(event, dict) and event.get("channel_type") == "im":
-            take(coach, body, kind="dm")
-
-
-def parse_question(coach: Coach, body: dict[str, Any], kind: str) -> Question | None:
+def parse_question(slack: SlackRuntime, body: dict[str, Any], kind: str) -> Question | None:
     """The question in an event, or None for anything we must not answer."""
     event = body.get("event")
     if not isinstance(event, dict):
@@ -75,7 +66,7 @@ def parse_question(coach: Coach, body: dict[str, Any], kind: str) -> Question | 
     user, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
     if not all(isinstance(x, str) and x for x in (user, channel, ts)):
         return None
-    if user == coach.bot_user_id:
+    if user == slack.bot_user_id:
         return None
     text = event.get("text")
     thread_ts = event.get("thread_ts")
@@ -89,13 +80,13 @@ def parse_question(coach: Coach, body: dict[str, Any], kind: str) -> Question | 
     )
 
 
-def take(coach: Coach, body: dict[str, Any], kind: str) -> None:
+def take(slack: SlackRuntime, body: dict[str, Any], kind: str) -> None:
     """Claim the event (a retry or duplicate is dropped here) and queue the answer."""
-    question = parse_question(coach, body, kind)
+    question = parse_question(slack, body, kind)
     if question is None:
         return
     event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else None
-    claimed = coach.events.claim(
+    claimed = slack.events.claim(
         kind=kind,
         channel=question.channel,
         ts=question.ts,
@@ -107,74 +98,65 @@ def take(coach: Coach, body: dict[str, Any], kind: str) -> None:
     if not claimed:
         log.info("already handled %s in %s (event %s)", question.ts, question.channel, event_id)
         return
-    if coach.submit(answer, coach, question) is None:
-        coach.post(question.channel, blocks.busy_message(), question.reply_thread)
-        coach.events.mark_done(question.channel, question.ts, status=EventStatus.DROPPED)
+    if slack.submit(answer, slack, question) is None:
+        slack.post(question.channel, busy_message(), question.reply_thread)
+        slack.events.mark_done(question.channel, question.ts, status=EventStatus.DROPPED)
 
 
-def thread_context(coach: Coach, channel: str, thread_ts: str) -> str | None:
+def thread_context(slack: SlackRuntime, channel: str, thread_ts: str) -> str | None:
     """The question that started a thread the bot answered, for a follow-up's search."""
-    first = coach.events.first_question(channel, thread_ts)
+    first = slack.events.first_question(channel, thread_ts)
     if first:
         return first
     try:
-        replies = coach.client.conversations_replies(channel=channel, ts=thread_ts, limit=50)
-    except SlackApiError as err:
-        log.info("no thread context for %s/%s: %s", channel, thread_ts, err.response.get("error"))
-        return None
+        replies = slack.client.conversations_replies(channel=channel, ts=thread_ts, limit=50)
     except Exception as err:
-        log.info("no thread context for %s/%s: %s", channel, thread_ts, err)
+        log.info("no thread context for %s/%s: %s", channel, thread_ts, slack_error(err))
         return None
     messages = [m for m in (replies.get("messages") or []) if isinstance(m, dict)]
     if not messages:
         return None
 
-    def from_bot(m: dict[str, Any]) -> bool:
-        return bool(
-            (coach.bot_user_id and m.get("user") == coach.bot_user_id)
-            or (coach.bot_id and m.get("bot_id") == coach.bot_id)
-        )
-
-    if not any(from_bot(m) for m in messages[1:]):
+    if not any(slack.from_bot(m) for m in messages[1:]):
         return None  # not a thread the coach answered
     parent = messages[0]
-    if parent.get("ts") != thread_ts or from_bot(parent):
+    if parent.get("ts") != thread_ts or slack.from_bot(parent):
         return None
-    text = clean_question(parent.get("text") or "", coach.bot_user_id)
+    text = clean_question(parent.get("text") or "", slack.bot_user_id)
     return None if is_special_only(text) else text
 
 
-def answer(coach: Coach, q: Question) -> None:
+def answer(slack: SlackRuntime, q: Question) -> None:
     """Search and reply once; runs on the worker pool."""
-    settings = coach.settings
+    settings = slack.settings
     status = EventStatus.FAILED
     thread: tuple[str, str] | None = None
     try:
-        asked = clean_question(q.text, coach.bot_user_id)
+        asked = clean_question(q.text, slack.bot_user_id)
         if is_special_only(asked):
-            message = blocks.help_message(
-                coach.topics,
+            message = help_message(
+                slack.coach.topics,
                 daily_quote=bool(settings.quote_channel),
-                examples=coach.suggestions(3, q.user),
+                examples=slack.coach.suggestions(3, q.user),
             )
-            ok = coach.post(q.channel, message, q.reply_thread)
+            ok = slack.post(q.channel, message, q.reply_thread)
             status = EventStatus.DONE if ok else EventStatus.FAILED
             return
         context = (
-            thread_context(coach, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
+            thread_context(slack, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
         )
-        result = coach.search(asked, context=context)
+        result = slack.coach.search(asked, context=context)
         if result.answered and result.hits:
-            message = answer_blocks(coach, asked, result, context, q.reply_thread, offset=0)
+            message = answer_blocks(slack, asked, result, context, q.reply_thread, offset=0)
         else:
-            message = blocks.no_answer_message(
+            message = no_answer_message(
                 asked=asked,
-                topics=coach.topics,
+                topics=slack.coach.topics,
                 max_chars=settings.max_question_chars,
                 truncated=result.truncated,
-                suggestions=coach.suggestions(3, asked),
+                suggestions=slack.coach.suggestions(3, asked),
             )
-        ts = coach.post(q.channel, message, q.reply_thread)
+        ts = slack.post(q.channel, message, q.reply_thread)
         log.info(
             "%s %s in %s: %s",
             "answered" if ts else "could not answer",
@@ -188,28 +170,26 @@ def answer(coach: Coach, q: Question) -> None:
                 thread = (q.reply_thread, context or result.question)
     except Exception:
         log.exception("answering %s in %s failed", q.ts, q.channel)
-        coach.post(q.channel, blocks.error_message(), q.reply_thread)
+        slack.post(q.channel, error_message(), q.reply_thread)
     finally:
         try:
-            coach.events.mark_done(q.channel, q.ts, status=status, thread=thread)
+            slack.events.mark_done(q.channel, q.ts, status=status, thread=thread)
         except Exception as err:
             log.warning("could not record the answer to %s: %s", q.ts, err)
 
 
 def answer_blocks(
-    coach: Coach,
+    slack: SlackRuntime,
     asked: str,
-    result: Any,
+    result: SearchResult,
     context: str | None,
     thread: str | None,
     *,
     offset: int,
 ) -> dict[str, Any]:
     """The answer message with feedback and 'More like this' buttons carrying their state."""
-    feedback_value = blocks.encode_value(
-        {"q": asked[:300], "p": [h.passage.id for h in result.hits]}
-    )
-    more_value = blocks.encode_value(
+    feedback_value = encode_value({"q": asked[:300], "p": [h.passage.id for h in result.hits]})
+    more_value = encode_value(
         {
             "q": result.question,
             "c": context or "",
@@ -217,43 +197,54 @@ def answer_blocks(
             "th": thread or "",
         }
     )
-    return blocks.answer_message(
+    return answer_message(
         result,
         asked=asked,
-        max_chars=coach.settings.max_question_chars,
+        max_chars=slack.settings.max_question_chars,
         button_value=feedback_value,
         more_value=more_value,
         follow_up_of=context,
     )
 
 
-def already_replied(coach: Coach, q: Question) -> bool | None:
-    """Whether the bot posted after `q` where it would have answered; None if unknown."""
-
-    def from_bot(m: dict[str, Any]) -> bool:
-        return bool(
-            (coach.bot_user_id and m.get("user") == coach.bot_user_id)
-            or (coach.bot_id and m.get("bot_id") == coach.bot_id)
+def more(
+    slack: SlackRuntime,
+    channel: str,
+    thread: str | None,
+    question: str,
+    context: str | None,
+    offset: int,
+) -> None:
+    """'More like this': the next passages for the same question, in the same thread."""
+    result = slack.coach.search(question, context=context, offset=offset)
+    if result.answered and result.hits:
+        message = answer_blocks(slack, question, result, context, thread, offset=offset)
+        message["blocks"][0] = section(f"More on _{safe_echo(question, 150)}_:")
+    else:
+        message = text_message(
+            f"That's everything the library has on _{safe_echo(question, 150)}_ for now."
         )
+    slack.post(channel, message, thread)
+
+
+def already_replied(slack: SlackRuntime, q: Question) -> bool | None:
+    """Whether the bot posted after `q` where it would have answered; None if unknown."""
 
     try:
         if q.reply_thread:
-            found = coach.client.conversations_replies(
+            found = slack.client.conversations_replies(
                 channel=q.channel, ts=q.reply_thread, oldest=q.ts, limit=100
             )
         else:
-            found = coach.client.conversations_history(channel=q.channel, oldest=q.ts, limit=100)
-    except SlackApiError as err:
-        log.info("cannot check %s/%s: %s", q.channel, q.ts, err.response.get("error"))
-        return None
+            found = slack.client.conversations_history(channel=q.channel, oldest=q.ts, limit=100)
     except Exception as err:
-        log.info("cannot check %s/%s: %s", q.channel, q.ts, err)
+        log.info("cannot check %s/%s: %s", q.channel, q.ts, slack_error(err))
         return None
     messages = [m for m in found.get("messages") or [] if isinstance(m, dict)]
-    return any(from_bot(m) and float(m.get("ts") or 0) > float(q.ts) for m in messages)
+    return any(slack.from_bot(m) and float(m.get("ts") or 0) > float(q.ts) for m in messages)
 
 
-def recover_pending(coach: Coach) -> int:
+def recover_pending(slack: SlackRuntime) -> int:
     """After a crash: answer questions that were claimed but never answered. Returns count.
 
     Slack will not resend an event we acked, so without this a question asked while the
@@ -261,21 +252,21 @@ def recover_pending(coach: Coach) -> int:
     twice, and only questions older than a couple of minutes (not in flight) are taken.
     """
     answered = 0
-    removed = coach.events.purge()
+    removed = slack.events.purge()
     if removed:
         log.info("forgot %d handled events older than two weeks", removed)
-    for p in coach.events.pending():
-        if not coach.events.take_over(p.channel, p.ts):
+    for p in slack.events.pending():
+        if not slack.events.take_over(p.channel, p.ts):
             continue
         q = Question(p.kind, p.channel, p.ts, p.thread_ts, p.user_id or "", p.text)
-        replied = already_replied(coach, q)
+        replied = already_replied(slack, q)
         if replied is None:
-            coach.events.mark_done(q.channel, q.ts, status=EventStatus.UNKNOWN)
+            slack.events.mark_done(q.channel, q.ts, status=EventStatus.UNKNOWN)
             continue
         if replied:
-            coach.events.mark_done(q.channel, q.ts)
+            slack.events.mark_done(q.channel, q.ts)
             continue
         log.info("answering %s in %s, left unanswered by an earlier run", q.ts, q.channel)
-        answer(coach, q)
+        answer(slack, q)
         answered += 1
     return answered

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-log = logging.getLogger("bot.listeners")
+log = logging.getLogger("bot.slack.listeners")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,0 +1,195 @@
+"""The coach itself, Slack-free: question -> answer, a tip, the quote of the day.
+
+The Slack app, the console and the CLI all use this one service; it knows the library
+(index/) and the database, never Slack. Searches are CPU bound and run one at a time
+(torch already uses every core for one query); plain questions that queue up meanwhile
+(a burst of mentions) are searched together in one embedding batch.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from datetime import date
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from bot.daily_quote.rotation import quote_of_the_day
+from bot.settings import Settings
+from bot.store.tips import TipHistory, TipMemory
+from index.library import Library
+from index.tips import random_tip
+from index.types import Passage, Quote, SearchResult
+
+SUGGESTION_TEMPLATES = (  # phrasings that read well with any topic noun
+    "Any advice on {t}?",
+    "What should I know about {t}?",
+)
+
+
+def topic_label(topic: str) -> str:
+    return topic.replace("-", " ").replace("_", " ").strip()
+
+
+def suggest_questions(topics: Sequence[str], n: int = 3) -> list[str]:
+    """Questions phrased from the library's own topics (never canned answers).
+
+    The coach keeps only those the library really answers (Coach.suggestions).
+    """
+    out: list[str] = []
+    for i, topic in enumerate(t for t in topics if t.strip()):
+        if len(out) >= n:
+            break
+        out.append(SUGGESTION_TEMPLATES[i % len(SUGGESTION_TEMPLATES)].format(t=topic_label(topic)))
+    return out
+
+
+class RecentTips(Protocol):
+    """Which tips each person saw (the database in the Slack app, memory in the console)."""
+
+    def recent(self, user_id: str, limit: int = 5) -> list[str]: ...
+
+    def record(self, user_id: str, passage_id: str, topic: str | None = None) -> None: ...
+
+
+Tip = tuple[Passage, str | None]  # the passage and its key sentence (None: no topic asked)
+
+
+class Coach:
+    """Everything a surface (Slack, console, CLI) asks of the library, created once."""
+
+    # checked suggestions per library (they cost a few searches to find)
+    _suggestion_cache: dict[int, list[str]] = {}
+
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        engine: Engine | None = None,
+        *,
+        tips: RecentTips | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.library = library
+        self.engine = engine
+        self.tips: RecentTips = tips or (TipHistory(engine) if engine else TipMemory())
+        self._rng = rng or random.Random()
+        self._passages = {p.id: p for p in library.passages}
+        self._search_lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[tuple[str, Future[SearchResult]]] = []
+        self.max_batch = 16
+        self._suggestions: list[str] | None = None
+
+    # ---- answers ------------------------------------------------------------------------
+    def search(
+        self, question: str, *, context: str | None = None, offset: int = 0, k: int | None = None
+    ) -> SearchResult:
+        """The passages that answer `question` (after `offset`, in the light of `context`,
+        the question that started a thread)."""
+        k = k or self.settings.top_k
+        if context is None and offset == 0 and k == self.settings.top_k:
+            return self._search_batched(question)
+        with self._search_lock:
+            return self.library.search(
+                question,
+                k,
+                offset=offset,
+                context=context,
+                max_chars=self.settings.max_question_chars,
+            )
+
+    def search_many(self, questions: list[str], k: int | None = None) -> list[SearchResult]:
+        """Several questions in one embedding batch, answers in the same order (`coach ask`)."""
+        with self._search_lock:
+            return self.library.search_many(
+                questions, k or self.settings.top_k, max_chars=self.settings.max_question_chars
+            )
+
+    def _search_batched(self, question: str) -> SearchResult:
+        mine: Future[SearchResult] = Future()
+        with self._queue_lock:
+            self._queue.append((question, mine))
+        while not mine.done():
+            with self._search_lock:
+                if mine.done():  # another thread's batch included this question
+                    break
+                with self._queue_lock:
+                    batch = self._queue[: self.max_batch]
+                    del self._queue[: self.max_batch]
+                if not batch:
+                    continue
+                try:
+                    results = self.library.search_many(
+                        [q for q, _ in batch],
+                        self.settings.top_k,
+                        max_chars=self.settings.max_question_chars,
+                    )
+                except Exception as err:
+                    for _, future in batch:
+                        future.set_exception(err)
+                else:
+                    for (_, future), result in zip(batch, results, strict=True):
+                        future.set_result(result)
+        return mine.result()
+
+    def suggestions(self, n: int = 3, seed: str = "") -> list[str]:
+        """Questions phrased from the library's topics that it really answers (checked once)."""
+        if self._suggestions is None:
+            self._suggestions = Coach._suggestion_cache.get(id(self.library))
+        if self._suggestions is None:
+            found: list[str] = []
+            for i, topic in enumerate(self.topics[:24]):
+                for j in range(len(SUGGESTION_TEMPLATES)):
+                    template = SUGGESTION_TEMPLATES[(i + j) % len(SUGGESTION_TEMPLATES)]
+                    question = template.format(t=topic_label(topic))
+                    if self.search(question).answered:
+                        found.append(question)
+                        break
+                if len(found) >= 12:
+                    break
+            self._suggestions = found
+            Coach._suggestion_cache[id(self.library)] = found
+        if not self._suggestions:
+            return []
+        start = sum(map(ord, seed)) % len(self._suggestions)
+        rotated = self._suggestions[start:] + self._suggestions[:start]
+        return rotated[:n]
+
+    def passage(self, passage_id: str) -> Passage | None:
+        return self._passages.get(passage_id)
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self.library.topics)
+
+    # ---- tips and quotes ----------------------------------------------------------------
+    def pick_tip(self, user_id: str, topic: str | None) -> Tip | None:
+        """A short passage: on the topic if given, never the one this person saw last."""
+        recent = self.tips.recent(user_id, limit=5)
+        last = recent[0] if recent else None
+        chosen: Tip
+        if topic:
+            result = self.search(topic, k=8)
+            if not result.answered or not result.hits:
+                return None
+            hits = list(result.hits)
+            fresh = [h for h in hits if h.passage.id not in recent]
+            other = [h for h in hits if h.passage.id != last]
+            hit = (fresh or other or hits)[0]
+            chosen = (hit.passage, hit.key_sentence)
+        else:
+            picked = random_tip(self.library.tip_pool(), avoid=recent, rng=self._rng)
+            if picked is None:
+                return None
+            chosen = (picked, None)
+        self.tips.record(user_id, chosen[0].id, topic)
+        return chosen
+
+    def todays_quote(self, today: date | None = None) -> Quote | None:
+        """Today's quote: the daily rotation's pick, or the library's by date without a DB."""
+        return quote_of_the_day(self.settings, self.library, self.engine, today)

@@ -1,0 +1,91 @@
+"""The Slack Web API client: slack_sdk's own retry handlers for dropped connections, 429s
+(honouring Retry-After) and 5xx, and one way to log a failed call."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_WAIT = 60.0  # a longer Retry-After is not worth holding a worker for
+
+
+class BoundedRateLimitRetry(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, except that a Retry-After beyond `max_wait` gives up (the
+    caller logs it) rather than holding a worker for an hour."""
+
+    def __init__(self, max_retry_count: int = 3, max_wait: float = MAX_RETRY_WAIT) -> None:
+        super().__init__(max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None
+        wait = next(
+            (_seconds(v) for k, v in response.headers.items() if k.lower() == "retry-after"), 1.0
+        )
+        if wait > self.max_wait:
+            log.warning("Slack asked to wait %.0fs before retrying; giving up instead", wait)
+            return False
+        return True
+
+
+def _seconds(values: Any) -> float:
+    raw = values[0] if isinstance(values, list) and values else values
+    try:
+        return max(0.0, float(str(raw)))
+    except ValueError:
+        return 1.0
+
+
+def retry_handlers() -> list[RetryHandler]:
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+        BoundedRateLimitRetry(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+    ]
+
+
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient on SLACK_API_URL that retries 429s, 5xx and dropped connections."""
+    return WebClient(
+        token=token if token is not None else settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=retry_handlers(),
+    )
+
+
+def slack_error(err: Exception) -> str:
+    """What a failed call said, for a log line: Slack's error code, the HTTP status, or the
+    exception's type and text (never the token: logs are filtered too)."""
+    if isinstance(err, SlackApiError) and err.response is not None:
+        data = err.response.data
+        code = data.get("error") if isinstance(data, dict) else None
+        return str(code or f"HTTP {err.response.status_code}")
+    return f"{type(err).__name__}: {err}"

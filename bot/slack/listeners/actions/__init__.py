@@ -1,0 +1,15 @@
+"""Button listeners: feedback, more like this, and the two tip buttons."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners.actions import another_tip, feedback, more_like_this, share_tip
+from bot.slack.runtime import SlackRuntime
+
+
+def register(app: App, slack: SlackRuntime) -> None:
+    feedback.register(app, slack)
+    more_like_this.register(app, slack)
+    share_tip.register(app, slack)
+    another_tip.register(app, slack)

@@ -1,0 +1,19 @@
+"""@Leadership Coach in a channel: answered in the message's thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+
+from bot.slack.answering import take
+from bot.slack.listeners.guard import guarded
+from bot.slack.runtime import SlackRuntime
+
+
+def register(app: App, slack: SlackRuntime) -> None:
+    @app.event("app_mention")
+    @guarded
+    def on_mention(body: dict[str, Any]) -> None:
+        """Auto-acked by Bolt; queue the answer."""
+        take(slack, body, kind="mention")

@@ -1,0 +1,149 @@
+"""Replies to a question: the cited answer, "nothing relevant", help, busy and error."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.coach import suggest_questions
+from bot.slack.messages.parts import (
+    Block,
+    Message,
+    button,
+    check,
+    citation,
+    citation_plain,
+    context,
+    fallback,
+    highlight,
+    section,
+    text_message,
+)
+from bot.slack.messages.values import ACTION_HELPFUL, ACTION_MORE, ACTION_NOT_HELPFUL
+from bot.slack.text import escape, safe_echo
+from index.types import Hit, SearchResult
+
+
+def hit_blocks(hit: Hit) -> list[Block]:
+    """One passage: the quote with its key sentence bold, then the citation."""
+    p = hit.passage
+    return [
+        section(highlight(p.text, hit.key_sentence)),
+        context(citation(p.article, p.section)),
+    ]
+
+
+def truncated_note(max_chars: int) -> Block:
+    return context(
+        f":scissors: Your question was long, so I searched only its first {max_chars} characters."
+    )
+
+
+def answer_message(
+    result: SearchResult,
+    *,
+    asked: str,
+    max_chars: int,
+    button_value: str,
+    more_value: str | None = None,
+    follow_up_of: str | None = None,
+) -> Message:
+    """The reply to a question with at least one relevant passage."""
+    echo = safe_echo(asked, 150)
+    intro = f"Here's what the library says about _{echo}_:"
+    if follow_up_of:
+        intro = f"Following up on _{safe_echo(follow_up_of, 100)}_ — {intro[0].lower()}{intro[1:]}"
+    blocks: list[Block] = [section(intro)]
+    if result.truncated:
+        blocks.append(truncated_note(max_chars))
+    summary = [f"Here's what the library says about {safe_echo(asked, 100)}:"]
+    for hit in result.hits[:10]:
+        blocks.append({"type": "divider"})
+        blocks.extend(hit_blocks(hit))
+        summary.append(
+            f"{hit.rank}. \u201c{safe_echo(hit.key_sentence or hit.passage.text, 200)}\u201d"
+            f" ({safe_echo(citation_plain(hit.passage.article), 120)})"
+        )
+    if result.truncated:
+        summary.append(f"(Your question was long; I searched its first {max_chars} characters.)")
+    elements = [
+        button(":thumbsup: Helpful", ACTION_HELPFUL, button_value),
+        button(":thumbsdown: Not helpful", ACTION_NOT_HELPFUL, button_value),
+    ]
+    if result.more and more_value:
+        elements.append(button("More like this", ACTION_MORE, more_value, style="primary"))
+    blocks.append({"type": "divider"})
+    blocks.append({"type": "actions", "block_id": "answer_actions", "elements": elements})
+    return check({"text": fallback(" ".join(summary)), "blocks": blocks})
+
+
+def no_answer_message(
+    *,
+    asked: str,
+    topics: Sequence[str],
+    max_chars: int,
+    truncated: bool = False,
+    suggestions: Sequence[str] | None = None,
+) -> Message:
+    """Nothing relevant: say so kindly, cite nothing, suggest questions that do work."""
+    echo = safe_echo(asked, 150)
+    suggestions = list(suggestions if suggestions is not None else suggest_questions(topics, 3))
+    lines = [
+        f"I looked, but the library doesn't have anything that really answers _{echo}_ yet — "
+        "I'd rather say so than guess."
+    ]
+    blocks: list[Block] = [section(lines[0])]
+    if truncated:
+        blocks.append(truncated_note(max_chars))
+    if suggestions:
+        bullet = "\n".join(f"• {escape(s)}" for s in suggestions)
+        blocks.append(section(f"Here are a few things I can help with:\n{bullet}"))
+        lines.append("Try asking: " + " / ".join(suggestions))
+    if truncated:
+        lines.append(f"(Your question was long; I searched its first {max_chars} characters.)")
+    return check({"text": fallback(" ".join(lines)), "blocks": blocks})
+
+
+def help_message(
+    topics: Sequence[str], *, daily_quote: bool = True, examples: Sequence[str] | None = None
+) -> Message:
+    """What to ask, the slash command and the daily quote: for a bare mention."""
+    examples = list(examples or suggest_questions(topics, 3) or ["How do I motivate my reps?"])
+    example_text = "\n".join(f"• @Leadership Coach {escape(q)}" for q in examples)
+    blocks: list[Block] = [
+        section(
+            ":wave: I'm *Leadership Coach*. Mention me with a question about leading a "
+            "sales team and I'll answer in a thread with passages from our article library, "
+            "each cited."
+        ),
+        section(f"*Try:*\n{example_text}"),
+        section(
+            "*Also:*\n• `/leadership-tip` for a quick tip (or `/leadership-tip coaching` "
+            "for one on a topic)\n• Message me directly — I answer DMs too"
+            + ("\n• A leadership quote is posted every weekday morning" if daily_quote else "")
+        ),
+    ]
+    text = (
+        "I'm Leadership Coach: mention me with a question about sales leadership, "
+        "or use /leadership-tip for a quick tip."
+    )
+    return check({"text": text, "blocks": blocks})
+
+
+def busy_message() -> Message:
+    text = "I'm answering a lot of questions right now — please ask me again in a minute."
+    return text_message(text)
+
+
+def error_message() -> Message:
+    text = "Sorry, something went wrong while I was looking that up. Please try again."
+    return text_message(text)
+
+
+def feedback_thanks_message(helpful: bool) -> Message:
+    """The private reply to a Helpful / Not helpful click."""
+    if helpful:
+        return text_message("Thanks — glad it helped! :raised_hands:")
+    return text_message(
+        "Thanks for telling me — I'll use that to get better. "
+        "Try rephrasing, or ask about a more specific situation."
+    )

@@ -1,0 +1,121 @@
+"""What every listener shares: the coach, the Web API client, the Slack-side stores and the
+workers. Built once by bot.slack.app and handed to each listener's `register`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy import Engine
+
+from bot.coach import Coach
+from bot.settings import Settings
+from bot.slack.client import retry_handlers, slack_error
+from bot.slack.workers import Workers
+from bot.store.events import EventStore
+from bot.store.feedback import FeedbackStore
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+
+
+class SlackRuntime:
+    """The coach as Slack sees it: who the bot is, how to reply, and where work runs."""
+
+    def __init__(
+        self,
+        coach: Coach,
+        client: WebClient,
+        engine: Engine,
+        *,
+        workers: int = 8,
+        max_pending: int = 1000,
+    ) -> None:
+        self.coach = coach
+        self.client = client
+        self.events = EventStore(engine)
+        self.feedback = FeedbackStore(engine)
+        self.workers = Workers(workers, max_pending)
+        self.bot_user_id: str | None = None
+        self.bot_id: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.coach.settings
+
+    # ---- work ---------------------------------------------------------------------------
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any] | None:
+        return self.workers.submit(fn, *args, **kwargs)
+
+    @property
+    def pending(self) -> int:
+        return self.workers.pending
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        return self.workers.wait_idle(timeout)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.workers.shutdown(wait)
+
+    # ---- who said it --------------------------------------------------------------------
+    def from_bot(self, message: dict[str, Any]) -> bool:
+        """Whether a message from conversations.history/replies is this bot's own."""
+        return bool(
+            (self.bot_user_id and message.get("user") == self.bot_user_id)
+            or (self.bot_id and message.get("bot_id") == self.bot_id)
+        )
+
+    # ---- replies (each logs its own failure and returns a falsy value) -------------------
+    def post(self, channel: str, message: Message, thread_ts: str | None = None) -> str | None:
+        """chat.postMessage with retries; the new ts, or None after logging a failure."""
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=message["text"],
+                blocks=message.get("blocks"),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except Exception as err:  # Slack said no, or the network is gone after retries
+            log.warning("could not post to %s: %s", channel, slack_error(err))
+            return None
+        return response.get("ts")
+
+    def ephemeral(
+        self, channel: str, user: str, message: Message, thread_ts: str | None = None
+    ) -> bool:
+        try:
+            self.client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                thread_ts=thread_ts,
+                text=message["text"],
+                blocks=message.get("blocks"),
+            )
+        except Exception as err:
+            log.warning("could not post ephemeral in %s: %s", channel, slack_error(err))
+            return False
+        return True
+
+    def respond(self, response_url: str | None, message: Message, **options: Any) -> bool:
+        """Post to a response_url (slash command / button) with the same retry policy."""
+        if not response_url:
+            log.warning("no response_url to answer on")
+            return False
+        try:
+            response = WebhookClient(
+                url=response_url, timeout=15, retry_handlers=retry_handlers()
+            ).send_dict({**message, **options})
+        except Exception as err:
+            log.warning("could not answer on the response_url: %s", err)
+            return False
+        if response.status_code >= 300:
+            log.warning("response_url answered HTTP %s", response.status_code)
+            return False
+        return True

@@ -1,0 +1,211 @@
+"""Running the app: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT.
+
+`serve(settings)` checks the token with auth.test (one clear line and exit code 1 when Slack
+rejects it), loads the library once, and serves until SIGINT/SIGTERM, with crash recovery
+and the daily-quote scheduler running beside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+
+from bot.daily_quote.runner import SchedulerHandle, start_scheduler
+from bot.log_safety import install_token_filter
+from bot.settings import Settings
+from bot.slack.answering import recover_pending
+from bot.slack.app import build_app
+from bot.slack.client import make_client, slack_error
+from bot.slack.http import EVENTS_PATH, make_http_server
+from bot.slack.runtime import SlackRuntime
+from bot.store.engine import make_engine
+from index.library import Library
+
+log = logging.getLogger(__name__)
+
+RECOVERY_INTERVAL_S = 150.0
+SHUTDOWN_GRACE_S = 10.0
+
+
+def _configure_logging(level: str) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:
+        root.setLevel(level)
+    install_token_filter()
+
+
+def check_token(settings: Settings) -> str | None:
+    """None when Slack accepts SLACK_BOT_TOKEN; otherwise the one line to print."""
+    client = make_client(settings)
+    try:
+        client.auth_test()
+    except SlackApiError as err:
+        return f"Slack rejected SLACK_BOT_TOKEN (auth.test said {slack_error(err)})"
+    except Exception as err:
+        return (
+            f"Could not reach Slack at {settings.slack_api_url} to check SLACK_BOT_TOKEN ("
+            f"{type(err).__name__}: {err})"
+        )
+    return None
+
+
+def serve(
+    settings: Settings,
+    *,
+    stop: threading.Event | None = None,
+    on_ready: Callable[[dict[str, Any]], None] | None = None,
+    library: Library | None = None,
+    host: str = "0.0.0.0",
+) -> int:
+    """Run until stopped; 0 on a clean stop, 1 on a configuration problem (one log line)."""
+    _configure_logging(settings.log_level)
+    socket_mode = bool(settings.slack_app_token)
+    if not settings.slack_bot_token:
+        log.error("SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) in .env")
+        return 1
+    if not socket_mode and not settings.slack_signing_secret:
+        log.error(
+            "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests from "
+            "Slack (or set SLACK_APP_TOKEN to use Socket Mode)"
+        )
+        return 1
+    if socket_mode and not str(settings.slack_app_token).startswith("xapp-"):
+        log.error("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        return 1
+    problem = check_token(settings)
+    if problem:
+        log.error(problem)
+        return 1
+
+    try:
+        if library is None:
+            from index.library import Library
+
+            library = Library.open(
+                settings.content_dir, settings.index_dir, settings.embedding_model
+            )
+        engine = make_engine(settings.db_url)
+        app, slack = build_app(settings, library, engine, socket_mode=socket_mode)
+    except Exception as err:
+        log.error("could not start: %s: %s", type(err).__name__, err)
+        return 1
+
+    stop = stop or threading.Event()
+    _install_signal_handlers(stop)
+    _start_recovery(slack, stop)
+    scheduler = _start_scheduler(settings, library, slack, engine)
+    try:
+        if socket_mode:
+            return _run_socket_mode(app, settings, stop, on_ready)
+        return _run_http(app, slack, settings, stop, on_ready, host)
+    finally:
+        if scheduler is not None:
+            try:
+                scheduler.stop()
+            except Exception as err:
+                log.warning("stopping the daily quote scheduler failed: %s", err)
+        if not slack.wait_idle(SHUTDOWN_GRACE_S):
+            log.warning("stopping with work unfinished; it is answered after the next start")
+        slack.shutdown(wait=False)
+
+
+def _start_recovery(slack: SlackRuntime, stop: threading.Event) -> None:
+    """Now and every few minutes: answer questions an earlier run claimed but never answered
+    (a crash, or a restart with work queued). A question is only taken once it is a couple
+    of minutes old, so one still in flight in another replica is left alone."""
+
+    def loop() -> None:
+        while not stop.is_set():
+            slack.submit(recover_pending, slack)
+            stop.wait(RECOVERY_INTERVAL_S)
+
+    threading.Thread(target=loop, name="recovery", daemon=True).start()
+
+
+def _start_scheduler(
+    settings: Settings, library: Library, slack: SlackRuntime, engine: Engine
+) -> SchedulerHandle | None:
+    if not settings.quote_channel:
+        return None
+    try:
+        return start_scheduler(settings, library, slack.client, engine)
+    except Exception as err:
+        log.error("daily quote scheduler did not start: %s", err)
+        return None
+
+
+def health(slack: SlackRuntime) -> dict[str, Any]:
+    """What /healthz reports: up, how many passages, how much work is queued."""
+    return {"ok": True, "passages": len(slack.coach.library.passages), "pending": slack.pending}
+
+
+def _install_signal_handlers(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+
+def _run_http(
+    app: App,
+    slack: SlackRuntime,
+    settings: Settings,
+    stop: threading.Event,
+    on_ready: Callable[[dict[str, Any]], None] | None,
+    host: str,
+) -> int:
+    try:
+        server = make_http_server(app, host, settings.port, health=lambda: health(slack))
+    except OSError as err:
+        log.error("cannot listen on port %s: %s", settings.port, err.strerror or err)
+        return 1
+    thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    thread.start()
+    log.info("Leadership Coach listening on http://%s:%s%s", host, server.port, EVENTS_PATH)
+    if on_ready:
+        on_ready({"mode": "http", "port": server.port, "app": app})
+    try:
+        stop.wait()
+    finally:
+        server.shutdown()
+    log.info("stopped")
+    return 0
+
+
+def _run_socket_mode(
+    app: App,
+    settings: Settings,
+    stop: threading.Event,
+    on_ready: Callable[[dict[str, Any]], None] | None,
+) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    try:
+        handler.connect()
+    except SlackApiError as err:
+        log.error(
+            "Slack rejected SLACK_APP_TOKEN (apps.connections.open said %s)", slack_error(err)
+        )
+        return 1
+    except Exception as err:
+        log.error("could not open a Socket Mode connection: %s: %s", type(err).__name__, err)
+        return 1
+    log.info("Leadership Coach connected to Slack over Socket Mode")
+    if on_ready:
+        on_ready({"mode": "socket", "app": app, "handler": handler})
+    try:
+        stop.wait()
+    finally:
+        handler.close()
+    log.info("stopped")
+    return 0
