@@ -7,10 +7,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from index.errors import ContentError
-from index.types import SearchResult
+from index.types import Hit, SearchResult
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 
@@ -21,14 +22,25 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+class QuestionKind(StrEnum):
+    """What the right behaviour is: answer, or abstain because the library does not cover it
+    (in-domain) or because it is not about sales leadership at all."""
+
+    ANSWERABLE = "answerable"
+    UNCOVERED = "uncovered"
+    OFF_TOPIC = "offtopic"
+
+
 @dataclass(frozen=True)
 class EvalQuestion:
     id: str
     question: str
     gold: tuple[str, ...]
+    kind: QuestionKind = QuestionKind.ANSWERABLE
 
     @property
     def off_topic(self) -> bool:
+        """Any question the coach should abstain on (off-topic or uncovered)."""
         return not self.gold
 
 
@@ -39,12 +51,13 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             item = json.loads(line)
+            gold = tuple(str(g) for g in item.get("gold", []))
+            default = QuestionKind.ANSWERABLE if gold else QuestionKind.OFF_TOPIC
+            kind = QuestionKind(str(item.get("kind", default)).replace("-", "").replace("_", ""))
+            if (kind is QuestionKind.ANSWERABLE) != bool(gold):
+                raise ValueError(f"kind {kind} does not fit {len(gold)} gold phrases")
             questions.append(
-                EvalQuestion(
-                    str(item.get("id", number)),
-                    str(item["question"]),
-                    tuple(str(g) for g in item.get("gold", [])),
-                )
+                EvalQuestion(str(item.get("id", number)), str(item["question"]), gold, kind)
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ContentError(path, f"not a question object ({exc})", number) from None
@@ -72,7 +85,11 @@ class EvalReport:
 
     @property
     def off_topic(self) -> list[QuestionOutcome]:
+        """Every question that should abstain (off-topic or uncovered)."""
         return [o for o in self.outcomes if o.question.off_topic]
+
+    def of_kind(self, kind: QuestionKind) -> list[QuestionOutcome]:
+        return [o for o in self.outcomes if o.question.kind is kind]
 
     def _share(
         self, items: list[QuestionOutcome], test: Callable[[QuestionOutcome], bool]
@@ -80,7 +97,12 @@ class EvalReport:
         return sum(1 for o in items if test(o)) / len(items) if items else 0.0
 
     def metrics(self) -> dict[str, float | int]:
+        """Ranking figures over answerable questions; abstention by kind. `off_topic` counts
+        only questions outside sales leadership; `uncovered` the in-domain ones the library
+        does not answer (shared/eval/README.md)."""
         answerable = self.answerable
+        uncovered = self.of_kind(QuestionKind.UNCOVERED)
+        off_topic = self.of_kind(QuestionKind.OFF_TOPIC)
         mrr = (
             sum(1.0 / o.first_rank for o in answerable if o.first_rank and o.first_rank <= 10)
             / len(answerable)
@@ -90,15 +112,18 @@ class EvalReport:
         return {
             "questions": len(self.outcomes),
             "answerable": len(answerable),
-            "off_topic": len(self.off_topic),
+            "uncovered": len(uncovered),
+            "off_topic": len(off_topic),
             "hit@1": self._share(answerable, lambda o: o.first_rank == 1),
             "hit@3": self._share(
                 answerable, lambda o: o.first_rank is not None and o.first_rank <= 3
             ),
             "mrr@10": mrr,
             "false_abstain": self._share(answerable, lambda o: o.abstained),
-            "off_topic_abstain": self._share(self.off_topic, lambda o: o.abstained),
-            "off_topic_abstained": sum(1 for o in self.off_topic if o.abstained),
+            "uncovered_abstain": self._share(uncovered, lambda o: o.abstained),
+            "uncovered_abstained": sum(1 for o in uncovered if o.abstained),
+            "off_topic_abstain": self._share(off_topic, lambda o: o.abstained),
+            "off_topic_abstained": sum(1 for o in off_topic if o.abstained),
         }
 
 
@@ -118,3 +143,52 @@ def evaluate(questions: list[EvalQuestion], search: Callable[[str], SearchResult
         rank = first_answering_rank(result, q.gold) if q.gold else None
         report.outcomes.append(QuestionOutcome(q, result, rank))
     return report
+
+
+class MissKind(StrEnum):
+    WRONG_FIRST = "right passage not first"
+    FALSE_ABSTAIN = "abstained on an answerable question"
+    ANSWERED_UNCOVERED = "answered an uncovered question"
+    ANSWERED_OFF_TOPIC = "answered an off-topic question"
+
+
+@dataclass(frozen=True)
+class Miss:
+    """One question the coach got wrong, and where the right passage ranks when search
+    ranks the whole library (ignoring abstention); None when no passage holds a gold
+    phrase whole."""
+
+    outcome: QuestionOutcome
+    kind: MissKind
+    full_rank: int | None = None
+    right: Hit | None = None
+    gold_in_library: bool = True
+
+
+def misses(report: EvalReport, rank_all: Callable[[str], list[Hit]]) -> list[Miss]:
+    """Every miss of a report; `rank_all` ranks every passage for a question."""
+    out: list[Miss] = []
+    for o in report.outcomes:
+        q = o.question
+        if q.off_topic:
+            if not o.abstained:
+                kind = (
+                    MissKind.ANSWERED_UNCOVERED
+                    if q.kind is QuestionKind.UNCOVERED
+                    else MissKind.ANSWERED_OFF_TOPIC
+                )
+                out.append(Miss(o, kind))
+            continue
+        if o.first_rank == 1:
+            continue
+        kind = MissKind.FALSE_ABSTAIN if o.abstained else MissKind.WRONG_FIRST
+        ranked = rank_all(q.question)
+        golds = [normalise(g) for g in q.gold]
+        right = next(
+            (h for h in ranked if any(g and g in normalise(h.passage.text) for g in golds)), None
+        )
+        if right is None:
+            out.append(Miss(o, kind, gold_in_library=False))
+        else:
+            out.append(Miss(o, kind, right.rank, right))
+    return out

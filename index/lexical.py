@@ -1,4 +1,5 @@
-"""Lexical side of search: tokens, sales vocabulary, and BM25 (bm25s)."""
+"""Lexical side of search: tokens and BM25 (bm25s). The manager's vocabulary that expands
+a question lives in content/vocabulary.yaml (index/vocabulary.py)."""
 
 from __future__ import annotations
 
@@ -29,54 +30,6 @@ STOPWORDS = frozenset(
     make makes making want wants good best better well much many one ones kind lot lots""".split()
 )
 
-# Sales vocabulary a leader types, mapped to the words the articles use.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "rep": ("salespeople", "sales", "people", "team"),
-    "reps": ("salespeople", "sales", "people", "team"),
-    "ae": ("salespeople", "sales"),
-    "aes": ("salespeople", "sales"),
-    "seller": ("salespeople", "sales", "people"),
-    "sellers": ("salespeople", "sales", "people"),
-    "salesperson": ("sales", "people"),
-    "salespeople": ("sales", "people"),
-    "salesman": ("sales", "people"),
-    "salesmen": ("sales", "people"),
-    "quota": ("target", "goals", "results"),
-    "quotas": ("target", "goals", "results"),
-    "pipeline": ("sales", "process"),
-    "boss": ("manager", "management", "leader"),
-    "bosses": ("managers", "management", "leaders"),
-    "staff": ("team", "employees"),
-    "employees": ("team", "people"),
-    "workers": ("team", "employees", "people"),
-    "motivate": ("motivation",),
-    "motivated": ("motivation",),
-    "motivating": ("motivation",),
-    "morale": ("motivation", "team", "spirit"),
-    "kpi": ("metrics", "numbers"),
-    "kpis": ("metrics", "numbers"),
-    "coach": ("mentoring", "feedback", "training"),
-    "coaching": ("mentoring", "feedback", "training"),
-    "onboarding": ("training",),
-    "buyer": ("customer",),
-    "buyers": ("customers",),
-    "client": ("customer",),
-    "clients": ("customers",),
-    "prospect": ("customer",),
-    "prospects": ("customers",),
-    "deal": ("sale",),
-    "deals": ("sales",),
-    "revenue": ("results", "sales"),
-    "numbers": ("results", "data"),
-    "analytics": ("data", "analytical"),
-    "praise": ("acknowledge", "recognize"),
-    "recognition": ("acknowledge", "praise", "celebration"),
-    "resistance": ("naysayers", "dissatisfaction", "status", "quo"),
-    "vp": ("leader",),
-    "cro": ("leader",),
-    "frontline": ("front", "line"),
-}
-
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -93,14 +46,6 @@ class Tokenizer:
     def stems(self, text: str) -> list[str]:
         return self._stemmer.stemWords(self.words(text))
 
-    def query_stems(self, text: str) -> list[str]:
-        """The question's stems plus sales-vocabulary equivalents."""
-        words = self.words(text)
-        expanded = list(words)
-        for word in words:
-            expanded.extend(SYNONYMS.get(word, ()))
-        return self._stemmer.stemWords(expanded)
-
 
 class LexicalIndex:
     """BM25 over passage texts (with their titles and sections)."""
@@ -114,7 +59,8 @@ class LexicalIndex:
         self.size = len(texts)
 
     def scores(self, question: str) -> np.ndarray:
-        stems = [s for s in self.tokenizer.query_stems(question) if s in self.vocabulary]
+        """BM25 of each passage; pass the question already expanded with the vocabulary."""
+        stems = [s for s in self.tokenizer.stems(question) if s in self.vocabulary]
         if not stems or self.size == 0:
             return np.zeros(self.size, dtype="float32")
         return np.asarray(self._bm25.get_scores(stems), dtype="float32")

@@ -15,6 +15,7 @@ from index.search import HybridSearcher
 from index.store import IndexStore
 from index.tips import tip_candidates
 from index.types import Article, Passage, Quote, SearchResult
+from index.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,16 @@ class Library:
             log.error("%s", exc)
             problems.append(exc)
             quotes = []
+        try:
+            vocabulary = load_vocabulary(Path(content_dir))
+        except ContentError as exc:
+            log.error("%s", exc)
+            problems.append(exc)
+            vocabulary = Vocabulary()
         embedder = embedder or Embedder(model)
         store = IndexStore(index_dir)
         index = store.ensure(passages, embedder, progress=progress, rebuild=rebuild)
-        searcher = HybridSearcher(passages, index, embedder)
+        searcher = HybridSearcher(passages, index, embedder, vocabulary=vocabulary)
         return cls(articles, passages, quotes, searcher, store, problems)
 
     @property

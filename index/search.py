@@ -14,31 +14,30 @@ from index.lexical import LexicalIndex
 from index.passages import split_sentences
 from index.store import DenseIndex
 from index.types import Hit, Passage, SearchResult
+from index.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
 
+# The signals summed, each standardised over the library's passages for the question.
+FUSED_SIGNALS = ("dense", "sentence", "tokens", "tokens_vocab", "lexical")
+
+
 @dataclass(frozen=True)
 class SearchTuning:
-    """Weights of the fused score and the abstention rule (see bench/quality.py)."""
+    """Fusion and abstention; every figure chosen by cross-validation (bench/quality.py --cv).
 
-    w_dense: float = 1.0  # cosine of question and passage (title + section + text)
-    w_sentence: float = 1.0  # cosine of question and the passage's best sentence
-    w_tokens: float = 2.0  # late interaction: each question word's best match in the passage
-    w_lexical: float = 0.8  # BM25, scaled to the best passage of this question
-    rrf_k: int = 60
+    Fusion sums per-question z-scores of the signals: no weights to tune, and a signal
+    that is flat for a question (BM25 with no shared word) adds nothing either way.
+    """
+
+    signals: tuple[str, ...] = FUSED_SIGNALS
     per_article: int = 2  # at most this many passages of one article among those shown
     near_duplicate: float = 0.5  # share of words two shown passages may have in common
-    # Abstention needs agreement of two signals, not one raw cosine cut-off: answer when
-    # the best sentence is clearly close, or moderately close and backed by the words
-    # (a strong BM25 match, or most question words found in the library and softly matched
-    # in a passage). Calibrated on bench/data/own_questions.jsonl and bench/abstention.py.
-    answer_sentence: float = 0.40
-    answer_sentence_low: float = 0.30
-    answer_bm25: float = 2.0
-    answer_tokens: float = 0.40
-    answer_coverage: float = 0.5
-    relevant_ratio: float = 0.75  # fused score, as a share of the best, still "relevant"
+    # Abstain unless the question's best sentence is this close (cosine) and it shares a
+    # word with the library: see the trade-off curve of bench/quality.py --cv.
+    answer_sentence: float = 0.30
+    relevant_ratio: float = 0.75  # share of the best fused score still "relevant"
 
 
 def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
@@ -59,6 +58,7 @@ class HybridSearcher:
         dense: DenseIndex,
         embedder: Embedder,
         tuning: SearchTuning | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         order = {pid: i for i, pid in enumerate(dense.passage_ids)}
         if [p.id for p in passages] != dense.passage_ids:
@@ -68,6 +68,7 @@ class HybridSearcher:
         self.dense = dense
         self.embedder = embedder
         self.tuning = tuning or SearchTuning()
+        self.vocabulary = vocabulary or Vocabulary()
         self.lexical = LexicalIndex([p.embed_text for p in passages])
         self._sentences = [split_sentences(p.text) or [p.text] for p in passages]
         n = dense.faiss_index.ntotal
@@ -83,21 +84,28 @@ class HybridSearcher:
         return self.features_batch([text])[0]
 
     def features_batch(self, texts: list[str]) -> list[dict[str, np.ndarray]]:
-        """Per-passage signals for each question: dense, best sentence, BM25.
+        """Per-passage signals for each question: dense, best sentence, late interaction
+        (as typed and with the manager's vocabulary added) and BM25 (with the vocabulary).
 
-        Questions are embedded together: one forward pass for a batch is far cheaper than
-        one per question.
+        Questions and their expanded forms are embedded together: one forward pass for a
+        batch is far cheaper than one per text.
         """
         n = len(self.passages)
-        query_vectors, query_tokens = self.embedder.encode_with_tokens(texts)
+        expanded = [self.vocabulary.expand(t) for t in texts]
+        extra = [i for i, (t, e) in enumerate(zip(texts, expanded, strict=True)) if e != t]
+        vectors, tokens = self.embedder.encode_with_tokens(texts + [expanded[i] for i in extra])
+        query_vectors = vectors[: len(texts)]
+        expanded_tokens = list(tokens[: len(texts)])
+        for j, i in enumerate(extra):
+            expanded_tokens[i] = tokens[len(texts) + j]
         passage_scores = query_vectors @ self._passage_vectors.T if n else None
         sentence_scores = query_vectors @ self.dense.sentence_vectors.T if n else None
         offsets = self.dense.sentence_offsets
         out: list[dict[str, np.ndarray]] = []
-        for row, text in enumerate(texts):
+        for row in range(len(texts)):
             if n == 0:
                 empty = np.zeros(0, dtype="float32")
-                keys = ("dense", "sentence", "lexical", "tokens", "best_sentence")
+                keys = ("dense", "sentence", "lexical", "tokens", "tokens_vocab", "best_sentence")
                 out.append({k: empty for k in keys})
                 continue
             sims = sentence_scores[row]
@@ -106,12 +114,16 @@ class HybridSearcher:
                 [int(np.argmax(sims[offsets[i] : offsets[i + 1]])) for i in range(n)],
                 dtype="int64",
             )
+            plain = self._late_interaction(tokens[row])
             out.append(
                 {
                     "dense": passage_scores[row],
                     "sentence": sentence.astype("float32"),
-                    "lexical": self.lexical.scores(text),
-                    "tokens": self._late_interaction(query_tokens[row]),
+                    "lexical": self.lexical.scores(expanded[row]),
+                    "tokens": plain,
+                    "tokens_vocab": (
+                        self._late_interaction(expanded_tokens[row]) if row in extra else plain
+                    ),
                     "best_sentence": best,
                 }
             )
@@ -130,31 +142,23 @@ class HybridSearcher:
         return per_passage.mean(axis=0).astype("float32")
 
     def fused(self, f: dict[str, np.ndarray]) -> np.ndarray:
-        t = self.tuning
-        lexical = f["lexical"]
-        top = float(lexical.max()) if len(lexical) else 0.0
-        lexical_norm = lexical / top if top > 0 else lexical
-        return (
-            t.w_dense * f["dense"]
-            + t.w_sentence * f["sentence"]
-            + t.w_tokens * f["tokens"]
-            + t.w_lexical * lexical_norm
-        )
+        """Sum of the signals' z-scores over the passages (0 for a flat signal)."""
+        total = np.zeros(len(self.passages), dtype="float64")
+        for name in self.tuning.signals:
+            signal = f[name].astype("float64")
+            spread = float(signal.std())
+            if spread > 1e-9:
+                total += (signal - signal.mean()) / spread
+        return total
 
     def should_answer(self, question: str, f: dict[str, np.ndarray]) -> bool:
-        t = self.tuning
+        """Answer when some sentence of the library is close enough in meaning to the
+        question and the question (with the vocabulary) shares a word with the library."""
         if not len(f["sentence"]):
             return False
-        best = float(f["sentence"].max())
-        if best >= t.answer_sentence:
-            return True
-        if best < t.answer_sentence_low:
-            return False
-        if float(f["lexical"].max()) >= t.answer_bm25:
-            return True
         return (
-            float(f["tokens"].max()) >= t.answer_tokens
-            and self.lexical.coverage(question) >= t.answer_coverage
+            float(f["sentence"].max()) >= self.tuning.answer_sentence
+            and float(f["lexical"].max()) > 0
         )
 
     # ---- selection -----------------------------------------------------------------------
@@ -205,6 +209,24 @@ class HybridSearcher:
             if not self._near_duplicate(j, chosen):
                 take(j)
         return chosen
+
+    def rank_all(self, question: str) -> list[Hit]:
+        """Every passage in the order search would show them, as if it never abstained:
+        where the right passage stands when an answer goes wrong (`coach eval --explain`)."""
+        if not self.passages or not re.search(r"\w", question):
+            return []
+        f = self.features_batch([question])[0]
+        score = self.fused(f)
+        order = self._diverse_order([int(j) for j in np.argsort(-score, kind="stable")], score)
+        return [
+            Hit(
+                rank=r + 1,
+                score=round(float(score[j]), 4),
+                passage=self.passages[j],
+                key_sentence=self._sentences[j][int(f["best_sentence"][j])],
+            )
+            for r, j in enumerate(order)
+        ]
 
     def search(
         self,

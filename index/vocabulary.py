@@ -1,0 +1,84 @@
+"""The manager's vocabulary (content/vocabulary.yaml): words a sales leader types, mapped to
+the plainer words articles use, so word-matching signals bridge "my crew" to "the team"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from index.errors import ContentError
+
+VOCABULARY_FILE = "vocabulary.yaml"
+_WORD = re.compile(r"[a-z0-9]+(?:[:&'][a-z0-9]+)*")
+_MAX_WORDS = 5
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("’", "'").replace("-", " "))
+
+
+def _fold(word: str) -> str:
+    """A crude plural fold so "reps" finds "rep" and "managers" finds "manager"."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Phrase -> related words; the longest phrase at each position wins."""
+
+    entries: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def expansions(self, text: str) -> list[str]:
+        """Words to add to `text` (never words it already has), in order of appearance."""
+        words = [_fold(w) for w in _words(text)]
+        present = set(words)
+        added: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
+                related = self.entries.get(tuple(words[i : i + n]))
+                if related is not None:
+                    for word in related:
+                        if _fold(word) not in present:
+                            present.add(_fold(word))
+                            added.append(word)
+                    i += n
+                    break
+            else:
+                i += 1
+        return added
+
+    def expand(self, text: str) -> str:
+        extra = self.expansions(text)
+        return f"{text} {' '.join(extra)}" if extra else text
+
+
+def load_vocabulary(content_dir: Path) -> Vocabulary:
+    """content/vocabulary.yaml, or an empty vocabulary when the file is absent."""
+    path = Path(content_dir) / VOCABULARY_FILE
+    if not path.exists():
+        return Vocabulary()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ContentError(path, f"not valid YAML ({getattr(exc, 'problem', exc)})", line) from None
+    if not isinstance(data, dict):
+        raise ContentError(path, "expected `term: [word, word]` lines")
+    entries: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for term, related in data.items():
+        if not isinstance(related, list) or not all(isinstance(w, str) for w in related):
+            raise ContentError(path, f"{term!r}: expected a list of words, like [team, people]")
+        key = tuple(_fold(w) for w in _words(str(term)))
+        if key:
+            entries[key] = tuple(w for r in related for w in _words(r))
+    return Vocabulary(entries)
