@@ -12,6 +12,7 @@ from typing import TextIO
 
 from bot.coach import Coach
 from bot.render_text import citation, render_quote, render_result
+from index.tips import tip_text
 from index.types import Quote
 
 CONSOLE_USER = "console"  # whose tips are remembered (in memory) so they do not repeat
@@ -86,7 +87,7 @@ class Console:
             )
             return
         passage = picked[0]
-        self.say(f"Tip: {passage.text}\n   — {citation(passage.article)}")
+        self.say(f"Tip: {tip_text(passage)}\n   — {citation(passage.article)}")
 
     def run(self, stdin: TextIO | None = None) -> int:
         stdin = stdin or sys.stdin

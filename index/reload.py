@@ -21,6 +21,7 @@ from pathlib import Path
 from index.embedder import Embedder
 from index.library import Library
 from index.quotes import QUOTES_FILE
+from index.vocabulary import VOCABULARY_FILE
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,17 @@ DEFAULT_INTERVAL = 10.0  # seconds; a change shows within interval + build time
 
 
 def content_fingerprint(content_dir: Path) -> str:
-    """Changes whenever an article or quotes.yaml is added, edited or removed."""
+    """Changes whenever an article, quotes.yaml or vocabulary.yaml is added, edited or
+    removed."""
     digest = hashlib.sha256()
     try:
-        paths = sorted([*Path(content_dir).glob("*.md"), Path(content_dir) / QUOTES_FILE])
+        paths = sorted(
+            [
+                *Path(content_dir).glob("*.md"),
+                Path(content_dir) / QUOTES_FILE,
+                Path(content_dir) / VOCABULARY_FILE,
+            ]
+        )
     except OSError:
         paths = []
     for path in paths:

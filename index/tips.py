@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 
 from index.types import Passage
 
 TIP_MIN_CHARS = 120
 TIP_MAX_CHARS = 500
+
+
+_LABEL = re.compile(r"^\s*(?:leadership\s+)?tip\s*[:\-–—]\s*", re.IGNORECASE)
+
+
+def tip_text(passage: Passage) -> str:
+    """The passage as a tip's body: without a "Tip:" label of its own, since the message
+    already says it is a tip (an article's "Tip: check how..." paragraph)."""
+    text = _LABEL.sub("", passage.text, count=1)
+    return text[:1].upper() + text[1:] if text else passage.text
 
 
 def tip_candidates(passages: Sequence[Passage]) -> list[Passage]:

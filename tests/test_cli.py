@@ -133,7 +133,7 @@ def test_eval_table_and_explain(shipped_library: Library, invoke: Invoke, tmp_pa
     assert proc.exit_code == 0, proc.output
     for label in ("hit@1", "hit@3", "mrr@10", "false_abstain", "off-topic abstain"):
         assert label in proc.stdout
-    assert "3 / 2" in proc.stdout  # answerable / off-topic
+    assert "3 / 0 / 2" in proc.stdout  # answerable / uncovered / off-topic
     assert "t5" in proc.stdout and "no passage contains a gold phrase" in proc.stdout
 
 
@@ -168,6 +168,7 @@ def test_console_with_piped_input(shipped_library: Library, run_coach: RunCoach)
     assert "Celebration of achievements is essential" in answer and "— “" in answer
     assert tip.splitlines()[1].startswith("Tip: ") and "— “" in tip
     assert "Tip: " in topic_tip and "feedback" in topic_tip.lower()
+    assert "Tip: Tip" not in out
     assert re.search(r"“.+”\n\s+— \S", quote)  # quote text, then its author
     assert "/leadership-tip" in help_text and "/quote" in help_text
     assert "couldn't find anything" in refusal
