@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import date
@@ -21,6 +22,7 @@ from bot.daily_quote.rotation import quote_of_the_day
 from bot.settings import Settings
 from bot.store.tips import TipHistory, TipMemory
 from index.library import Library
+from index.reload import LibraryReloader
 from index.tips import random_tip
 from index.types import Passage, Quote, SearchResult
 
@@ -61,8 +63,9 @@ Tip = tuple[Passage, str | None]  # the passage and its key sentence (None: no t
 class Coach:
     """Everything a surface (Slack, console, CLI) asks of the library, created once."""
 
-    # checked suggestions per library (they cost a few searches to find)
-    _suggestion_cache: dict[int, list[str]] = {}
+    # checked suggestions per library (they cost a few searches to find); a weak reference
+    # beside each, so a reloaded library's reused id() never picks up another's list
+    _suggestion_cache: dict[int, tuple[weakref.ref[Library], list[str]]] = {}
 
     def __init__(
         self,
@@ -72,18 +75,32 @@ class Coach:
         *,
         tips: RecentTips | None = None,
         rng: random.Random | None = None,
+        reloader: LibraryReloader | None = None,
     ) -> None:
         self.settings = settings
-        self.library = library
+        self._library = library
+        self.reloader = reloader  # when set, its current library is the one answering
         self.engine = engine
         self.tips: RecentTips = tips or (TipHistory(engine) if engine else TipMemory())
         self._rng = rng or random.Random()
-        self._passages = {p.id: p for p in library.passages}
+        self._passages: tuple[Library, dict[str, Passage]] | None = None
         self._search_lock = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[tuple[str, Future[SearchResult]]] = []
         self.max_batch = 16
         self._suggestions: list[str] | None = None
+        self._suggestions_for: Library | None = None
+
+    @property
+    def library(self) -> Library:
+        """The library answering now: a hot reload swaps it between two questions, never
+        during one (each search reads it once)."""
+        return self.reloader.current if self.reloader is not None else self._library
+
+    @property
+    def quotes(self) -> list[Quote]:
+        """The current library's quotes (what the daily quote scheduler reads)."""
+        return self.library.quotes
 
     # ---- answers ------------------------------------------------------------------------
     def search(
@@ -139,8 +156,11 @@ class Coach:
 
     def suggestions(self, n: int = 3, seed: str = "") -> list[str]:
         """Questions phrased from the library's topics that it really answers (checked once)."""
-        if self._suggestions is None:
-            self._suggestions = Coach._suggestion_cache.get(id(self.library))
+        library = self.library
+        if self._suggestions_for is not library:  # first call, or a reload swapped it
+            self._suggestions_for = library
+            cached = Coach._suggestion_cache.get(id(library))
+            self._suggestions = cached[1] if cached and cached[0]() is library else None
         if self._suggestions is None:
             found: list[str] = []
             for i, topic in enumerate(self.topics[:24]):
@@ -153,7 +173,7 @@ class Coach:
                 if len(found) >= 12:
                     break
             self._suggestions = found
-            Coach._suggestion_cache[id(self.library)] = found
+            Coach._suggestion_cache[id(library)] = (weakref.ref(library), found)
         if not self._suggestions:
             return []
         start = sum(map(ord, seed)) % len(self._suggestions)
@@ -161,7 +181,10 @@ class Coach:
         return rotated[:n]
 
     def passage(self, passage_id: str) -> Passage | None:
-        return self._passages.get(passage_id)
+        library = self.library
+        if self._passages is None or self._passages[0] is not library:
+            self._passages = (library, {p.id: p for p in library.passages})
+        return self._passages[1].get(passage_id)
 
     @property
     def topics(self) -> list[str]:

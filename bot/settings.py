@@ -57,6 +57,7 @@ def default_model() -> str:
 EXPECTED = {
     "top_k": "a whole number from 1 to 10",
     "max_question_chars": "a whole number from 50 to 5000",
+    "reload_seconds": "a number of seconds from 0 (off) to 3600",
     "port": "a whole number from 1 to 65535",
     "quote_grace_minutes": "a whole number from 0 to 1440",
     "quote_time": "HH:MM on a 24-hour clock, e.g. 09:00",
@@ -88,6 +89,8 @@ class Settings(BaseSettings):
     embedding_model: str = Field(default_factory=default_model)
     top_k: int = Field(3, ge=1, le=10, validation_alias="SEARCH_TOP_K")
     max_question_chars: int = Field(500, ge=50, le=5000)
+    # how often a running bot looks for added, changed or removed articles (0: never)
+    reload_seconds: float = Field(10.0, ge=0, le=3600)
 
     slack_bot_token: str | None = None
     slack_app_token: str | None = None

@@ -25,9 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class HasQuotes(Protocol):
-    """All the daily quote needs from the Library."""
+    """All the daily quote needs from the Library (or the Coach, whose library reloads)."""
 
-    quotes: list[Quote]
+    @property
+    def quotes(self) -> list[Quote]: ...
 
 
 class NoQuotesError(CoachError):

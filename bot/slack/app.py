@@ -14,6 +14,7 @@ from bot.slack.client import make_client, slack_error
 from bot.slack.listeners import register_listeners
 from bot.slack.runtime import SlackRuntime
 from index.library import Library
+from index.reload import LibraryReloader
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,13 @@ def build_app(
     *,
     socket_mode: bool = False,
     workers: int = 8,
+    reloader: LibraryReloader | None = None,
 ) -> tuple[App, SlackRuntime]:
     """A Bolt app with every listener registered, and the runtime they share (whose
     `.coach` is the Slack-free service); auth.test runs once here."""
     client = client or make_client(settings)
-    slack = SlackRuntime(Coach(settings, library, engine), client, engine, workers=workers)
+    coach = Coach(settings, library, engine, reloader=reloader)
+    slack = SlackRuntime(coach, client, engine, workers=workers)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,

@@ -27,6 +27,7 @@ from bot.slack.http import EVENTS_PATH, make_http_server
 from bot.slack.runtime import SlackRuntime
 from bot.store.engine import make_engine
 from index.library import Library
+from index.reload import LibraryReloader
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,10 @@ def serve(
                 settings.content_dir, settings.index_dir, settings.embedding_model
             )
         engine = make_engine(settings.db_url)
-        app, slack = build_app(settings, library, engine, socket_mode=socket_mode)
+        reloader = _reloader(settings, library)
+        app, slack = build_app(
+            settings, library, engine, socket_mode=socket_mode, reloader=reloader
+        )
     except Exception as err:
         log.error("could not start: %s: %s", type(err).__name__, err)
         return 1
@@ -102,12 +106,18 @@ def serve(
     stop = stop or threading.Event()
     _install_signal_handlers(stop)
     _start_recovery(slack, stop)
-    scheduler = _start_scheduler(settings, library, slack, engine)
+    scheduler = _start_scheduler(settings, slack, engine)
+    if reloader is not None:
+        # a new library's suggestions are found in the background, as at start-up
+        reloader.on_swap = lambda _library: slack.submit(slack.coach.suggestions)
+        reloader.start()
     try:
         if socket_mode:
             return _run_socket_mode(app, settings, stop, on_ready)
         return _run_http(app, slack, settings, stop, on_ready, host)
     finally:
+        if reloader is not None:
+            reloader.stop()
         if scheduler is not None:
             try:
                 scheduler.stop()
@@ -131,13 +141,26 @@ def _start_recovery(slack: SlackRuntime, stop: threading.Event) -> None:
     threading.Thread(target=loop, name="recovery", daemon=True).start()
 
 
+def _reloader(settings: Settings, library: Library) -> LibraryReloader | None:
+    """Watches CONTENT_DIR every RELOAD_SECONDS and swaps in the rebuilt library (None: off)."""
+    if settings.reload_seconds <= 0:
+        return None
+    return LibraryReloader(
+        library,
+        settings.content_dir,
+        settings.index_dir,
+        library.searcher.embedder,
+        interval=settings.reload_seconds,
+    )
+
+
 def _start_scheduler(
-    settings: Settings, library: Library, slack: SlackRuntime, engine: Engine
+    settings: Settings, slack: SlackRuntime, engine: Engine
 ) -> SchedulerHandle | None:
     if not settings.quote_channel:
         return None
-    try:
-        return start_scheduler(settings, library, slack.client, engine)
+    try:  # the coach's quotes: those of whichever library is current
+        return start_scheduler(settings, slack.coach, slack.client, engine)
     except Exception as err:
         log.error("daily quote scheduler did not start: %s", err)
         return None
