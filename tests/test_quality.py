@@ -11,11 +11,12 @@ from subprocess import CompletedProcess
 
 import pytest
 
+from index.embedder import Embedder
 from index.errors import ContentError
 from index.evaluate import QuestionKind, load_questions, normalise
 from index.library import Library
 from index.vocabulary import load_vocabulary
-from tests.library_fixtures import REPO_ROOT
+from tests.library_fixtures import REPO_ROOT, copy_content
 
 EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
 DEV_SET = EVAL_DIR / "dev.jsonl"
@@ -122,6 +123,18 @@ def test_the_vocabulary_expands_a_manager_s_words(tmp_path: Path) -> None:
     (tmp_path / "vocabulary.yaml").write_text("crew: team\n", encoding="utf-8")
     with pytest.raises(ContentError, match="crew"):
         load_vocabulary(tmp_path)
+
+
+def test_a_broken_vocabulary_is_reported_and_search_still_answers(
+    tmp_path: Path, lib_embedder: Embedder
+) -> None:
+    content = copy_content(tmp_path / "content")
+    (content / "vocabulary.yaml").write_text("crew: [team\nsquad: [team]\n", encoding="utf-8")
+    library = Library.open(
+        content, tmp_path / "index", lib_embedder.model_name, embedder=lib_embedder
+    )
+    assert any(p.path.name == "vocabulary.yaml" and p.line for p in library.problems)
+    assert library.search("Are leaders born or made?").answered
 
 
 def test_no_shown_passage_is_boilerplate(shipped_library: Library) -> None:
