@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from bot.cli_quote_schedule import app as quote_schedule_app
 from index.errors import CoachError
 
 if TYPE_CHECKING:
@@ -248,8 +249,16 @@ def _engine(settings: Settings) -> Engine:
         fail(f"DATABASE_URL={settings.db_url!r} cannot be opened: {str(exc).splitlines()[0]}")
 
 
-@app.command()
+quote_app = typer.Typer(
+    help="The morning quote: today's, another day's, post it, schedule channels."
+)
+app.add_typer(quote_app, name="quote")
+quote_app.add_typer(quote_schedule_app, name="schedule")
+
+
+@quote_app.callback(invoke_without_command=True)
 def quote(
+    ctx: typer.Context,
     on: Annotated[
         str | None, typer.Option("--date", help="YYYY-MM-DD (default: today)", metavar="DATE")
     ] = None,
@@ -257,6 +266,8 @@ def quote(
     force: Annotated[bool, typer.Option("--force", help="With --post: even if posted.")] = False,
 ) -> None:
     """Print the quote of a day, or post today's to QUOTE_CHANNEL (once per day)."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = load_settings()
     day: date | None = None
     if on:

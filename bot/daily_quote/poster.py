@@ -23,16 +23,10 @@ from sqlalchemy import Engine
 from bot.daily_quote.delivery import QuoteDelivery
 from bot.daily_quote.ledger import Claim, ClaimStatus, claim, retry_not_due
 from bot.daily_quote.outcome import OutcomeStatus, PostOutcome
+from bot.daily_quote.plan import QuotePlan
+from bot.daily_quote.reflecting import Reflections, post_reflection
 from bot.daily_quote.rotation import HasQuotes, NoQuotesError, quote_for_date, record_choice
-from bot.daily_quote.schedule import (
-    Clock,
-    Sleep,
-    due_at,
-    is_quote_day,
-    local_day,
-    utc_now,
-    window_end,
-)
+from bot.daily_quote.schedule import Clock, Sleep, as_plan, utc_now
 from bot.daily_quote.slack_calls import single_shot
 from bot.settings import Settings
 from bot.store.quote_ledger import get_row, stale_rows, take_over
@@ -65,12 +59,16 @@ class DailyQuoter:
         owner: str | None = None,
         lease: timedelta = LEASE,
         max_attempts: int = MAX_ATTEMPTS,
+        plan: QuotePlan | None = None,
+        reflections: Reflections | None = None,
     ) -> None:
         self.settings = settings
+        self.plan = plan or as_plan(settings)  # default: QUOTE_CHANNEL and friends
+        self.reflections = reflections
         self.library = library
         self.client = single_shot(client)
         self.engine = engine
-        self.channel = settings.quote_channel or None
+        self.channel = self.plan.channel or None
         self.clock: Clock = clock or utc_now
         self.sleep: Sleep = sleep or time.sleep
         self.owner = owner or make_owner()
@@ -109,22 +107,23 @@ class DailyQuoter:
             return None
         now = now or self.now()
         self.recover(now)
-        today = local_day(self.settings, now)
+        today = self.plan.local_day(now)
         outcome = None
         for day in (today - timedelta(days=1), today):
             outcome = self._tick_day(day, now) or outcome
+            self._reflect(day, now)
         return outcome
 
     def _tick_day(self, day: date, now: datetime) -> PostOutcome | None:
         assert self.channel
-        if not is_quote_day(self.settings, day):
+        if not self.plan.is_quote_day(day):
             return None
-        due, end = due_at(self.settings, day), window_end(self.settings, day)
+        due, end = self.plan.due_at(day), self.plan.window_end(day)
         if now < due:
             return None
         row = get_row(self.engine, self.channel, day)
         if now > end:
-            if row is None and local_day(self.settings, now) == day:
+            if row is None and self.plan.local_day(now) == day:
                 self._note_once(
                     "missed",
                     day,
@@ -145,7 +144,7 @@ class DailyQuoter:
     def post_today(self, *, force: bool = False, now: datetime | None = None) -> PostOutcome:
         """Post today's quote now (manual run); the ledger still prevents a second post."""
         now = now or self.now()
-        day = local_day(self.settings, now)
+        day = self.plan.local_day(now)
         if not self.channel:
             return PostOutcome(
                 OutcomeStatus.OFF, "QUOTE_CHANNEL is not set, so the daily quote is off.", None, day
@@ -163,7 +162,7 @@ class DailyQuoter:
         if not self.channel:
             return []
         now = now or self.now()
-        today = local_day(self.settings, now)
+        today = self.plan.local_day(now)
         outcomes = []
         for row in stale_rows(
             self.engine, self.channel, now, self.lease, since=today - timedelta(days=1)
@@ -178,7 +177,7 @@ class DailyQuoter:
                 continue  # another replica got there first
             fresh = get_row(self.engine, row.channel, row.local_date)
             assert fresh is not None
-            deadline = window_end(self.settings, row.local_date)
+            deadline = self.plan.window_end(row.local_date)
             quote = self._quote_by_key(fresh.quote_key)
             outcomes.append(
                 self.delivery.deliver(
@@ -197,9 +196,34 @@ class DailyQuoter:
     def _choose(self, day: date, now: datetime) -> Quote:
         """Record (or read) the day's choice; a quote since removed from content/ is replaced."""
         quotes = list(self.library.quotes)
-        key = record_choice(self.engine, [q.key for q in quotes], day, now)
+        channel = self.channel or ""
+        key = record_choice(self.engine, [q.key for q in quotes], day, now, channel=channel)
         found = self._quote_by_key(key)
-        return found if found is not None else quote_for_date(quotes, self.engine, day)
+        if found is not None:
+            return found
+        return quote_for_date(quotes, self.engine, day, channel=channel)
+
+    def _reflect(self, day: date, now: datetime) -> None:
+        """With --reflect: the day's reflection question in the quote's thread, once, while
+        the day's window is open (a failed post is tried again on a later tick)."""
+        if not (self.plan.reflect and self.reflections and self.channel):
+            return
+        if now > self.plan.window_end(day):
+            return
+        row = get_row(self.engine, self.channel, day)
+        if row is None or row.state != LedgerState.POSTED or not row.message_ts:
+            return
+        quote = self._quote_by_key(row.quote_key)
+        if quote is not None:
+            post_reflection(
+                self.client,
+                self.engine,
+                self.channel,
+                day,
+                row.message_ts,
+                quote,
+                self.reflections,
+            )
 
     def _post_day(
         self, day: date, now: datetime, *, deadline: datetime | None, force: bool

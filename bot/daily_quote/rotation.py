@@ -1,7 +1,10 @@
-"""Which quote a day gets: a shuffled order per cycle, no repeats until every quote was used.
+"""Which quote a channel's day gets: a shuffled order per cycle, no repeats in that channel
+until every quote was used there.
 
-The choice is recorded per local date (bot.store.quote_choices), so a retry posts the same
-quote and the rotation survives restarts; replicas compute the same order.
+The choice is recorded per (channel, local date) (bot.store.quote_choices), so a retry posts
+the same quote and the rotation survives restarts; replicas compute the same order. Each
+channel has its own rotation: a channel that posts only on Mondays still sees every quote
+before any comes back.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from bot.daily_quote.schedule import is_quote_day, local_day, utc_now, window_end
+from bot.daily_quote.plan import QuotePlan
+from bot.daily_quote.schedule import as_plan, utc_now
 from bot.settings import Settings
 from bot.store.quote_choices import history_before, insert_choice, recorded_choice
 from bot.store.quote_ledger import get_row
@@ -58,7 +62,7 @@ def _advance(
 
 
 def plan_choice(
-    engine: Engine, keys: Sequence[str], local_date: date, *, ahead: int = 0
+    engine: Engine, keys: Sequence[str], local_date: date, *, channel: str = "", ahead: int = 0
 ) -> tuple[str, int]:
     """The quote key (and cycle) the rotation gives `local_date`, from choices before it.
 
@@ -67,27 +71,34 @@ def plan_choice(
     """
     if not keys:
         raise ValueError("no quotes to choose from")
-    cycle, previous, used = history_before(engine, local_date)
+    cycle, previous, used = history_before(engine, channel, local_date)
     for _ in range(max(0, ahead)):
         previous, cycle, used = _advance(keys, cycle, used, previous)
     key, cycle, _used = _advance(keys, cycle, used, previous)
     return key, cycle
 
 
-def record_choice(engine: Engine, keys: Sequence[str], local_date: date, now: datetime) -> str:
-    """Fix the quote for `local_date` (first writer wins; replicas agree anyway)."""
-    existing = recorded_choice(engine, local_date)
+def record_choice(
+    engine: Engine, keys: Sequence[str], local_date: date, now: datetime, *, channel: str = ""
+) -> str:
+    """Fix `channel`'s quote for `local_date` (first writer wins; replicas agree anyway)."""
+    existing = recorded_choice(engine, channel, local_date)
     if existing is not None:
         return existing
-    key, cycle = plan_choice(engine, keys, local_date)
-    insert_choice(engine, local_date, key, cycle, now)
-    chosen = recorded_choice(engine, local_date)
+    key, cycle = plan_choice(engine, keys, local_date, channel=channel)
+    insert_choice(engine, channel, local_date, key, cycle, now)
+    chosen = recorded_choice(engine, channel, local_date)
     assert chosen is not None
     return chosen
 
 
 def quote_for_date(
-    library_quotes: Sequence[Quote], engine: Engine, day: date, *, ahead: int = 0
+    library_quotes: Sequence[Quote],
+    engine: Engine,
+    day: date,
+    *,
+    channel: str = "",
+    ahead: int = 0,
 ) -> Quote:
     """The quote `day` got, or will get if nothing else is posted first; never posts.
 
@@ -97,10 +108,10 @@ def quote_for_date(
     by_key = {q.key: q for q in library_quotes}
     if not by_key:
         raise NoQuotesError()
-    key = recorded_choice(engine, day)
+    key = recorded_choice(engine, channel, day)
     if key in by_key:
         return by_key[key]  # type: ignore[index]
-    key, _cycle = plan_choice(engine, list(by_key), day, ahead=ahead)
+    key, _cycle = plan_choice(engine, list(by_key), day, channel=channel, ahead=ahead)
     return by_key[key]
 
 
@@ -111,22 +122,29 @@ def todays_quote(
     today: date | None = None,
     *,
     now: datetime | None = None,
+    plan: QuotePlan | None = None,
 ) -> Quote:
-    """The quote of `today` (default: today in QUOTE_TIMEZONE), without posting anything.
+    """The quote of `today` (default: today in the channel's zone), without posting anything.
 
     For App Home and `coach quote [--date]`: what the ledger recorded, or what will be
     posted. A future date assumes each quote day before it gets its post as scheduled.
+    `plan` is the channel asked about (default: QUOTE_CHANNEL and friends).
     """
+    plan = plan or as_plan(settings)
     now = now or utc_now()
-    current = local_day(settings, now)
+    current = plan.local_day(now)
     day = today or current
     by_key = {q.key: q for q in library.quotes}
-    if settings.quote_channel:
-        row = get_row(engine, settings.quote_channel, day)
+    if plan.channel:
+        row = get_row(engine, plan.channel, day)
         if row is not None and row.quote_key in by_key:
             return by_key[row.quote_key]
     return quote_for_date(
-        library.quotes, engine, day, ahead=_days_before(settings, engine, now, day)
+        library.quotes,
+        engine,
+        day,
+        channel=plan.channel,
+        ahead=_days_before(plan, engine, now, day),
     )
 
 
@@ -147,20 +165,20 @@ def quote_of_the_day(
     return quotes[day.toordinal() % len(quotes)]
 
 
-def _days_before(settings: Settings, engine: Engine, now: datetime, day: date) -> int:
-    """Quote days from now until `day` whose choice is still to be made."""
-    current = local_day(settings, now)
+def _days_before(plan: QuotePlan, engine: Engine, now: datetime, day: date) -> int:
+    """The channel's quote days from now until `day` whose choice is still to be made."""
+    current = plan.local_day(now)
     if day <= current:
         return 0
     ahead = 0
     if (
-        is_quote_day(settings, current)
-        and now <= window_end(settings, current)
-        and recorded_choice(engine, current) is None
+        plan.is_quote_day(current)
+        and now <= plan.window_end(current)
+        and recorded_choice(engine, plan.channel, current) is None
     ):
         ahead += 1
     probe = current + timedelta(days=1)
     while probe < day:
-        ahead += is_quote_day(settings, probe)
+        ahead += plan.is_quote_day(probe)
         probe += timedelta(days=1)
     return ahead

@@ -17,6 +17,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot.daily_quote.reflection import reflections_from
 from bot.daily_quote.runner import SchedulerHandle, start_scheduler
 from bot.log_safety import install_token_filter
 from bot.settings import Settings
@@ -157,10 +158,17 @@ def _reloader(settings: Settings, library: Library) -> LibraryReloader | None:
 def _start_scheduler(
     settings: Settings, slack: SlackRuntime, engine: Engine
 ) -> SchedulerHandle | None:
-    if not settings.quote_channel:
-        return None
-    try:  # the coach's quotes: those of whichever library is current
-        return start_scheduler(settings, slack.coach, slack.client, engine)
+    """Every scheduled channel's quote (QUOTE_CHANNEL and `coach quote schedule add`); it
+    runs even with none yet, so a schedule added later is picked up. The quotes and the
+    reflection questions come from whichever library is current (hot reload)."""
+    try:
+        return start_scheduler(
+            settings,
+            slack.coach,
+            slack.client,
+            engine,
+            reflections=reflections_from(lambda: slack.coach.library),
+        )
     except Exception as err:
         log.error("daily quote scheduler did not start: %s", err)
         return None

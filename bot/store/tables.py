@@ -54,6 +54,14 @@ class AskOutcome(StrEnum):
     ABSTAINED = "abstained"  # said the library does not cover it
 
 
+class SaidKind(StrEnum):
+    """What `said_once` rows claim."""
+
+    WELCOME = "welcome"  # key: channel id
+    REFLECTION = "reflection"  # key: "<channel>/<local date>"
+    SHARE = "share"  # key: "<channel>/<thread>/<user>/<passage ids>"
+
+
 class LedgerState(StrEnum):
     """A (channel, day) daily-quote claim: posting -> posted | failed."""
 
@@ -146,15 +154,31 @@ feedback_reasons = Table(
 )
 
 # ---- the daily quote -----------------------------------------------------------------------
-# daily_quote_choices: one row per local date, the quote chosen and its rotation cycle, so a
-# retry posts the same quote and "no repeats until every quote was used" survives restarts.
+# quote_rotation: one row per (channel, local date): the quote that channel's day got and the
+# rotation cycle it belongs to, so a retry posts the same quote and each channel's "no repeats
+# until every quote was used" survives restarts. (It replaces daily_quote_choices, which had
+# one rotation for every channel; an old database keeps that table unused.)
 quote_choices = Table(
-    "daily_quote_choices",
+    "quote_rotation",
     metadata,
-    Column("local_date", String(10), primary_key=True),  # ISO date in QUOTE_TIMEZONE
+    Column("channel", String(64), primary_key=True),
+    Column("local_date", String(10), primary_key=True),  # ISO date in the channel's zone
     Column("quote_key", String(128), nullable=False),
     Column("cycle", Integer, nullable=False),
     Column("chosen_at", DateTime, nullable=False),  # naive UTC
+)
+
+# quote_schedules: the channels `coach quote schedule add` set up (QUOTE_CHANNEL is not here).
+quote_schedules = Table(
+    "quote_schedules",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("time", String(5), nullable=False),  # HH:MM, 24-hour
+    Column("timezone", String(64), nullable=False),  # IANA name
+    Column("days", String(32), nullable=False),  # "mon,tue,wed,thu,fri"
+    Column("skip", Text, nullable=False, default=""),  # "2026-12-25,2027-01-01"
+    Column("reflect", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # daily_quote_ledger: one row per (channel, local_date), UNIQUE. Inserting it in 'posting' is
@@ -192,4 +216,16 @@ quote_posts = Table(
     Column("recovered", Boolean, nullable=False, default=False),
     Column("owner", String(160), nullable=False),
     Column("posted_at", DateTime, nullable=False),
+)
+
+
+# ---- things said at most once (welcome per channel, a quote's reflection, a shared answer) --
+# The row is the claim: inserted before the message is posted, released if posting fails.
+said_once = Table(
+    "said_once",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # SaidKind
+    Column("key", String(255), primary_key=True),
+    Column("message_ts", String(32)),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,55 @@
+"""Things the bot says at most once: the welcome in a channel, a quote's reflection question.
+
+The row is written BEFORE the message is posted (a primary-key insert is the claim, so two
+replicas cannot both win); if posting then fails the claim is released so a later chance
+can try again. A crash between the two leaves the claim: at most once, never twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.tables import SaidKind, said_once
+
+
+class SaidOnce:
+    """Claims keyed by (kind, key); see SaidKind for what each key is."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def claim(self, kind: SaidKind, key: str) -> bool:
+        """True for exactly one caller per (kind, key), ever (unless released)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(said_once).values(kind=kind, key=key, claimed_at=datetime.now(UTC))
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def done(self, kind: SaidKind, key: str, ts: str | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(said_once)
+                .where(said_once.c.kind == kind, said_once.c.key == key)
+                .values(message_ts=ts)
+            )
+
+    def release(self, kind: SaidKind, key: str) -> None:
+        """Posting failed: let a later event try again."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(said_once).where(said_once.c.kind == kind, said_once.c.key == key))
+
+    def said(self, kind: SaidKind, key: str) -> bool:
+        with self.engine.connect() as conn:
+            return (
+                conn.scalar(
+                    select(said_once.c.key).where(said_once.c.kind == kind, said_once.c.key == key)
+                )
+                is not None
+            )
