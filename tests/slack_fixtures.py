@@ -156,6 +156,7 @@ def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> It
     settings = make_settings(slack_stub, tmp_path / "data")
     engine = make_engine(settings.db_url)
     app, slack = build_app(settings, shipped_library, engine)
+    slack.sign_of_life_after = 3600.0  # no :eyes: unless a test asks (tests/test_sign_of_life)
     server = make_http_server(app, "127.0.0.1", 0, health=lambda: health(slack))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -44,7 +44,7 @@ def shared_file(path: Path) -> Path:
     return path
 
 
-JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "prompts")
 
 
 @dataclass
@@ -480,7 +480,17 @@ def required_params(method: str) -> list[str] | None:
     return _SPEC_CACHE.get(method)
 
 
+# Methods newer than the 2020 spec: required arguments per Slack's current method reference
+# (docs.slack.dev/reference/methods/<method>), so their calls are checked like the others.
+NEWER_REQUIRED: dict[str, list[str]] = {
+    "assistant.threads.setStatus": ["channel_id", "thread_ts", "status"],
+    "assistant.threads.setSuggestedPrompts": ["channel_id", "thread_ts", "prompts"],
+    "assistant.threads.setTitle": ["channel_id", "thread_ts", "title"],
+}
+
+
 def missing_required(call: Call) -> list[str]:
-    """Required parameters (per the spec) that `call` did not send."""
-    needed = required_params(call.method) or []
+    """Required parameters (per the spec, or Slack's current docs for newer methods) that
+    `call` did not send."""
+    needed = required_params(call.method) or NEWER_REQUIRED.get(call.method, [])
     return [name for name in needed if call.params.get(name) in (None, "")]

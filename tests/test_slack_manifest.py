@@ -15,8 +15,23 @@ def test_manifest_declares_what_the_app_uses() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "commands", "im:history", "im:read"} <= scopes
     assert {"channels:history", "groups:history"} <= scopes  # conversations.replies/history
+    assert "assistant:write" in scopes  # assistant.threads.setStatus/setTitle/setSuggestedPrompts
+    assert "chat:write.public" in scopes  # "Share in thread" where the bot is not a member
+    assert "reactions:write" in scopes  # the :eyes: sign of life
+    assert {"channels:read", "groups:read"} <= scopes  # member_joined_channel (the welcome)
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "message.im", "app_home_opened"}
+    assert events == {
+        "app_mention",
+        "message.im",
+        "app_home_opened",
+        "assistant_thread_started",
+        "assistant_thread_context_changed",
+        "member_joined_channel",
+    }
+    assert manifest["features"]["assistant_view"]["assistant_description"]
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", "coach_me")
+    assert shortcut["name"] == "Coach me on this"
     commands = [c["command"] for c in manifest["features"]["slash_commands"]]
     assert commands == ["/leadership-tip"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
@@ -33,6 +48,12 @@ def test_every_listener_is_backed_by_the_manifest(shipped_library: object) -> No
     manifest = yaml.safe_load(MANIFEST.read_text())
     for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
         name = event.split(".")[0]
+        if name.startswith("assistant_thread_"):  # Bolt's Assistant middleware takes these
+            assert f"@assistant.{name.removeprefix('assistant_')}" in source
+            continue
         assert f'app.event("{name}")' in source
+    for shortcut in manifest["features"]["shortcuts"]:
+        assert shortcut["callback_id"] == "coach_me"
+        assert "app.message_shortcut(SHORTCUT_COACH_ME)" in source
     for command in manifest["features"]["slash_commands"]:
         assert f'app.command("{command["command"]}")' in source

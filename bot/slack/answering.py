@@ -8,6 +8,7 @@ on the worker pool, so Slack's 3-second ack never waits on the model.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.slack.messages.answers import (
 from bot.slack.messages.parts import section, text_message
 from bot.slack.messages.values import encode_value
 from bot.slack.runtime import SlackRuntime
+from bot.slack.sign_of_life import SignOfLife
 from bot.slack.text import clean_question, is_special_only, safe_echo
 from bot.store.tables import EventStatus
 from index.types import SearchResult
@@ -31,11 +33,12 @@ log = logging.getLogger(__name__)
 # message subtypes that are still a person talking to us; everything else (edits,
 # deletions, joins, bot messages) is ignored
 ANSWERABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
+SIGN_OF_LIFE_KINDS = {"mention", "dm"}  # the assistant panel shows a status instead
 
 
 @dataclass(frozen=True)
 class Question:
-    kind: str  # "mention" or "dm"
+    kind: str  # "mention", "dm" or "assistant" (a message in the assistant side panel)
     channel: str
     ts: str
     thread_ts: str | None  # the thread the message sits in, if any
@@ -80,8 +83,17 @@ def parse_question(slack: SlackRuntime, body: dict[str, Any], kind: str) -> Ques
     )
 
 
-def take(slack: SlackRuntime, body: dict[str, Any], kind: str) -> None:
-    """Claim the event (a retry or duplicate is dropped here) and queue the answer."""
+Before = Callable[[SlackRuntime, str, str, str], None]
+
+
+def take(
+    slack: SlackRuntime, body: dict[str, Any], kind: str, before: Before | None = None
+) -> None:
+    """Claim the event (a retry or duplicate is dropped here) and queue the answer.
+
+    A mention or DM gets a sign of life (:eyes:) if its answer takes over a second.
+    `before(slack, channel, thread_ts, text)` runs on the worker first (the assistant
+    panel's status and title)."""
     question = parse_question(slack, body, kind)
     if question is None:
         return
@@ -98,8 +110,14 @@ def take(slack: SlackRuntime, body: dict[str, Any], kind: str) -> None:
     if not claimed:
         log.info("already handled %s in %s (event %s)", question.ts, question.channel, event_id)
         return
-    if slack.submit(answer, slack, question) is None:
+    life = None
+    if kind in SIGN_OF_LIFE_KINDS:
+        life = SignOfLife(slack.client, question.channel, question.ts, slack.sign_of_life_after)
+        life.start()
+    if slack.submit(answer, slack, question, before, life) is None:
         slack.post(question.channel, busy_message(), question.reply_thread)
+        if life is not None:
+            life.answered()
         slack.events.mark_done(question.channel, question.ts, status=EventStatus.DROPPED)
 
 
@@ -126,12 +144,19 @@ def thread_context(slack: SlackRuntime, channel: str, thread_ts: str) -> str | N
     return None if is_special_only(text) else text
 
 
-def answer(slack: SlackRuntime, q: Question) -> None:
-    """Search and reply once; runs on the worker pool."""
+def answer(
+    slack: SlackRuntime,
+    q: Question,
+    before: Before | None = None,
+    life: SignOfLife | None = None,
+) -> None:
+    """Search and reply once; runs on the worker pool. `life` is the question's :eyes:."""
     settings = slack.settings
     status = EventStatus.FAILED
     thread: tuple[str, str] | None = None
     try:
+        if before is not None and q.reply_thread:
+            before(slack, q.channel, q.reply_thread, q.text)
         asked = clean_question(q.text, slack.bot_user_id)
         if is_special_only(asked):
             message = help_message(
@@ -141,6 +166,7 @@ def answer(slack: SlackRuntime, q: Question) -> None:
             )
             ok = slack.post(q.channel, message, q.reply_thread)
             status = EventStatus.DONE if ok else EventStatus.FAILED
+            settle(life, bool(ok))
             return
         context = (
             thread_context(slack, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
@@ -157,6 +183,7 @@ def answer(slack: SlackRuntime, q: Question) -> None:
                 suggestions=slack.coach.suggestions(3, asked),
             )
         ts = slack.post(q.channel, message, q.reply_thread)
+        settle(life, bool(ts))
         log.info(
             "%s %s in %s: %s",
             "answered" if ts else "could not answer",
@@ -170,12 +197,22 @@ def answer(slack: SlackRuntime, q: Question) -> None:
                 thread = (q.reply_thread, context or result.question)
     except Exception:
         log.exception("answering %s in %s failed", q.ts, q.channel)
-        slack.post(q.channel, error_message(), q.reply_thread)
+        settle(life, bool(slack.post(q.channel, error_message(), q.reply_thread)))
     finally:
         try:
             slack.events.mark_done(q.channel, q.ts, status=status, thread=thread)
         except Exception as err:
             log.warning("could not record the answer to %s: %s", q.ts, err)
+
+
+def settle(life: SignOfLife | None, posted: bool) -> None:
+    """Answer posted: the :eyes: comes off. Not posted: it stays, so the asker knows."""
+    if life is None:
+        return
+    if posted:
+        life.answered()
+    else:
+        life.left_waiting()
 
 
 def answer_blocks(

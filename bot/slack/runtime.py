@@ -18,6 +18,7 @@ from bot.slack.client import retry_handlers, slack_error
 from bot.slack.workers import Workers
 from bot.store.events import EventStore
 from bot.store.feedback import FeedbackStore
+from bot.store.said_once import SaidOnce
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class SlackRuntime:
         self.client = client
         self.events = EventStore(engine)
         self.feedback = FeedbackStore(engine)
+        self.said_once = SaidOnce(engine)  # welcomes, shared coaching: at most once each
+        self.sign_of_life_after = 1.0  # seconds before a slow answer gets :eyes:
         self.workers = Workers(workers, max_pending)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None

@@ -8,6 +8,7 @@ from slack_bolt import App
 from bot.slack.listeners.actions import register as register_actions
 from bot.slack.listeners.commands import register as register_commands
 from bot.slack.listeners.events import register as register_events
+from bot.slack.listeners.shortcuts import register as register_shortcuts
 from bot.slack.runtime import SlackRuntime
 
 
@@ -15,3 +16,4 @@ def register_listeners(app: App, slack: SlackRuntime) -> None:
     register_events(app, slack)
     register_commands(app, slack)
     register_actions(app, slack)
+    register_shortcuts(app, slack)

@@ -13,6 +13,7 @@ ACTION_NOT_HELPFUL = "feedback_not_helpful"
 ACTION_MORE = "more_like_this"
 ACTION_SHARE_TIP = "tip_share"
 ACTION_ANOTHER_TIP = "tip_another"
+ACTION_SHARE_COACHING = "coach_me_share"  # "Share in thread" under private coaching
 
 
 def encode_value(data: dict[str, Any]) -> str:

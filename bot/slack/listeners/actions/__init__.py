@@ -1,10 +1,16 @@
-"""Button listeners: feedback, more like this, and the two tip buttons."""
+"""Button listeners: feedback, more like this, the two tip buttons, and "Share in thread"."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners.actions import another_tip, feedback, more_like_this, share_tip
+from bot.slack.listeners.actions import (
+    another_tip,
+    feedback,
+    more_like_this,
+    share_coaching,
+    share_tip,
+)
 from bot.slack.runtime import SlackRuntime
 
 
@@ -13,3 +19,4 @@ def register(app: App, slack: SlackRuntime) -> None:
     more_like_this.register(app, slack)
     share_tip.register(app, slack)
     another_tip.register(app, slack)
+    share_coaching.register(app, slack)

@@ -1,0 +1,209 @@
+"""The "Coach me on this" shortcut: coaching on a message, privately, for whoever asked.
+
+The answer goes to the asker alone: an ephemeral message in the channel, or a DM when the
+bot cannot post there (not a member, a private channel, a DM between two people). "Share in
+thread" then posts the same passages publicly in the message's thread, attributed to them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.messages.coach_me import (
+    coach_me_empty,
+    coach_me_message,
+    coach_me_nothing,
+    coach_me_shared,
+    share_value,
+)
+from bot.slack.runtime import SlackRuntime
+from bot.slack.text import clean_question, is_special_only
+from bot.store.tables import SaidKind
+from index.types import Hit, SearchResult
+
+log = logging.getLogger(__name__)
+
+# chat.postEphemeral errors that mean "this bot cannot speak here": fall back to a DM
+NOT_HERE = {
+    "not_in_channel",
+    "channel_not_found",
+    "user_not_in_channel",
+    "is_archived",
+    "restricted_action",
+    "ekm_access_denied",
+    "cannot_dm_bot",
+}
+CANNOT_SHARE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+
+
+@dataclass(frozen=True)
+class CoachRequest:
+    """The shortcut's payload, reduced to what answering needs."""
+
+    user: str
+    channel: str
+    message_ts: str
+    thread_ts: str  # where "Share in thread" posts: the message's thread, or the message itself
+    text: str
+
+
+def parse_shortcut(body: dict[str, Any]) -> CoachRequest | None:
+    """The message_action payload as a request; None when a field Slack always sends is absent."""
+
+    def text(*keys: str) -> str | None:
+        data: Any = body
+        for key in keys:
+            data = data.get(key) if isinstance(data, dict) else None
+        return data if isinstance(data, str) and data else None
+
+    user = text("user", "id")
+    channel = text("channel", "id")
+    ts = text("message", "ts") or text("message_ts")
+    if not (user and channel and ts):
+        return None
+    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    raw = message.get("text") if isinstance(message.get("text"), str) else ""
+    thread = message.get("thread_ts") if isinstance(message.get("thread_ts"), str) else None
+    return CoachRequest(user, channel, ts, thread or ts, raw)
+
+
+def coach_on_message(slack: SlackRuntime, req: CoachRequest) -> None:
+    """Search the message's text and tell only the asker what the library says."""
+    asked = clean_question(req.text, slack.bot_user_id)
+    if not asked or is_special_only(asked):
+        deliver_privately(slack, req, coach_me_empty())
+        return
+    result = slack.coach.search(asked)
+    if result.answered and result.hits:
+        value = share_value(
+            asked=asked,
+            passage_ids=[h.passage.id for h in result.hits],
+            key_sentences=[h.key_sentence for h in result.hits],
+            channel=req.channel,
+            thread_ts=req.thread_ts,
+        )
+        message = coach_me_message(result, asked=asked, share=value)
+    else:
+        message = coach_me_nothing(asked=asked, suggestions=slack.coach.suggestions(3, asked))
+    where = deliver_privately(slack, req, message)
+    log.info(
+        "coach-me for a message in %s: %s, delivered %s",
+        req.channel,
+        f"{len(result.hits)} passage(s)" if result.answered else "nothing relevant",
+        where or "nowhere",
+    )
+
+
+def deliver_privately(
+    slack: SlackRuntime, req: CoachRequest, message: dict[str, Any]
+) -> str | None:
+    """chat.postEphemeral in the channel; a DM when the bot cannot post there.
+
+    Returns "ephemeral", "dm" or None (both failed; logged)."""
+    try:
+        slack.client.chat_postEphemeral(
+            channel=req.channel,
+            user=req.user,
+            text=message["text"],
+            blocks=message.get("blocks"),
+        )
+        return "ephemeral"
+    except SlackApiError as err:
+        error = err.response.get("error") if err.response is not None else None
+        if error not in NOT_HERE:
+            log.warning("coach-me ephemeral in %s failed: %s", req.channel, error)
+            return None
+    except Exception as err:  # network gone after retries
+        log.warning("coach-me ephemeral in %s failed: %s", req.channel, err)
+        return None
+    try:
+        opened = slack.client.conversations_open(users=req.user)
+        dm = (opened.get("channel") or {}).get("id")
+    except Exception as err:
+        log.warning("could not open a DM for coach-me: %s", err)
+        return None
+    if not dm:
+        return None
+    note = dict(message)
+    note["blocks"] = [
+        *(message.get("blocks") or []),
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"You asked about a message in <#{req.channel}>; "
+                    "I'm not in that channel, so I'm answering here.",
+                }
+            ],
+        },
+    ]
+    return "dm" if slack.post(dm, note) else None
+
+
+def share_in_thread(
+    slack: SlackRuntime, user: str, value: dict[str, Any], response_url: str | None
+) -> None:
+    """Post the coaching the asker saw in the message's thread, attributed to them; once."""
+    channel, thread = value.get("ch"), value.get("th")
+    ids = value.get("p")
+    if not (isinstance(channel, str) and isinstance(thread, str) and isinstance(ids, list)):
+        log.info("'Share in thread' click with an unreadable value; ignored")
+        return
+    keys = value.get("k") if isinstance(value.get("k"), list) else []
+    hits = []
+    for rank, pid in enumerate(ids[:5], start=1):
+        passage = slack.coach.passage(pid) if isinstance(pid, str) else None
+        if passage is None:
+            continue
+        key = keys[rank - 1] if rank <= len(keys) and isinstance(keys[rank - 1], str) else ""
+        hits.append(Hit(rank, 1.0, passage, key))
+    if not hits:
+        slack.respond(
+            response_url,
+            {"text": "Those passages are no longer in the library — try the shortcut again."},
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    once_key = f"{channel}/{thread}/{user}/{','.join(h.passage.id for h in hits)}"
+    if not slack.said_once.claim(SaidKind.SHARE, once_key):
+        log.info("'Share in thread' clicked again for %s; already shared", thread)
+        return
+    asked = value.get("q") if isinstance(value.get("q"), str) else ""
+    result = SearchResult(question=asked, answered=True, hits=tuple(hits))
+    message = coach_me_shared(result, asked=asked, shared_by=user)
+    try:
+        response = slack.client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread,
+            text=message["text"],
+            blocks=message["blocks"],
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except Exception as err:
+        slack.said_once.release(SaidKind.SHARE, once_key)
+        error = err.response.get("error") if isinstance(err, SlackApiError) else None
+        log.warning("sharing coaching in %s failed: %s", channel, error or err)
+        hint = (
+            "I can't post in that channel — invite me with `/invite @Leadership Coach` and "
+            "try again."
+            if error in CANNOT_SHARE
+            else "Sorry, I couldn't share that just now. Please try again."
+        )
+        slack.respond(
+            response_url, {"text": hint}, response_type="ephemeral", replace_original=False
+        )
+        return
+    slack.said_once.done(SaidKind.SHARE, once_key, response.get("ts"))
+    slack.respond(
+        response_url,
+        {"text": ":white_check_mark: Shared in the thread."},
+        response_type="ephemeral",
+        replace_original=True,
+    )

@@ -1,0 +1,28 @@
+"""The "Coach me on this" message shortcut: ack now, coach privately on the worker pool."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+
+from bot.slack.coach_me import coach_on_message, parse_shortcut
+from bot.slack.listeners.guard import guarded
+from bot.slack.messages.coach_me import SHORTCUT_COACH_ME
+from bot.slack.runtime import SlackRuntime
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, slack: SlackRuntime) -> None:
+    @app.message_shortcut(SHORTCUT_COACH_ME)
+    @guarded
+    def on_coach_me(ack: Callable[..., Any], body: dict[str, Any]) -> None:
+        ack()
+        request = parse_shortcut(body)
+        if request is None:
+            log.info("coach-me payload without user/channel/message; ignored")
+            return
+        slack.submit(coach_on_message, slack, request)

@@ -1,0 +1,349 @@
+"""The surfaces beyond @mentions, end to end through the real HTTP server with signed
+payloads shaped like Slack's: the "Coach me on this" message shortcut, the assistant side
+panel, and the welcome when the bot joins a channel.
+
+assistant.threads.* are newer than the 2020 Web API spec in ../shared/slack, so their
+required arguments come from Slack's current method docs (docs.slack.dev/reference/methods/
+assistant.threads.setStatus, .setSuggestedPrompts, .setTitle); tests/slack_stub.py holds
+them beside the spec's and the fixture checks every recorded call against both.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from tests.slack_fixtures import (
+    API_APP,
+    BOT_USER,
+    TEAM,
+    SlackApp,
+    assert_valid_message,
+    block_action,
+    event_envelope,
+    new_ts,
+)
+from tests.slack_stub import Call, missing_required
+
+QUESTION = "how do I motivate my reps?"
+OFF_TOPIC = "what is the best recipe for banana bread with walnuts?"
+
+
+# ---- payloads shaped like Slack's documentation ------------------------------------------
+def message_action(
+    text: str,
+    *,
+    channel: str = "CSALES",
+    user: str = "ULEADER",
+    author: str = "UREP",
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    response_url: str,
+) -> dict[str, Any]:
+    """A message shortcut payload: the fields of Slack's MessageShortcut sample."""
+    ts = ts or new_ts()
+    message: dict[str, Any] = {
+        "type": "message",
+        "user": author,
+        "ts": ts,
+        "text": text,
+        "team": TEAM,
+    }
+    if thread_ts:
+        message["thread_ts"] = thread_ts
+    return {
+        "type": "message_action",
+        "token": "legacy-verification-token",
+        "action_ts": str(time.time()),
+        "team": {"id": TEAM, "domain": "stub-team"},
+        "user": {"id": user, "name": "leader", "username": "leader", "team_id": TEAM},
+        "channel": {"id": channel, "name": "sales-floor"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": "coach_me",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "response_url": response_url,
+        "message_ts": ts,
+        "message": message,
+    }
+
+
+def thread_started(channel: str = "DPANEL", thread_ts: str | None = None) -> dict[str, Any]:
+    """assistant_thread_started, as in Slack's event reference."""
+    return {
+        "type": "assistant_thread_started",
+        "assistant_thread": {
+            "user_id": "ULEADER",
+            "context": {"channel_id": "CSALES", "team_id": TEAM, "enterprise_id": None},
+            "channel_id": channel,
+            "thread_ts": thread_ts or new_ts(),
+        },
+        "event_ts": new_ts(),
+    }
+
+
+def panel_message(text: str, thread_ts: str, channel: str = "DPANEL") -> dict[str, Any]:
+    """A person's message in an assistant thread: message.im with thread_ts."""
+    ts = new_ts()
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "user": "ULEADER",
+        "text": text,
+        "ts": ts,
+        "team": TEAM,
+        "channel": channel,
+        "event_ts": ts,
+        "thread_ts": thread_ts,
+    }
+
+
+def member_joined(user: str, channel: str = "CNEWTEAM") -> dict[str, Any]:
+    """member_joined_channel, as in Slack's event reference."""
+    return {
+        "type": "member_joined_channel",
+        "user": user,
+        "channel": channel,
+        "channel_type": "C",
+        "team": TEAM,
+        "inviter": "UADMIN",
+        "event_ts": new_ts(),
+    }
+
+
+def shortcut(slack_app: SlackApp, payload: dict[str, Any]) -> None:
+    assert slack_app.send_action(payload) == 200
+    slack_app.settle()
+
+
+def private_answers(slack_app: SlackApp) -> list[Call]:
+    return slack_app.stub.calls_to("chat.postEphemeral")
+
+
+def share_button(call: Call) -> dict[str, Any] | None:
+    for block in call.blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == "coach_me_share":
+                return element
+    return None
+
+
+# ---- "Coach me on this" -------------------------------------------------------------------
+def test_shortcut_answers_only_the_asker_with_cited_passages(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    payload = message_action(QUESTION, response_url=slack_app.stub.response_url())
+    shortcut(slack_app, payload)
+    [call] = private_answers(slack_app)
+    assert_valid_message(call)
+    assert call.params["channel"] == "CSALES" and call.params["user"] == "ULEADER"
+    expected = shipped_library.search(QUESTION, 3)
+    text = json.dumps(call.blocks)
+    assert expected.hits[0].passage.article.title.split(":")[0] in text  # cited
+    assert share_button(call) is not None
+    # nothing public yet
+    assert slack_app.stub.calls_to("chat.postMessage") == []
+
+
+def test_share_in_thread_posts_publicly_attributed_and_only_once(slack_app: SlackApp) -> None:
+    parent = new_ts()
+    payload = message_action(QUESTION, ts=parent, response_url=slack_app.stub.response_url())
+    shortcut(slack_app, payload)
+    button = share_button(private_answers(slack_app)[0])
+    assert button is not None
+    click = block_action(
+        "coach_me_share",
+        button["value"],
+        user="ULEADER",
+        channel="CSALES",
+        response_url=slack_app.stub.response_url("share"),
+        ephemeral=True,
+    )
+    assert slack_app.send_action(click) == 200
+    slack_app.settle()
+    assert slack_app.send_action(click) == 200  # a second click
+    slack_app.settle()
+    [post] = slack_app.stub.calls_to("chat.postMessage")
+    assert_valid_message(post)
+    assert post.params["channel"] == "CSALES"
+    assert post.params["thread_ts"] == parent
+    assert "<@ULEADER>" in json.dumps(post.blocks)
+    replaced = [
+        c for c in slack_app.stub.calls_to("response_url") if c.params.get("replace_original")
+    ]
+    assert replaced and "Shared" in replaced[0].text
+
+
+def test_shortcut_on_a_threaded_reply_shares_into_that_thread(slack_app: SlackApp) -> None:
+    parent = new_ts()
+    payload = message_action(QUESTION, thread_ts=parent, response_url=slack_app.stub.response_url())
+    shortcut(slack_app, payload)
+    button = share_button(private_answers(slack_app)[0])
+    assert button is not None and json.loads(button["value"])["th"] == parent
+
+
+def test_shortcut_where_the_bot_is_not_a_member_answers_by_dm(slack_app: SlackApp) -> None:
+    slack_app.stub.fail("chat.postEphemeral", error="not_in_channel")
+    shortcut(slack_app, message_action(QUESTION, response_url=slack_app.stub.response_url()))
+    opened = slack_app.stub.calls_to("conversations.open")
+    assert opened and opened[0].params["users"] == "ULEADER"
+    [dm_post] = slack_app.stub.calls_to("chat.postMessage")
+    assert_valid_message(dm_post)
+    assert dm_post.params["channel"].startswith("D")
+    assert "<#CSALES>" in json.dumps(dm_post.blocks)
+
+
+def test_shortcut_on_an_off_topic_message_says_so_privately(slack_app: SlackApp) -> None:
+    shortcut(slack_app, message_action(OFF_TOPIC, response_url=slack_app.stub.response_url()))
+    [call] = private_answers(slack_app)
+    assert_valid_message(call)
+    assert "nothing in the library" in call.text.lower()
+    assert share_button(call) is None
+    assert slack_app.stub.calls_to("chat.postMessage") == []
+
+
+def test_shortcut_is_acknowledged_before_the_answer_is_searched(slack_app: SlackApp) -> None:
+    """The HTTP response (the ack) comes back while the search is still blocked."""
+    import threading
+
+    gate = threading.Event()
+    original = slack_app.coach.search
+
+    def slow_search(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(30)
+        return original(*args, **kwargs)
+
+    slack_app.coach.search = slow_search  # type: ignore[method-assign]
+    try:
+        payload = message_action(QUESTION, response_url=slack_app.stub.response_url())
+        assert slack_app.send_action(payload) == 200  # returned although the search waits
+        assert private_answers(slack_app) == []
+    finally:
+        gate.set()
+    slack_app.settle()
+    assert len(private_answers(slack_app)) == 1
+
+
+# ---- the assistant side panel -------------------------------------------------------------
+def test_thread_started_greets_and_suggests_three_prompts_from_the_library(
+    slack_app: SlackApp,
+) -> None:
+    started = thread_started()
+    assert slack_app.send_event(event_envelope(started)) == 200
+    slack_app.settle()
+    thread = started["assistant_thread"]
+    [greeting] = slack_app.stub.calls_to("chat.postMessage")
+    assert_valid_message(greeting)
+    assert greeting.params["channel"] == "DPANEL"
+    assert greeting.params["thread_ts"] == thread["thread_ts"]
+    [prompts] = slack_app.stub.calls_to("assistant.threads.setSuggestedPrompts")
+    assert prompts.params["channel_id"] == "DPANEL"
+    assert prompts.params["thread_ts"] == thread["thread_ts"]
+    offered = prompts.params["prompts"]
+    assert len(offered) >= 3
+    assert all(p["title"] and p["message"] for p in offered)
+    topics = [t.lower() for t in slack_app.coach.topics]
+    assert any(any(t in p["message"].lower() for t in topics) for p in offered)
+
+
+def test_question_in_the_panel_gets_status_title_and_a_cited_answer(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    thread = new_ts()
+    assert slack_app.send_event(event_envelope(panel_message(QUESTION, thread))) == 200
+    slack_app.settle()
+    [status] = slack_app.stub.calls_to("assistant.threads.setStatus")
+    assert status.params["status"] == "is looking through the library…"
+    assert (status.params["channel_id"], status.params["thread_ts"]) == ("DPANEL", thread)
+    [title] = slack_app.stub.calls_to("assistant.threads.setTitle")
+    assert title.params["title"] == QUESTION
+    [answer] = slack_app.stub.calls_to("chat.postMessage")
+    assert_valid_message(answer)
+    assert (answer.params["channel"], answer.params["thread_ts"]) == ("DPANEL", thread)
+    expected = shipped_library.search(QUESTION, 3)
+    assert expected.hits[0].passage.article.title.split(":")[0] in json.dumps(answer.blocks)
+    # status came before the answer
+    order = [c.method for c in slack_app.stub.calls]
+    assert order.index("assistant.threads.setStatus") < order.index("chat.postMessage")
+
+
+def test_follow_up_in_the_panel_builds_on_the_first_question(slack_app: SlackApp) -> None:
+    thread = new_ts()
+    assert slack_app.send_event(event_envelope(panel_message(QUESTION, thread))) == 200
+    slack_app.settle()
+    assert slack_app.send_event(event_envelope(panel_message("what about remote teams?", thread)))
+    slack_app.settle()
+    answers = slack_app.stub.calls_to("chat.postMessage")
+    assert len(answers) == 2
+    assert "Following up on" in json.dumps(answers[1].blocks)
+    assert len(slack_app.stub.calls_to("assistant.threads.setTitle")) == 1  # first question only
+
+
+def test_panel_message_retried_by_slack_is_answered_once(slack_app: SlackApp) -> None:
+    thread = new_ts()
+    envelope = event_envelope(panel_message(QUESTION, thread))
+    assert slack_app.send_event(envelope) == 200
+    assert slack_app.send_event(envelope, retry_num=1) == 200
+    slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+
+
+def test_context_changed_costs_no_slack_calls(slack_app: SlackApp) -> None:
+    changed = thread_started()
+    changed["type"] = "assistant_thread_context_changed"
+    assert slack_app.send_event(event_envelope(changed)) == 200
+    slack_app.settle()
+    # (Bolt's own one-time auth.test aside) nothing: no chat.update of the greeting
+    assert [c.method for c in slack_app.stub.calls if c.method != "auth.test"] == []
+
+
+# ---- welcome --------------------------------------------------------------------------------
+def test_bot_joining_a_channel_says_hello_once(slack_app: SlackApp) -> None:
+    assert slack_app.send_event(event_envelope(member_joined(BOT_USER))) == 200
+    slack_app.settle()
+    assert slack_app.send_event(event_envelope(member_joined(BOT_USER))) == 200  # re-added
+    slack_app.settle()
+    [hello] = slack_app.stub.calls_to("chat.postMessage")
+    assert_valid_message(hello)
+    assert hello.params["channel"] == "CNEWTEAM"
+    assert "Coach me on this" in json.dumps(hello.blocks)
+
+
+def test_someone_else_joining_is_not_welcomed(slack_app: SlackApp) -> None:
+    assert slack_app.send_event(event_envelope(member_joined("UNEWHIRE"))) == 200
+    slack_app.settle()
+    assert slack_app.stub.calls_to("chat.postMessage") == []
+
+
+def test_a_failed_welcome_is_tried_again_on_the_next_join(slack_app: SlackApp) -> None:
+    slack_app.stub.fail("chat.postMessage", error="not_in_channel")
+    assert slack_app.send_event(event_envelope(member_joined(BOT_USER))) == 200
+    slack_app.settle()
+    assert slack_app.send_event(event_envelope(member_joined(BOT_USER))) == 200
+    slack_app.settle()
+    assert len(slack_app.stub.wait_for("chat.postMessage")) == 1
+
+
+def test_every_recorded_call_has_the_current_required_arguments(slack_app: SlackApp) -> None:
+    """Drive all three surfaces, then check each call (spec + current docs for newer ones)."""
+    thread = thread_started()
+    slack_app.send_event(event_envelope(thread))
+    slack_app.send_event(
+        event_envelope(panel_message(QUESTION, thread["assistant_thread"]["thread_ts"]))
+    )
+    slack_app.send_event(event_envelope(member_joined(BOT_USER, channel="CALL")))
+    slack_app.send_action(message_action(QUESTION, response_url=slack_app.stub.response_url()))
+    slack_app.settle()
+    methods = {c.method for c in slack_app.stub.calls}
+    assert {
+        "assistant.threads.setSuggestedPrompts",
+        "assistant.threads.setStatus",
+        "assistant.threads.setTitle",
+        "chat.postEphemeral",
+        "chat.postMessage",
+    } <= methods
+    for call in slack_app.stub.calls:
+        if call.method != "response_url":
+            assert missing_required(call) == [], call.method
+    assert API_APP  # payloads above carry the app id Slack sends
