@@ -40,6 +40,7 @@ from bot.store.quote_posts import post_log
 from bot.store.tables import LedgerState
 from bot.store.tables import quote_ledger as ledger_table
 from index.types import Quote
+from tests.pg_fixtures import BACKENDS, database_url_for
 from tests.slack_stub import SlackStub, missing_required
 
 NY = ZoneInfo("America/New_York")
@@ -143,9 +144,10 @@ def stub(clock: Clock) -> Any:
         yield s
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{(tmp_path / 'coach.db').as_posix()}"
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The quote ledger's database: every test runs on SQLite and on PostgreSQL."""
+    return database_url_for(request.param, request, tmp_path)
 
 
 def make_settings(stub: SlackStub, db_url: str, **over: Any) -> Settings:

@@ -20,6 +20,7 @@ import pytest
 
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
+from tests.pg_fixtures import BACKENDS, database_url_for
 from tests.test_daily_quote import CHANNEL, Clock, QuoteStub, at, make_world
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,9 +114,10 @@ def stub(clock: Clock) -> Any:
         yield s
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{(tmp_path / 'coach.db').as_posix()}"
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Replica processes share one database: SQLite file or PostgreSQL."""
+    url = database_url_for(request.param, request, tmp_path)
     from bot.store.engine import make_engine
 
     make_engine(url).dispose()  # tables exist before the children race to create them

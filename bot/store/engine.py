@@ -1,4 +1,8 @@
-"""The app's database (DATABASE_URL; an SQLite file under DATA_DIR by default)."""
+"""The app's database (DATABASE_URL; an SQLite file under DATA_DIR by default).
+
+The schema is made and changed by the migrations in bot/store/migrations, run under a lock
+when an engine is made, so replicas started together on an empty database all come up.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 
-from bot.store.tables import metadata
+from bot.store.migrate import DatabaseUnavailable, normalise_url, upgrade
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with every table created; SQLite gets WAL and a busy timeout for replicas."""
+def make_engine(url: str, *, migrate: bool = True) -> Engine:
+    """An engine on an up-to-date schema; SQLite gets WAL and a busy timeout for replicas.
+
+    `postgresql://` URLs use psycopg 3 (the `postgres` extra)."""
+    url = normalise_url(url)
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
@@ -25,6 +33,15 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
     else:
-        engine = create_engine(url, pool_pre_ping=True)
-    metadata.create_all(engine)
+        try:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        except ModuleNotFoundError as err:
+            raise DatabaseUnavailable(
+                url, f"its driver is not installed ({err.name}): pip install -e '.[postgres]'"
+            ) from None
+    if migrate:
+        try:
+            upgrade(engine)
+        except OperationalError as err:
+            raise DatabaseUnavailable(url, str(err.orig or err).strip()) from None
     return engine

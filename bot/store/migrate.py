@@ -1,0 +1,112 @@
+"""Schema migrations (Alembic, under bot/store/migrations), run under a lock.
+
+Several replicas may start together on an empty database: each takes the lock
+(`pg_advisory_lock` on PostgreSQL, a lock file beside an SQLite database), finds the schema
+already at head if another replica got there first, and carries on. A database made by an
+older version with `create_all` (no `alembic_version` table) is upgraded in place: the first
+migration creates only the tables that are missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from filelock import FileLock
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
+
+from index.errors import CoachError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().with_name("migrations")
+ADVISORY_LOCK_KEY = 7_320_531_461_297  # any fixed bigint; names "coach schema" for Postgres
+
+
+class DatabaseUnavailable(CoachError):
+    """DATABASE_URL names a database the bot cannot open; says which (password hidden)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"DATABASE_URL={safe_url(url)}: cannot use this database: {reason}")
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` and `postgres://` mean psycopg 3 (the `postgres` extra), not psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's config built in code: no alembic.ini to find or ship."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, f"no migrations under {MIGRATIONS}"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None: empty, or made before migrations)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextmanager
+def _locked(engine: Engine) -> Iterator[Connection]:
+    """A connection holding the schema lock, so one process migrates at a time."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            conn.commit()
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                conn.commit()
+        return
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        with FileLock(f"{database}.migrate-lock", timeout=300), engine.connect() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:  # in-memory SQLite: one process by definition
+        yield conn
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Bring the schema to `revision` under the lock; returns (before, after)."""
+    with _locked(engine) as conn:
+        before = MigrationContext.configure(conn).get_current_revision()
+        conn.commit()
+        if revision == "head" and before == head_revision():
+            return before, before
+        command.upgrade(alembic_config(conn), revision)
+        conn.commit()
+        after = MigrationContext.configure(conn).get_current_revision()
+        conn.commit()
+    if before != after:
+        log.info("database schema upgraded from %s to %s", before or "nothing", after)
+    return before, after
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, for logs and messages."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,174 @@
+"""Schema migrations: on an empty database, on one made before migrations, and by several
+replicas starting together; on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, func, insert, inspect, select
+
+from bot.store.engine import make_engine
+from bot.store.migrate import (
+    DatabaseUnavailable,
+    current_revision,
+    head_revision,
+    normalise_url,
+    upgrade,
+)
+from bot.store.tables import feedback, metadata, quote_ledger
+from tests.pg_fixtures import BACKENDS, PostgresServer, database_url_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(params=BACKENDS)
+def schema_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for the schema tests, SQLite and PostgreSQL."""
+    return database_url_for(request.param, request, tmp_path)
+
+
+def schema_diff(url: str) -> list[object]:
+    """What the live schema lacks or has beyond the tables the code declares."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        engine.dispose()
+    return [d for d in diffs if not (isinstance(d, tuple) and d[0] == "remove_table")]
+
+
+def test_empty_database_gets_the_schema_the_code_declares(schema_db_url: str) -> None:
+    engine = make_engine(schema_db_url)
+    try:
+        assert current_revision(engine) == head_revision()
+        assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert schema_diff(schema_db_url) == []
+
+
+def test_upgrading_twice_changes_nothing(schema_db_url: str) -> None:
+    engine = make_engine(schema_db_url)
+    try:
+        assert upgrade(engine) == (head_revision(), head_revision())
+    finally:
+        engine.dispose()
+
+
+def test_database_made_before_migrations_is_upgraded_in_place(schema_db_url: str) -> None:
+    """Today's main made its tables with create_all and kept no version: nothing is lost."""
+    legacy = create_engine(schema_db_url)
+    metadata.create_all(legacy)
+    now = datetime.now(UTC)
+    with legacy.begin() as conn:
+        conn.execute(
+            insert(feedback).values(
+                user_id="U1",
+                channel="C1",
+                message_ts="1.1",
+                question="q",
+                passage_ids="a",
+                helpful=True,
+                created_at=now,
+            )
+        )
+        conn.execute(
+            insert(quote_ledger).values(
+                channel="C1",
+                local_date="2026-11-02",
+                quote_key="k",
+                state="posted",
+                owner="old",
+                claimed_at=now.replace(tzinfo=None),
+                heartbeat_at=now.replace(tzinfo=None),
+                version=1,
+                attempts=1,
+                message_ts="9.9",
+            )
+        )
+    legacy.dispose()
+    assert current_revision(create_engine(schema_db_url)) is None
+
+    engine = make_engine(schema_db_url)
+    try:
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(feedback)) == 1
+            assert conn.scalar(select(quote_ledger.c.message_ts)) == "9.9"
+    finally:
+        engine.dispose()
+    assert schema_diff(schema_db_url) == []
+
+
+STARTER = """
+import sys, time
+from pathlib import Path
+flag = Path(sys.argv[2])
+Path(str(flag) + ".ready." + sys.argv[3]).write_text("")
+while not flag.exists():
+    time.sleep(0.005)
+from bot.store.engine import make_engine
+make_engine(sys.argv[1]).dispose()
+print("up")
+"""
+
+
+def test_replicas_started_together_on_an_empty_database_all_come_up(
+    schema_db_url: str, tmp_path: Path
+) -> None:
+    flag = tmp_path / "go"
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", STARTER, schema_db_url, str(flag), str(i)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    try:
+        while len(list(tmp_path.glob("go.ready.*"))) < len(children):
+            if any(c.poll() is not None for c in children):
+                break
+        flag.write_text("go")
+        results = [c.communicate(timeout=120) for c in children]
+    finally:
+        for child in children:
+            child.kill()
+    for child, (out, err) in zip(children, results, strict=True):
+        assert child.returncode == 0 and out.strip() == "up", err
+    assert schema_diff(schema_db_url) == []
+
+
+def test_postgresql_urls_use_psycopg_3(postgres_server: PostgresServer) -> None:
+    assert normalise_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalise_url("postgres://u@h:5433/db") == "postgresql+psycopg://u@h:5433/db"
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+    plain = postgres_server.new_database().replace("postgresql+psycopg://", "postgresql://")
+    engine = make_engine(plain)
+    try:
+        assert engine.dialect.driver == "psycopg"
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_unreachable_database_names_the_setting_and_hides_the_password(
+    postgres_server: PostgresServer,
+) -> None:
+    from tests.pg_fixtures import _free_port
+
+    url = f"postgresql://coach:hunter2@127.0.0.1:{_free_port()}/nowhere?connect_timeout=5"
+    with pytest.raises(DatabaseUnavailable) as caught:
+        make_engine(url)
+    message = str(caught.value)
+    assert "DATABASE_URL=" in message and "nowhere" in message
+    assert "hunter2" not in message
