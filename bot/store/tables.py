@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -151,6 +152,47 @@ feedback_reasons = Table(
     Column("reason", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
     UniqueConstraint("user_id", "channel", "message_ts", name="uq_feedback_reason"),
+)
+
+
+class AnswerState(StrEnum):
+    """A question in `answer_queue`: queued -> working -> answered | dropped | failed.
+
+    A failed delivery goes back to queued (with a later next_attempt_at); a working row
+    whose lease ran out is claimed again as if queued."""
+
+    QUEUED = "queued"
+    WORKING = "working"
+    ANSWERED = "answered"
+    DROPPED = "dropped"  # undeliverable until ANSWER_MAX_AGE_MINUTES passed
+    FAILED = "failed"  # Slack refused it for good (e.g. channel_not_found)
+
+
+# answer_queue: every mention or DM the bot acked, written before the ack. Workers on any
+# replica claim due rows with a lease (owner, lease_until); attempts counts chat.postMessage
+# calls begun, so a later holder looks in Slack for the answer before posting again.
+answer_queue = Table(
+    "answer_queue",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question_key", String(255), nullable=False, unique=True),  # msg:<channel>:<ts>
+    Column("event_id", String(64)),
+    Column("kind", String(32), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("ts", String(32), nullable=False),
+    Column("thread_ts", String(32)),
+    Column("user_id", String(64)),
+    Column("text", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("owner", String(160)),
+    Column("lease_until", DateTime),  # naive UTC, like every DateTime without a zone here
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("answered_ts", String(32)),
+    Column("done_at", DateTime),
+    Column("last_error", String(500)),
+    Index("ix_answer_queue_state_due", "state", "next_attempt_at"),
 )
 
 # ---- the daily quote -----------------------------------------------------------------------

@@ -1,0 +1,293 @@
+"""The durable answer queue: every question the bot acks is a row here before the ack.
+
+Any replica's workers claim rows with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a
+guarded UPDATE everywhere), so a question is worked on by one replica at a time; a lease
+that runs out (its replica died) is claimed again by whoever looks next. Only the lease
+holder may change a row, so a replica that lost its lease cannot record anything.
+`attempts` counts chat.postMessage calls begun: above zero, the answer may already be in
+Slack, and whoever posts next looks before posting again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.tables import (
+    AnswerState,
+    EventStatus,
+    answer_queue,
+    answered_threads,
+    from_db,
+    handled_events,
+    to_db,
+)
+
+
+def question_key(channel: str, ts: str) -> str:
+    """One question = one message; the key also marks its answer in Slack (metadata)."""
+    return f"msg:{channel}:{ts}"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed question: what to answer, and how it went so far."""
+
+    id: int
+    key: str
+    kind: str
+    channel: str
+    ts: str
+    thread_ts: str | None
+    user_id: str
+    text: str
+    attempts: int
+    created_at: datetime
+
+    @property
+    def maybe_posted(self) -> bool:
+        """An earlier chat.postMessage may have reached Slack: look before posting."""
+        return self.attempts > 0
+
+
+def _job(row: Any) -> Job:
+    created = from_db(row.created_at)
+    assert created is not None
+    return Job(
+        id=row.id,
+        key=row.question_key,
+        kind=row.kind,
+        channel=row.channel,
+        ts=row.ts,
+        thread_ts=row.thread_ts,
+        user_id=row.user_id or "",
+        text=row.text or "",
+        attempts=row.attempts,
+        created_at=created,
+    )
+
+
+class AnswerQueue:
+    """Enqueue, claim under a lease, and settle questions; safe to share across threads."""
+
+    def __init__(self, engine: Engine, owner: str) -> None:
+        self.engine = engine
+        self.owner = owner  # this replica's name on the rows it holds
+
+    # ---- intake (before the ack) ---------------------------------------------------------
+    def enqueue(
+        self,
+        *,
+        kind: str,
+        channel: str,
+        ts: str,
+        user_id: str,
+        text: str,
+        thread_ts: str | None = None,
+        event_id: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Store a question; False if this message (or event id) was stored before.
+
+        The dedupe keys and the queue row go in one transaction: an acked question is
+        either queued or was already known, never lost in between. Database errors
+        propagate, so the request fails and Slack delivers the event again later.
+        """
+        stamp = now or datetime.now(UTC)
+        key = question_key(channel, ts)
+        keys = [key] + ([f"event:{event_id}"] if event_id else [])
+        try:
+            with self.engine.begin() as conn:
+                for k in keys:
+                    conn.execute(
+                        insert(handled_events).values(
+                            key=k,
+                            kind=kind,
+                            channel=channel,
+                            ts=ts,
+                            thread_ts=thread_ts,
+                            user_id=user_id,
+                            text="" if k != key else text[:8000],
+                            status=EventStatus.PENDING if k == key else EventStatus.ALIAS,
+                            created_at=stamp,
+                        )
+                    )
+                conn.execute(
+                    insert(answer_queue).values(
+                        question_key=key,
+                        event_id=event_id,
+                        kind=kind,
+                        channel=channel,
+                        ts=ts,
+                        thread_ts=thread_ts,
+                        user_id=user_id,
+                        text=text[:8000],
+                        state=AnswerState.QUEUED,
+                        attempts=0,
+                        created_at=to_db(stamp),
+                        next_attempt_at=to_db(stamp),
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    # ---- workers ---------------------------------------------------------------------------
+    def claim(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[Job]:
+        """Up to `limit` questions that are due, or whose holder's lease ran out."""
+        stamp = to_db(now or datetime.now(UTC))
+        claimable = or_(
+            and_(
+                answer_queue.c.state == AnswerState.QUEUED, answer_queue.c.next_attempt_at <= stamp
+            ),
+            and_(answer_queue.c.state == AnswerState.WORKING, answer_queue.c.lease_until <= stamp),
+        )
+        due = (
+            select(answer_queue.c.id)
+            .where(claimable)
+            .order_by(answer_queue.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        # one statement, so SQLite takes its write lock at once (no read-then-upgrade race)
+        # and PostgreSQL skips rows another replica is claiming this instant
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(answer_queue)
+                .where(answer_queue.c.id.in_(due.scalar_subquery()), claimable)
+                .values(state=AnswerState.WORKING, owner=self.owner, lease_until=stamp + lease)
+                .returning(*answer_queue.c)
+            ).all()
+        jobs = sorted((_job(row) for row in taken), key=lambda j: j.id)
+        return jobs
+
+    def _owned(self, conn: Connection, job: Job, **values: Any) -> bool:
+        """Change a row only while this replica holds its lease."""
+        result = conn.execute(
+            update(answer_queue)
+            .where(
+                answer_queue.c.id == job.id,
+                answer_queue.c.owner == self.owner,
+                answer_queue.c.state == AnswerState.WORKING,
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    def renew(
+        self, job: Job, lease: timedelta, *, attempt: bool, now: datetime | None = None
+    ) -> bool:
+        """Extend the lease (right before a Slack call); with `attempt`, count a post begun.
+        False: the lease was lost to another replica, so do nothing more with this job."""
+        values: dict[str, Any] = {"lease_until": to_db(now or datetime.now(UTC)) + lease}
+        if attempt:
+            values["attempts"] = answer_queue.c.attempts + 1
+        with self.engine.begin() as conn:
+            return self._owned(conn, job, **values)
+
+    def answered(
+        self,
+        job: Job,
+        message_ts: str | None,
+        *,
+        thread: tuple[str, str] | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Record the answer (and the thread the bot now answers in) in one transaction."""
+        stamp = now or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            if not self._owned(
+                conn,
+                job,
+                state=AnswerState.ANSWERED,
+                answered_ts=message_ts,
+                done_at=to_db(stamp),
+                lease_until=None,
+                last_error=None,
+            ):
+                return False
+            conn.execute(
+                update(handled_events)
+                .where(handled_events.c.key == job.key)
+                .values(status=EventStatus.DONE, done_at=stamp)
+            )
+            if thread is not None:
+                known = conn.execute(
+                    select(answered_threads.c.thread_ts).where(
+                        answered_threads.c.channel == job.channel,
+                        answered_threads.c.thread_ts == thread[0],
+                    )
+                ).first()
+                if known is None:
+                    conn.execute(
+                        insert(answered_threads).values(
+                            channel=job.channel,
+                            thread_ts=thread[0],
+                            first_question=thread[1][:4000],
+                            created_at=stamp,
+                        )
+                    )
+        return True
+
+    def retry_later(self, job: Job, at: datetime, error: str) -> bool:
+        """Give the question back to the queue, due again at `at` (any replica may take it)."""
+        with self.engine.begin() as conn:
+            return self._owned(
+                conn,
+                job,
+                state=AnswerState.QUEUED,
+                owner=None,
+                lease_until=None,
+                next_attempt_at=to_db(at),
+                last_error=error[:500],
+            )
+
+    def give_up(
+        self, job: Job, state: AnswerState, error: str, now: datetime | None = None
+    ) -> bool:
+        """Settle a question without an answer: too old (DROPPED) or refused (FAILED)."""
+        stamp = now or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            if not self._owned(
+                conn,
+                job,
+                state=state,
+                done_at=to_db(stamp),
+                lease_until=None,
+                last_error=error[:500],
+            ):
+                return False
+            conn.execute(
+                update(handled_events)
+                .where(handled_events.c.key == job.key)
+                .values(status=EventStatus.FAILED, done_at=stamp)
+            )
+        return True
+
+    # ---- looking on ------------------------------------------------------------------------
+    def counts(self) -> dict[AnswerState, int]:
+        """Questions per state (tests, bench, health)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(answer_queue.c.state, func.count()).group_by(answer_queue.c.state)
+            ).all()
+        return {AnswerState(state): n for state, n in rows}
+
+    def rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(answer_queue).order_by(answer_queue.c.id)).all()
+        return [dict(r._mapping) for r in found]
+
+    def next_due(self) -> datetime | None:
+        """When the earliest queued question is due (workers sleep until then at most)."""
+        with self.engine.connect() as conn:
+            due = conn.scalar(
+                select(func.min(answer_queue.c.next_attempt_at)).where(
+                    answer_queue.c.state == AnswerState.QUEUED
+                )
+            )
+        return from_db(due)

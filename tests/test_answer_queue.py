@@ -1,0 +1,117 @@
+"""The durable answer queue on SQLite and PostgreSQL: a question stored once, claimed by one
+replica at a time, taken over when its holder's lease runs out, settled only by its holder."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.store.answer_queue import AnswerQueue
+from bot.store.engine import make_engine
+from bot.store.events import EventStore
+from bot.store.tables import AnswerState
+from tests.pg_fixtures import BACKENDS, database_url_for
+
+LEASE = timedelta(seconds=30)
+T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=BACKENDS)
+def queue_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The answer queue's database, shared by the 'replicas' of a test."""
+    engine = make_engine(database_url_for(request.param, request, tmp_path))
+    yield engine
+    engine.dispose()
+
+
+def ask(queue: AnswerQueue, ts: str, event_id: str | None = None, now: datetime = T0) -> bool:
+    return queue.enqueue(
+        kind="mention",
+        channel="C1",
+        ts=ts,
+        user_id="U1",
+        text=f"question {ts}",
+        event_id=event_id,
+        now=now,
+    )
+
+
+def test_a_question_is_stored_once_however_often_slack_delivers_it(queue_engine: Engine) -> None:
+    a, b = AnswerQueue(queue_engine, "a"), AnswerQueue(queue_engine, "b")
+    assert ask(a, "1.1", "Ev1")
+    assert not ask(b, "1.1", "Ev1")  # Slack's retry, delivered to another replica
+    assert not ask(b, "1.1", "Ev2")  # the same message under another event id
+    assert not ask(b, "9.9", "Ev1")  # the same event id
+    assert a.counts() == {AnswerState.QUEUED: 1}
+
+
+def test_a_live_lease_keeps_others_off_and_an_expired_one_lets_them_in(
+    queue_engine: Engine,
+) -> None:
+    a, b = AnswerQueue(queue_engine, "a"), AnswerQueue(queue_engine, "b")
+    ask(a, "1.1")
+    [job] = a.claim(5, LEASE, now=T0)
+    assert b.claim(5, LEASE, now=T0 + LEASE - timedelta(seconds=1)) == []
+    [again] = b.claim(5, LEASE, now=T0 + LEASE)  # a died: its lease ran out
+    assert again.id == job.id
+    assert not a.renew(job, LEASE, attempt=True)  # a is back, but no longer holds it
+    assert not a.answered(job, "5.5")
+    assert b.answered(again, "5.5", thread=("1.1", "question 1.1"))
+    assert a.counts() == {AnswerState.ANSWERED: 1}
+    assert EventStore(queue_engine).first_question("C1", "1.1") == "question 1.1"
+    assert b.claim(5, LEASE, now=T0 + 10 * LEASE) == []  # answered is final
+
+
+def test_posting_attempts_survive_a_takeover_so_the_next_holder_looks_first(
+    queue_engine: Engine,
+) -> None:
+    a, b = AnswerQueue(queue_engine, "a"), AnswerQueue(queue_engine, "b")
+    ask(a, "1.1")
+    [job] = a.claim(1, LEASE, now=T0)
+    assert not job.maybe_posted
+    assert a.renew(job, LEASE, attempt=True, now=T0)  # a sends chat.postMessage, then dies
+    [again] = b.claim(1, LEASE, now=T0 + 2 * LEASE)
+    assert again.attempts == 1 and again.maybe_posted
+
+
+def test_retry_later_waits_until_due_and_any_replica_may_take_it(queue_engine: Engine) -> None:
+    a, b = AnswerQueue(queue_engine, "a"), AnswerQueue(queue_engine, "b")
+    ask(a, "1.1")
+    [job] = a.claim(1, LEASE, now=T0)
+    assert a.retry_later(job, T0 + timedelta(seconds=8), "HTTP 503")
+    assert a.next_due() == T0 + timedelta(seconds=8)
+    assert b.claim(1, LEASE, now=T0 + timedelta(seconds=7)) == []
+    [again] = b.claim(1, LEASE, now=T0 + timedelta(seconds=8))
+    assert again.id == job.id
+    assert b.give_up(again, AnswerState.DROPPED, "too old")
+    assert a.counts() == {AnswerState.DROPPED: 1}
+    assert a.rows()[0]["last_error"] == "too old"
+
+
+def test_replicas_claiming_at_once_never_share_a_question(queue_engine: Engine) -> None:
+    owners = [AnswerQueue(queue_engine, f"r{i}") for i in range(3)]
+    for n in range(60):
+        ask(owners[0], f"{n}.0")
+    got: dict[str, list[int]] = {q.owner: [] for q in owners}
+    start = threading.Barrier(len(owners) * 2)
+
+    def work(queue: AnswerQueue) -> None:
+        start.wait()
+        while jobs := queue.claim(4, LEASE, now=T0):
+            got[queue.owner].extend(j.id for j in jobs)
+            for job in jobs:
+                assert queue.answered(job, "1.0")
+
+    threads = [threading.Thread(target=work, args=(q,)) for q in owners for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    claimed = [i for ids in got.values() for i in ids]
+    assert len(claimed) == 60 and len(set(claimed)) == 60
+    assert owners[0].counts() == {AnswerState.ANSWERED: 60}
