@@ -1,9 +1,9 @@
 """A throwaway PostgreSQL 15 server for the test session, and database URLs per test.
 
-The server is started from the installed binaries (PG_BIN, default
-/usr/lib/postgresql/15/bin). PostgreSQL refuses to run as root, and CI runs as root, so
-there the server runs as the `postgres` user with its data directory under /tmp owned by
-it. If the server cannot start the session FAILS: Postgres tests are never skipped.
+The server is started from the installed binaries (PG_BIN, else `pg_config --bindir`).
+PostgreSQL refuses to run as root, and CI runs as root, so there the server runs as the
+`postgres` user with its data directory under /tmp owned by it. If the server cannot start
+the session FAILS: Postgres tests are never skipped.
 """
 
 from __future__ import annotations
@@ -21,7 +21,26 @@ from typing import Any
 
 import pytest
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def pg_bin() -> Path:
+    """Where initdb and pg_ctl are: $PG_BIN, else what `pg_config --bindir` says (Debian's
+    postgresql-15 package), else the folder of an `initdb` on PATH."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    if shutil.which("pg_config"):
+        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        if found.returncode == 0 and (Path(found.stdout.strip()) / "initdb").exists():
+            return Path(found.stdout.strip())
+    initdb = shutil.which("initdb")
+    if initdb is None:
+        pytest.fail(
+            "PostgreSQL server binaries not found: install postgresql-15 "
+            "(apt-get install -y postgresql-15) or set PG_BIN to the folder holding pg_ctl",
+            pytrace=False,
+        )
+    return Path(initdb).parent
+
+
 SUPERUSER = "coach"
 _names = itertools.count(1)
 
@@ -87,10 +106,11 @@ def _run(argv: list[str], what: str) -> None:
 
 def start_postgres() -> PostgresServer:
     """initdb + pg_ctl start on a free port; fails the session loudly on any problem."""
+    bindir = pg_bin()
     for binary in ("initdb", "pg_ctl"):
-        if not (PG_BIN / binary).exists():
+        if not (bindir / binary).exists():
             pytest.fail(
-                f"{PG_BIN / binary} not found: install PostgreSQL 15 "
+                f"{bindir / binary} not found: install PostgreSQL 15 "
                 "(apt-get install -y postgresql-15) or set PG_BIN",
                 pytrace=False,
             )
@@ -101,7 +121,7 @@ def start_postgres() -> PostgresServer:
     _run(
         _as_server_user(
             [
-                str(PG_BIN / "initdb"),
+                str(bindir / "initdb"),
                 "-D",
                 str(pgdata),
                 "-U",
@@ -123,7 +143,7 @@ def start_postgres() -> PostgresServer:
     _run(
         _as_server_user(
             [
-                str(PG_BIN / "pg_ctl"),
+                str(pg_bin() / "pg_ctl"),
                 "-D",
                 str(pgdata),
                 "-o",
@@ -147,7 +167,7 @@ def stop_postgres(server: PostgresServer) -> None:
     subprocess.run(
         _as_server_user(
             [
-                str(PG_BIN / "pg_ctl"),
+                str(pg_bin() / "pg_ctl"),
                 "-D",
                 str(server.data_dir / "data"),
                 "-m",

@@ -6,7 +6,10 @@ parameters, whether sent as JSON, a form or a query string. Responses look like 
 so `conversations.replies` / `conversations.history` can return it later.
 
 Faults can be injected per method: HTTP 429 with Retry-After, HTTP 5xx, an `ok: false` error
-such as `invalid_auth`, or a dropped connection.
+such as `invalid_auth`, a connection reset before the call is processed (`drop=True`) or
+after Slack processed it (`drop_after=True`: the message is posted, the response is lost),
+and an outage: every call answered HTTP 503 for some seconds (`outage(25)`). Message
+`metadata` is kept and returned by conversations.replies/history with include_all_metadata.
 
     with SlackStub() as stub:
         client = WebClient(token="xoxb-test", base_url=stub.api_url)
@@ -79,6 +82,8 @@ class Fault:
     retry_after: float | None = None
     error: str | None = None  # an ok:false error code, e.g. "invalid_auth"
     drop: bool = False  # close the connection without answering
+    drop_after: bool = False  # process the call (e.g. post the message), then drop the reply
+    until: float | None = None  # an outage: applies to every call until this monotonic time
 
 
 class SlackStub:
@@ -166,13 +171,21 @@ class SlackStub:
         retry_after: float | None = None,
         error: str | None = None,
         drop: bool = False,
+        drop_after: bool = False,
         times: int = 1,
     ) -> None:
         """Make the next `times` calls of `method` fail this way, then behave normally."""
-        if status == 200 and error is None and not drop:
-            raise ValueError("a fault needs a status, an error or drop=True")
+        if status == 200 and error is None and not drop and not drop_after:
+            raise ValueError("a fault needs a status, an error, drop or drop_after")
         with self._cond:
-            self._faults.append(Fault(method, times, status, retry_after, error, drop))
+            self._faults.append(
+                Fault(method, times, status, retry_after, error, drop, drop_after=drop_after)
+            )
+
+    def outage(self, seconds: float, *, status: int = 503, method: str = "*") -> None:
+        """Answer every call (of `method`) with HTTP `status` for the next `seconds`."""
+        with self._cond:
+            self._faults.append(Fault(method, 1, status, until=time.monotonic() + seconds))
 
     def seed_message(
         self,
@@ -232,7 +245,13 @@ class SlackStub:
     def _take_fault(self, method: str) -> Fault | None:
         with self._cond:
             for fault in self._faults:
-                if fault.times > 0 and fault.method in (method, "*"):
+                if fault.method not in (method, "*"):
+                    continue
+                if fault.until is not None:
+                    if time.monotonic() < fault.until:
+                        return fault
+                    continue
+                if fault.times > 0:
                     fault.times -= 1
                     return fault
         return None
@@ -313,7 +332,10 @@ class SlackStub:
             if not msgs:
                 return {"ok": False, "error": "thread_not_found"}
             msgs.sort(key=lambda x: float(x["ts"]))
-            return {"ok": True, "messages": msgs, "has_more": False}
+            oldest = p.get("oldest")
+            if oldest:  # Slack keeps the parent; replies older than `oldest` are left out
+                msgs = [x for x in msgs if x["ts"] == ts or float(x["ts"]) >= float(oldest)]
+            return {"ok": True, "messages": _metadata_if_asked(msgs, p), "has_more": False}
         if m == "conversations.history":
             channel = p.get("channel")
             if not channel:
@@ -328,7 +350,7 @@ class SlackStub:
             oldest = p.get("oldest")
             if oldest:
                 msgs = [x for x in msgs if float(x["ts"]) > float(oldest)]
-            return {"ok": True, "messages": msgs, "has_more": False}
+            return {"ok": True, "messages": _metadata_if_asked(msgs, p), "has_more": False}
         if m == "views.publish":
             if not p.get("user_id") or not p.get("view"):
                 return {"ok": False, "error": "invalid_arguments"}
@@ -416,6 +438,15 @@ class _StubHandler(BaseHTTPRequestHandler):
         else:
             body = stub._answer(call)
         call.response = body
+        if fault is not None and fault.drop_after:  # Slack did it; the reply never arrives
+            call.status = 0
+            stub._record(call)
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+            return
         stub._record(call)
         self._send(200, body)
 
@@ -430,6 +461,13 @@ class _StubHandler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+
+def _metadata_if_asked(messages: list[dict[str, Any]], params: dict[str, Any]) -> list[Any]:
+    """Slack returns message metadata only to callers passing include_all_metadata."""
+    if str(params.get("include_all_metadata")).lower() in ("1", "true"):
+        return messages
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.events import remember_thread
 from bot.store.tables import (
     AnswerState,
     EventStatus,
     answer_queue,
-    answered_threads,
     from_db,
     handled_events,
     to_db,
@@ -216,21 +216,7 @@ class AnswerQueue:
                 .values(status=EventStatus.DONE, done_at=stamp)
             )
             if thread is not None:
-                known = conn.execute(
-                    select(answered_threads.c.thread_ts).where(
-                        answered_threads.c.channel == job.channel,
-                        answered_threads.c.thread_ts == thread[0],
-                    )
-                ).first()
-                if known is None:
-                    conn.execute(
-                        insert(answered_threads).values(
-                            channel=job.channel,
-                            thread_ts=thread[0],
-                            first_question=thread[1][:4000],
-                            created_at=stamp,
-                        )
-                    )
+                remember_thread(conn, job.channel, thread[0], thread[1])
         return True
 
     def retry_later(self, job: Job, at: datetime, error: str) -> bool:

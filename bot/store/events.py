@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.store.tables import EventStatus, answered_threads, handled_events
@@ -37,6 +37,24 @@ class PendingQuestion:
     thread_ts: str | None
     user_id: str | None
     text: str
+
+
+def remember_thread(conn: Connection, channel: str, thread_ts: str, question: str) -> None:
+    """Keep the question a thread the bot answered started with (the first one stays)."""
+    known = conn.execute(
+        select(answered_threads.c.thread_ts).where(
+            answered_threads.c.channel == channel, answered_threads.c.thread_ts == thread_ts
+        )
+    ).first()
+    if known is None:
+        conn.execute(
+            insert(answered_threads).values(
+                channel=channel,
+                thread_ts=thread_ts,
+                first_question=question[:4000],
+                created_at=_now(),
+            )
+        )
 
 
 class EventStore:
@@ -139,21 +157,7 @@ class EventStore:
                 .values(status=status, done_at=_now())
             )
             if thread is not None:
-                exists = conn.execute(
-                    select(answered_threads.c.thread_ts).where(
-                        answered_threads.c.channel == channel,
-                        answered_threads.c.thread_ts == thread[0],
-                    )
-                ).first()
-                if exists is None:
-                    conn.execute(
-                        insert(answered_threads).values(
-                            channel=channel,
-                            thread_ts=thread[0],
-                            first_question=thread[1][:4000],
-                            created_at=_now(),
-                        )
-                    )
+                remember_thread(conn, channel, thread[0], thread[1])
 
     def pending(
         self,
