@@ -79,6 +79,9 @@ LEGACY = {
     "daily_quote_posts",
     "asked_questions",
     "feedback_reasons",
+    "quote_rotation",
+    "quote_schedules",
+    "said_once",
 }
 
 
