@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from datetime import date
 from typing import Protocol
 
+import numpy as np
 from sqlalchemy import Engine
 
 from bot.daily_quote.rotation import quote_of_the_day
@@ -153,6 +154,12 @@ class Coach:
                     for (_, future), result in zip(batch, results, strict=True):
                         future.set_result(result)
         return mine.result()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings of `texts` with the library's model (to merge questions
+        that mean the same); waits its turn with the searches, which use every core."""
+        with self._search_lock:
+            return self.library.searcher.embedder.encode(texts)
 
     def suggestions(self, n: int = 3, seed: str = "") -> list[str]:
         """Questions phrased from the library's topics that it really answers (checked once)."""

@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,9 +144,12 @@ def make_settings(stub: SlackStub, data_dir: Path, **overrides: Any) -> Any:
     return settings.replace(port=0, **overrides)
 
 
-@pytest.fixture
-def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> Iterator[SlackApp]:
-    """A fresh app (own DB) served over HTTP on a free port, its client on the stub."""
+@contextmanager
+def running_app(
+    stub: SlackStub, library: Any, data_dir: Path, **overrides: Any
+) -> Iterator[SlackApp]:
+    """An app (own DB in `data_dir`, settings `overrides`) served over HTTP on a free port,
+    its client on the stub; every Web API call it made is checked against Slack's spec."""
     import threading
 
     from bot.slack.app import build_app
@@ -153,19 +157,19 @@ def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> It
     from bot.slack.serve import health
     from bot.store.engine import make_engine
 
-    settings = make_settings(slack_stub, tmp_path / "data")
+    settings = make_settings(stub, data_dir, **overrides)
     engine = make_engine(settings.db_url)
-    app, slack = build_app(settings, shipped_library, engine)
+    app, slack = build_app(settings, library, engine)
     slack.sign_of_life_after = 3600.0  # no :eyes: unless a test asks (tests/test_sign_of_life)
     server = make_http_server(app, "127.0.0.1", 0, health=lambda: health(slack))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    slack_stub.calls.clear()  # start-up auth.test is not what tests look at
+    stub.calls.clear()  # start-up auth.test is not what tests look at
     try:
-        yield SlackApp(app, slack, slack.coach, server, settings, slack_stub, engine)
+        yield SlackApp(app, slack, slack.coach, server, settings, stub, engine)
         slack.wait_idle(30)
         # whatever the test looked at, every Web API call had Slack's required parameters
-        for call in slack_stub.calls:
+        for call in stub.calls:
             if call.method != "response_url":
                 assert missing_required(call) == [], f"{call.method}: {missing_required(call)}"
     finally:
@@ -173,6 +177,13 @@ def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> It
         slack.wait_idle(30)
         slack.shutdown()
         engine.dispose()
+
+
+@pytest.fixture
+def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> Iterator[SlackApp]:
+    """A fresh app (own DB) served over HTTP on a free port, its client on the stub."""
+    with running_app(slack_stub, shipped_library, tmp_path / "data") as running:
+        yield running
 
 
 # ---- payloads shaped like Slack's ---------------------------------------------------------
@@ -345,6 +356,7 @@ __all__ = [
     "mention",
     "new_ts",
     "payload_shapes",
+    "running_app",
     "signed_headers",
     "slack_app",
     "slack_command_form",

@@ -182,7 +182,7 @@ def answered_message(call: Call) -> dict[str, Any]:
     }
 
 
-def test_feedback_is_recorded_and_acknowledged_privately(slack_app: SlackApp) -> None:
+def test_feedback_is_recorded_and_shown_on_the_answer(slack_app: SlackApp) -> None:
     reply = answer(slack_app, "how do I motivate my reps?")
     slack_app.stub.calls.clear()
     helpful = button(reply, ACTION_HELPFUL)["value"]
@@ -194,12 +194,14 @@ def test_feedback_is_recorded_and_acknowledged_privately(slack_app: SlackApp) ->
         )
         == 200
     )
-    ack = slack_app.stub.wait_for("chat.postEphemeral")[0]
+    update = slack_app.stub.wait_for("chat.update")[0]
     slack_app.settle()
-    assert_valid_message(ack)
-    assert ack.params["user"] == "UCLICKER"
-    assert ack.params["thread_ts"] == reply.params["thread_ts"]
+    assert_valid_message(update)
+    assert (update.params["channel"], update.params["ts"]) == ("CSALES", reply.response["ts"])
+    assert "feedback received: helpful" in json.dumps(update.blocks)
+    assert button(update, ACTION_HELPFUL)  # the buttons stay for everyone else
     assert slack_app.stub.calls_to("chat.postMessage") == []  # nothing re-posted
+    assert slack_app.stub.calls_to("views.open") == []  # "Helpful" needs no form
     rows = slack_app.slack.feedback.rows()
     assert len(rows) == 1 and rows[0]["helpful"] is True
     assert rows[0]["message_ts"] == reply.response["ts"]
@@ -208,7 +210,7 @@ def test_feedback_is_recorded_and_acknowledged_privately(slack_app: SlackApp) ->
     # changing one's mind updates the vote instead of adding one
     payload = block_action(ACTION_NOT_HELPFUL, helpful, message=message, response_url=url)
     assert slack_app.send_action(payload) == 200
-    slack_app.stub.wait_for("chat.postEphemeral", 2)
+    slack_app.stub.wait_for("chat.update", 2)
     slack_app.settle()
     rows = slack_app.slack.feedback.rows()
     assert len(rows) == 1 and rows[0]["helpful"] is False

@@ -29,8 +29,10 @@ class Gaps:
         """Delete questions, votes and reasons older than FEEDBACK_RETENTION_DAYS."""
         return purge_old_questions(self.engine, self.retention_days, now=now)
 
-    def report(self, days: int, now: datetime | None = None) -> GapReport:
-        """The last `days` days, after dropping what is past retention."""
+    def report(self, days: int, now: datetime | None = None, *, sweep: bool = True) -> GapReport:
+        """The last `days` days, after dropping what is past retention (App Home skips the
+        sweep: `coach serve` runs it hourly)."""
         now = now or datetime.now(UTC)
-        self.sweep(now)
+        if sweep:
+            self.sweep(now)
         return build_report(self.source, days=days, encode=self.encode, now=now)

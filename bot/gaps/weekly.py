@@ -21,9 +21,9 @@ from sqlalchemy import Engine
 from bot.daily_quote.ledger import ClaimStatus, claim
 from bot.daily_quote.poster import LEASE, make_owner
 from bot.daily_quote.slack_calls import SlackFailure, classify, single_shot
-from bot.gaps.blocks import weekly_message
 from bot.gaps.report import GapReport
 from bot.settings import Settings
+from bot.slack.messages.gaps import weekly_message
 from bot.store.quote_ledger import LedgerRow, mark_failed, mark_posted, renew
 
 log = logging.getLogger(__name__)

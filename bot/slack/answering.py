@@ -25,7 +25,7 @@ from bot.slack.messages.values import encode_value
 from bot.slack.runtime import SlackRuntime
 from bot.slack.sign_of_life import SignOfLife
 from bot.slack.text import clean_question, is_special_only, safe_echo
-from bot.store.tables import EventStatus
+from bot.store.tables import AskOutcome, EventStatus
 from index.types import SearchResult
 
 log = logging.getLogger(__name__)
@@ -193,6 +193,16 @@ def answer(
         )
         if ts:
             status = EventStatus.DONE
+            found = result.answered and bool(result.hits)
+            slack.asked.record(  # for the curator's report; never raises
+                channel=q.channel,
+                ts=q.ts,
+                question=asked,
+                outcome=AskOutcome.ANSWERED if found else AskOutcome.ABSTAINED,
+                user_id=q.user,
+                passage_ids=[h.passage.id for h in result.hits] if found else [],
+                answer_ts=ts,
+            )
             if q.reply_thread:
                 thread = (q.reply_thread, context or result.question)
     except Exception:

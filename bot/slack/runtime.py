@@ -13,9 +13,11 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
 from bot.coach import Coach
+from bot.gaps.service import Gaps
 from bot.settings import Settings
 from bot.slack.client import retry_handlers, slack_error
 from bot.slack.workers import Workers
+from bot.store.asked import AskedQuestions
 from bot.store.events import EventStore
 from bot.store.feedback import FeedbackStore
 from bot.store.said_once import SaidOnce
@@ -43,6 +45,8 @@ class SlackRuntime:
         self.feedback = FeedbackStore(engine)
         self.said_once = SaidOnce(engine)  # welcomes, shared coaching: at most once each
         self.sign_of_life_after = 1.0  # seconds before a slow answer gets :eyes:
+        self.asked = AskedQuestions(engine)
+        self.gaps = Gaps(engine, coach.encode, coach.settings.feedback_retention_days)
         self.workers = Workers(workers, max_pending)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None

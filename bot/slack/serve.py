@@ -2,7 +2,7 @@
 
 `serve(settings)` checks the token with auth.test (one clear line and exit code 1 when Slack
 rejects it), loads the library once, and serves until SIGINT/SIGTERM, with crash recovery
-and the daily-quote scheduler running beside it.
+and the daily-quote scheduler and the content-gaps thread (retention, weekly report) beside it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from sqlalchemy import Engine
 
 from bot.daily_quote.reflection import reflections_from
 from bot.daily_quote.runner import SchedulerHandle, start_scheduler
+from bot.gaps.runner import GapsRunner
+from bot.gaps.weekly import WeeklyReporter
 from bot.log_safety import install_token_filter
 from bot.settings import Settings
 from bot.slack.answering import recover_pending
@@ -112,6 +114,7 @@ def serve(
         # a new library's suggestions are found in the background, as at start-up
         reloader.on_swap = lambda _library: slack.submit(slack.coach.suggestions)
         reloader.start()
+    gaps = _start_gaps(settings, slack, engine)
     try:
         if socket_mode:
             return _run_socket_mode(app, settings, stop, on_ready)
@@ -124,6 +127,7 @@ def serve(
                 scheduler.stop()
             except Exception as err:
                 log.warning("stopping the daily quote scheduler failed: %s", err)
+        gaps.stop()
         if not slack.wait_idle(SHUTDOWN_GRACE_S):
             log.warning("stopping with work unfinished; it is answered after the next start")
         slack.shutdown(wait=False)
@@ -172,6 +176,22 @@ def _start_scheduler(
     except Exception as err:
         log.error("daily quote scheduler did not start: %s", err)
         return None
+
+
+def _start_gaps(settings: Settings, slack: SlackRuntime, engine: Engine) -> GapsRunner:
+    """The retention sweep (hourly) and, with REPORT_CHANNEL, the Monday content-gaps post."""
+    weekly = None
+    if settings.report_channel:
+        weekly = WeeklyReporter(
+            settings, engine, slack.client, lambda days: slack.gaps.report(days)
+        )
+        log.info(
+            "Content-gaps report: %s on Mondays at %s %s.",
+            settings.report_channel,
+            settings.quote_time,
+            settings.quote_timezone,
+        )
+    return GapsRunner(slack.gaps, weekly).start()
 
 
 def health(slack: SlackRuntime) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""App Home: what the coach does, example questions, today's quote and the topics."""
+"""App Home: what the coach does, example questions, today's quote and the topics; for
+COACH_ADMINS also the content gaps."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from slack_bolt import App
 
 from bot.slack.client import slack_error
 from bot.slack.listeners.guard import guarded
+from bot.slack.messages.gaps import admin_home
 from bot.slack.messages.home import home_view
 from bot.slack.runtime import SlackRuntime
 
@@ -33,6 +35,11 @@ def publish_home(slack: SlackRuntime, user: str) -> None:
     view = home_view(
         topics=coach.topics, quote=coach.todays_quote(), examples=coach.suggestions(4, user)
     )
+    if user in slack.settings.coach_admins:  # the curator's view; nobody else sees it
+        try:
+            view = admin_home(view, slack.gaps.report(7, sweep=False), days=7)
+        except Exception as err:  # the database is away: the plain Home still goes out
+            log.warning("content gaps for the Home tab failed: %s", err)
     try:
         slack.client.views_publish(user_id=user, view=view)
     except Exception as err:

@@ -13,29 +13,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.gaps.report import GapReport
+from bot.slack.messages.parts import MAX_BLOCKS, Block, Message, context, plain, section
 from bot.slack.text import safe_echo
-
-Block = dict[str, Any]
-Message = dict[str, Any]
 
 REASON_CALLBACK = "feedback_reason"  # the modal's callback_id (view_submission / view_closed)
 REASON_BLOCK = "reason"
 REASON_ACTION = "reason_text"
 REASON_MAX_CHARS = 1000
 FEEDBACK_NOTE_BLOCK = "feedback_note"
-ANSWER_ACTIONS_BLOCK = "answer_actions"  # bot/blocks.py answer_message's buttons
-
-
-def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:limit], "emoji": True}
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+ANSWER_ACTIONS_BLOCK = "answer_actions"  # where answers.answer_message puts its buttons
 
 
 def reason_modal(private_metadata: str) -> dict[str, Any]:
@@ -43,13 +29,13 @@ def reason_modal(private_metadata: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": REASON_CALLBACK,
-        "title": _plain("Not helpful", 24),
-        "submit": _plain("Send", 24),
-        "close": _plain("Skip", 24),
+        "title": plain("Not helpful", 24),
+        "submit": plain("Send", 24),
+        "close": plain("Skip", 24),
         "notify_on_close": False,  # the click was counted already; closing changes nothing
         "private_metadata": private_metadata[:3000],
         "blocks": [
-            _section(
+            section(
                 "Thanks for telling me. Your answer goes to the person who curates the "
                 "library, so they can add what is missing."
             ),
@@ -57,13 +43,13 @@ def reason_modal(private_metadata: str) -> dict[str, Any]:
                 "type": "input",
                 "block_id": REASON_BLOCK,
                 "optional": True,
-                "label": _plain("What were you looking for?", 2000),
+                "label": plain("What were you looking for?", 2000),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": REASON_ACTION,
                     "multiline": True,
                     "max_length": REASON_MAX_CHARS,
-                    "placeholder": _plain("e.g. how to set quotas for a new territory", 150),
+                    "placeholder": plain("e.g. how to set quotas for a new territory", 150),
                 },
             },
         ],
@@ -91,32 +77,38 @@ def gap_lines(report: GapReport, top: int) -> list[str]:
 def gaps_section(report: GapReport, *, days: int, top: int = 5, reasons: int = 3) -> list[Block]:
     """Top gaps with counts, the answered/helpful rates, and the latest reasons."""
     blocks: list[Block] = [
-        {"type": "header", "text": _plain("Content gaps", 150)},
-        _context(rates_line(report, days)),
+        {"type": "header", "text": plain("Content gaps", 150)},
+        context(rates_line(report, days)),
     ]
     lines = gap_lines(report, top)
     if lines:
         blocks.append(
-            _section(
+            section(
                 "*Asked but not answered (or not helpful), most frequent first:*\n"
                 + "\n".join(lines)
             )
         )
     else:
-        blocks.append(_section("Nothing unanswered: every question found a helpful passage."))
+        blocks.append(section("Nothing unanswered: every question found a helpful passage."))
     said = [
         f"• _{safe_echo(r.reason, 200)}_ (on “{safe_echo(r.question, 100)}”)"
         for r in list(report.reasons)[:reasons]
     ]
     if said:
-        blocks.append(_section("*What leaders said they were looking for:*\n" + "\n".join(said)))
+        blocks.append(section("*What leaders said they were looking for:*\n" + "\n".join(said)))
     blocks.append(
-        _context(
+        context(
             "Add an article that covers a gap (`coach content add`), then check it with "
             "`coach report --eval-out gaps.jsonl` and `coach eval gaps.jsonl`."
         )
     )
     return blocks
+
+
+def admin_home(view: dict[str, Any], report: GapReport, *, days: int = 7) -> dict[str, Any]:
+    """The Home view with the "Content gaps" section added (for COACH_ADMINS only)."""
+    blocks = [*view.get("blocks", []), {"type": "divider"}, *gaps_section(report, days=days)]
+    return {**view, "blocks": blocks[:100]}
 
 
 def weekly_message(report: GapReport, *, days: int = 7, top: int = 10) -> Message:
@@ -138,10 +130,10 @@ def with_feedback_note(blocks: Sequence[Block], helpful: bool) -> list[Block]:
         "library's curator."
     )
     out = [copy.deepcopy(b) for b in blocks if b.get("block_id") != FEEDBACK_NOTE_BLOCK]
-    block = {**_context(note), "block_id": FEEDBACK_NOTE_BLOCK}
+    block = {**context(note), "block_id": FEEDBACK_NOTE_BLOCK}
     at = next(
         (i + 1 for i, b in enumerate(out) if b.get("block_id") == ANSWER_ACTIONS_BLOCK),
         len(out),
     )
     out.insert(at, block)
-    return out[:50]
+    return out[:MAX_BLOCKS]

@@ -1,0 +1,116 @@
+"""Helpful / Not helpful and "What were you looking for?": the work behind the feedback
+listeners. A click is counted the moment it arrives, so closing the form without writing
+anything still counts; the form only adds the reason."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.slack.client import slack_error
+from bot.slack.listeners.payload import dig, first_action, text_at, where
+from bot.slack.messages.answers import feedback_thanks_message
+from bot.slack.messages.gaps import REASON_ACTION, REASON_BLOCK, reason_modal, with_feedback_note
+from bot.slack.messages.values import decode_value, encode_value
+from bot.slack.runtime import SlackRuntime
+
+log = logging.getLogger(__name__)
+
+
+def _question_and_passages(data: dict[str, Any]) -> tuple[str, list[str]]:
+    """(question, passage ids) from a button value or the form's private_metadata."""
+    question = data.get("q") if isinstance(data.get("q"), str) else ""
+    listed = data.get("p") if isinstance(data.get("p"), list) else []
+    return str(question), [p for p in listed if isinstance(p, str)]  # type: ignore[union-attr]
+
+
+def record_click(slack: SlackRuntime, body: dict[str, Any], *, helpful: bool) -> None:
+    """Count the vote; for "Not helpful" open the reason form first (its trigger_id is
+    valid for 3 seconds); then show on the answer that the click was received."""
+    user, channel, message_ts, thread_ts = where(body)
+    if not (user and channel and message_ts):
+        log.info("feedback click without user/channel/message; ignored")
+        return
+    question, passages = _question_and_passages(decode_value(first_action(body).get("value")))
+    if not helpful:
+        open_reason_form(slack, body, channel, message_ts, question, passages)
+    slack.feedback.record(
+        user_id=user,
+        channel=channel,
+        message_ts=message_ts,
+        helpful=helpful,
+        question=question,
+        passage_ids=passages,
+    )
+    slack.submit(mark_received, slack, body, channel, message_ts, user, thread_ts, helpful)
+
+
+def open_reason_form(
+    slack: SlackRuntime,
+    body: dict[str, Any],
+    channel: str,
+    message_ts: str,
+    question: str,
+    passages: list[str],
+) -> bool:
+    trigger_id = text_at(body, "trigger_id")
+    if not trigger_id:
+        log.info("Not helpful click without a trigger_id; no reason form")
+        return False
+    metadata = encode_value({"c": channel, "ts": message_ts, "q": question[:300], "p": passages})
+    try:
+        slack.client.views_open(trigger_id=trigger_id, view=reason_modal(metadata))
+    except Exception as err:  # an expired trigger must not lose the vote
+        log.warning("views.open for the reason form failed: %s", slack_error(err))
+        return False
+    return True
+
+
+def mark_received(
+    slack: SlackRuntime,
+    body: dict[str, Any],
+    channel: str,
+    message_ts: str,
+    user: str,
+    thread_ts: str | None,
+    helpful: bool,
+) -> None:
+    """A note under the answer's buttons; a private thanks when the message is not at hand."""
+    blocks = dig(body, "message", "blocks")
+    if isinstance(blocks, list) and all(isinstance(b, dict) for b in blocks) and blocks:
+        text = text_at(body, "message", "text") or "Feedback received."
+        try:
+            slack.client.chat_update(
+                channel=channel,
+                ts=message_ts,
+                text=text,
+                blocks=with_feedback_note(blocks, helpful),
+            )
+            return
+        except Exception as err:
+            log.warning("could not mark feedback on %s: %s", message_ts, slack_error(err))
+    slack.ephemeral(channel, user, feedback_thanks_message(helpful), thread_ts)
+
+
+def store_reason(slack: SlackRuntime, body: dict[str, Any]) -> None:
+    """What the person wrote in the form (nothing to store when they left it empty)."""
+    user = text_at(body, "user", "id")
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    meta = decode_value(view.get("private_metadata"))  # type: ignore[union-attr]
+    channel, message_ts = meta.get("c"), meta.get("ts")
+    raw = dig(view, "state", "values", REASON_BLOCK, REASON_ACTION, "value")
+    reason = raw.strip() if isinstance(raw, str) else ""
+    if not (user and isinstance(channel, str) and isinstance(message_ts, str)):
+        log.info("reason form without user or answer; ignored")
+        return
+    if not reason:
+        return  # the click was counted when it happened
+    question, passages = _question_and_passages(meta)
+    slack.feedback.record_reason(
+        user_id=user,
+        channel=channel,
+        message_ts=message_ts,
+        reason=reason,
+        question=question,
+        passage_ids=passages,
+    )
