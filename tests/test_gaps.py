@@ -272,3 +272,49 @@ def test_coach_report_names_an_unusable_database(run_coach: Any, tmp_path: Path)
     done = run_coach("report", env={"DATABASE_URL": "nosuchdb://x"})
     assert done.returncode == 1
     assert "DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
+
+
+# ---- the loop closes ---------------------------------------------------------------------------
+GAP = "How should I design commission accelerators for my reps?"
+ARTICLE = """## What an accelerator is for
+
+An accelerator raises the commission rate once a rep passes quota, so the best month of the
+year is also the best paid. Set the first step at full quota and a steeper one above it.
+
+## Keeping it affordable
+
+Cap the accelerated rate or the period it applies to, and run last year's results through
+the new plan before you announce it. Reps trust a plan they can work out on a napkin.
+"""
+
+
+def test_an_exported_gap_shows_answered_in_eval_once_an_article_covers_it(
+    engine: Engine, lib_embedder: Embedder, lib_data_dir: Path, shipped_library: Any, tmp_path: Path
+) -> None:
+    """README "Finding what the library is missing": export the gaps, add an article, fill
+    in a gold phrase, and `coach eval`'s scoring finds the new passage first."""
+    import shutil
+
+    from index.evaluate import evaluate
+    from index.library import Library
+    from tests.library_fixtures import copy_content, write_article
+
+    AskedQuestions(engine).record(
+        channel="C1", ts="1.1", question=GAP, outcome=AskOutcome.ABSTAINED, user_id="U1"
+    )
+    path = tmp_path / "gaps.jsonl"
+    write_eval(path, Gaps(engine, lib_embedder.encode, 90).report(7).gaps)
+    before = evaluate(load_questions(path), lambda q: shipped_library.search(q, 10))
+    assert before.metrics()["uncovered"] == 1  # exported as not answerable yet
+
+    content = copy_content(tmp_path / "content")
+    write_article(content, "commission-accelerators", ARTICLE, title="Designing Accelerators")
+    shutil.copytree(lib_data_dir / "index", tmp_path / "index")  # only the new passages embed
+    library = Library.open(
+        content, tmp_path / "index", lib_embedder.model_name, embedder=lib_embedder
+    )
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows[0].update(gold=["raises the commission rate once a rep passes quota"], kind="answerable")
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    after = evaluate(load_questions(path), lambda q: library.search(q, 10)).metrics()
+    assert (after["answerable"], after["hit@1"]) == (1, 1.0)
