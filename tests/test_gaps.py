@@ -318,3 +318,24 @@ def test_an_exported_gap_shows_answered_in_eval_once_an_article_covers_it(
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     after = evaluate(load_questions(path), lambda q: library.search(q, 10)).metrics()
     assert (after["answerable"], after["hit@1"]) == (1, 1.0)
+
+
+def test_serve_thread_sweeps_hourly_and_posts_the_weekly_report(
+    slack_stub: SlackStub, engine: Engine
+) -> None:
+    from bot.gaps.runner import GapsRunner
+
+    fill(engine, NOW)
+    clock = [NOW + timedelta(days=100)]  # everything filled is past 90 days' retention
+    settings = weekly_settings(slack_stub)
+    runner = GapsRunner(Gaps(engine, None, 90), reporter(settings, engine), clock=lambda: clock[0])
+    assert runner.tick() is not None  # a Monday after 09:00 Paris: the week's report
+    assert count(engine, asked_questions) == 0  # swept before it was built
+    fill(engine, clock[0] - timedelta(days=95))  # past retention again
+    clock[0] += timedelta(minutes=30)
+    assert runner.tick() is None  # posted already
+    assert count(engine, asked_questions) == 6  # no second sweep within the hour
+    clock[0] += timedelta(minutes=31)
+    runner.tick()
+    assert count(engine, asked_questions) == 0
+    assert len(slack_stub.calls_to("chat.postMessage")) == 1

@@ -39,7 +39,7 @@ from tests.slack_fixtures import (
 from tests.slack_stub import Call, SlackStub, missing_required
 
 ANSWERED = "how do I motivate my reps?"
-OFF_TOPIC = "What is the best CRM software to buy?"
+OFF_TOPIC = "How do I reset my VPN password?"
 REASON = "how to motivate reps who just missed quota"
 
 
