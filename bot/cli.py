@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from bot import cli_quote_edit
+from bot.cli_content import app as content_app
 from bot.cli_quote_schedule import app as quote_schedule_app
 from index.errors import CoachError
 
@@ -250,10 +252,13 @@ def _engine(settings: Settings) -> Engine:
 
 
 quote_app = typer.Typer(
-    help="The morning quote: today's, another day's, post it, schedule channels."
+    help="The morning quote: today's, another day's, post it, schedule channels; add, list "
+    "and retire quotes."
 )
 app.add_typer(quote_app, name="quote")
 quote_app.add_typer(quote_schedule_app, name="schedule")
+cli_quote_edit.register(quote_app)
+app.add_typer(content_app, name="content")
 
 
 @quote_app.callback(invoke_without_command=True)

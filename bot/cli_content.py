@@ -1,0 +1,149 @@
+"""`coach content ...`: add, list, check and remove the library's articles.
+
+Its own two helpers (as bot/cli_quote_schedule.py) keep bot/cli.py out of its imports.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from index.errors import CoachError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+app = typer.Typer(
+    help="Curate the library: add articles from files and URLs, list, check, remove.",
+    no_args_is_help=True,
+)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """Settings; the loader's own log of malformed files is silenced, since these commands
+    report every problem themselves, once."""
+    from bot.settings import Settings
+
+    try:
+        settings = Settings.from_env()
+    except CoachError as exc:
+        fail(str(exc))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("index.content", "trafilatura", "htmldate", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    return settings
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date (use YYYY-MM-DD)")
+
+
+@app.command("add")
+def content_add(
+    sources: Annotated[
+        list[str], typer.Argument(help="Files (.md .txt .html .htm .pdf .docx) or http(s) URLs.")
+    ],
+    owner: Annotated[str | None, typer.Option(help="Who keeps these articles current.")] = None,
+    review_by: Annotated[
+        str | None, typer.Option("--review-by", help="YYYY-MM-DD; default a year from today.")
+    ] = None,
+    tags: Annotated[str | None, typer.Option(help="Comma-separated topics, e.g. a,b.")] = None,
+) -> None:
+    """Convert each SOURCE to CONTENT_DIR/<slug>.md; all are written, or none."""
+    from index.ingest.add import Curation, add_sources
+
+    settings = load_settings()
+    curation = Curation(
+        today=date.today(),
+        owner=owner.strip() if owner and owner.strip() else None,
+        review_by=_date(review_by, "--review-by"),
+        tags=tuple(t.strip() for t in (tags or "").split(",") if t.strip()),
+    )
+    try:
+        plan = add_sources(settings.content_dir, sources, curation)
+    except OSError as exc:
+        fail(f"{settings.content_dir}: cannot write ({exc.strerror})")
+    for refusal in plan.refused:
+        typer.secho(f"refused: {refusal}", fg=typer.colors.RED, err=True)
+    if plan.refused:
+        if len(plan.refused) < len(sources):
+            typer.echo("nothing written: fix or drop the refused sources and run again", err=True)
+        raise typer.Exit(1)
+    for path in plan.written:
+        typer.echo(str(path))
+
+
+@app.command("list")
+def content_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array.")] = False,
+) -> None:
+    """Every article: id, title, author, owner, review_by, passages, stale."""
+    from index.ingest.catalog import list_content
+
+    settings = load_settings()
+    rows = list_content(settings.content_dir, date.today())
+    if as_json:
+        typer.echo(json.dumps([row.as_json() for row in rows], indent=2))
+        return
+    headers = ("id", "title", "author", "owner", "review_by", "passages", "stale")
+    table = [
+        (
+            r.id,
+            r.title if len(r.title) <= 48 else r.title[:47] + "…",
+            r.author or "-",
+            r.owner or "-",
+            r.review_by or "-",
+            str(r.passages),
+            "STALE" if r.stale else "",
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(headers)]
+    for row in [headers, *table]:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@app.command("check")
+def content_check() -> None:
+    """Print every problem (exit 1), or say the library is clean (exit 0)."""
+    from index.ingest.catalog import check_content
+
+    settings = load_settings()
+    problems = check_content(settings.content_dir, date.today())
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems:
+        typer.secho(f"{len(problems)} problem(s)", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{settings.content_dir}: no problems")
+
+
+@app.command("remove")
+def content_remove(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="As `content list` shows.")],
+) -> None:
+    """Delete the article; the index drops its passages on its next refresh."""
+    from index.ingest.catalog import remove_article
+
+    settings = load_settings()
+    try:
+        path, unlinked = remove_article(settings.content_dir, article_id)
+    except CoachError as exc:
+        fail(str(exc))
+    typer.echo(f"removed {path}")
+    if unlinked:
+        typer.echo(f"{unlinked} quote(s) no longer name it as their article")

@@ -1,0 +1,171 @@
+"""`coach content ...` and `coach quote add|list|retire` as an admin runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.ingest_fixtures import BURNOUT_MD
+from tests.library_fixtures import SHIPPED_CONTENT, write_article
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture()
+def admin(
+    run_coach: Run, shipped_library: object, lib_data_dir: Path, tmp_path: Path
+) -> tuple[Run, Path]:
+    """`coach` on a private copy of the shipped content and index."""
+    content = Path(shutil.copytree(SHIPPED_CONTENT, tmp_path / "content"))
+    data = tmp_path / "data"
+    shutil.copytree(lib_data_dir / "index", data / "index")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_coach(*args, env={"CONTENT_DIR": str(content), "DATA_DIR": str(data)})
+
+    return run, content
+
+
+def test_add_then_ask_answers_from_it(
+    admin: tuple[Run, Path], tmp_path: Path, web_server: str
+) -> None:
+    run, content = admin
+    source = tmp_path / "burnout.md"
+    source.write_text(BURNOUT_MD, encoding="utf-8")
+    added = run(
+        "content", "add", str(source), f"{web_server}/territory",
+        "--owner", "Sam Admin", "--review-by", "2027-06-01", "--tags", "remote,burnout",
+    )
+    assert added.returncode == 0, added.stderr
+    paths = [Path(line) for line in added.stdout.splitlines()]
+    assert [p.name for p in paths] == [
+        "spotting-burnout-on-a-remote-sales-team.md",
+        "drawing-fair-sales-territories.md",
+    ]
+    assert all(p.parent == content and p.exists() for p in paths)
+    text = paths[0].read_text(encoding="utf-8")
+    assert "owner: Sam Admin" in text and "tags: [remote, burnout]" in text
+    asked = run("ask", "--json", "my sellers working from home seem worn out, what can I do?")
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert answer["answered"]
+    assert answer["passages"][0]["article"]["id"] == paths[0].stem
+
+
+def test_refusals_are_one_line_each_and_nothing_is_written(
+    admin: tuple[Run, Path], tmp_path: Path, dead_url: str
+) -> None:
+    run, content = admin
+    before = sorted(p.name for p in content.iterdir())
+    sheet = tmp_path / "plan.xlsx"
+    sheet.write_bytes(b"PK..")
+    good = tmp_path / "burnout.md"
+    good.write_text(BURNOUT_MD, encoding="utf-8")
+    result = run("content", "add", str(good), str(sheet), dead_url)
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == f"refused: {sheet}: unsupported file type '.xlsx' " + (
+        "(use .md .markdown .txt .html .htm .pdf .docx or a URL)"
+    )
+    assert lines[1].startswith(f"refused: {dead_url}: ") and "refused" in lines[1]
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in content.iterdir()) == before
+    bad_date = run("content", "add", str(good), "--review-by", "next year")
+    assert bad_date.returncode != 0 and "--review-by" in bad_date.stderr
+
+
+def test_list_json_and_table(admin: tuple[Run, Path]) -> None:
+    run, content = admin
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    write_article(
+        content, "old-news", "Forecast honestly every week. " * 4, title="Old News",
+        extra=f"owner: Ann Lee\nreview_by: {yesterday}",
+    )
+    listed = run("content", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["id"]: row for row in json.loads(listed.stdout)}
+    assert rows["old-news"] == {
+        "id": "old-news", "title": "Old News", "author": "Test Author", "owner": "Ann Lee",
+        "review_by": yesterday, "passages": 1, "stale": True,
+    }
+    assert set(rows) >= {p.stem for p in SHIPPED_CONTENT.glob("*.md")}
+    table = run("content", "list").stdout.splitlines()
+    assert table[0].split() == ["id", "title", "author", "owner", "review_by", "passages", "stale"]
+    assert any(line.startswith("old-news") and line.endswith("STALE") for line in table)
+
+
+def test_check_exit_codes(admin: tuple[Run, Path], tmp_path: Path) -> None:
+    run, _ = admin
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    write_article(clean, "a", "Coach weekly. " * 5, title="A",
+                  extra="owner: Ann\nreview_by: 2099-01-01")
+    ok = run_in(run, clean, "content", "check")
+    assert ok.returncode == 0 and "no problems" in ok.stdout
+    write_article(clean, "b", "Something else entirely here. " * 5, title="B")
+    (clean / "c.md").write_text("---\ntitle: [unclosed\n---\nx\n", encoding="utf-8")
+    bad = run_in(run, clean, "content", "check")
+    assert bad.returncode == 1
+    assert any("b.md" in line and "no owner" in line for line in bad.stdout.splitlines())
+    assert any("c.md:3" in line and "not valid YAML" in line for line in bad.stdout.splitlines())
+    assert "c.md" not in bad.stderr  # each problem once, on stdout
+    status = run_in(run, clean, "index", "status")
+    assert "c.md:3" in status.stdout  # `index status` still reports malformed files
+
+
+def run_in(run: Run, content: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    from tests.library_fixtures import COACH, REPO_ROOT
+
+    del run
+    import os
+
+    env = {**os.environ, "CONTENT_DIR": str(content), "HF_HUB_OFFLINE": "1", "NO_COLOR": "1"}
+    env = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
+    return subprocess.run(
+        [str(COACH), *args], capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=300
+    )
+
+
+def test_remove_takes_it_out_of_answers(admin: tuple[Run, Path], tmp_path: Path) -> None:
+    run, content = admin
+    source = tmp_path / "burnout.md"
+    source.write_text(BURNOUT_MD, encoding="utf-8")
+    path = Path(run("content", "add", str(source)).stdout.strip())
+    question = "my sellers working from home seem worn out, what can I do?"
+    first = json.loads(run("ask", "--json", question).stdout)
+    assert first["passages"][0]["article"]["id"] == path.stem
+    removed = run("content", "remove", path.stem)
+    assert removed.returncode == 0 and str(path) in removed.stdout and not path.exists()
+    after = json.loads(run("ask", "--json", question).stdout)
+    assert all(p["article"]["id"] != path.stem for p in after["passages"])
+    missing = run("content", "remove", path.stem)
+    assert missing.returncode == 1 and f"no article '{path.stem}'" in missing.stderr
+
+
+def test_quote_round_trip(admin: tuple[Run, Path]) -> None:
+    run, content = admin
+    before = json.loads(run("quote", "list", "--json").stdout)
+    added = run("quote", "add", "Coach the player, not the scoreboard.", "--author", "Ann Lee")
+    assert added.returncode == 0, added.stderr
+    assert f"added quote {len(before) + 1}" in added.stdout
+    retired = run("quote", "retire", "1")
+    assert retired.returncode == 0 and "retired quote 1" in retired.stdout
+    after = json.loads(run("quote", "list", "--json").stdout)
+    assert after[0]["retired"] is True and after[-1]["text"].startswith("Coach the player")
+    assert (content / "quotes.yaml").read_text(encoding="utf-8").startswith("# Quotes")
+    table = run("quote", "list").stdout.splitlines()
+    assert table[0].startswith("  1. [retired]")
+    # the day's quote still works as before, and never the retired one
+    for offset in range(3):
+        day = (date(2027, 1, 4) + timedelta(days=offset)).isoformat()
+        shown = run("quote", "--date", day)
+        assert shown.returncode == 0, shown.stderr
+        assert before[0]["text"][:40] not in shown.stdout
+    assert run("quote", "retire", "999").returncode == 1
+    assert run("quote", "add", "No author").returncode != 0
