@@ -1,41 +1,18 @@
 """`coach quote add|list|retire`: edit quotes.yaml, keeping its comments.
 
-Registered on the `coach quote` group by bot/cli.py; its own two helpers (as
-bot/cli_quote_schedule.py) keep bot/cli.py out of its imports.
+Registered on the `coach quote` group by bot/cli.py; it shares bot/cli_content.py's two
+helpers, which keep bot/cli.py out of its imports.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from bot.cli_content import fail, load_settings
 from index.errors import CoachError
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    """Settings; the loader's own log of malformed files is silenced, since these commands
-    report every problem themselves, once."""
-    from bot.settings import Settings
-
-    try:
-        settings = Settings.from_env()
-    except CoachError as exc:
-        fail(str(exc))
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("index.content", "trafilatura", "htmldate", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.CRITICAL)
-    return settings
 
 
 def register(quote_app: typer.Typer) -> None:
