@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import frontmatter
 import pytest
 
 from index.content import clean_body, load_library, parse_article
@@ -279,3 +281,19 @@ def test_shipped_content_loads_cleanly() -> None:
         assert len(article.body) > 500
     passages = split_articles(report.articles)
     assert_no_ad_phrases([p.text for p in passages])
+
+
+def test_every_shipped_article_has_a_curator_and_a_review_date() -> None:
+    """The library's admin needs to know who keeps each article and when it gets stale."""
+    paths = sorted(p for p in SHIPPED_CONTENT.glob("*.md") if p.name.lower() != "readme.md")
+    assert paths
+    for path in paths:
+        meta = frontmatter.load(str(path)).metadata
+        assert str(meta.get("owner") or "").strip(), f"{path.name}: no owner"
+        review_by, added = meta.get("review_by"), meta.get("added")
+        assert isinstance(review_by, date), f"{path.name}: review_by is not YYYY-MM-DD"
+        assert isinstance(added, date), f"{path.name}: added is not YYYY-MM-DD"
+        assert added < review_by, f"{path.name}: review date before it was added"
+        if meta.get("source"):
+            assert str(meta.get("author") or "").strip(), f"{path.name}: a source needs its author"
+
