@@ -122,12 +122,9 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="burst-"))
     stub = SlackStub(bot_user_id=BOT, latency=args.latency).start()
-    settings = Settings(
-        content_dir=ROOT / "content",
-        data_dir=tmp,
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=stub.api_url,
+    tokens = {"slack_bot_token": TOKEN, "slack_signing_secret": SECRET}
+    settings = Settings(content_dir=ROOT / "content", data_dir=tmp, **tokens).replace(
+        slack_api_url=stub.api_url
     )
     t0 = time.perf_counter()
     library = Library.open(settings.content_dir, settings.index_dir, settings.embedding_model)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     log_level: str = "INFO"
 
+    reads_environment: ClassVar[bool] = False
+
     # the curator's loop: who sees the content gaps, where the weekly summary goes, and how
     # long questions and "Not helpful" reasons are kept
     coach_admins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -122,7 +124,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Values given to the constructor only; `from_env` is what reads the environment."""
+        """Values given to the constructor only, unless built by `from_env`."""
+        if cls.reads_environment:
+            return (init_settings, env_settings, dotenv_settings)
         return (init_settings,)
 
     @classmethod
@@ -241,13 +245,4 @@ class Settings(BaseSettings):
 class _FromEnvironment(Settings):
     """Settings as the process starts them: constructor values, then env, then `.env`."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, dotenv_settings)
+    reads_environment: ClassVar[bool] = True

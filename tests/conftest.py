@@ -1,5 +1,7 @@
-"""Shared pytest fixtures: the library (tests/library_fixtures.py), Slack
-(tests/slack_fixtures.py) and a throwaway PostgreSQL server (tests/pg_fixtures.py)."""
+"""Shared pytest fixtures, by domain: the library (tests/library_fixtures.py: `shipped_library`,
+`lib_embedder`, `run_coach`), ingestion (tests/ingest_fixtures.py) and Slack
+(tests/slack_fixtures.py: `slack_stub`, a recording Web API; `slack_app`, a built app) and a
+throwaway PostgreSQL server (tests/pg_fixtures.py)."""
 
 from tests.ingest_fixtures import *  # noqa: F403
 from tests.library_fixtures import *  # noqa: F403

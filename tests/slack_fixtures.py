@@ -17,7 +17,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.slack_stub import SHARED_SLACK, SPEC_PATH, SlackStub, missing_required, shared_file
+from tests.slack_stub import (
+    SHARED_SLACK,
+    SPEC_PATH,
+    Call,
+    SlackStub,
+    missing_required,
+    shared_file,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SLACK_SHAPES = SHARED_SLACK / "slack_payload_shapes.json"
@@ -340,6 +347,32 @@ def assert_valid_message(call: Any) -> None:
     for ping in SPECIAL_PINGS:
         assert ping not in everything, f"{ping} would notify people"
     assert "<@UINTRUDER>" not in everything
+
+
+# ---- helpers for the tip and button tests ----------------------------------------------------
+def button(call: Call, action_id: str) -> dict[str, Any]:
+    for block in call.blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return element
+    raise AssertionError(f"no {action_id} button in {call.blocks}")
+
+
+def tip_passage(call: Call) -> str:
+    return json.loads(button(call, "tip_share")["value"])["p"]
+
+
+def run_tip(slack_app: SlackApp, text: str, user: str = "UASKER") -> Call:
+    before = len(slack_app.stub.calls_to("response_url"))
+    form = slack_command_form(text, slack_app.stub.response_url("tip"), user=user)
+    status, body = slack_app.send_command(form)
+    assert status == 200
+    assert body == ""  # acked at once; the tip follows on the response_url
+    calls = slack_app.stub.wait_for("response_url", before + 1)
+    slack_app.settle()
+    call = calls[-1]
+    assert_valid_message(call)
+    return call
 
 
 __all__ = [

@@ -79,16 +79,7 @@ class QuoteDelivery:
                         self._backoff(failure, attempt)
                         continue
                 if ts is not None:
-                    mark_posted(self.engine, row.id, self.owner, ts, self.now(), recovered=True)
-                    log.info("Daily quote for %s was already in %s (ts %s).", day, row.channel, ts)
-                    return PostOutcome(
-                        OutcomeStatus.RECOVERED,
-                        f"Today's quote was already in {row.channel} (ts {ts}); recorded it.",
-                        row.channel,
-                        day,
-                        quote,
-                        ts,
-                    )
+                    return self._recorded(row, quote, ts, recovered=True)
                 must_check = False
             if quote is None:
                 mark_failed(
@@ -133,17 +124,24 @@ class QuoteDelivery:
                 must_check = failure.ambiguous
                 self._backoff(failure, attempt)
                 continue
-            mark_posted(self.engine, row.id, self.owner, ts, self.now())
-            log.info("Posted the daily quote for %s to %s (ts %s).", day, row.channel, ts)
-            return PostOutcome(
-                OutcomeStatus.POSTED,
-                f"Posted today's quote to {row.channel} (ts {ts}).",
-                row.channel,
-                day,
-                quote,
-                ts,
-            )
+            return self._recorded(row, quote, ts, recovered=False)
         return self._give_up(row, quote, last_failure)
+
+    def _recorded(
+        self, row: LedgerRow, quote: Quote | None, ts: str | None, *, recovered: bool
+    ) -> PostOutcome:
+        """The message is in the channel (sent now, or found from an earlier attempt)."""
+        mark_posted(self.engine, row.id, self.owner, ts, self.now(), recovered=recovered)
+        day, channel = row.local_date, row.channel
+        if recovered:
+            status = OutcomeStatus.RECOVERED
+            text = f"Today's quote was already in {channel} (ts {ts}); recorded it."
+            log.info("Daily quote for %s was already in %s (ts %s).", day, channel, ts)
+        else:
+            status = OutcomeStatus.POSTED
+            text = f"Posted today's quote to {channel} (ts {ts})."
+            log.info("Posted the daily quote for %s to %s (ts %s).", day, channel, ts)
+        return PostOutcome(status, text, row.channel, row.local_date, quote, ts)
 
     def _give_up(
         self, row: LedgerRow, quote: Quote | None, failure: SlackFailure | None

@@ -89,11 +89,11 @@ def single_shot(client: WebClient) -> WebClient:
     return clone
 
 
-def send_quote(
-    client: WebClient, channel: str, day: date, quote: Quote, *, forced: bool
+def post_marked(
+    client: WebClient, channel: str, message: dict[str, Any], marker: dict[str, Any]
 ) -> str | None:
-    """One chat.postMessage; the metadata marker is what recovery searches for."""
-    message = quote_message(quote)
+    """One chat.postMessage carrying `marker` as message metadata (what crash recovery
+    searches the history for); a failure is raised as a SlackFailure."""
     try:
         response = client.chat_postMessage(
             channel=channel,
@@ -101,18 +101,20 @@ def send_quote(
             blocks=message["blocks"],
             unfurl_links=False,
             unfurl_media=False,
-            metadata={
-                "event_type": EVENT_TYPE,
-                "event_payload": {
-                    "ledger_key": ledger_key(channel, day),
-                    "quote_key": quote.key,
-                    "forced": forced,
-                },
-            },
+            metadata=marker,
         )
     except Exception as exc:  # classify() re-raises what it doesn't know
         raise classify(exc) from None
     return response.get("ts")
+
+
+def send_quote(
+    client: WebClient, channel: str, day: date, quote: Quote, *, forced: bool
+) -> str | None:
+    """The day's quote, marked with its ledger key."""
+    payload = {"ledger_key": ledger_key(channel, day), "quote_key": quote.key, "forced": forced}
+    marker = {"event_type": EVENT_TYPE, "event_payload": payload}
+    return post_marked(client, channel, quote_message(quote), marker)
 
 
 def find_posted(client: WebClient, row: LedgerRow, quote: Quote | None) -> str | None:

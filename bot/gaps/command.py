@@ -35,12 +35,12 @@ def report(
     ] = None,
 ) -> None:
     """Content gaps: questions the coach abstained on or that got "Not helpful"."""
-    from bot.cli import _engine, fail, load_settings
+    from bot.cli.common import fail, load_settings, open_engine
     from bot.gaps.service import Gaps
     from index.embedder import Embedder
 
     settings = load_settings()
-    engine = _engine(settings)
+    engine = open_engine(settings)
     embedder = Embedder(settings.embedding_model)
     try:
         _ = embedder.dimensions  # load now: a broken EMBEDDING_MODEL is reported here

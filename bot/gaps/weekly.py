@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from bot.daily_quote.ledger import ClaimStatus, claim
 from bot.daily_quote.poster import LEASE, make_owner
-from bot.daily_quote.slack_calls import SlackFailure, classify, single_shot
+from bot.daily_quote.slack_calls import SlackFailure, classify, post_marked, single_shot
 from bot.gaps.report import GapReport
 from bot.settings import Settings
 from bot.slack.messages.gaps import weekly_message
@@ -93,24 +93,13 @@ class WeeklyReporter:
         if not renew(self.engine, row.id, self.owner, now, attempt=True):
             return None  # another process took the claim over
         message = weekly_message(self.make_report(DAYS), days=DAYS)
+        marker = {"event_type": EVENT_TYPE, "event_payload": {"ledger_key": row.ledger_key}}
         try:
-            response = self.client.chat_postMessage(
-                channel=channel,
-                text=message["text"],
-                blocks=message["blocks"],
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata={
-                    "event_type": EVENT_TYPE,
-                    "event_payload": {"ledger_key": row.ledger_key},
-                },
-            )
-        except Exception as exc:  # classify() re-raises what it does not know
-            failure = classify(exc)
+            ts = post_marked(self.client, channel, message, marker)
+        except SlackFailure as failure:
             mark_failed(self.engine, row.id, self.owner, str(failure), now, now + RETRY_DELAY)
             log.warning("Posting the weekly report to %s failed: %s", channel, failure)
             return None
-        ts = response.get("ts")
         mark_posted(self.engine, row.id, self.owner, ts, now)
         log.info("Posted the weekly content-gaps report to %s (ts %s).", channel, ts)
         return str(ts)

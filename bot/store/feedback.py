@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Table, insert, select, update
 
 from bot.store.tables import feedback, feedback_reasons
 
@@ -32,32 +33,17 @@ class FeedbackStore:
             "helpful": helpful,
             "created_at": datetime.now(UTC),
         }
-        with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(feedback)
-                .where(
-                    feedback.c.user_id == user_id,
-                    feedback.c.channel == channel,
-                    feedback.c.message_ts == message_ts,
-                )
-                .values(**values)
-            ).rowcount
-            if not changed:
-                conn.execute(
-                    insert(feedback).values(
-                        user_id=user_id, channel=channel, message_ts=message_ts, **values
-                    )
-                )
+        self._upsert(feedback, (user_id, channel, message_ts), values)
 
     def record_reason(
         self,
         *,
-        user_id: str,
-        channel: str,
-        message_ts: str,
         reason: str,
         question: str = "",
         passage_ids: list[str] | None = None,
+        user_id: str,
+        channel: str,
+        message_ts: str,
     ) -> None:
         """What a person was looking for when an answer did not help; one per person per
         answer, a second submission replaces the first."""
@@ -67,23 +53,20 @@ class FeedbackStore:
             "reason": reason[:3000],
             "created_at": datetime.now(UTC),
         }
-        where = (
-            feedback_reasons.c.user_id == user_id,
-            feedback_reasons.c.channel == channel,
-            feedback_reasons.c.message_ts == message_ts,
-        )
-        with self.engine.begin() as conn:
-            if not conn.execute(update(feedback_reasons).where(*where).values(**values)).rowcount:
-                conn.execute(
-                    insert(feedback_reasons).values(
-                        user_id=user_id, channel=channel, message_ts=message_ts, **values
-                    )
-                )
+        self._upsert(feedback_reasons, (user_id, channel, message_ts), values)
 
     def reason_rows(self) -> list[dict[str, object]]:
         """Every reason given, as plain dicts."""
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(feedback_reasons)).all()]
+
+    def _upsert(self, table: Table, who: tuple[str, str, str], values: dict[str, Any]) -> None:
+        """One row per (person, channel, answer): change it, or insert the first."""
+        key = dict(zip(("user_id", "channel", "message_ts"), who, strict=True))
+        where = [table.c[name] == value for name, value in key.items()]
+        with self.engine.begin() as conn:
+            if not conn.execute(update(table).where(*where).values(**values)).rowcount:
+                conn.execute(insert(table).values(**key, **values))
 
     def rows(self) -> list[dict[str, object]]:
         """Every vote, as plain dicts."""

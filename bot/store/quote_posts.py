@@ -34,18 +34,9 @@ def log_post(
     recovered: bool,
 ) -> None:
     """One row per message sent, in the caller's transaction."""
-    conn.execute(
-        insert(quote_posts).values(
-            channel=channel,
-            local_date=local_date,
-            quote_key=quote_key,
-            message_ts=ts,
-            forced=forced,
-            recovered=recovered,
-            owner=owner,
-            posted_at=to_db(now),
-        )
-    )
+    row = {"channel": channel, "local_date": local_date, "quote_key": quote_key, "owner": owner}
+    flags = {"forced": forced, "recovered": recovered}
+    conn.execute(insert(quote_posts).values(message_ts=ts, posted_at=to_db(now), **row, **flags))
 
 
 def log_forced_post(

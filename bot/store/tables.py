@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -71,6 +72,28 @@ class LedgerState(StrEnum):
     FAILED = "failed"
 
 
+def _answer_columns() -> list[Column[Any]]:
+    """What a vote or a reason is about: one person, one answer, its question and passages."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("user_id", String(64), nullable=False),
+        Column("channel", String(64), nullable=False),
+        Column("message_ts", String(32), nullable=False),
+        Column("question", Text, nullable=False, default=""),
+        Column("passage_ids", Text, nullable=False, default=""),
+    ]
+
+
+def _quote_day_columns() -> list[Column[Any]]:
+    """Which channel, which local date, which quote (ledger rows and the post log)."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("channel", String(64), nullable=False),
+        Column("local_date", String(10), nullable=False),
+        Column("quote_key", String(128), nullable=False),
+    ]
+
+
 # ---- Slack questions, threads, feedback, tips ----------------------------------------------
 handled_events = Table(
     "slack_handled_events",
@@ -99,12 +122,7 @@ answered_threads = Table(
 feedback = Table(
     "feedback",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", String(64), nullable=False),
-    Column("channel", String(64), nullable=False),
-    Column("message_ts", String(32), nullable=False),
-    Column("question", Text, nullable=False, default=""),
-    Column("passage_ids", Text, nullable=False, default=""),
+    *_answer_columns(),
     Column("helpful", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("user_id", "channel", "message_ts", name="uq_feedback_vote"),
@@ -143,12 +161,7 @@ asked_questions = Table(
 feedback_reasons = Table(
     "feedback_reasons",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", String(64), nullable=False),
-    Column("channel", String(64), nullable=False),
-    Column("message_ts", String(32), nullable=False),
-    Column("question", Text, nullable=False, default=""),
-    Column("passage_ids", Text, nullable=False, default=""),
+    *_answer_columns(),
     Column("reason", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
     UniqueConstraint("user_id", "channel", "message_ts", name="uq_feedback_reason"),
@@ -228,10 +241,7 @@ quote_schedules = Table(
 quote_ledger = Table(
     "daily_quote_ledger",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel", String(64), nullable=False),
-    Column("local_date", String(10), nullable=False),
-    Column("quote_key", String(128), nullable=False),
+    *_quote_day_columns(),
     Column("state", String(16), nullable=False),
     Column("owner", String(160), nullable=False),
     Column("claimed_at", DateTime, nullable=False),  # first claim; history search starts here
@@ -249,10 +259,7 @@ quote_ledger = Table(
 quote_posts = Table(
     "daily_quote_posts",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel", String(64), nullable=False),
-    Column("local_date", String(10), nullable=False),
-    Column("quote_key", String(128), nullable=False),
+    *_quote_day_columns(),
     Column("message_ts", String(32)),
     Column("forced", Boolean, nullable=False, default=False),
     Column("recovered", Boolean, nullable=False, default=False),

@@ -10,11 +10,10 @@ from bot.slack.messages.parts import (
     Message,
     button,
     check,
-    citation,
     citation_plain,
     context,
     fallback,
-    highlight,
+    passage_blocks,
     section,
     text_message,
 )
@@ -25,11 +24,7 @@ from index.types import Hit, SearchResult
 
 def hit_blocks(hit: Hit) -> list[Block]:
     """One passage: the quote with its key sentence bold, then the citation."""
-    p = hit.passage
-    return [
-        section(highlight(p.text, hit.key_sentence)),
-        context(citation(p.article, p.section)),
-    ]
+    return passage_blocks(hit.passage, hit.key_sentence)
 
 
 def truncated_note(max_chars: int) -> Block:

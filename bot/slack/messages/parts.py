@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.slack.messages.values import BUTTON_VALUE_LIMIT
 from bot.slack.text import blockquote, escape, neutralise_mentions
-from index.types import ArticleMeta
+from index.types import ArticleMeta, Passage
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -100,6 +100,14 @@ def highlight(passage_text: str, key_sentence: str | None) -> str:
     else:
         body = _md(text)
     return blockquote(body)
+
+
+def passage_blocks(passage: Passage, key_sentence: str | None) -> list[Block]:
+    """One passage: the quote with its key sentence bold, then the citation."""
+    return [
+        section(highlight(passage.text, key_sentence)),
+        context(citation(passage.article, passage.section)),
+    ]
 
 
 def source_link(source: str | None) -> str | None:

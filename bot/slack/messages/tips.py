@@ -5,74 +5,63 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.slack.messages.parts import (
-    Block,
-    Message,
-    button,
-    check,
-    citation,
-    citation_plain,
-    context,
-    fallback,
-    highlight,
-    section,
-)
+from bot.slack.messages import parts
 from bot.slack.messages.values import ACTION_ANOTHER_TIP, ACTION_SHARE_TIP, encode_value
 from bot.slack.text import escape, safe_echo
 from index.types import Passage
 
 
-def tip_message(passage: Passage, *, topic: str | None, key_sentence: str | None = None) -> Message:
+def tip_message(
+    passage: Passage, *, topic: str | None, key_sentence: str | None = None
+) -> parts.Message:
     """A private tip with buttons to share it or get another."""
     head = ":bulb: *Leadership tip*"
     if topic:
         head += f" on _{safe_echo(topic, 60)}_"
     value = encode_value({"p": passage.id, "t": topic or ""})
-    blocks: list[Block] = [
-        section(head),
-        section(highlight(passage.text, key_sentence)),
-        context(citation(passage.article, passage.section)),
+    blocks: list[parts.Block] = [
+        parts.section(head),
+        *parts.passage_blocks(passage, key_sentence),
         {
             "type": "actions",
             "block_id": "tip_actions",
             "elements": [
-                button("Share in channel", ACTION_SHARE_TIP, value, style="primary"),
-                button("Another tip", ACTION_ANOTHER_TIP, value),
+                parts.button("Share in channel", ACTION_SHARE_TIP, value, style="primary"),
+                parts.button("Another tip", ACTION_ANOTHER_TIP, value),
             ],
         },
     ]
-    cite = safe_echo(citation_plain(passage.article), 120)
+    cite = safe_echo(parts.citation_plain(passage.article), 120)
     text = f"Leadership tip: {safe_echo(passage.text, 300)} ({cite})"
-    return check({"text": fallback(text), "blocks": blocks})
+    return parts.check({"text": parts.fallback(text), "blocks": blocks})
 
 
 def shared_tip_message(
     passage: Passage, *, shared_by: str, key_sentence: str | None = None
-) -> Message:
+) -> parts.Message:
     """The tip as posted publicly, attributed to the person who shared it."""
     who = re.sub(r"[^A-Za-z0-9]", "", shared_by)
-    blocks: list[Block] = [
-        section(":bulb: *Leadership tip*"),
-        section(highlight(passage.text, key_sentence)),
-        context(citation(passage.article, passage.section)),
-        context(f"Shared by <@{who}> with /leadership-tip"),
+    blocks: list[parts.Block] = [
+        parts.section(":bulb: *Leadership tip*"),
+        *parts.passage_blocks(passage, key_sentence),
+        parts.context(f"Shared by <@{who}> with /leadership-tip"),
     ]
     text = (
         f"Leadership tip shared by <@{who}>: {safe_echo(passage.text, 300)} "
-        f"({safe_echo(citation_plain(passage.article), 120)})"
+        f"({safe_echo(parts.citation_plain(passage.article), 120)})"
     )
-    return check({"text": fallback(text), "blocks": blocks})
+    return parts.check({"text": parts.fallback(text), "blocks": blocks})
 
 
-def no_tip_message(topic: str, topics: Sequence[str]) -> Message:
+def no_tip_message(topic: str, topics: Sequence[str]) -> parts.Message:
     labels = ", ".join(f"`{escape(t)}`" for t in list(topics)[:8])
     text = f"I don't have a tip on _{safe_echo(topic, 60)}_ yet."
     if labels:
         text += f" Try one of: {labels} — or `/leadership-tip` with no topic for a surprise."
-    return {"text": fallback(text), "blocks": [section(text)]}
+    return {"text": parts.fallback(text), "blocks": [parts.section(text)]}
 
 
-def tip_help_message(topics: Sequence[str]) -> Message:
+def tip_help_message(topics: Sequence[str]) -> parts.Message:
     labels = ", ".join(f"`{escape(t)}`" for t in list(topics)[:10])
     text = (
         "*/leadership-tip* — a short leadership tip, just for you.\n"
@@ -86,5 +75,5 @@ def tip_help_message(topics: Sequence[str]) -> Message:
     return {
         "text": "Usage: /leadership-tip [topic] — a short leadership tip; "
         "/leadership-tip help for this message.",
-        "blocks": [section(text)],
+        "blocks": [parts.section(text)],
     }

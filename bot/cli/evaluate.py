@@ -1,12 +1,19 @@
-"""Printing `coach eval` results for a person: the metrics table by kind of question and, on
-request, each miss (found by index.evaluate.misses)."""
+"""`coach eval`: score search on a question file; for a person, the metrics table by kind of
+question and, on request, each miss (found by index.evaluate.misses)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
 from rich.console import Console
 from rich.table import Table
 
-from index.evaluate import EvalReport, MissKind, misses
+from bot.cli.common import fail, load_settings, open_library
+from index.errors import CoachError
+from index.evaluate import EvalReport, MissKind, evaluate, load_questions, misses
 from index.library import Library
 
 console = Console()
@@ -71,3 +78,38 @@ def print_explain(report: EvalReport, library: Library) -> None:
                 f"({miss.right.score:.3f}) [{miss.right.passage.id}] "
                 f"{_snippet(miss.right.passage.text)}"
             )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+
+
+def eval_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Questions .jsonl")],
+    as_json: Annotated[bool, typer.Option("--json", help="Metrics as JSON.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each miss.")] = False,
+    k: Annotated[int, typer.Option("-k", help="Passages shown per question.")] = 10,
+) -> None:
+    """Score search on a question file (hit@1, hit@3, MRR@10, abstention)."""
+    settings = load_settings()
+
+    try:
+        questions = load_questions(file)
+    except CoachError as exc:
+        fail(str(exc))
+    library = open_library(settings)
+    results = dict(
+        zip(
+            [q.question for q in questions],
+            library.search_many([q.question for q in questions], k),
+            strict=False,
+        )
+    )
+    report = evaluate(questions, lambda q: results[q])
+    metrics = report.metrics()
+    if as_json:
+        typer.echo(json.dumps(metrics))
+    else:
+        print_metrics(metrics)
+    if explain:
+        print_explain(report, library)

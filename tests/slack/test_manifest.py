@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yaml"
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yaml"
 
 
 def test_manifest_declares_what_the_app_uses() -> None:

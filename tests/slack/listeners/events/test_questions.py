@@ -253,40 +253,6 @@ def test_slack_down_gives_up_after_a_bound_and_keeps_serving(slack_app: SlackApp
     ask(slack_app, dm(QUESTION))
 
 
-def test_app_home_shows_quote_examples_and_topics(
-    slack_app: SlackApp, shipped_library: Any
-) -> None:
-    event = {
-        "type": "app_home_opened",
-        "user": "UVISITOR",
-        "channel": "DVISITOR",
-        "tab": "home",
-        "event_ts": new_ts(),
-    }
-    assert slack_app.send_event(event_envelope(event)) == 200
-    call = slack_app.stub.wait_for("views.publish")[0]
-    slack_app.settle()
-    assert call.params["user_id"] == "UVISITOR"
-    view = call.params["view"]
-    assert view["type"] == "home"
-    from slack_sdk.models.blocks import Block
-
-    for block in view["blocks"]:
-        Block.parse(block).to_dict()
-    dumped = json.dumps(view)
-    assert "Today's quote" in dumped
-    assert any(q.author in dumped for q in shipped_library.quotes)
-    assert shipped_library.topics[0] in dumped
-    assert "/leadership-tip" in dumped
-
-
-def test_messages_tab_publishes_nothing(slack_app: SlackApp) -> None:
-    event = {"type": "app_home_opened", "user": "UV", "channel": "DV", "tab": "messages"}
-    assert slack_app.send_event(event_envelope(event)) == 200
-    slack_app.settle()
-    assert slack_app.stub.calls_to("views.publish") == []
-
-
 def _backdate(slack_app: SlackApp, minutes: int) -> None:
     from datetime import UTC, datetime, timedelta
 

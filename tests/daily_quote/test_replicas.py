@@ -20,10 +20,10 @@ import pytest
 
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
+from tests.daily_quote.test_poster import CHANNEL, Clock, QuoteStub, at, make_world
 from tests.pg_fixtures import BACKENDS, database_url_for
-from tests.test_daily_quote import CHANNEL, Clock, QuoteStub, at, make_world
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MONDAY = date(2026, 11, 23)
 
 CHILD = r"""

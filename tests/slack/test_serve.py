@@ -31,7 +31,7 @@ from tests.slack_fixtures import (
 )
 from tests.slack_stub import SlackStub
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 QUESTION = "how do I motivate my reps?"
 
 

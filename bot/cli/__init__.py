@@ -1,0 +1,32 @@
+"""The `coach` command line: one module per command group, assembled here."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import ask, evaluate, indexing, quote, run
+from bot.cli_content import app as content_app
+from bot.gaps.command import report
+
+app = typer.Typer(
+    help="Leadership Coach: cited answers for sales leaders, from a curated library.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+indexing.register(app)
+ask.register(app)
+evaluate.register(app)
+quote.register(app)
+app.add_typer(content_app, name="content")
+app.command("report")(report)
+run.register(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except BrokenPipeError:
+        raise SystemExit(0) from None

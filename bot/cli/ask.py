@@ -1,0 +1,89 @@
+"""`coach ask`: cited passages for a question, or for each line of standard input."""
+
+from __future__ import annotations
+
+import json
+import select
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.cli.common import load_settings, open_library
+
+if TYPE_CHECKING:
+    from index.types import SearchResult
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ask)
+
+
+def result_json(question: str, result: SearchResult) -> dict[str, object]:
+    """The `coach ask --json` contract; other tools rely on these keys."""
+    return {
+        "question": question,
+        "answered": result.answered,
+        "passages": [
+            {
+                "rank": hit.rank,
+                "score": hit.score,
+                "text": hit.passage.text,
+                "article": {
+                    "id": hit.passage.article.id,
+                    "title": hit.passage.article.title,
+                    "author": hit.passage.article.author,
+                    "source": hit.passage.article.source,
+                },
+            }
+            for hit in (result.hits if result.answered else ())
+        ],
+    }
+
+
+def _stdin_batches(batch: int = 64) -> Iterator[list[str]]:
+    """Lines of standard input in batches of what is already available, so piped input is
+    embedded in bulk while an interactive writer still gets each answer promptly."""
+    stream = sys.stdin
+    while True:
+        line = stream.readline()
+        if not line:
+            return
+        lines = [line]
+        while len(lines) < batch:
+            try:
+                ready, _, _ = select.select([stream], [], [], 0)
+            except (OSError, ValueError):
+                break
+            if not ready:
+                break
+            line = stream.readline()
+            if not line:
+                break
+            lines.append(line)
+        yield [ln.rstrip("\r\n") for ln in lines]
+
+
+def ask(
+    question: Annotated[str | None, typer.Argument(help="Omit to read one per line.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="Passages.")] = 3,
+) -> None:
+    """Answer a question with cited passages (or each line of standard input)."""
+    settings = load_settings()
+    library = open_library(settings)
+    from bot.coach import Coach
+    from bot.render_text import render_result
+
+    coach = Coach(settings, library)
+    batches = iter([[question]]) if question is not None else _stdin_batches()
+    for batch in batches:
+        results = coach.search_many(batch, k)
+        for text, result in zip(batch, results, strict=True):
+            if as_json:
+                sys.stdout.write(json.dumps(result_json(text, result), ensure_ascii=False) + "\n")
+            else:
+                typer.echo(f"Q: {text}\n" if question is None else "", nl=False)
+                typer.echo(render_result(result, library.topics[:6]) + "\n")
+        sys.stdout.flush()

@@ -1,0 +1,78 @@
+"""What every command needs: settings, logging, the library, the database, one error line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+from index.errors import CoachError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.settings import Settings
+    from index.library import Library
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def load_settings(*, quiet: bool = True) -> Settings:
+    """Settings from the environment; `quiet` keeps INFO chatter off a person's terminal
+    unless LOG_LEVEL asks for it."""
+    from bot.settings import Settings
+
+    try:
+        settings = Settings.from_env()
+    except CoachError as exc:
+        fail(str(exc))
+    level = settings.log_level
+    if quiet and "log_level" not in settings.model_fields_set:
+        level = "WARNING"
+    logging.basicConfig(
+        level=getattr(logging, level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from bot.log_safety import install_token_filter
+
+    install_token_filter()
+    for noisy in ("sentence_transformers", "transformers", "httpx", "urllib3", "bm25s", "faiss"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return settings
+
+
+def open_library(settings: Settings, *, progress: bool = False, rebuild: bool = False) -> Library:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from index.library import Library
+
+    try:
+        library = Library.open(
+            settings.content_dir,
+            settings.index_dir,
+            settings.embedding_model,
+            progress=progress,
+            rebuild=rebuild,
+        )
+    except CoachError as exc:
+        fail(str(exc))
+    for problem in library.problems:
+        typer.secho(f"warning: {problem} (skipped)", fg=typer.colors.YELLOW, err=True)
+    return library
+
+
+def open_engine(settings: Settings) -> Engine:
+    """The database, or one error line naming DATABASE_URL."""
+    from bot.store.engine import make_engine
+
+    try:
+        return make_engine(settings.db_url)
+    except Exception as exc:  # noqa: BLE001 - any database failure is the same admin error
+        fail(f"DATABASE_URL={settings.db_url!r} cannot be opened: {str(exc).splitlines()[0]}")

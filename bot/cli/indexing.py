@@ -1,0 +1,62 @@
+"""`coach index build|status`: build the passage index, or say what it holds."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import load_settings, open_library
+
+
+def register(app: typer.Typer) -> None:
+    index_app = typer.Typer(help="Build and inspect the passage index.", no_args_is_help=True)
+    index_app.command("build")(index_build)
+    index_app.command("status")(index_status)
+    app.add_typer(index_app, name="index")
+
+
+def index_build(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Re-embed everything.")] = False,
+) -> None:
+    """Build (or refresh) the index from content/; only changed passages are re-embedded."""
+    settings = load_settings()
+    library = open_library(settings, progress=sys.stderr.isatty(), rebuild=rebuild)
+    manifest = library.searcher.dense.manifest
+    typer.echo(
+        f"index ready: {manifest.get('articles')} articles, {manifest.get('passages')} passages, "
+        f"{manifest.get('sentences')} sentences; embedded {manifest.get('embedded', 0)}, "
+        f"reused {manifest.get('reused', 0)} ({settings.index_dir})"
+    )
+    if library.problems:
+        raise typer.Exit(1)
+
+
+def index_status() -> None:
+    """Show what the index holds and whether it is up to date with content/."""
+    settings = load_settings()
+    from index.content import load_library
+    from index.embedder import Embedder
+    from index.errors import IndexCorruptError
+    from index.passages import split_articles
+    from index.store import IndexStore
+
+    store = IndexStore(settings.index_dir)
+    report = load_library(settings.content_dir)
+    passages = split_articles(report.articles)
+    try:
+        manifest = store.read_manifest()
+        stale = store.stale_reason(passages, Embedder(settings.embedding_model))
+        if manifest is not None:
+            store.load()
+    except IndexCorruptError as exc:
+        manifest, stale = None, str(exc)
+    typer.echo(f"content:   {settings.content_dir} ({len(report.articles)} articles)")
+    for problem in report.errors:
+        typer.secho(f"  problem: {problem}", fg=typer.colors.YELLOW)
+    typer.echo(f"index:     {settings.index_dir}")
+    if manifest:
+        for key in ("model", "dimensions", "articles", "passages", "sentences", "built_at"):
+            typer.echo(f"  {key + ':':<12}{manifest.get(key)}")
+    typer.echo("state:     " + ("up to date" if stale is None else f"needs rebuild ({stale})"))

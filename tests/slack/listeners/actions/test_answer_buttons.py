@@ -1,0 +1,120 @@
+"""Helpful / Not helpful, More like this, and odd button payloads, end to end."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.slack.messages.values import (
+    ACTION_HELPFUL,
+    ACTION_MORE,
+    ACTION_NOT_HELPFUL,
+    ACTION_SHARE_TIP,
+)
+from tests.slack_fixtures import (
+    BOT_USER,
+    SlackApp,
+    assert_valid_message,
+    block_action,
+    button,
+    event_envelope,
+    mention,
+)
+from tests.slack_stub import Call
+
+
+def answer(slack_app: SlackApp, question: str) -> Call:
+    event = mention(f"<@{BOT_USER}> {question}")
+    assert slack_app.send_event(event_envelope(event)) == 200
+    call = slack_app.stub.wait_for("chat.postMessage")[-1]
+    slack_app.settle()
+    return call
+
+
+def answered_message(call: Call) -> dict[str, Any]:
+    """The message as Slack shows it to a clicker (in the thread it was posted in)."""
+    return {
+        "type": "message",
+        "ts": call.response["ts"],
+        "thread_ts": call.params.get("thread_ts"),
+        "text": call.text,
+        "blocks": call.blocks,
+        "user": BOT_USER,
+    }
+
+
+def test_feedback_is_recorded_and_shown_on_the_answer(slack_app: SlackApp) -> None:
+    reply = answer(slack_app, "how do I motivate my reps?")
+    slack_app.stub.calls.clear()
+    helpful = button(reply, ACTION_HELPFUL)["value"]
+    message = answered_message(reply)
+    url = slack_app.stub.response_url("fb")
+    assert (
+        slack_app.send_action(
+            block_action(ACTION_HELPFUL, helpful, message=message, response_url=url)
+        )
+        == 200
+    )
+    update = slack_app.stub.wait_for("chat.update")[0]
+    slack_app.settle()
+    assert_valid_message(update)
+    assert (update.params["channel"], update.params["ts"]) == ("CSALES", reply.response["ts"])
+    assert "feedback received: helpful" in json.dumps(update.blocks)
+    assert button(update, ACTION_HELPFUL)  # the buttons stay for everyone else
+    assert slack_app.stub.calls_to("chat.postMessage") == []  # nothing re-posted
+    assert slack_app.stub.calls_to("views.open") == []  # "Helpful" needs no form
+    rows = slack_app.slack.feedback.rows()
+    assert len(rows) == 1 and rows[0]["helpful"] is True
+    assert rows[0]["message_ts"] == reply.response["ts"]
+    assert rows[0]["passage_ids"].split(",") == json.loads(helpful)["p"]
+
+    # changing one's mind updates the vote instead of adding one
+    payload = block_action(ACTION_NOT_HELPFUL, helpful, message=message, response_url=url)
+    assert slack_app.send_action(payload) == 200
+    slack_app.stub.wait_for("chat.update", 2)
+    slack_app.settle()
+    rows = slack_app.slack.feedback.rows()
+    assert len(rows) == 1 and rows[0]["helpful"] is False
+
+
+def test_more_like_this_posts_the_next_passages_in_the_thread(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    question = "how do I motivate my reps?"
+    reply = answer(slack_app, question)
+    slack_app.stub.calls.clear()
+    more = button(reply, ACTION_MORE)["value"]
+    payload = block_action(
+        ACTION_MORE,
+        more,
+        message=answered_message(reply),
+        response_url=slack_app.stub.response_url("more"),
+    )
+    assert slack_app.send_action(payload) == 200
+    posted = slack_app.stub.wait_for("chat.postMessage")[0]
+    slack_app.settle()
+    assert_valid_message(posted)
+    assert posted.params["thread_ts"] == reply.params["thread_ts"]
+    following = shipped_library.search(question, 3, offset=3)
+    shown = json.loads(button(posted, ACTION_HELPFUL)["value"])["p"]
+    assert shown == [h.passage.id for h in following.hits]
+    first = json.loads(button(reply, ACTION_HELPFUL)["value"])["p"]
+    assert not set(shown) & set(first)
+
+    # a second click on the same button (an impatient user) does not post the page again
+    assert slack_app.send_action(payload) == 200
+    slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+
+
+def test_buttons_with_odd_payloads_do_not_break_anything(slack_app: SlackApp) -> None:
+    url = slack_app.stub.response_url("odd")
+    for action in (ACTION_MORE, ACTION_SHARE_TIP, ACTION_HELPFUL):
+        payload = block_action(action, "not json at all", response_url=url)
+        assert slack_app.send_action(payload) == 200
+        payload = block_action(action, "{}", response_url=url)
+        payload["user"] = "just a string"
+        payload["channel"] = None
+        assert slack_app.send_action(payload) in (200, 400)
+    slack_app.settle()
+    assert slack_app.stub.calls_to("chat.postMessage") == []

@@ -1,0 +1,78 @@
+"""Share in channel and Another tip, end to end through the app's HTTP server."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.slack.messages.values import (
+    ACTION_ANOTHER_TIP,
+    ACTION_SHARE_TIP,
+)
+from tests.slack_fixtures import (
+    SlackApp,
+    assert_valid_message,
+    block_action,
+    button,
+    run_tip,
+    tip_passage,
+)
+
+
+def test_share_in_channel_posts_publicly_with_attribution(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    tip = run_tip(slack_app, "coaching")
+    value = button(tip, ACTION_SHARE_TIP)["value"]
+    payload = block_action(
+        ACTION_SHARE_TIP,
+        value,
+        user="USHARER",
+        response_url=slack_app.stub.response_url("share"),
+        ephemeral=True,
+    )
+    assert slack_app.send_action(payload) == 200
+    posted = slack_app.stub.wait_for("chat.postMessage")[0]
+    slack_app.settle()
+    assert_valid_message(posted)
+    assert posted.params["channel"] == "CSALES"
+    assert "Shared by <@USHARER>" in json.dumps(posted.blocks)
+    passage = next(p for p in shipped_library.passages if p.id == tip_passage(tip))
+    assert passage.article.title in json.dumps(posted.blocks)
+    confirm = slack_app.stub.calls_to("response_url")[-1]
+    assert confirm.params.get("replace_original") is True
+    assert "Shared" in confirm.text
+
+
+def test_share_where_the_bot_is_not_invited_explains(slack_app: SlackApp) -> None:
+    tip = run_tip(slack_app, "coaching")
+    slack_app.stub.fail("chat.postMessage", error="not_in_channel")
+    payload = block_action(
+        ACTION_SHARE_TIP,
+        button(tip, ACTION_SHARE_TIP)["value"],
+        response_url=slack_app.stub.response_url("share"),
+        ephemeral=True,
+    )
+    assert slack_app.send_action(payload) == 200
+    calls = slack_app.stub.wait_for("response_url", 2)
+    slack_app.settle()
+    assert "/invite" in calls[-1].text
+    assert calls[-1].params["response_type"] == "ephemeral"
+
+
+def test_another_tip_replaces_the_tip_with_a_different_one(slack_app: SlackApp) -> None:
+    tip = run_tip(slack_app, "")
+    payload = block_action(
+        ACTION_ANOTHER_TIP,
+        button(tip, ACTION_ANOTHER_TIP)["value"],
+        user="UASKER",
+        response_url=slack_app.stub.response_url("another"),
+        ephemeral=True,
+    )
+    assert slack_app.send_action(payload) == 200
+    calls = slack_app.stub.wait_for("response_url", 2)
+    slack_app.settle()
+    again = calls[-1]
+    assert_valid_message(again)
+    assert again.params["replace_original"] is True
+    assert tip_passage(again) != tip_passage(tip)

@@ -1,0 +1,72 @@
+"""/leadership-tip end to end through the app's HTTP server."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.slack.messages.values import (
+    ACTION_ANOTHER_TIP,
+)
+from tests.slack_fixtures import (
+    SlackApp,
+    block_action,
+    button,
+    payload_shapes,
+    run_tip,
+    slack_command_form,
+    tip_passage,
+)
+
+
+def test_command_form_has_slacks_fields() -> None:
+    shapes = payload_shapes()
+    if shapes:
+        form = slack_command_form("x", "http://r")
+        assert set(form) == set(shapes["slash_command"])
+        payload = block_action("a", "v", response_url="http://r")
+        assert set(payload) == set(shapes["block_actions"])
+
+
+def test_tip_on_a_topic_is_private_cited_and_on_topic(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    call = run_tip(slack_app, "coaching")
+    assert call.params["response_type"] == "ephemeral"
+    expected = shipped_library.search("coaching", 8).hits[0].passage
+    assert tip_passage(call) == expected.id
+    assert expected.article.title in json.dumps(call.blocks)
+    button(call, ACTION_ANOTHER_TIP)
+    assert slack_app.stub.calls_to("chat.postMessage") == []  # nothing public
+
+
+class FirstChoice:
+    """A 'random' pick that always takes the first candidate: repeats would show at once."""
+
+    def choice(self, seq: Any) -> Any:
+        return seq[0]
+
+
+def test_tip_without_topic_never_repeats_back_to_back(slack_app: SlackApp) -> None:
+    slack_app.coach._rng = FirstChoice()
+    shown = [tip_passage(run_tip(slack_app, "")) for _ in range(6)]
+    assert all(a != b for a, b in zip(shown, shown[1:], strict=False))
+    # remembered in the database, so a restart does not repeat either
+    assert slack_app.coach.tips.recent("UASKER", 1) == [shown[-1]]
+
+
+def test_tip_on_unknown_topic_says_so(slack_app: SlackApp) -> None:
+    call = run_tip(slack_app, "banana bread recipes")
+    assert "don't have a tip" in call.text
+    assert "tip_share" not in json.dumps(call.blocks)
+
+
+def test_tip_help_explains_usage_in_the_ack(slack_app: SlackApp) -> None:
+    form = slack_command_form("help", slack_app.stub.response_url("help"))
+    status, body = slack_app.send_command(form)
+    assert status == 200
+    reply = json.loads(body)
+    assert reply["response_type"] == "ephemeral"
+    assert "/leadership-tip <topic>" in json.dumps(reply)
+    slack_app.settle()
+    assert slack_app.stub.calls_to("chat.postMessage") == []
