@@ -120,6 +120,7 @@ def serve(
             return _run_socket_mode(app, settings, stop, on_ready)
         return _run_http(app, slack, settings, stop, on_ready, host)
     finally:
+        stop.set()  # the recovery loop ends too, even when serving failed to start
         if reloader is not None:
             reloader.stop()
         if scheduler is not None:
