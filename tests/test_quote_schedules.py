@@ -18,8 +18,7 @@ from bot.daily_quote.channels import all_plans, save_plan
 from bot.daily_quote.plan import QuotePlan, parse_days, parse_skip
 from bot.daily_quote.runner import QuoteScheduler, start_scheduler
 from bot.store.engine import make_engine
-from tests.slack_stub import missing_required
-from tests.test_daily_quote import (
+from tests.daily_quote.test_poster import (
     TOKEN,
     Clock,
     FakeLibrary,
@@ -27,6 +26,7 @@ from tests.test_daily_quote import (
     make_quotes,
     make_settings,
 )
+from tests.slack_stub import missing_required
 
 NY, SG = "C0NEWYORK", "C0SINGAPO"
 WEEKDAYS = parse_days("mon-fri")
