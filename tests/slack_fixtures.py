@@ -167,7 +167,7 @@ def running_app(
     settings = make_settings(stub, data_dir, **overrides)
     engine = make_engine(settings.db_url)
     app, slack = build_app(settings, library, engine)
-    slack.sign_of_life_after = 3600.0  # no :eyes: unless a test asks (tests/test_sign_of_life)
+    slack.sign_of_life_after = 3600.0  # no :eyes: unless a test asks (slack/test_sign_of_life)
     server = make_http_server(app, "127.0.0.1", 0, health=lambda: health(slack))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

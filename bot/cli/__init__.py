@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import ask, evaluate, indexing, quote, run
-from bot.cli_content import app as content_app
-from bot.gaps.command import report
+from bot.cli import ask, content, evaluate, indexing, quote, report, run
 
 app = typer.Typer(
     help="Leadership Coach: cited answers for sales leaders, from a curated library.",
@@ -18,8 +16,8 @@ indexing.register(app)
 ask.register(app)
 evaluate.register(app)
 quote.register(app)
-app.add_typer(content_app, name="content")
-app.command("report")(report)
+app.add_typer(content.app, name="content")
+report.register(app)
 run.register(app)
 
 

@@ -23,9 +23,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_settings(*, quiet: bool = True) -> Settings:
+# Curating commands report every malformed file themselves, once: the loaders' own log of
+# the same problem would say it twice.
+CURATION_LOGGERS = ("index.content", "trafilatura", "htmldate", "urllib3")
+
+
+def load_settings(*, quiet: bool = True, silence: tuple[str, ...] = ()) -> Settings:
     """Settings from the environment; `quiet` keeps INFO chatter off a person's terminal
-    unless LOG_LEVEL asks for it."""
+    unless LOG_LEVEL asks for it; loggers in `silence` say nothing at all."""
     from bot.settings import Settings
 
     try:
@@ -45,6 +50,8 @@ def load_settings(*, quiet: bool = True) -> Settings:
     install_token_filter()
     for noisy in ("sentence_transformers", "transformers", "httpx", "urllib3", "bm25s", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in silence:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     return settings
 
 

@@ -8,43 +8,15 @@ here as one more schedule, marked "environment".
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from index.errors import CoachError
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from bot.settings import Settings
+from bot.cli.common import fail, load_settings, open_engine
 
 app = typer.Typer(
     help="Which channels get a morning quote, when, in which time zone.", no_args_is_help=True
 )
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    from bot.settings import Settings
-
-    try:
-        return Settings.from_env()
-    except CoachError as exc:
-        fail(str(exc))
-
-
-def open_engine(settings: Settings) -> Engine:
-    from bot.store.engine import make_engine
-
-    try:
-        return make_engine(settings.db_url)
-    except Exception as exc:  # noqa: BLE001 - any database failure is the same admin error
-        fail(f"DATABASE_URL={settings.db_url!r} cannot be opened: {str(exc).splitlines()[0]}")
 
 
 @app.command("add")

@@ -16,10 +16,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli.common import fail, load_settings, open_engine
 from bot.gaps.report import GapReport, write_eval
 from index.errors import CoachError
 
 log = logging.getLogger(__name__)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
 
 
 def report(
@@ -35,7 +40,6 @@ def report(
     ] = None,
 ) -> None:
     """Content gaps: questions the coach abstained on or that got "Not helpful"."""
-    from bot.cli.common import fail, load_settings, open_engine
     from bot.gaps.service import Gaps
     from index.embedder import Embedder
 

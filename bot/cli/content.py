@@ -1,46 +1,20 @@
-"""`coach content ...`: add, list, check and remove the library's articles.
-
-Its own two helpers (as bot/cli_quote_schedule.py) keep bot/cli.py out of its imports.
-"""
+"""`coach content ...`: add, list, check and remove the library's articles."""
 
 from __future__ import annotations
 
 import json
-import logging
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from bot.cli.common import CURATION_LOGGERS, fail, load_settings
 from index.errors import CoachError
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 app = typer.Typer(
     help="Curate the library: add articles from files and URLs, list, check, remove.",
     no_args_is_help=True,
 )
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    """Settings; the loader's own log of malformed files is silenced, since these commands
-    report every problem themselves, once."""
-    from bot.settings import Settings
-
-    try:
-        settings = Settings.from_env()
-    except CoachError as exc:
-        fail(str(exc))
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("index.content", "trafilatura", "htmldate", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.CRITICAL)
-    return settings
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -66,7 +40,7 @@ def content_add(
     """Convert each SOURCE to CONTENT_DIR/<slug>.md; all are written, or none."""
     from index.ingest.add import Curation, add_sources
 
-    settings = load_settings()
+    settings = load_settings(silence=CURATION_LOGGERS)
     curation = Curation(
         today=date.today(),
         owner=owner.strip() if owner and owner.strip() else None,
@@ -94,7 +68,7 @@ def content_list(
     """Every article: id, title, author, owner, review_by, passages, stale."""
     from index.ingest.catalog import list_content
 
-    settings = load_settings()
+    settings = load_settings(silence=CURATION_LOGGERS)
     rows = list_content(settings.content_dir, date.today())
     if as_json:
         typer.echo(json.dumps([row.as_json() for row in rows], indent=2))
@@ -122,7 +96,7 @@ def content_check() -> None:
     """Print every problem (exit 1), or say the library is clean (exit 0)."""
     from index.ingest.catalog import check_content
 
-    settings = load_settings()
+    settings = load_settings(silence=CURATION_LOGGERS)
     problems = check_content(settings.content_dir, date.today())
     for problem in problems:
         typer.echo(str(problem))
@@ -139,7 +113,7 @@ def content_remove(
     """Delete the article; the index drops its passages on its next refresh."""
     from index.ingest.catalog import remove_article
 
-    settings = load_settings()
+    settings = load_settings(silence=CURATION_LOGGERS)
     try:
         path, unlinked = remove_article(settings.content_dir, article_id)
     except CoachError as exc:
