@@ -67,6 +67,9 @@ EXPECTED = {
     "log_level": "DEBUG, INFO, WARNING or ERROR",
     "coach_admins": "comma-separated Slack user IDs, e.g. U0123ABCD,U0456EFGH",
     "feedback_retention_days": "a whole number of days from 1 to 3650",
+    "answer_max_age_minutes": "a whole number of minutes from 1 to 1440",
+    "answer_lease_seconds": "a number of seconds from 1 to 600",
+    "answer_retry_max_seconds": "a number of seconds from 0.1 to 600",
 }
 
 
@@ -108,6 +111,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     reads_environment: ClassVar[bool] = False
+
+    # the answer queue: how long an undeliverable answer is retried before it is dropped,
+    # how long a replica holds a question before another may take it over, and the
+    # longest wait between two delivery attempts
+    answer_max_age_minutes: int = Field(15, ge=1, le=1440)
+    answer_lease_seconds: float = Field(20.0, ge=1, le=600)
+    answer_retry_max_seconds: float = Field(15.0, ge=0.1, le=600)
 
     # the curator's loop: who sees the content gaps, where the weekly summary goes, and how
     # long questions and "Not helpful" reasons are kept

@@ -148,15 +148,18 @@ def make_settings(stub: SlackStub, data_dir: Path, **overrides: Any) -> Any:
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=stub.api_url,
     )
-    return settings.replace(port=0, **overrides)
+    # short leases and retry waits, so outages and takeovers play out in seconds
+    values: dict[str, Any] = {"answer_lease_seconds": 3, "answer_retry_max_seconds": 1}
+    return settings.replace(port=0, **{**values, **overrides})
 
 
 @contextmanager
 def running_app(
     stub: SlackStub, library: Any, data_dir: Path, **overrides: Any
 ) -> Iterator[SlackApp]:
-    """An app (own DB in `data_dir`, settings `overrides`) served over HTTP on a free port,
-    its client on the stub; every Web API call it made is checked against Slack's spec."""
+    """An app (own DB in `data_dir` unless `database_url` is given, settings `overrides`)
+    served over HTTP on a free port, its client on the stub; every Web API call it made is
+    checked against Slack's spec."""
     import threading
 
     from bot.slack.app import build_app
@@ -187,9 +190,25 @@ def running_app(
 
 
 @pytest.fixture
-def slack_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> Iterator[SlackApp]:
+def slack_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The Slack side's database (questions, dedupe, threads, feedback): SQLite, or each
+    backend in turn for tests marked `@on_both_databases`."""
+    from tests.pg_fixtures import database_url_for
+
+    return database_url_for(getattr(request, "param", "sqlite"), request, tmp_path)
+
+
+on_both_databases = pytest.mark.parametrize("slack_db_url", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def slack_app(
+    slack_stub: SlackStub, shipped_library: Any, tmp_path: Path, slack_db_url: str
+) -> Iterator[SlackApp]:
     """A fresh app (own DB) served over HTTP on a free port, its client on the stub."""
-    with running_app(slack_stub, shipped_library, tmp_path / "data") as running:
+    with running_app(
+        slack_stub, shipped_library, tmp_path / "data", database_url=slack_db_url
+    ) as running:
         yield running
 
 
@@ -391,8 +410,10 @@ __all__ = [
     "payload_shapes",
     "running_app",
     "signed_headers",
+    "on_both_databases",
     "slack_app",
     "slack_command_form",
+    "slack_db_url",
     "slack_stub",
     "_slack_stub_session",
 ]

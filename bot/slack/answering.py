@@ -1,31 +1,34 @@
-"""Answering a question in its thread: what the mention and DM listeners (and crash
-recovery) share.
+"""Answering a question in its thread, through the durable answer queue.
 
-A listener only calls `take`: it filters, dedupes and queues; the search and the reply run
-on the worker pool, so Slack's 3-second ack never waits on the model.
+Before Slack gets its ack, `store_question` (called by bot.slack.intake) writes the question
+to the queue; the answer workers of any replica then claim it and call `answer_job`, which
+searches, composes the reply and delivers it once (bot.slack.delivery), retrying through
+Slack outages for up to ANSWER_MAX_AGE_MINUTES.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.slack.assistant_panel import before_answer
 from bot.slack.client import slack_error
+from bot.slack.delivery import Verdict, deliver
 from bot.slack.messages.answers import (
     answer_message,
-    busy_message,
     error_message,
     help_message,
     no_answer_message,
 )
 from bot.slack.messages.parts import section, text_message
 from bot.slack.messages.values import encode_value
-from bot.slack.runtime import SlackRuntime
-from bot.slack.sign_of_life import SignOfLife
+from bot.slack.runtime import Message, SlackRuntime
+from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
 from bot.slack.text import clean_question, is_special_only, safe_echo
-from bot.store.tables import AskOutcome, EventStatus
+from bot.store.answer_queue import Job
+from bot.store.tables import AnswerState, AskOutcome
 from index.types import SearchResult
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,6 @@ log = logging.getLogger(__name__)
 # message subtypes that are still a person talking to us; everything else (edits,
 # deletions, joins, bot messages) is ignored
 ANSWERABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
-SIGN_OF_LIFE_KINDS = {"mention", "dm"}  # the assistant panel shows a status instead
 
 
 @dataclass(frozen=True)
@@ -83,22 +85,18 @@ def parse_question(slack: SlackRuntime, body: dict[str, Any], kind: str) -> Ques
     )
 
 
-Before = Callable[[SlackRuntime, str, str, str], None]
+def store_question(slack: SlackRuntime, body: dict[str, Any], kind: str) -> Question | None:
+    """Write the question in an event to the answer queue; the question if it is new.
 
-
-def take(
-    slack: SlackRuntime, body: dict[str, Any], kind: str, before: Before | None = None
-) -> None:
-    """Claim the event (a retry or duplicate is dropped here) and queue the answer.
-
-    A mention or DM gets a sign of life (:eyes:) if its answer takes over a second.
-    `before(slack, channel, thread_ts, text)` runs on the worker first (the assistant
-    panel's status and title)."""
+    Runs before Slack gets its ack (bot.slack.intake), so an acked question is in the
+    database even if this process dies the next instant. A retry or a duplicate delivery
+    (to any replica) is recognised here and stored nothing.
+    """
     question = parse_question(slack, body, kind)
     if question is None:
-        return
+        return None
     event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else None
-    claimed = slack.events.claim(
+    stored = slack.answers.enqueue(
         kind=kind,
         channel=question.channel,
         ts=question.ts,
@@ -107,18 +105,10 @@ def take(
         user_id=question.user,
         text=question.text,
     )
-    if not claimed:
-        log.info("already handled %s in %s (event %s)", question.ts, question.channel, event_id)
-        return
-    life = None
-    if kind in SIGN_OF_LIFE_KINDS:
-        life = SignOfLife(slack.client, question.channel, question.ts, slack.sign_of_life_after)
-        life.start()
-    if slack.submit(answer, slack, question, before, life) is None:
-        slack.post(question.channel, busy_message(), question.reply_thread)
-        if life is not None:
-            life.answered()
-        slack.events.mark_done(question.channel, question.ts, status=EventStatus.DROPPED)
+    if not stored:
+        log.info("already have %s in %s (event %s)", question.ts, question.channel, event_id)
+        return None
+    return question
 
 
 def thread_context(slack: SlackRuntime, channel: str, thread_ts: str) -> str | None:
@@ -144,85 +134,114 @@ def thread_context(slack: SlackRuntime, channel: str, thread_ts: str) -> str | N
     return None if is_special_only(text) else text
 
 
-def answer(
-    slack: SlackRuntime,
-    q: Question,
-    before: Before | None = None,
-    life: SignOfLife | None = None,
-) -> None:
-    """Search and reply once; runs on the worker pool. `life` is the question's :eyes:."""
+@dataclass(frozen=True)
+class Reply:
+    """What a question gets: the message, and what to remember once it is posted."""
+
+    message: Message
+    asked: str = ""
+    thread: tuple[str, str] | None = None  # (thread, first question) a follow-up builds on
+    outcome: AskOutcome | None = None  # for the curator's report; None: not a search
+    passage_ids: list[str] = field(default_factory=list)
+
+
+def compose(slack: SlackRuntime, q: Question) -> Reply:
+    """The reply to a question (a search, or the help for an empty mention)."""
     settings = slack.settings
-    status = EventStatus.FAILED
-    thread: tuple[str, str] | None = None
+    asked = clean_question(q.text, slack.bot_user_id)
+    if is_special_only(asked):
+        message = help_message(
+            slack.coach.topics,
+            daily_quote=bool(settings.quote_channel),
+            examples=slack.coach.suggestions(3, q.user),
+        )
+        return Reply(message)
+    context = thread_context(slack, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
+    result = slack.coach.search(asked, context=context)
+    found = result.answered and bool(result.hits)
+    if found:
+        message = answer_blocks(slack, asked, result, context, q.reply_thread, offset=0)
+    else:
+        message = no_answer_message(
+            asked=asked,
+            topics=slack.coach.topics,
+            max_chars=settings.max_question_chars,
+            truncated=result.truncated,
+            suggestions=slack.coach.suggestions(3, asked),
+        )
+    return Reply(
+        message,
+        asked=asked,
+        thread=(q.reply_thread, context or result.question) if q.reply_thread else None,
+        outcome=AskOutcome.ANSWERED if found else AskOutcome.ABSTAINED,
+        passage_ids=[h.passage.id for h in result.hits] if found else [],
+    )
+
+
+def retry_delay(age: float, wait: float | None, longest: float) -> float:
+    """Seconds until the next delivery attempt: a quarter of the question's age (so a
+    short outage is caught up quickly and a long one is not hammered), at least what
+    Retry-After asked, at most `longest` unless Slack asked for more."""
+    delay = min(longest, max(0.5, age / 4))
+    return max(delay, wait or 0.0)
+
+
+def answer_job(slack: SlackRuntime, job: Job) -> None:
+    """Answer one claimed question, or put it back to be tried later, or give it up."""
+    settings = slack.settings
+    now = datetime.now(UTC)
+    q = Question(job.kind, job.channel, job.ts, job.thread_ts, job.user_id, job.text)
     try:
-        if before is not None and q.reply_thread:
-            before(slack, q.channel, q.reply_thread, q.text)
-        asked = clean_question(q.text, slack.bot_user_id)
-        if is_special_only(asked):
-            message = help_message(
-                slack.coach.topics,
-                daily_quote=bool(settings.quote_channel),
-                examples=slack.coach.suggestions(3, q.user),
-            )
-            ok = slack.post(q.channel, message, q.reply_thread)
-            status = EventStatus.DONE if ok else EventStatus.FAILED
-            settle(life, bool(ok))
-            return
-        context = (
-            thread_context(slack, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
-        )
-        result = slack.coach.search(asked, context=context)
-        if result.answered and result.hits:
-            message = answer_blocks(slack, asked, result, context, q.reply_thread, offset=0)
-        else:
-            message = no_answer_message(
-                asked=asked,
-                topics=slack.coach.topics,
-                max_chars=settings.max_question_chars,
-                truncated=result.truncated,
-                suggestions=slack.coach.suggestions(3, asked),
-            )
-        ts = slack.post(q.channel, message, q.reply_thread)
-        settle(life, bool(ts))
-        log.info(
-            "%s %s in %s: %s",
-            "answered" if ts else "could not answer",
-            q.kind,
-            q.channel,
-            f"{len(result.hits)} passage(s)" if result.answered else "nothing relevant",
-        )
-        if ts:
-            status = EventStatus.DONE
-            found = result.answered and bool(result.hits)
+        if q.kind == "assistant" and q.reply_thread:
+            before_answer(slack, q.channel, q.reply_thread, q.text)  # status and title
+        reply = compose(slack, q)
+    except Exception:
+        log.exception("answering %s in %s failed", q.ts, q.channel)
+        reply = Reply(error_message())
+    lease = timedelta(seconds=settings.answer_lease_seconds)
+    done = deliver(slack.client, slack.answers, job, reply.message, q.reply_thread, lease)
+    if done.verdict == Verdict.DELIVERED:
+        slack.answers.answered(job, done.ts, thread=reply.thread)
+        if q.kind in SIGN_OF_LIFE_KINDS:
+            slack.signs.answered(job.key, q.channel, q.ts)
+        if reply.outcome is not None:
             slack.asked.record(  # for the curator's report; never raises
                 channel=q.channel,
                 ts=q.ts,
-                question=asked,
-                outcome=AskOutcome.ANSWERED if found else AskOutcome.ABSTAINED,
+                question=reply.asked,
+                outcome=reply.outcome,
                 user_id=q.user,
-                passage_ids=[h.passage.id for h in result.hits] if found else [],
-                answer_ts=ts,
+                passage_ids=reply.passage_ids,
+                answer_ts=done.ts,
             )
-            if q.reply_thread:
-                thread = (q.reply_thread, context or result.question)
-    except Exception:
-        log.exception("answering %s in %s failed", q.ts, q.channel)
-        settle(life, bool(slack.post(q.channel, error_message(), q.reply_thread)))
-    finally:
-        try:
-            slack.events.mark_done(q.channel, q.ts, status=status, thread=thread)
-        except Exception as err:
-            log.warning("could not record the answer to %s: %s", q.ts, err)
-
-
-def settle(life: SignOfLife | None, posted: bool) -> None:
-    """Answer posted: the :eyes: comes off. Not posted: it stays, so the asker knows."""
-    if life is None:
-        return
-    if posted:
-        life.answered()
-    else:
-        life.left_waiting()
+        log.info("answered %s %s in %s", q.kind, q.ts, q.channel)
+    elif done.verdict == Verdict.REFUSED:
+        slack.answers.give_up(job, AnswerState.FAILED, done.detail)
+        log.warning("Slack refused the answer to %s in %s: %s", q.ts, q.channel, done.detail)
+    elif done.verdict == Verdict.RETRY:
+        age = (now - job.created_at).total_seconds()
+        delay = retry_delay(age, done.wait, settings.answer_retry_max_seconds)
+        max_age = timedelta(minutes=settings.answer_max_age_minutes)
+        if job.created_at + max_age < now + timedelta(seconds=delay):
+            slack.answers.give_up(job, AnswerState.DROPPED, done.detail)
+            log.warning(
+                "dropped the answer to %s in %s: Slack unreachable for %d minutes (%s)",
+                q.ts,
+                q.channel,
+                settings.answer_max_age_minutes,
+                done.detail,
+            )
+            return
+        if q.kind in SIGN_OF_LIFE_KINDS:  # while we still hold the question
+            slack.signs.still_working(job.key, q.channel, q.ts, q.reply_thread)
+        slack.answers.retry_later(job, now + timedelta(seconds=delay), done.detail)
+        log.info(
+            "could not deliver the answer to %s in %s (%s); next try in %.1fs",
+            q.ts,
+            q.channel,
+            done.detail,
+            delay,
+        )
 
 
 def answer_blocks(
@@ -274,46 +293,8 @@ def more(
     slack.post(channel, message, thread)
 
 
-def already_replied(slack: SlackRuntime, q: Question) -> bool | None:
-    """Whether the bot posted after `q` where it would have answered; None if unknown."""
-
-    try:
-        if q.reply_thread:
-            found = slack.client.conversations_replies(
-                channel=q.channel, ts=q.reply_thread, oldest=q.ts, limit=100
-            )
-        else:
-            found = slack.client.conversations_history(channel=q.channel, oldest=q.ts, limit=100)
-    except Exception as err:
-        log.info("cannot check %s/%s: %s", q.channel, q.ts, slack_error(err))
-        return None
-    messages = [m for m in found.get("messages") or [] if isinstance(m, dict)]
-    return any(slack.from_bot(m) and float(m.get("ts") or 0) > float(q.ts) for m in messages)
-
-
-def recover_pending(slack: SlackRuntime) -> int:
-    """After a crash: answer questions that were claimed but never answered. Returns count.
-
-    Slack will not resend an event we acked, so without this a question asked while the
-    process died would go unanswered. The channel is checked first so nothing is answered
-    twice, and only questions older than a couple of minutes (not in flight) are taken.
-    """
-    answered = 0
+def purge_old(slack: SlackRuntime) -> None:
+    """Forget handled-event keys older than Slack would ever retry."""
     removed = slack.events.purge()
     if removed:
         log.info("forgot %d handled events older than two weeks", removed)
-    for p in slack.events.pending():
-        if not slack.events.take_over(p.channel, p.ts):
-            continue
-        q = Question(p.kind, p.channel, p.ts, p.thread_ts, p.user_id or "", p.text)
-        replied = already_replied(slack, q)
-        if replied is None:
-            slack.events.mark_done(q.channel, q.ts, status=EventStatus.UNKNOWN)
-            continue
-        if replied:
-            slack.events.mark_done(q.channel, q.ts)
-            continue
-        log.info("answering %s in %s, left unanswered by an earlier run", q.ts, q.channel)
-        answer(slack, q)
-        answered += 1
-    return answered

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.coach import Coach
 from bot.settings import Settings
+from bot.slack.answer_workers import AnswerWorkers
+from bot.slack.answering import answer_job
 from bot.slack.client import make_client, slack_error
+from bot.slack.intake import store_questions_first
 from bot.slack.listeners import register_listeners
 from bot.slack.runtime import SlackRuntime
 from index.library import Library
@@ -34,6 +39,12 @@ def build_app(
     client = client or make_client(settings)
     coach = Coach(settings, library, engine, reloader=reloader)
     slack = SlackRuntime(coach, client, engine, workers=workers)
+    try:
+        auth = client.auth_test()
+        slack.bot_user_id = auth.get("user_id")
+        slack.bot_id = auth.get("bot_id")
+    except Exception as err:
+        log.warning("auth.test failed while building the app: %s", slack_error(err))
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -41,14 +52,24 @@ def build_app(
         process_before_response=False,
         listener_executor=slack.workers.listener_executor,
         raise_error_for_unhandled_request=False,
-        token_verification_enabled=False,  # serve() runs auth.test itself, with a clear error
+        # who the bot is, from the auth.test above: Bolt then never calls auth.test while
+        # handling a request, so requests (and questions) are taken in a Slack outage too
+        authorize=lambda enterprise_id, team_id: AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_user_id=slack.bot_user_id,
+            bot_id=slack.bot_id,
+            bot_token=client.token,
+        ),
+        before_authorize=store_questions_first(slack),
     )
-    try:
-        auth = client.auth_test()
-        slack.bot_user_id = auth.get("user_id")
-        slack.bot_id = auth.get("bot_id")
-    except Exception as err:
-        log.warning("auth.test failed while building the app: %s", slack_error(err))
     slack.submit(slack.coach.suggestions)  # warm: the first "no answer" should not pay for it
     register_listeners(app, slack)
+    slack.answer_workers = AnswerWorkers(
+        slack.answers,
+        lambda job: answer_job(slack, job),
+        workers=workers,
+        lease=timedelta(seconds=settings.answer_lease_seconds),
+        poll=min(1.0, settings.answer_lease_seconds / 4),
+    ).start()
     return app, slack

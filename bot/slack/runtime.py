@@ -3,7 +3,12 @@ workers. Built once by bot.slack.app and handed to each listener's `register`.""
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
+import socket
+import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -13,16 +18,26 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
 from bot.coach import Coach
+from bot.daily_quote.slack_calls import single_shot
 from bot.gaps.service import Gaps
 from bot.settings import Settings
+from bot.slack.answer_workers import AnswerWorkers
 from bot.slack.client import retry_handlers, slack_error
+from bot.slack.sign_of_life import SignsOfLife
 from bot.slack.workers import Workers
+from bot.store.answer_queue import AnswerQueue
 from bot.store.asked import AskedQuestions
 from bot.store.events import EventStore
 from bot.store.feedback import FeedbackStore
 from bot.store.said_once import SaidOnce
 
 log = logging.getLogger(__name__)
+
+
+def replica_name() -> str:
+    """Who holds a claimed question: host, process and a nonce (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
 
 Message = dict[str, Any]
 
@@ -42,9 +57,14 @@ class SlackRuntime:
         self.coach = coach
         self.client = client
         self.events = EventStore(engine)
+        self.answers = AnswerQueue(engine, owner=replica_name())
+        self.answer_workers: AnswerWorkers | None = None  # started by bot.slack.app
         self.feedback = FeedbackStore(engine)
         self.said_once = SaidOnce(engine)  # welcomes, shared coaching: at most once each
-        self.sign_of_life_after = 1.0  # seconds before a slow answer gets :eyes:
+        # :eyes: and "still working": each call tried once, briefly (they are decoration)
+        quick = copy.copy(single_shot(client))
+        quick.timeout = 5
+        self.signs = SignsOfLife(quick, self.answers, self.said_once, after=1.0)
         self.asked = AskedQuestions(engine)
         self.gaps = Gaps(engine, coach.encode, coach.settings.feedback_retention_days)
         self.workers = Workers(workers, max_pending)
@@ -55,18 +75,43 @@ class SlackRuntime:
     def settings(self) -> Settings:
         return self.coach.settings
 
+    @property
+    def sign_of_life_after(self) -> float:
+        """Seconds before a slow answer gets :eyes:."""
+        return self.signs.after
+
+    @sign_of_life_after.setter
+    def sign_of_life_after(self, seconds: float) -> None:
+        self.signs.after = seconds
+
     # ---- work ---------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any] | None:
         return self.workers.submit(fn, *args, **kwargs)
 
     @property
     def pending(self) -> int:
-        return self.workers.pending
+        busy = self.answer_workers.busy if self.answer_workers else 0
+        return self.workers.pending + busy
+
+    def wake_answers(self) -> None:
+        if self.answer_workers is not None:
+            self.answer_workers.wake()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        return self.workers.wait_idle(timeout)
+        """Until no listener, job or question (queued or being answered) is left."""
+        deadline = time.monotonic() + timeout
+        if not self.workers.wait_idle(timeout):
+            return False
+        if self.answer_workers is not None:
+            left = max(0.0, deadline - time.monotonic())
+            if not self.answer_workers.wait_idle(left):
+                return False
+        return self.workers.wait_idle(max(0.0, deadline - time.monotonic()))
 
     def shutdown(self, wait: bool = True) -> None:
+        self.signs.cancel_all()
+        if self.answer_workers is not None:
+            self.answer_workers.stop(wait)
         self.workers.shutdown(wait)
 
     # ---- who said it --------------------------------------------------------------------

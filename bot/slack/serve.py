@@ -23,7 +23,7 @@ from bot.gaps.runner import GapsRunner
 from bot.gaps.weekly import WeeklyReporter
 from bot.log_safety import install_token_filter
 from bot.settings import Settings
-from bot.slack.answering import recover_pending
+from bot.slack.answering import purge_old
 from bot.slack.app import build_app
 from bot.slack.client import make_client, slack_error
 from bot.slack.http import EVENTS_PATH, make_http_server
@@ -34,7 +34,7 @@ from index.reload import LibraryReloader
 
 log = logging.getLogger(__name__)
 
-RECOVERY_INTERVAL_S = 150.0
+HOUSEKEEPING_INTERVAL_S = 3600.0
 SHUTDOWN_GRACE_S = 10.0
 
 
@@ -108,7 +108,7 @@ def serve(
 
     stop = stop or threading.Event()
     _install_signal_handlers(stop)
-    _start_recovery(slack, stop)
+    _start_housekeeping(slack, stop)
     scheduler = _start_scheduler(settings, slack, engine)
     if reloader is not None:
         # a new library's suggestions are found in the background, as at start-up
@@ -134,17 +134,17 @@ def serve(
         slack.shutdown(wait=False)
 
 
-def _start_recovery(slack: SlackRuntime, stop: threading.Event) -> None:
-    """Now and every few minutes: answer questions an earlier run claimed but never answered
-    (a crash, or a restart with work queued). A question is only taken once it is a couple
-    of minutes old, so one still in flight in another replica is left alone."""
+def _start_housekeeping(slack: SlackRuntime, stop: threading.Event) -> None:
+    """Now and every hour: forget handled-event keys older than Slack would retry. (A
+    question left unanswered by a crash needs nothing here: its lease runs out and any
+    replica's answer workers take it over.)"""
 
     def loop() -> None:
         while not stop.is_set():
-            slack.submit(recover_pending, slack)
-            stop.wait(RECOVERY_INTERVAL_S)
+            slack.submit(purge_old, slack)
+            stop.wait(HOUSEKEEPING_INTERVAL_S)
 
-    threading.Thread(target=loop, name="recovery", daemon=True).start()
+    threading.Thread(target=loop, name="housekeeping", daemon=True).start()
 
 
 def _reloader(settings: Settings, library: Library) -> LibraryReloader | None:

@@ -255,6 +255,14 @@ class AnswerQueue:
         return True
 
     # ---- looking on ------------------------------------------------------------------------
+    def state(self, key: str) -> AnswerState | None:
+        """Where one question stands (the sign of life asks before putting :eyes: on)."""
+        with self.engine.connect() as conn:
+            found = conn.scalar(
+                select(answer_queue.c.state).where(answer_queue.c.question_key == key)
+            )
+        return AnswerState(found) if found else None
+
     def counts(self) -> dict[AnswerState, int]:
         """Questions per state (tests, bench, health)."""
         with self.engine.connect() as conn:

@@ -62,6 +62,8 @@ class SaidKind(StrEnum):
     WELCOME = "welcome"  # key: channel id
     REFLECTION = "reflection"  # key: "<channel>/<local date>"
     SHARE = "share"  # key: "<channel>/<thread>/<user>/<passage ids>"
+    EYES = "eyes"  # key: the question's answer_queue key; the :eyes: was put on it
+    STILL_WORKING = "still_working"  # key: likewise; the "still working" reply was posted
 
 
 class LedgerState(StrEnum):

@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.slack.answering import take
 from bot.slack.listeners.guard import guarded
 from bot.slack.runtime import SlackRuntime
 
@@ -15,5 +14,6 @@ def register(app: App, slack: SlackRuntime) -> None:
     @app.event("app_mention")
     @guarded
     def on_mention(body: dict[str, Any]) -> None:
-        """Auto-acked by Bolt; queue the answer."""
-        take(slack, body, kind="mention")
+        """Acked by Bolt. bot.slack.intake stored the question before the ack; this tells
+        the answer workers to look at once (a no-op if another event woke them already)."""
+        slack.wake_answers()

@@ -1,9 +1,10 @@
 """Slack's assistant side panel through Bolt's `Assistant` middleware.
 
-A thread opening gets a greeting and suggested prompts; a message in it is claimed and
-answered like any question (status and title first). The context-changed event is only
-acknowledged: the coach does not use the channel the person is looking at, and Bolt's
-default handler would rewrite the greeting on every channel switch.
+A thread opening gets a greeting and suggested prompts. A message in it was stored as a
+question before the ack (bot.slack.intake); the answer workers set the status and title
+and answer it like any question, so this listener only wakes them. The context-changed
+event is only acknowledged: the coach does not use the channel the person is looking at,
+and Bolt's default handler would rewrite the greeting on every channel switch.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from typing import Any
 
 from slack_bolt import App, Assistant
 
-from bot.slack.answering import take
-from bot.slack.assistant_panel import before_answer, greet
+from bot.slack.assistant_panel import greet
 from bot.slack.listeners.guard import guarded
 from bot.slack.runtime import SlackRuntime
 
@@ -39,6 +39,6 @@ def register(app: App, slack: SlackRuntime) -> None:
     @assistant.user_message
     @guarded
     def on_user_message(body: dict[str, Any]) -> None:
-        take(slack, body, kind="assistant", before=before_answer)
+        slack.wake_answers()
 
     app.assistant(assistant)

@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.slack.answering import take
 from bot.slack.listeners.guard import guarded
 from bot.slack.runtime import SlackRuntime
 
@@ -15,7 +14,8 @@ def register(app: App, slack: SlackRuntime) -> None:
     @app.event("message")
     @guarded
     def on_message(body: dict[str, Any]) -> None:
-        """Only direct messages are questions; channel chatter is not ours to answer."""
+        """Acked by Bolt. A direct message was stored as a question by bot.slack.intake
+        before the ack (channel chatter was not); the answer workers take it from there."""
         event = body.get("event")
         if isinstance(event, dict) and event.get("channel_type") == "im":
-            take(slack, body, kind="dm")
+            slack.wake_answers()

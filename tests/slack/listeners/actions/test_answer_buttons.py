@@ -19,6 +19,7 @@ from tests.slack_fixtures import (
     button,
     event_envelope,
     mention,
+    on_both_databases,
 )
 from tests.slack_stub import Call
 
@@ -43,6 +44,7 @@ def answered_message(call: Call) -> dict[str, Any]:
     }
 
 
+@on_both_databases
 def test_feedback_is_recorded_and_shown_on_the_answer(slack_app: SlackApp) -> None:
     reply = answer(slack_app, "how do I motivate my reps?")
     slack_app.stub.calls.clear()

@@ -12,6 +12,7 @@ from tests.slack_fixtures import (
     SlackApp,
     block_action,
     button,
+    on_both_databases,
     payload_shapes,
     run_tip,
     slack_command_form,
@@ -47,6 +48,7 @@ class FirstChoice:
         return seq[0]
 
 
+@on_both_databases
 def test_tip_without_topic_never_repeats_back_to_back(slack_app: SlackApp) -> None:
     slack_app.coach._rng = FirstChoice()
     shown = [tip_passage(run_tip(slack_app, "")) for _ in range(6)]

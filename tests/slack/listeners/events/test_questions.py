@@ -15,6 +15,7 @@ from tests.slack_fixtures import (
     event_envelope,
     mention,
     new_ts,
+    on_both_databases,
     payload_shapes,
 )
 from tests.slack_stub import Call
@@ -201,6 +202,7 @@ def test_bots_edits_deletions_and_channel_chatter_are_ignored(slack_app: SlackAp
     ask(slack_app, dm(QUESTION))
 
 
+@on_both_databases
 def test_slack_retries_of_one_event_are_answered_once(slack_app: SlackApp) -> None:
     event = mention(f"<@{BOT_USER}> {QUESTION}")
     envelope = event_envelope(event)
@@ -243,67 +245,7 @@ def test_dropped_connection_then_success(slack_app: SlackApp) -> None:
     assert statuses[-1] == 200 and statuses.count(200) == 1
 
 
-def test_slack_down_gives_up_after_a_bound_and_keeps_serving(slack_app: SlackApp) -> None:
-    slack_app.stub.fail("chat.postMessage", status=503, times=50)
-    assert slack_app.send_event(event_envelope(dm(QUESTION))) == 200
-    slack_app.settle()
-    attempts = slack_app.stub.calls_to("chat.postMessage")
-    assert 1 < len(attempts) <= 4
-    slack_app.stub.reset()
-    ask(slack_app, dm(QUESTION))
-
-
-def _backdate(slack_app: SlackApp, minutes: int) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from sqlalchemy import update
-
-    from bot.store.tables import handled_events
-
-    with slack_app.engine.begin() as conn:
-        conn.execute(
-            update(handled_events).values(created_at=datetime.now(UTC) - timedelta(minutes=minutes))
-        )
-
-
-def test_questions_left_unanswered_by_a_crash_are_answered_once_on_restart(
-    slack_app: SlackApp,
-) -> None:
-    from bot.slack.answering import recover_pending
-
-    store = slack_app.slack.events
-    lost, done_elsewhere = new_ts(), new_ts()
-    # both were claimed (acked) by a process that died before marking them answered
-    assert store.claim(kind="mention", channel="CSALES", ts=lost, text=f"<@{BOT_USER}> {QUESTION}")
-    assert store.claim(
-        kind="mention", channel="CSALES", ts=done_elsewhere, text=f"<@{BOT_USER}> {QUESTION}"
-    )
-    slack_app.stub.seed_message("CSALES", lost, QUESTION)
-    slack_app.stub.seed_message("CSALES", done_elsewhere, QUESTION)
-    slack_app.stub.seed_message(
-        "CSALES", new_ts(), "answer", user=BOT_USER, bot_id="BCOACHBOT", thread_ts=done_elsewhere
-    )
-    assert recover_pending(slack_app.slack) == 0  # too recent: may still be in flight
-    _backdate(slack_app, 5)
-    assert recover_pending(slack_app.slack) == 1
-    posts = slack_app.stub.calls_to("chat.postMessage")
-    assert [p.params["thread_ts"] for p in posts] == [lost]
-    assert_valid_message(posts[0])
-    assert recover_pending(slack_app.slack) == 0  # and never again
-    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
-
-
-def test_a_very_long_retry_after_is_not_retried_early(slack_app: SlackApp, caplog: Any) -> None:
-    slack_app.stub.fail("chat.postMessage", status=429, retry_after=3600)
-    assert slack_app.send_event(event_envelope(dm(QUESTION))) == 200
-    slack_app.settle()
-    assert [c.status for c in slack_app.stub.calls_to("chat.postMessage")] == [429]
-    assert "giving up" in caplog.text
-    ask_again = dm(QUESTION)
-    slack_app.stub.reset()
-    ask(slack_app, ask_again)
-
-
+@on_both_databases
 def test_simultaneous_duplicate_deliveries_are_answered_once(slack_app: SlackApp) -> None:
     import threading
 
@@ -362,6 +304,7 @@ def test_the_ack_never_waits_for_the_search(slack_app: SlackApp) -> None:
     slack_app.settle()
 
 
+@on_both_databases
 def test_a_burst_of_mentions_is_answered_once_each(slack_app: SlackApp) -> None:
     import threading
 

@@ -1,0 +1,114 @@
+"""The answer workers: a dispatcher claims due questions from the durable queue while a
+worker is free, and the workers answer them.
+
+Questions are claimed only as workers free up, so a busy replica never sits on questions an
+idle one could answer. A question stored by this replica wakes the dispatcher at once;
+questions of other replicas (a lease run out, a retry come due) are found by polling.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from bot.store.answer_queue import AnswerQueue, Job
+from bot.store.tables import AnswerState
+
+log = logging.getLogger(__name__)
+
+
+class AnswerWorkers:
+    """`workers` threads answering `handle(job)` for questions claimed from `queue`."""
+
+    def __init__(
+        self,
+        queue: AnswerQueue,
+        handle: Callable[[Job], None],
+        *,
+        workers: int,
+        lease: timedelta,
+        poll: float = 1.0,
+    ) -> None:
+        self.queue = queue
+        self.handle = handle
+        self.lease = lease
+        self.poll = poll
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coach-answer")
+        self._free = workers
+        self._cond = threading.Condition()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._workers = workers
+        self._thread = threading.Thread(target=self._dispatch, name="answer-dispatch", daemon=True)
+
+    def start(self) -> AnswerWorkers:
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """A question was just stored: look for work now rather than at the next poll."""
+        self._wake.set()
+
+    def _dispatch(self) -> None:
+        while not self._stop.is_set():
+            with self._cond:
+                self._cond.wait_for(lambda: self._free > 0 or self._stop.is_set())
+                free = self._free
+            if self._stop.is_set():
+                return
+            self._wake.clear()
+            try:
+                jobs = self.queue.claim(free, self.lease)
+            except Exception as err:  # the database is down: try again at the next poll
+                log.warning("could not claim questions to answer: %s", err)
+                jobs = []
+            for job in jobs:
+                with self._cond:
+                    self._free -= 1
+                self._pool.submit(self._run, job)
+            if not jobs:
+                self._wake.wait(self.poll)
+
+    def _run(self, job: Job) -> None:
+        try:
+            self.handle(job)
+        except Exception:  # a bug: the lease runs out and the question is tried again
+            log.exception("answering %s in %s failed", job.ts, job.channel)
+        finally:
+            with self._cond:
+                self._free += 1
+                self._cond.notify_all()
+            self._wake.set()
+
+    @property
+    def busy(self) -> int:
+        return self._workers - self._free
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until no question is queued or being answered (tests, bench, shutdown)."""
+        deadline = threading.Event()
+        timer = threading.Timer(timeout, deadline.set)
+        timer.start()
+        try:
+            while not deadline.is_set():
+                counts = self.queue.counts()
+                if (
+                    self.busy == 0
+                    and not counts.get(AnswerState.QUEUED)
+                    and not counts.get(AnswerState.WORKING)
+                ):
+                    return True
+                deadline.wait(0.02)
+            return False
+        finally:
+            timer.cancel()
+
+    def stop(self, wait: bool = True) -> None:
+        self._stop.set()
+        self._wake.set()
+        with self._cond:
+            self._cond.notify_all()
+        self._pool.shutdown(wait=wait, cancel_futures=True)

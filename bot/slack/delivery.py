@@ -1,0 +1,117 @@
+"""Posting one answer to one question, once, through Slack outages and dead replicas.
+
+Each answer carries its question's key in the message `metadata`. Whenever an earlier
+chat.postMessage for the question may have reached Slack (a timeout, a reset connection, a
+5xx, or a replica killed mid-post: the queue row's `attempts` is above zero), the thread is
+looked at first (`conversations.replies` with include_all_metadata) and a found answer is
+recorded instead of posting a second one. Every call is tried once here, with slack_sdk's
+own retries off: retrying is the queue's job, with backoff, on whichever replica is free.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.daily_quote.slack_calls import FailureKind, SlackFailure, classify, single_shot
+from bot.store.answer_queue import AnswerQueue, Job
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "coach_answer"  # message metadata marker: event_payload.question = the key
+# ok:false errors that mean "not now" rather than "never"
+TRANSIENT_ERRORS = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
+
+
+class Verdict(StrEnum):
+    DELIVERED = "delivered"  # posted now, or found in the thread from an earlier attempt
+    RETRY = "retry"  # Slack unreachable or busy: keep the question queued
+    REFUSED = "refused"  # Slack said no for good (e.g. channel_not_found)
+    LOST = "lost"  # our lease ran out and another replica holds the question now
+
+
+@dataclass(frozen=True)
+class Delivery:
+    verdict: Verdict
+    ts: str | None = None
+    wait: float | None = None  # Retry-After, when Slack gave one
+    detail: str = ""
+
+
+def marker(job: Job) -> dict[str, Any]:
+    return {"event_type": EVENT_TYPE, "event_payload": {"question": job.key}}
+
+
+def find_answer(client: WebClient, job: Job, thread_ts: str | None) -> str | None:
+    """The ts of this question's answer if an earlier attempt did post it."""
+    # the newest 200 messages of a DM, or a thread's first 200: an answer is posted within
+    # ANSWER_MAX_AGE_MINUTES of its question, so it is among them
+    options: dict[str, Any] = {"channel": job.channel, "limit": 200, "include_all_metadata": True}
+    try:
+        if thread_ts:
+            found = client.conversations_replies(ts=thread_ts, **options)
+        else:
+            found = client.conversations_history(**options)
+    except Exception as exc:
+        failure = classify(exc)
+        if failure.kind == FailureKind.API and failure.detail == "thread_not_found":
+            return None
+        raise failure from None
+    for message in found.get("messages") or []:
+        meta = message.get("metadata") or {} if isinstance(message, dict) else {}
+        payload = meta.get("event_payload") or {}
+        if meta.get("event_type") == EVENT_TYPE and payload.get("question") == job.key:
+            return str(message.get("ts"))
+    return None
+
+
+def deliver(
+    client: WebClient,
+    queue: AnswerQueue,
+    job: Job,
+    message: dict[str, Any],
+    thread_ts: str | None,
+    lease: timedelta,
+) -> Delivery:
+    """Look first if need be, then post once. Never raises."""
+    once = single_shot(client)
+    try:
+        if job.maybe_posted:
+            found = find_answer(once, job, thread_ts)
+            if found:
+                log.info(
+                    "the answer to %s in %s was already posted (%s)", job.ts, job.channel, found
+                )
+                return Delivery(Verdict.DELIVERED, found)
+        if not queue.renew(job, lease, attempt=True):
+            return Delivery(Verdict.LOST)
+        try:
+            response = once.chat_postMessage(
+                channel=job.channel,
+                thread_ts=thread_ts,
+                text=message["text"],
+                blocks=message.get("blocks"),
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata=marker(job),
+            )
+        except Exception as exc:
+            raise classify(exc) from None
+        return Delivery(Verdict.DELIVERED, response.get("ts"))
+    except SlackFailure as failure:
+        if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
+            return Delivery(Verdict.REFUSED, detail=failure.detail)
+        return Delivery(Verdict.RETRY, wait=failure.retry_after, detail=str(failure))
+    except Exception as exc:  # anything else on the way (a broken response): try again later
+        return Delivery(Verdict.RETRY, detail=f"{type(exc).__name__}: {exc}")

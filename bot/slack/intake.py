@@ -1,0 +1,58 @@
+"""Questions are stored before Slack gets its ack.
+
+Bolt acks an event before its listener runs, so a question handed to a listener could be
+lost with the process. This middleware runs before any listener: a mention, a direct
+message or a message in the assistant side panel is written to the answer queue (or
+recognised as a retry) and only then is the request acked. The listeners (Bolt's Assistant
+middleware for the panel) only wake the answer workers, so no message is answered twice.
+If the database cannot take it, the request fails and Slack delivers the event again
+later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_bolt.request.payload_utils import is_user_message_event_in_assistant_thread
+
+from bot.slack.answering import store_question
+from bot.slack.runtime import SlackRuntime
+from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
+from bot.store.answer_queue import question_key
+
+
+def question_kind(body: dict[str, Any]) -> str | None:
+    """'mention', 'assistant' or 'dm' for an event that may be a question; else None.
+
+    A threaded direct message is what Bolt's Assistant middleware takes as a message in an
+    assistant thread; its own predicate decides, so the two never disagree."""
+    if body.get("type") != "event_callback":
+        return None
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return None
+    if event.get("type") == "app_mention":
+        return "mention"
+    if event.get("type") != "message" or event.get("channel_type") != "im":
+        return None
+    return "assistant" if is_user_message_event_in_assistant_thread(body) else "dm"
+
+
+def store_questions_first(slack: SlackRuntime) -> Callable[..., BoltResponse]:
+    """Bolt's `before_authorize` middleware: it runs once the request's signature is
+    verified and before anything that may call Slack, so a question is stored even while
+    Slack's Web API is down."""
+
+    def store_questions(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        kind = question_kind(body)
+        question = store_question(slack, body, kind) if kind is not None else None
+        if question is not None:
+            slack.wake_answers()
+            if kind in SIGN_OF_LIFE_KINDS:
+                key = question_key(question.channel, question.ts)
+                slack.signs.watch(key, question.channel, question.ts)
+        return next()
+
+    return store_questions

@@ -1,0 +1,171 @@
+"""No answer lost to a Slack outage or a dead replica, and none posted twice: faults injected
+in the recording Slack stand-in, questions sent as signed Events API requests."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.store.answer_queue import AnswerQueue
+from bot.store.tables import AnswerState
+from tests.slack_fixtures import (
+    BOT_USER,
+    SlackApp,
+    assert_valid_message,
+    event_envelope,
+    mention,
+    on_both_databases,
+)
+
+QUESTION = "how do I motivate my reps?"
+
+
+def bot_replies(slack_app: SlackApp, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+    """What people see: the bot's messages in a thread (posted, whatever the app heard)."""
+    return [
+        m
+        for m in slack_app.stub.messages.get(channel, [])
+        if m.get("thread_ts") == thread_ts and m.get("user") == BOT_USER
+    ]
+
+
+def ask(slack_app: SlackApp) -> dict[str, Any]:
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    assert slack_app.send_event(event_envelope(event)) == 200  # acked, whatever Slack's state
+    return event
+
+
+def states(slack_app: SlackApp) -> dict[AnswerState, int]:
+    return slack_app.slack.answers.counts()
+
+
+def test_questions_asked_during_a_25_second_outage_are_answered_after_it_once(
+    slack_app: SlackApp,
+) -> None:
+    slack_app.stub.outage(25)  # every Web API call: HTTP 503
+    asked = []
+    for _ in range(4):
+        asked.append(ask(slack_app))
+    slack_app.stub.wait_for("chat.postMessage", count=4, timeout=90)
+    assert slack_app.slack.wait_idle(60)
+    failed = [c for c in slack_app.stub.calls_to("chat.postMessage") if c.status == 503]
+    assert failed, "the outage was not seen"
+    for event in asked:
+        [reply] = bot_replies(slack_app, "CSALES", event["ts"])
+        assert reply["metadata"]["event_payload"]["question"] == f"msg:CSALES:{event['ts']}"
+    assert states(slack_app) == {AnswerState.ANSWERED: 4}
+
+
+def test_a_429_is_retried_no_sooner_than_retry_after(slack_app: SlackApp) -> None:
+    slack_app.stub.fail("chat.postMessage", status=429, retry_after=2)
+    event = ask(slack_app)
+    slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    first, second = slack_app.stub.calls_to("chat.postMessage")
+    assert (first.status, second.status) == (429, 200)
+    assert second.at - first.at >= 2.0
+    assert second.params["thread_ts"] == event["ts"]
+    assert_valid_message(second)
+
+
+@on_both_databases
+def test_connection_reset_before_slack_processed_the_post(slack_app: SlackApp) -> None:
+    slack_app.stub.fail("chat.postMessage", drop=True)
+    event = ask(slack_app)
+    slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    assert len(bot_replies(slack_app, "CSALES", event["ts"])) == 1
+    assert [c.status for c in slack_app.stub.calls_to("chat.postMessage")] == [0, 200]
+
+
+@on_both_databases
+def test_connection_reset_after_slack_posted_is_resolved_by_looking_not_reposting(
+    slack_app: SlackApp,
+) -> None:
+    slack_app.stub.fail("chat.postMessage", drop_after=True)
+    event = ask(slack_app)
+    assert slack_app.slack.wait_idle(60)
+    assert len(bot_replies(slack_app, "CSALES", event["ts"])) == 1
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+    [look] = slack_app.stub.calls_to("conversations.replies")[-1:]
+    assert look.params["include_all_metadata"] in (True, "true", "1", 1)
+    [row] = slack_app.slack.answers.rows()
+    assert row["state"] == AnswerState.ANSWERED
+    assert row["answered_ts"] == bot_replies(slack_app, "CSALES", event["ts"])[0]["ts"]
+
+
+def test_an_answer_undeliverable_past_the_max_age_is_dropped_with_one_line(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    slack_app.stub.fail("chat.postMessage", status=429, retry_after=3600)  # beyond 15 minutes
+    ask(slack_app)
+    slack_app.settle()
+    assert [c.status for c in slack_app.stub.calls_to("chat.postMessage")] == [429]
+    assert states(slack_app) == {AnswerState.DROPPED: 1}
+    assert len([r for r in caplog.records if "dropped the answer" in r.getMessage()]) == 1
+
+
+def test_slack_refusing_an_answer_for_good_is_not_retried(slack_app: SlackApp) -> None:
+    slack_app.stub.fail("chat.postMessage", error="channel_not_found")
+    ask(slack_app)
+    slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+    assert states(slack_app) == {AnswerState.FAILED: 1}
+
+
+def dead_replica_holds(slack_app: SlackApp, *, reached_slack: bool) -> dict[str, Any]:
+    """A question stored and claimed by a replica that was then killed mid-answer."""
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    dead = AnswerQueue(slack_app.engine, "dead-replica")
+    assert dead.enqueue(
+        kind="mention", channel="CSALES", ts=event["ts"], user_id="UASKER", text=event["text"]
+    )
+    [job] = dead.claim(1, timedelta(seconds=3))
+    assert dead.renew(job, timedelta(seconds=3), attempt=True)  # it began chat.postMessage
+    if reached_slack:  # ... and Slack posted it before the replica died
+        slack_app.stub.seed_message(
+            "CSALES", "1900000000.000001", "answer", user=BOT_USER, thread_ts=event["ts"]
+        )
+        slack_app.stub.messages["CSALES"][-1]["metadata"] = {
+            "event_type": "coach_answer",
+            "event_payload": {"question": f"msg:CSALES:{event['ts']}"},
+        }
+    return event
+
+
+@on_both_databases
+@pytest.mark.parametrize("reached_slack", [False, True], ids=["before-post", "after-post"])
+def test_a_dead_replicas_question_is_taken_over_and_answered_once(
+    slack_app: SlackApp, reached_slack: bool
+) -> None:
+    event = dead_replica_holds(slack_app, reached_slack=reached_slack)
+    slack_app.slack.wake_answers()
+    assert slack_app.slack.wait_idle(60)  # the lease runs out; this replica takes over
+    assert len(bot_replies(slack_app, "CSALES", event["ts"])) == 1
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == (0 if reached_slack else 1)
+    [row] = slack_app.slack.answers.rows()
+    assert row["state"] == AnswerState.ANSWERED and row["owner"] != "dead-replica"
+
+
+def test_a_retry_delivered_while_the_answer_is_pending_posts_nothing_more(
+    slack_app: SlackApp,
+) -> None:
+    slack_app.stub.fail("chat.postMessage", status=503, times=2)
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    envelope = event_envelope(event)
+    sends = [
+        threading.Thread(target=slack_app.send_event, args=(envelope,), kwargs={"retry_num": i})
+        for i in (None, 1, 2)
+    ]
+    for t in sends:
+        t.start()
+    for t in sends:
+        t.join()
+    slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    assert len(bot_replies(slack_app, "CSALES", event["ts"])) == 1
