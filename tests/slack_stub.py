@@ -8,7 +8,8 @@ so `conversations.replies` / `conversations.history` can return it later.
 Faults can be injected per method: HTTP 429 with Retry-After, HTTP 5xx, an `ok: false` error
 such as `invalid_auth`, a connection reset before the call is processed (`drop=True`) or
 after Slack processed it (`drop_after=True`: the message is posted, the response is lost),
-and an outage: every call answered HTTP 503 for some seconds (`outage(25)`). Message
+a request held until the caller times out and never processed (`hang=20`), and an outage:
+every call answered HTTP 503 for some seconds (`outage(25)`). Message
 `metadata` is kept and returned by conversations.replies/history with include_all_metadata.
 
     with SlackStub() as stub:
@@ -84,6 +85,7 @@ class Fault:
     drop: bool = False  # close the connection without answering
     drop_after: bool = False  # process the call (e.g. post the message), then drop the reply
     until: float | None = None  # an outage: applies to every call until this monotonic time
+    hang: float = 0.0  # hold the request this long, then drop it unprocessed (a timeout)
 
 
 class SlackStub:
@@ -172,14 +174,24 @@ class SlackStub:
         error: str | None = None,
         drop: bool = False,
         drop_after: bool = False,
+        hang: float = 0.0,
         times: int = 1,
     ) -> None:
         """Make the next `times` calls of `method` fail this way, then behave normally."""
-        if status == 200 and error is None and not drop and not drop_after:
-            raise ValueError("a fault needs a status, an error, drop or drop_after")
+        if status == 200 and error is None and not (drop or drop_after or hang):
+            raise ValueError("a fault needs a status, an error, drop, drop_after or hang")
         with self._cond:
             self._faults.append(
-                Fault(method, times, status, retry_after, error, drop, drop_after=drop_after)
+                Fault(
+                    method,
+                    times,
+                    status,
+                    retry_after,
+                    error,
+                    drop or bool(hang),
+                    drop_after=drop_after,
+                    hang=hang,
+                )
             )
 
     def outage(self, seconds: float, *, status: int = 503, method: str = "*") -> None:
@@ -412,6 +424,8 @@ class _StubHandler(BaseHTTPRequestHandler):
         if stub.latency:
             time.sleep(stub.latency)
         fault = stub._take_fault(method)
+        if fault is not None and fault.hang:
+            time.sleep(fault.hang)
         if fault is not None and fault.drop:
             call.status = 0
             stub._record(call)

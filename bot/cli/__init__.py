@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import ask, content, evaluate, indexing, quote, report, run
+from bot.cli import ask, content, db, evaluate, indexing, quote, report, run
 
 app = typer.Typer(
     help="Leadership Coach: cited answers for sales leaders, from a curated library.",
@@ -18,6 +18,7 @@ evaluate.register(app)
 quote.register(app)
 app.add_typer(content.app, name="content")
 report.register(app)
+db.register(app)
 run.register(app)
 
 

@@ -102,6 +102,8 @@ def serve(
         app, slack = build_app(
             settings, library, engine, socket_mode=socket_mode, reloader=reloader
         )
+        slack.coach.search("warm up")  # load the model now, not on the first question
+        log.info("model loaded; ready")
     except Exception as err:
         log.error("could not start: %s: %s", type(err).__name__, err)
         return 1

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
 
 from bot.store.migrate import DatabaseUnavailable, normalise_url, upgrade
 
@@ -40,8 +39,5 @@ def make_engine(url: str, *, migrate: bool = True) -> Engine:
                 url, f"its driver is not installed ({err.name}): pip install -e '.[postgres]'"
             ) from None
     if migrate:
-        try:
-            upgrade(engine)
-        except OperationalError as err:
-            raise DatabaseUnavailable(url, str(err.orig or err).strip()) from None
+        upgrade(engine)
     return engine

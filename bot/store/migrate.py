@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from index.errors import CoachError
 
@@ -92,7 +93,16 @@ def _locked(engine: Engine) -> Iterator[Connection]:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
-    """Bring the schema to `revision` under the lock; returns (before, after)."""
+    """Bring the schema to `revision` under the lock; returns (before, after). A database
+    that cannot be reached is one DatabaseUnavailable naming DATABASE_URL."""
+    try:
+        return _upgrade(engine, revision)
+    except OperationalError as err:
+        url = engine.url.render_as_string(hide_password=False)
+        raise DatabaseUnavailable(url, str(err.orig or err).strip()) from None
+
+
+def _upgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
     with _locked(engine) as conn:
         before = MigrationContext.configure(conn).get_current_revision()
         conn.commit()

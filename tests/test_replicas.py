@@ -1,0 +1,183 @@
+"""Three real `coach serve` processes on one PostgreSQL database, as a team would run them:
+started together on an empty database; a mention answered once when Slack's retry goes to
+another replica; a replica killed (-9) holding acked, unanswered questions, which another
+replica answers within 60 s, once each; one daily quote between them."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from bot.store.tables import AnswerState, answer_queue
+from tests.library_fixtures import COACH, REPO_ROOT
+from tests.pg_fixtures import PostgresServer
+from tests.slack_fixtures import BOT_TOKEN, BOT_USER, SIGNING_SECRET, event_envelope, mention
+from tests.slack_fixtures import signed_headers as sign
+from tests.slack_stub import SlackStub
+
+QUESTION = "how do I motivate my reps?"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(predicate: Any, timeout: float, what: str) -> None:
+    """Poll for something other processes bring about (not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(0.1)
+
+
+class Replica:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.log = log
+        self.process = subprocess.Popen(
+            [str(COACH), "serve"],
+            env={**env, "PORT": str(self.port)},
+            cwd=REPO_ROOT,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def healthy(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"replica exited {self.process.returncode}:\n{self.log_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as r:
+                return bool(json.loads(r.read()).get("ok"))
+        except OSError:
+            return False
+
+    def send(self, envelope: dict[str, Any], retry_num: int | None = None) -> int:
+        body = json.dumps(envelope)
+        headers = {**sign(body, secret=SIGNING_SECRET), "Content-Type": "application/json"}
+        if retry_num is not None:
+            headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "x"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/slack/events", data=body.encode(), headers=headers
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+@pytest.fixture
+def replicas(
+    postgres_server: PostgresServer,
+    coach_env: dict[str, str],
+    shipped_library: Any,
+    tmp_path: Path,
+) -> Iterator[tuple[list[Replica], SlackStub, str]]:
+    """Three replicas started at once on one empty database, on a stub Slack."""
+    url = postgres_server.new_database()
+    now = datetime.now(UTC)
+    with SlackStub(bot_user_id=BOT_USER) as stub:
+        env = {
+            **coach_env,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": stub.api_url,
+            "DATABASE_URL": url,
+            "ANSWER_LEASE_SECONDS": "5",
+            "ANSWER_RETRY_MAX_SECONDS": "1",
+            "QUOTE_CHANNEL": "CQUOTES",
+            "QUOTE_TIMEZONE": "UTC",
+            "QUOTE_DAYS": "mon,tue,wed,thu,fri,sat,sun",
+            "QUOTE_TIME": f"{now.hour:02d}:{now.minute:02d}",  # due as they start
+            "LOG_LEVEL": "INFO",
+        }
+        started = [Replica(env, tmp_path / f"replica-{i}.log") for i in range(3)]
+        try:
+            yield started, stub, url
+        finally:
+            for replica in started:
+                replica.stop()
+
+
+def answers_in(stub: SlackStub, thread_ts: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in stub.messages.get("CSALES", [])
+        if m.get("thread_ts") == thread_ts and m.get("user") == BOT_USER
+    ]
+
+
+def test_three_replicas_share_one_postgres_database(
+    replicas: tuple[list[Replica], SlackStub, str],
+) -> None:
+    started, stub, url = replicas
+    # all three come up on the empty database (one migrates, the others wait for it)
+    wait_until(lambda: all(r.healthy() for r in started), 400, "three healthy replicas")
+
+    # Slack's retry of a mention lands on another replica: answered once
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    envelope = event_envelope(event)
+    assert started[0].send(envelope) == 200
+    assert started[1].send(envelope, retry_num=1) == 200
+    assert started[2].send(envelope, retry_num=2) == 200
+    wait_until(lambda: answers_in(stub, event["ts"]), 120, "the answer")
+
+    # a replica holding acked, unanswered questions is killed -9 mid-post
+    engine = create_engine(url)
+    victim = started[0]
+    stub.fail("chat.postMessage", hang=20, times=3)  # Slack never gets those posts
+    asked = [mention(f"<@{BOT_USER}> {QUESTION}", user=f"U{i}") for i in range(3)]
+    for e in asked:
+        assert victim.send(event_envelope(e)) == 200  # acked: stored before the ack
+
+    def victim_holds_one() -> bool:
+        with engine.connect() as conn:
+            owners = conn.scalars(
+                select(answer_queue.c.owner).where(answer_queue.c.state == AnswerState.WORKING)
+            ).all()
+        return any(f":{victim.process.pid}:" in (o or "") for o in owners)
+
+    wait_until(victim_holds_one, 30, "the victim working on a question")
+    victim.process.send_signal(signal.SIGKILL)
+    victim.process.wait(10)
+    killed_at = time.monotonic()
+    wait_until(lambda: all(answers_in(stub, e["ts"]) for e in asked), 60, "answers after the kill")
+    assert time.monotonic() - killed_at < 60
+    time.sleep(2)  # anything late would show up now
+    for e in [event, *asked]:
+        assert len(answers_in(stub, e["ts"])) == 1, e["ts"]
+    with engine.connect() as conn:
+        states = conn.scalars(select(answer_queue.c.state)).all()
+    assert states == [AnswerState.ANSWERED] * 4
+    engine.dispose()
+
+    # one quote of the day between the three of them
+    quote_posts = [
+        m
+        for m in stub.messages.get("CQUOTES", [])
+        if (m.get("metadata") or {}).get("event_type") == "daily_quote"
+    ]
+    assert len(quote_posts) == 1
