@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -133,6 +134,7 @@ def test_database_made_before_migrations_is_upgraded_in_place(schema_db_url: str
 STARTER = """
 import sys, time
 from pathlib import Path
+from typing import Any
 flag = Path(sys.argv[2])
 Path(str(flag) + ".ready." + sys.argv[3]).write_text("")
 while not flag.exists():
@@ -195,3 +197,19 @@ def test_unreachable_database_names_the_setting_and_hides_the_password(
     message = str(caught.value)
     assert "DATABASE_URL=" in message and "nowhere" in message
     assert "hunter2" not in message
+
+
+def test_coach_db_upgrade_reports_what_it_did(
+    run_coach: Any, postgres_server: PostgresServer
+) -> None:
+    url = postgres_server.new_database()
+    first = run_coach("db", "upgrade", env={"DATABASE_URL": url})
+    assert first.returncode == 0, first.stderr
+    assert f"empty -> {head_revision()}" in first.stdout
+    again = run_coach("db", "upgrade", env={"DATABASE_URL": url})
+    assert f"already at {head_revision()}" in again.stdout
+    refused = run_coach(
+        "db", "upgrade", env={"DATABASE_URL": "postgresql://u:hunter2@127.0.0.1:1/none"}
+    )
+    assert refused.returncode != 0
+    assert "DATABASE_URL=" in refused.stderr and "hunter2" not in refused.stderr
