@@ -10,6 +10,7 @@ own retries off: retrying is the queue's job, with backoff, on whichever replica
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,7 +19,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.daily_quote.slack_calls import FailureKind, SlackFailure, classify, single_shot
+from bot.daily_quote.slack_calls import FailureKind, SlackFailure, classify
 from bot.store.answer_queue import AnswerQueue, Job
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,13 @@ def deliver(
     thread_ts: str | None,
     lease: timedelta,
 ) -> Delivery:
-    """Look first if need be, then post once. Never raises."""
-    once = single_shot(client)
+    """Look first if need be, then post once. Never raises.
+
+    Each call gives up after half the lease: a post still in flight when the lease ran out
+    could otherwise land after another replica looked, found nothing and posted."""
+    once = copy.copy(client)
+    once.retry_handlers = []
+    once.timeout = max(1, min(int(client.timeout), int(lease.total_seconds() / 2)))
     try:
         if job.maybe_posted:
             found = find_answer(once, job, thread_ts)
