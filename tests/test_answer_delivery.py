@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.slack.sign_of_life import STILL_WORKING
 from bot.store.answer_queue import AnswerQueue
 from bot.store.tables import AnswerState
 from tests.slack_fixtures import (
@@ -20,17 +21,45 @@ from tests.slack_fixtures import (
     mention,
     on_both_databases,
 )
+from tests.slack_stub import Call
 
 QUESTION = "how do I motivate my reps?"
 
 
 def bot_replies(slack_app: SlackApp, channel: str, thread_ts: str) -> list[dict[str, Any]]:
-    """What people see: the bot's messages in a thread (posted, whatever the app heard)."""
+    """What people see: the bot's answers in a thread (posted, whatever the app heard)."""
     return [
         m
         for m in slack_app.stub.messages.get(channel, [])
-        if m.get("thread_ts") == thread_ts and m.get("user") == BOT_USER
+        if m.get("thread_ts") == thread_ts
+        and m.get("user") == BOT_USER
+        and STILL_WORKING not in (m.get("text") or "")
     ]
+
+
+def still_working(slack_app: SlackApp, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+    """The bot's "still working" replies in a thread."""
+    return [
+        m
+        for m in slack_app.stub.messages.get(channel, [])
+        if m.get("thread_ts") == thread_ts and STILL_WORKING in (m.get("text") or "")
+    ]
+
+
+def answer_posts(slack_app: SlackApp) -> list[Call]:
+    """chat.postMessage calls carrying an answer (not the "still working" reply)."""
+    return [c for c in slack_app.stub.calls_to("chat.postMessage") if STILL_WORKING not in c.text]
+
+
+def eyes_left_on(slack_app: SlackApp) -> set[str]:
+    """Messages the :eyes: were put on and not taken off again."""
+    on: set[str] = set()
+    for c in slack_app.stub.calls:
+        if c.status == 200 and c.method == "reactions.add":
+            on.add(c.params["timestamp"])
+        elif c.status == 200 and c.method == "reactions.remove":
+            on.discard(c.params["timestamp"])
+    return on
 
 
 def ask(slack_app: SlackApp) -> dict[str, Any]:
@@ -52,24 +81,35 @@ def test_questions_asked_during_a_25_second_outage_are_answered_after_it_once(
         asked.append(ask(slack_app))
     slack_app.stub.wait_for("chat.postMessage", count=4, timeout=90)
     assert slack_app.slack.wait_idle(60)
-    failed = [c for c in slack_app.stub.calls_to("chat.postMessage") if c.status == 503]
+    failed = [c for c in answer_posts(slack_app) if c.status == 503]
     assert failed, "the outage was not seen"
     for event in asked:
         [reply] = bot_replies(slack_app, "CSALES", event["ts"])
         assert reply["metadata"]["event_payload"]["question"] == f"msg:CSALES:{event['ts']}"
+        assert len(still_working(slack_app, "CSALES", event["ts"])) <= 1
     assert states(slack_app) == {AnswerState.ANSWERED: 4}
+    assert eyes_left_on(slack_app) == set()
 
 
-def test_a_429_is_retried_no_sooner_than_retry_after(slack_app: SlackApp) -> None:
+def test_a_429_is_retried_no_sooner_than_retry_after_and_the_asker_hears_meanwhile(
+    slack_app: SlackApp,
+) -> None:
     slack_app.stub.fail("chat.postMessage", status=429, retry_after=2)
     event = ask(slack_app)
     slack_app.stub.wait_for("chat.postMessage")
     slack_app.settle()
-    first, second = slack_app.stub.calls_to("chat.postMessage")
+    first, second = answer_posts(slack_app)
     assert (first.status, second.status) == (429, 200)
     assert second.at - first.at >= 2.0
     assert second.params["thread_ts"] == event["ts"]
     assert_valid_message(second)
+    # while the answer waited: :eyes: on the question and one "still working" in its thread,
+    # the :eyes: taken off once the answer is in
+    [waiting] = still_working(slack_app, "CSALES", event["ts"])
+    assert float(waiting["ts"]) < float(bot_replies(slack_app, "CSALES", event["ts"])[0]["ts"])
+    [added] = slack_app.stub.calls_to("reactions.add")
+    assert added.params == {"channel": "CSALES", "timestamp": event["ts"], "name": "eyes"}
+    assert eyes_left_on(slack_app) == set()
 
 
 @on_both_databases
@@ -80,6 +120,7 @@ def test_connection_reset_before_slack_processed_the_post(slack_app: SlackApp) -
     slack_app.settle()
     assert len(bot_replies(slack_app, "CSALES", event["ts"])) == 1
     assert [c.status for c in slack_app.stub.calls_to("chat.postMessage")] == [0, 200]
+    assert still_working(slack_app, "CSALES", event["ts"]) == []  # it might have got through
 
 
 @on_both_databases

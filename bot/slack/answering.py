@@ -232,7 +232,9 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
                 done.detail,
             )
             return
-        if q.kind in SIGN_OF_LIFE_KINDS:  # while we still hold the question
+        # "still working" only when Slack certainly did not take the answer: after an
+        # ambiguous failure it could land below an answer that did get through
+        if q.kind in SIGN_OF_LIFE_KINDS and done.not_posted:
             slack.signs.still_working(job.key, q.channel, q.ts, q.reply_thread)
         slack.answers.retry_later(job, now + timedelta(seconds=delay), done.detail)
         log.info(

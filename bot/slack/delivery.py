@@ -48,6 +48,19 @@ class Delivery:
     ts: str | None = None
     wait: float | None = None  # Retry-After, when Slack gave one
     detail: str = ""
+    not_posted: bool = False  # RETRY: Slack certainly did not take this attempt's post
+
+
+def took_nothing(exc: Exception, failure: SlackFailure) -> bool:
+    """Whether a failed post certainly left nothing in Slack: it answered 429, 503 or
+    ok:false, or the connection was refused. (A timeout, a reset or another 5xx may have
+    come after Slack posted: only a look in the thread can tell.)"""
+    if failure.kind in (FailureKind.RATE_LIMITED, FailureKind.API):
+        return True
+    if failure.kind == FailureKind.SERVER:
+        return failure.detail.startswith("HTTP 503")
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, ConnectionRefusedError)
 
 
 def marker(job: Job) -> dict[str, Any]:
@@ -113,7 +126,15 @@ def deliver(
                 metadata=marker(job),
             )
         except Exception as exc:
-            raise classify(exc) from None
+            failure = classify(exc)
+            if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
+                return Delivery(Verdict.REFUSED, detail=failure.detail)
+            return Delivery(
+                Verdict.RETRY,
+                wait=failure.retry_after,
+                detail=str(failure),
+                not_posted=took_nothing(exc, failure),
+            )
         return Delivery(Verdict.DELIVERED, response.get("ts"))
     except SlackFailure as failure:
         if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:

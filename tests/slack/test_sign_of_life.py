@@ -1,13 +1,25 @@
-"""The :eyes: sign of life on a mention or DM whose answer is slow, through the real HTTP
-server; no timing: the search is held until Slack has seen the reaction."""
+"""The sign of life on a mention or DM whose answer is slow or stuck: :eyes: through the real
+HTTP server (no timing: the search is held until Slack has seen the reaction), and the
+reaction and "still working" reply shared by replicas through the database."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from bot.slack.sign_of_life import SignOfLife
-from tests.slack_fixtures import BOT_USER, SlackApp, dm, event_envelope, mention
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from bot.slack.sign_of_life import STILL_WORKING, SignsOfLife
+from bot.store.answer_queue import AnswerQueue, question_key
+from bot.store.engine import make_engine
+from bot.store.said_once import SaidOnce
+from bot.store.tables import AnswerState
+from tests.slack_fixtures import BOT_USER, SlackApp, dm, event_envelope, mention, new_ts
 
 QUESTION = "how do I motivate my reps?"
 
@@ -50,15 +62,18 @@ def test_slow_dm_gets_eyes_too(slack_app: SlackApp) -> None:
     assert added.params["channel"] == event["channel"]
 
 
-def test_eyes_stay_when_the_answer_cannot_be_posted(slack_app: SlackApp) -> None:
-    slack_app.stub.fail("chat.postMessage", status=500, times=20)
-    event = mention(f"<@{BOT_USER}> {QUESTION}")
+def test_a_message_in_the_assistant_panel_is_answered_once_with_no_eyes(
+    slack_app: SlackApp,
+) -> None:
+    slack_app.slack.sign_of_life_after = 0.0
+    event = dm(QUESTION, thread_ts=new_ts())  # a threaded DM: Bolt's assistant thread
     assert slack_app.send_event(event_envelope(event)) == 200
     slack_app.settle()
-    assert [c.params["timestamp"] for c in slack_app.stub.calls_to("reactions.add")] == [
-        event["ts"]
-    ]
-    assert slack_app.stub.calls_to("reactions.remove") == []
+    [row] = slack_app.slack.answers.rows()
+    assert row["kind"] == "assistant" and row["state"] == AnswerState.ANSWERED
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+    assert slack_app.stub.calls_to("assistant.threads.setStatus")
+    assert slack_app.stub.calls_to("reactions.add") == []
 
 
 class Recorder:
@@ -71,16 +86,40 @@ class Recorder:
     def reactions_remove(self, **_: Any) -> None:
         self.calls.append("remove")
 
+    def chat_postMessage(self, **params: Any) -> dict[str, Any]:  # noqa: N802 - slack_sdk's name
+        self.calls.append(params["text"])
+        return {"ok": True, "ts": "2.000001"}
 
-def test_quick_answer_costs_no_reaction_calls() -> None:
+
+@pytest.fixture
+def queue(tmp_path: Path) -> Iterator[tuple[AnswerQueue, SaidOnce]]:
+    """One stored question, claimed, as a worker holds it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'coach.db'}")
+    answers = AnswerQueue(engine, "me")
+    answers.enqueue(kind="mention", channel="C1", ts="1.000001", user_id="U1", text="q")
+    yield answers, SaidOnce(engine)
+    engine.dispose()
+
+
+KEY = question_key("C1", "1.000001")
+
+
+def test_quick_answer_costs_no_reaction_calls(queue: tuple[AnswerQueue, SaidOnce]) -> None:
+    answers, said = queue
     client = Recorder()
-    life = SignOfLife(client, "C1", "1.000001", after=3600).start()
-    life.answered()
-    life._react()  # even if the timer had fired after the answer
+    signs = SignsOfLife(client, answers, said, after=3600)
+    signs.watch(KEY, "C1", "1.000001")
+    [job] = answers.claim(1, timedelta(seconds=30))
+    answers.answered(job, "2.000001")
+    signs.answered(KEY, "C1", "1.000001")
+    signs._due(KEY, "C1", "1.000001")  # even if the timer had fired after the answer
     assert client.calls == []
 
 
-def test_answer_posted_while_the_reaction_is_being_added_still_removes_it() -> None:
+def test_answer_recorded_while_the_reaction_is_being_added_still_removes_it(
+    queue: tuple[AnswerQueue, SaidOnce],
+) -> None:
+    answers, said = queue
     release = threading.Event()
     entered = threading.Event()
 
@@ -91,11 +130,60 @@ def test_answer_posted_while_the_reaction_is_being_added_still_removes_it() -> N
             self.calls.append("add")
 
     client = SlowAdd()
-    life = SignOfLife(client, "C1", "1.000001", after=3600)
-    worker = threading.Thread(target=life._react)
-    worker.start()
+    signs = SignsOfLife(client, answers, said, after=3600)
+    timer = threading.Thread(target=signs._due, args=(KEY, "C1", "1.000001"))
+    timer.start()
     assert entered.wait(10)
-    life.answered()  # the answer lands while reactions.add is in flight
+    [job] = answers.claim(1, timedelta(seconds=30))
+    answers.answered(job, "2.000001")  # the answer lands while reactions.add is in flight
+    signs.answered(KEY, "C1", "1.000001")
     release.set()
-    worker.join(10)
-    assert client.calls == ["add", "remove"]
+    timer.join(10)
+    assert client.calls.count("add") == 1
+    assert client.calls[-1] == "remove"
+
+
+def test_still_working_is_said_once_per_question_across_replicas(
+    queue: tuple[AnswerQueue, SaidOnce],
+) -> None:
+    answers, said = queue
+    client = Recorder()
+    one = SignsOfLife(client, answers, said)
+    other = SignsOfLife(client, AnswerQueue(answers.engine, "other"), said)
+    one.still_working(KEY, "C1", "1.000001", "1.000001")
+    other.still_working(KEY, "C1", "1.000001", "1.000001")  # the next retry, elsewhere
+    assert client.calls == ["add", STILL_WORKING]
+
+
+def test_still_working_that_did_not_get_through_is_tried_again(
+    queue: tuple[AnswerQueue, SaidOnce],
+) -> None:
+    answers, said = queue
+
+    class Down(Recorder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.down = True
+
+        def chat_postMessage(self, **params: Any) -> dict[str, Any]:  # noqa: N802
+            if self.down:
+                raise SlackApiError(
+                    "down",
+                    SlackResponse(
+                        client=None,
+                        http_verb="POST",
+                        api_url="",
+                        req_args={},
+                        data={"ok": False},
+                        headers={},
+                        status_code=503,
+                    ),
+                )
+            return super().chat_postMessage(**params)
+
+    client = Down()
+    signs = SignsOfLife(client, answers, said)
+    signs.still_working(KEY, "C1", "1.000001", "1.000001")
+    client.down = False
+    signs.still_working(KEY, "C1", "1.000001", "1.000001")
+    assert client.calls == ["add", STILL_WORKING]

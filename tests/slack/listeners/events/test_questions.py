@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from bot.slack.sign_of_life import STILL_WORKING
 from tests.slack_fixtures import (
     BOT_USER,
     SlackApp,
@@ -222,9 +223,12 @@ def test_rate_limited_then_success(slack_app: SlackApp) -> None:
     assert slack_app.send_event(event_envelope(event)) == 200
     slack_app.stub.wait_for("chat.postMessage")
     slack_app.settle()
-    attempts = slack_app.stub.calls_to("chat.postMessage")
+    posts = slack_app.stub.calls_to("chat.postMessage")
+    attempts = [c for c in posts if STILL_WORKING not in c.text]
     assert [c.status for c in attempts] == [429, 200]
     assert attempts[1].params["thread_ts"] == event["ts"]
+    # Slack took nothing (429): the asker was told the answer is on its way, once
+    assert [c.params["thread_ts"] for c in posts if STILL_WORKING in c.text] == [event["ts"]]
 
 
 def test_server_error_then_success(slack_app: SlackApp) -> None:
