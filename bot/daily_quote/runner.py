@@ -5,13 +5,13 @@ effect in a running `coach serve` without a restart."""
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.background import Ticker
 from bot.daily_quote.channels import all_plans
 from bot.daily_quote.plan import CHANNEL_ID, QuotePlan
 from bot.daily_quote.poster import DailyQuoter, PostOutcome
@@ -91,63 +91,32 @@ class QuoteScheduler:
         return outcome
 
 
-class SchedulerHandle:
+class SchedulerHandle(Ticker):
     """A running daily-quote scheduler (a daemon thread); `.stop()` ends it."""
 
+    thread_name = "daily-quote"
+
     def __init__(self, scheduler: QuoteScheduler | None, tick_seconds: float) -> None:
+        super().__init__(tick_seconds)
         self.scheduler = scheduler
-        self.tick_seconds = tick_seconds
-        self.ticks = 0
         self.last_outcome: PostOutcome | None = None
-        self._stop = threading.Event()
-        self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
 
     @property
     def enabled(self) -> bool:
         return self.scheduler is not None
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
     def start(self) -> SchedulerHandle:
-        if self.scheduler is not None and self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="daily-quote", daemon=True)
-            self._thread.start()
+        if self.scheduler is not None:
+            super().start()
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the thread to finish and wait for it."""
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    def wait_for_ticks(self, count: int, timeout: float = 10.0) -> bool:
-        """Block until `count` ticks have run (tests use this instead of sleeping)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self.ticks < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
-            return True
-
-    def _run(self) -> None:
+    def tick(self) -> PostOutcome | None:
         assert self.scheduler is not None
-        while not self._stop.is_set():
-            outcome: PostOutcome | None = None
-            try:
-                outcome = self.scheduler.tick()
-            except Exception:  # never let one bad tick end the thread (e.g. DB down)
-                log.exception("Daily quote tick failed; trying again in %ss.", self.tick_seconds)
-            with self._cond:
-                self.ticks += 1
-                if outcome is not None:
-                    self.last_outcome = outcome
-                self._cond.notify_all()
-            self._stop.wait(self.tick_seconds)
+        return self.scheduler.tick()
+
+    def after_tick(self, result: Any) -> None:
+        if result is not None:
+            self.last_outcome = result
 
 
 def start_scheduler(
@@ -173,7 +142,7 @@ def start_scheduler(
         engine,
         plans=plans,
         clock=clock,
-        sleep=sleep or (lambda seconds: handle._stop.wait(seconds)),
+        sleep=sleep or handle.wait,
         reflections=reflections,
     )
     scheduled = handle.scheduler.refresh()

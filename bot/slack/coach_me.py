@@ -20,6 +20,7 @@ from bot.slack.messages.coach_me import (
     coach_me_shared,
     share_value,
 )
+from bot.slack.messages.parts import share_failed
 from bot.slack.runtime import SlackRuntime
 from bot.slack.text import clean_question, is_special_only
 from bot.store.tables import SaidKind
@@ -37,7 +38,6 @@ NOT_HERE = {
     "ekm_access_denied",
     "cannot_dm_bot",
 }
-CANNOT_SHARE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 
 
 @dataclass(frozen=True)
@@ -163,11 +163,8 @@ def share_in_thread(
         key = keys[rank - 1] if rank <= len(keys) and isinstance(keys[rank - 1], str) else ""
         hits.append(Hit(rank, 1.0, passage, key))
     if not hits:
-        slack.respond(
-            response_url,
-            {"text": "Those passages are no longer in the library — try the shortcut again."},
-            response_type="ephemeral",
-            replace_original=False,
+        slack.tell(
+            response_url, "Those passages are no longer in the library — try the shortcut again."
         )
         return
     once_key = f"{channel}/{thread}/{user}/{','.join(h.passage.id for h in hits)}"
@@ -178,32 +175,12 @@ def share_in_thread(
     result = SearchResult(question=asked, answered=True, hits=tuple(hits))
     message = coach_me_shared(result, asked=asked, shared_by=user)
     try:
-        response = slack.client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread,
-            text=message["text"],
-            blocks=message["blocks"],
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        response = slack.send(channel, message, thread)
     except Exception as err:
         slack.said_once.release(SaidKind.SHARE, once_key)
         error = err.response.get("error") if isinstance(err, SlackApiError) else None
         log.warning("sharing coaching in %s failed: %s", channel, error or err)
-        hint = (
-            "I can't post in that channel — invite me with `/invite @Leadership Coach` and "
-            "try again."
-            if error in CANNOT_SHARE
-            else "Sorry, I couldn't share that just now. Please try again."
-        )
-        slack.respond(
-            response_url, {"text": hint}, response_type="ephemeral", replace_original=False
-        )
+        slack.tell(response_url, share_failed(error, where="that channel", what="that"))
         return
     slack.said_once.done(SaidKind.SHARE, once_key, response.get("ts"))
-    slack.respond(
-        response_url,
-        {"text": ":white_check_mark: Shared in the thread."},
-        response_type="ephemeral",
-        replace_original=True,
-    )
+    slack.tell(response_url, ":white_check_mark: Shared in the thread.", replace=True)

@@ -13,15 +13,23 @@ from bot.slack.messages.answers import feedback_thanks_message
 from bot.slack.messages.gaps import REASON_ACTION, REASON_BLOCK, reason_modal, with_feedback_note
 from bot.slack.messages.values import decode_value, encode_value
 from bot.slack.runtime import SlackRuntime
+from bot.store.feedback import AnswerRef
 
 log = logging.getLogger(__name__)
 
 
-def _question_and_passages(data: dict[str, Any]) -> tuple[str, list[str]]:
-    """(question, passage ids) from a button value or the form's private_metadata."""
+def _about(user: str, channel: str, message_ts: str, data: dict[str, Any]) -> AnswerRef:
+    """The answer a click or form is about, with the question and passage ids that a button
+    value or the form's private_metadata carries."""
     question = data.get("q") if isinstance(data.get("q"), str) else ""
     listed = data.get("p") if isinstance(data.get("p"), list) else []
-    return str(question), [p for p in listed if isinstance(p, str)]  # type: ignore[union-attr]
+    return {
+        "user_id": user,
+        "channel": channel,
+        "message_ts": message_ts,
+        "question": str(question),
+        "passage_ids": [p for p in listed if isinstance(p, str)],  # type: ignore[union-attr]
+    }
 
 
 def record_click(slack: SlackRuntime, body: dict[str, Any], *, helpful: bool) -> None:
@@ -31,33 +39,26 @@ def record_click(slack: SlackRuntime, body: dict[str, Any], *, helpful: bool) ->
     if not (user and channel and message_ts):
         log.info("feedback click without user/channel/message; ignored")
         return
-    question, passages = _question_and_passages(decode_value(first_action(body).get("value")))
+    about = _about(user, channel, message_ts, decode_value(first_action(body).get("value")))
     if not helpful:
-        open_reason_form(slack, body, channel, message_ts, question, passages)
-    slack.feedback.record(
-        user_id=user,
-        channel=channel,
-        message_ts=message_ts,
-        helpful=helpful,
-        question=question,
-        passage_ids=passages,
-    )
+        open_reason_form(slack, body, about)
+    slack.feedback.record(helpful=helpful, **about)
     slack.submit(mark_received, slack, body, channel, message_ts, user, thread_ts, helpful)
 
 
-def open_reason_form(
-    slack: SlackRuntime,
-    body: dict[str, Any],
-    channel: str,
-    message_ts: str,
-    question: str,
-    passages: list[str],
-) -> bool:
+def open_reason_form(slack: SlackRuntime, body: dict[str, Any], about: AnswerRef) -> bool:
     trigger_id = text_at(body, "trigger_id")
     if not trigger_id:
         log.info("Not helpful click without a trigger_id; no reason form")
         return False
-    metadata = encode_value({"c": channel, "ts": message_ts, "q": question[:300], "p": passages})
+    metadata = encode_value(
+        {
+            "c": about["channel"],
+            "ts": about["message_ts"],
+            "q": about.get("question", "")[:300],
+            "p": about.get("passage_ids"),
+        }
+    )
     try:
         slack.client.views_open(trigger_id=trigger_id, view=reason_modal(metadata))
     except Exception as err:  # an expired trigger must not lose the vote
@@ -105,12 +106,4 @@ def store_reason(slack: SlackRuntime, body: dict[str, Any]) -> None:
         return
     if not reason:
         return  # the click was counted when it happened
-    question, passages = _question_and_passages(meta)
-    slack.feedback.record_reason(
-        user_id=user,
-        channel=channel,
-        message_ts=message_ts,
-        reason=reason,
-        question=question,
-        passage_ids=passages,
-    )
+    slack.feedback.record_reason(reason=reason, **_about(user, channel, message_ts, meta))

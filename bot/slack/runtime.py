@@ -123,17 +123,21 @@ class SlackRuntime:
         )
 
     # ---- replies (each logs its own failure and returns a falsy value) -------------------
+    def send(self, channel: str, message: Message, thread_ts: str | None = None) -> Any:
+        """chat.postMessage with retries and no link previews; Slack's error is raised."""
+        return self.client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=message["text"],
+            blocks=message.get("blocks"),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
     def post(self, channel: str, message: Message, thread_ts: str | None = None) -> str | None:
         """chat.postMessage with retries; the new ts, or None after logging a failure."""
         try:
-            response = self.client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
-                text=message["text"],
-                blocks=message.get("blocks"),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            response = self.send(channel, message, thread_ts)
         except Exception as err:  # Slack said no, or the network is gone after retries
             log.warning("could not post to %s: %s", channel, slack_error(err))
             return None
@@ -154,6 +158,12 @@ class SlackRuntime:
             log.warning("could not post ephemeral in %s: %s", channel, slack_error(err))
             return False
         return True
+
+    def tell(self, response_url: str | None, text: str, *, replace: bool = False) -> bool:
+        """A line only the clicker sees: below their message, or (`replace`) instead of it."""
+        return self.respond(
+            response_url, {"text": text}, response_type="ephemeral", replace_original=replace
+        )
 
     def respond(self, response_url: str | None, message: Message, **options: Any) -> bool:
         """Post to a response_url (slash command / button) with the same retry policy."""

@@ -8,12 +8,11 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.client import slack_error
+from bot.slack.messages.parts import share_failed
 from bot.slack.messages.tips import no_tip_message, shared_tip_message, tip_message
 from bot.slack.runtime import SlackRuntime
 
 log = logging.getLogger(__name__)
-
-CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 
 
 def send_tip(
@@ -40,40 +39,18 @@ def share_tip(
     """Post a tip publicly, attributed to the person sharing it; tell them how it went."""
     passage = slack.coach.passage(passage_id)
     if passage is None:
-        slack.respond(
-            response_url,
-            {"text": "That tip is no longer in the library — try `/leadership-tip` again."},
-            response_type="ephemeral",
-            replace_original=False,
+        slack.tell(
+            response_url, "That tip is no longer in the library — try `/leadership-tip` again."
         )
         return
     message = shared_tip_message(passage, shared_by=user)
     try:
-        slack.client.chat_postMessage(
-            channel=channel,
-            text=message["text"],
-            blocks=message["blocks"],
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        slack.send(channel, message)
     except Exception as err:
         error = slack_error(err)
         log.warning("sharing a tip in %s failed: %s", channel, error)
         if not isinstance(err, SlackApiError):
             return
-        hint = (
-            "I can't post in this conversation — invite me with `/invite @Leadership Coach` "
-            "and try again."
-            if error in CANNOT_POST
-            else "Sorry, I couldn't share that tip just now. Please try again."
-        )
-        slack.respond(
-            response_url, {"text": hint}, response_type="ephemeral", replace_original=False
-        )
+        slack.tell(response_url, share_failed(error, where="this conversation", what="that tip"))
         return
-    slack.respond(
-        response_url,
-        {"text": ":white_check_mark: Shared in the channel."},
-        response_type="ephemeral",
-        replace_original=True,
-    )
+    slack.tell(response_url, ":white_check_mark: Shared in the channel.", replace=True)

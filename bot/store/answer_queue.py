@@ -15,22 +15,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
-from bot.store.events import remember_thread
+from bot.store.events import dedupe_rows, question_key, remember_thread
 from bot.store.tables import (
     AnswerState,
     EventStatus,
     answer_queue,
     from_db,
     handled_events,
+    insert_once,
     to_db,
 )
-
-
-def question_key(channel: str, ts: str) -> str:
-    """One question = one message; the key also marks its answer in Slack (metadata)."""
-    return f"msg:{channel}:{ts}"
 
 
 @dataclass(frozen=True)
@@ -98,43 +93,26 @@ class AnswerQueue:
         propagate, so the request fails and Slack delivers the event again later.
         """
         stamp = now or datetime.now(UTC)
-        key = question_key(channel, ts)
-        keys = [key] + ([f"event:{event_id}"] if event_id else [])
-        try:
-            with self.engine.begin() as conn:
-                for k in keys:
-                    conn.execute(
-                        insert(handled_events).values(
-                            key=k,
-                            kind=kind,
-                            channel=channel,
-                            ts=ts,
-                            thread_ts=thread_ts,
-                            user_id=user_id,
-                            text="" if k != key else text[:8000],
-                            status=EventStatus.PENDING if k == key else EventStatus.ALIAS,
-                            created_at=stamp,
-                        )
-                    )
-                conn.execute(
-                    insert(answer_queue).values(
-                        question_key=key,
-                        event_id=event_id,
-                        kind=kind,
-                        channel=channel,
-                        ts=ts,
-                        thread_ts=thread_ts,
-                        user_id=user_id,
-                        text=text[:8000],
-                        state=AnswerState.QUEUED,
-                        attempts=0,
-                        created_at=to_db(stamp),
-                        next_attempt_at=to_db(stamp),
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        message: dict[str, Any] = {
+            "kind": kind,
+            "channel": channel,
+            "ts": ts,
+            "thread_ts": thread_ts,
+            "user_id": user_id,
+        }
+        seen = dedupe_rows(**message, text=text, event_id=event_id, now=stamp)
+        queued = insert(answer_queue).values(
+            **message,
+            question_key=question_key(channel, ts),
+            event_id=event_id,
+            text=text[:8000],
+            state=AnswerState.QUEUED,
+            attempts=0,
+            created_at=to_db(stamp),
+            next_attempt_at=to_db(stamp),
+        )
+        rows = [insert(handled_events).values(**row) for row in seen]
+        return insert_once(self.engine, *rows, queued)
 
     # ---- workers ---------------------------------------------------------------------------
     def claim(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[Job]:
@@ -178,6 +156,27 @@ class AnswerQueue:
         )
         return result.rowcount == 1
 
+    def _settle(
+        self,
+        conn: Connection,
+        job: Job,
+        state: AnswerState,
+        event: EventStatus,
+        stamp: datetime,
+        values: dict[str, Any],
+    ) -> bool:
+        """Finish a held row and its dedupe row together; False when the lease was lost."""
+        if not self._owned(
+            conn, job, state=state, done_at=to_db(stamp), lease_until=None, **values
+        ):
+            return False
+        conn.execute(
+            update(handled_events)
+            .where(handled_events.c.key == job.key)
+            .values(status=event, done_at=stamp)
+        )
+        return True
+
     def renew(
         self, job: Job, lease: timedelta, *, attempt: bool, now: datetime | None = None
     ) -> bool:
@@ -200,21 +199,9 @@ class AnswerQueue:
         """Record the answer (and the thread the bot now answers in) in one transaction."""
         stamp = now or datetime.now(UTC)
         with self.engine.begin() as conn:
-            if not self._owned(
-                conn,
-                job,
-                state=AnswerState.ANSWERED,
-                answered_ts=message_ts,
-                done_at=to_db(stamp),
-                lease_until=None,
-                last_error=None,
-            ):
+            answer = {"answered_ts": message_ts, "last_error": None}
+            if not self._settle(conn, job, AnswerState.ANSWERED, EventStatus.DONE, stamp, answer):
                 return False
-            conn.execute(
-                update(handled_events)
-                .where(handled_events.c.key == job.key)
-                .values(status=EventStatus.DONE, done_at=stamp)
-            )
             if thread is not None:
                 remember_thread(conn, job.channel, thread[0], thread[1])
         return True
@@ -238,21 +225,8 @@ class AnswerQueue:
         """Settle a question without an answer: too old (DROPPED) or refused (FAILED)."""
         stamp = now or datetime.now(UTC)
         with self.engine.begin() as conn:
-            if not self._owned(
-                conn,
-                job,
-                state=state,
-                done_at=to_db(stamp),
-                lease_until=None,
-                last_error=error[:500],
-            ):
-                return False
-            conn.execute(
-                update(handled_events)
-                .where(handled_events.c.key == job.key)
-                .values(status=EventStatus.FAILED, done_at=stamp)
-            )
-        return True
+            why = {"last_error": error[:500]}
+            return self._settle(conn, job, state, EventStatus.FAILED, stamp, why)
 
     # ---- looking on ------------------------------------------------------------------------
     def state(self, key: str) -> AnswerState | None:

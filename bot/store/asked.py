@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.tables import AskOutcome, asked_questions
+from bot.store.tables import AskOutcome, asked_questions, insert_once
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +38,18 @@ class AskedQuestions:
     ) -> bool:
         """True if stored. Never raises: the leader already has the answer, and a lost row
         only makes the curator's report a little short."""
+        row = insert(asked_questions).values(
+            channel=channel,
+            ts=ts,
+            answer_ts=answer_ts,
+            user_id=user_id,
+            question=question[:4000],
+            outcome=outcome,
+            passage_ids=",".join(passage_ids)[:4000],
+            asked_at=at or datetime.now(UTC),
+        )
         try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(asked_questions).values(
-                        channel=channel,
-                        ts=ts,
-                        answer_ts=answer_ts,
-                        user_id=user_id,
-                        question=question[:4000],
-                        outcome=outcome,
-                        passage_ids=",".join(passage_ids)[:4000],
-                        asked_at=at or datetime.now(UTC),
-                    )
-                )
-        except IntegrityError:
-            return False  # this message was recorded already
+            return insert_once(self.engine, row)  # False: this message was recorded already
         except SQLAlchemyError as err:
             log.warning("could not record the question %s in %s: %s", ts, channel, err)
             return False
-        return True

@@ -16,15 +16,51 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.tables import EventStatus, answered_threads, handled_events
+from bot.store.tables import EventStatus, answered_threads, handled_events, insert_once
 
 log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def question_key(channel: str, ts: str) -> str:
+    """One question = one message; the key also marks its answer in Slack (metadata)."""
+    return f"msg:{channel}:{ts}"
+
+
+def dedupe_rows(
+    kind: str,
+    channel: str,
+    ts: str,
+    thread_ts: str | None,
+    user_id: str | None,
+    text: str,
+    *,
+    event_id: str | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The rows that mark a question seen: its message, and its event id as an alias. Both
+    are primary keys, so a retry of either is refused."""
+    key = question_key(channel, ts)
+    keys = [key] + ([f"event:{event_id}"] if event_id else [])
+    return [
+        {
+            "key": k,
+            "kind": kind,
+            "channel": channel,
+            "ts": ts,
+            "thread_ts": thread_ts,
+            "user_id": user_id,
+            "text": text[:8000] if k == key else "",
+            "status": EventStatus.PENDING if k == key else EventStatus.ALIAS,
+            "created_at": now,
+        }
+        for k in keys
+    ]
 
 
 @dataclass(frozen=True)
@@ -82,11 +118,8 @@ class EventStore:
         if not self._remember(keys):
             return False
         try:
-            with self.engine.begin() as conn:
-                for row in rows:
-                    conn.execute(insert(handled_events).values(**row))
-        except IntegrityError:
-            return False  # another process (or an earlier run) has it
+            if not insert_once(self.engine, *(insert(handled_events).values(**r) for r in rows)):
+                return False  # another process (or an earlier run) has it
         except SQLAlchemyError as err:
             log.warning(
                 "could not record %s in the database (%s); deduping in memory", keys[0], err
@@ -105,25 +138,10 @@ class EventStore:
         text: str = "",
     ) -> bool:
         """True the first time this message (or event id) is seen; False for a repeat."""
-        now = _now()
-        keys = [f"msg:{channel}:{ts}"]
-        if event_id:
-            keys.append(f"event:{event_id}")
-        rows = [
-            {
-                "key": key,
-                "kind": kind,
-                "channel": channel,
-                "ts": ts,
-                "thread_ts": thread_ts,
-                "user_id": user_id,
-                "text": text[:8000],
-                "status": EventStatus.PENDING if key.startswith("msg:") else EventStatus.ALIAS,
-                "created_at": now,
-            }
-            for key in keys
-        ]
-        return self._insert_once(keys, rows)
+        rows = dedupe_rows(
+            kind, channel, ts, thread_ts, user_id, text, event_id=event_id, now=_now()
+        )
+        return self._insert_once([row["key"] for row in rows], rows)
 
     def claim_once(self, key: str, *, kind: str, channel: str, ts: str) -> bool:
         """True the first time `key` is seen: one click of one button on one message is
@@ -153,7 +171,7 @@ class EventStore:
         with self.engine.begin() as conn:
             conn.execute(
                 update(handled_events)
-                .where(handled_events.c.key == f"msg:{channel}:{ts}")
+                .where(handled_events.c.key == question_key(channel, ts))
                 .values(status=status, done_at=_now())
             )
             if thread is not None:
@@ -184,7 +202,7 @@ class EventStore:
         with self.engine.begin() as conn:
             changed = conn.execute(
                 update(handled_events)
-                .where(handled_events.c.key == f"msg:{channel}:{ts}")
+                .where(handled_events.c.key == question_key(channel, ts))
                 .where(handled_events.c.status == EventStatus.PENDING)
                 .values(status=EventStatus.RECOVERING)
             ).rowcount

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import IntegrityError
 
-from bot.store.tables import quote_choices, to_db
+from bot.store.tables import insert_once, quote_choices, to_db
 
 
 def recorded_choice(engine: Engine, channel: str, local_date: date) -> str | None:
@@ -49,16 +48,13 @@ def insert_choice(
     engine: Engine, channel: str, local_date: date, key: str, cycle: int, now: datetime
 ) -> None:
     """Record the day's choice; the first writer wins (replicas agree anyway)."""
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                insert(quote_choices).values(
-                    channel=channel,
-                    local_date=local_date.isoformat(),
-                    quote_key=key,
-                    cycle=cycle,
-                    chosen_at=to_db(now),
-                )
-            )
-    except IntegrityError:
-        pass
+    insert_once(
+        engine,
+        insert(quote_choices).values(
+            channel=channel,
+            local_date=local_date.isoformat(),
+            quote_key=key,
+            cycle=cycle,
+            chosen_at=to_db(now),
+        ),
+    )

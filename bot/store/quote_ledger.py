@@ -11,10 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.store.quote_posts import log_post
-from bot.store.tables import LedgerState, from_db, quote_ledger, to_db
+from bot.store.tables import LedgerState, from_db, insert_once, quote_ledger, to_db
 
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)  # next_attempt_at of a row that must not be retried
 
@@ -94,24 +93,20 @@ def insert_claim(
 
     The UNIQUE (channel, local_date) makes this INSERT the lock."""
     stamp = to_db(now)
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                insert(quote_ledger).values(
-                    channel=channel,
-                    local_date=local_date.isoformat(),
-                    quote_key=quote_key,
-                    state=LedgerState.POSTING,
-                    owner=owner,
-                    claimed_at=stamp,
-                    heartbeat_at=stamp,
-                    version=0,
-                    attempts=0,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    return insert_once(
+        engine,
+        insert(quote_ledger).values(
+            channel=channel,
+            local_date=local_date.isoformat(),
+            quote_key=quote_key,
+            state=LedgerState.POSTING,
+            owner=owner,
+            claimed_at=stamp,
+            heartbeat_at=stamp,
+            version=0,
+            attempts=0,
+        ),
+    )
 
 
 def take_over(engine: Engine, row: LedgerRow, owner: str, now: datetime) -> bool:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from bot.store.tables import SaidKind, said_once
+from bot.store.tables import SaidKind, insert_once, said_once
 
 
 class SaidOnce:
@@ -23,14 +22,8 @@ class SaidOnce:
 
     def claim(self, kind: SaidKind, key: str) -> bool:
         """True for exactly one caller per (kind, key), ever (unless released)."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(said_once).values(kind=kind, key=key, claimed_at=datetime.now(UTC))
-                )
-        except IntegrityError:
-            return False
-        return True
+        row = insert(said_once).values(kind=kind, key=key, claimed_at=datetime.now(UTC))
+        return insert_once(self.engine, row)
 
     def done(self, kind: SaidKind, key: str, ts: str | None) -> None:
         with self.engine.begin() as conn:

@@ -11,7 +11,9 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Engine,
     Index,
+    Insert,
     Integer,
     MetaData,
     String,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 
@@ -28,6 +31,18 @@ def to_db(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("aware datetimes only")
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def insert_once(engine: Engine, *statements: Insert) -> bool:
+    """Run INSERTs in one transaction whose unique keys make them a lock: False, with nothing
+    written, when one of the rows was there already (a repeat, or another replica first)."""
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(statement)
+    except IntegrityError:
+        return False
+    return True
 
 
 def from_db(value: datetime | None) -> datetime | None:

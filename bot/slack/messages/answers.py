@@ -27,6 +27,23 @@ def hit_blocks(hit: Hit) -> list[Block]:
     return passage_blocks(hit.passage, hit.key_sentence)
 
 
+def passages_with_lines(
+    hits: Sequence[Hit], *, numbered: bool = True
+) -> tuple[list[Block], list[str]]:
+    """Each passage's blocks after a divider, and its line for the plain-text fallback (what
+    a notification shows)."""
+    blocks: list[Block] = []
+    lines: list[str] = []
+    for hit in hits:
+        blocks += [{"type": "divider"}, *hit_blocks(hit)]
+        number = f"{hit.rank}. " if numbered else ""
+        lines.append(
+            f"{number}\u201c{safe_echo(hit.key_sentence or hit.passage.text, 200)}\u201d"
+            f" ({safe_echo(citation_plain(hit.passage.article), 120)})"
+        )
+    return blocks, lines
+
+
 def truncated_note(max_chars: int) -> Block:
     return context(
         f":scissors: Your question was long, so I searched only its first {max_chars} characters."
@@ -50,14 +67,9 @@ def answer_message(
     blocks: list[Block] = [section(intro)]
     if result.truncated:
         blocks.append(truncated_note(max_chars))
-    summary = [f"Here's what the library says about {safe_echo(asked, 100)}:"]
-    for hit in result.hits[:10]:
-        blocks.append({"type": "divider"})
-        blocks.extend(hit_blocks(hit))
-        summary.append(
-            f"{hit.rank}. \u201c{safe_echo(hit.key_sentence or hit.passage.text, 200)}\u201d"
-            f" ({safe_echo(citation_plain(hit.passage.article), 120)})"
-        )
+    passages, lines = passages_with_lines(result.hits[:10])
+    blocks += passages
+    summary = [f"Here's what the library says about {safe_echo(asked, 100)}:", *lines]
     if result.truncated:
         summary.append(f"(Your question was long; I searched its first {max_chars} characters.)")
     elements = [

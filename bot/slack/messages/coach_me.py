@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.slack.messages.answers import hit_blocks
+from bot.slack.messages.answers import passages_with_lines
 from bot.slack.messages.parts import (
     Block,
     Message,
     button,
     check,
-    citation_plain,
     context,
     fallback,
     section,
@@ -55,14 +54,9 @@ def coach_me_message(result: SearchResult, *, asked: str, share: str | None) -> 
     """The private answer to the shortcut: cited passages and a "Share in thread" button."""
     echo = safe_echo(asked, 150)
     blocks: list[Block] = [section(f":eyes: Only you can see this. On _{echo}_, the library says:")]
-    lines = [f"On {safe_echo(asked, 100)}, the library says:"]
-    for hit in result.hits[:MAX_SHARED]:
-        blocks.append({"type": "divider"})
-        blocks.extend(hit_blocks(hit))
-        lines.append(
-            f"{hit.rank}. \u201c{safe_echo(hit.key_sentence or hit.passage.text, 200)}\u201d"
-            f" ({safe_echo(citation_plain(hit.passage.article), 120)})"
-        )
+    passages, lines = passages_with_lines(result.hits[:MAX_SHARED])
+    blocks += passages
+    lines.insert(0, f"On {safe_echo(asked, 100)}, the library says:")
     if share:
         blocks.append(
             {
@@ -102,13 +96,8 @@ def coach_me_shared(result: SearchResult, *, asked: str, shared_by: str) -> Mess
     blocks: list[Block] = [
         section(f"{who} asked Leadership Coach about this message. The library says:")
     ]
-    lines = [f"{who} shared coaching on this message:"]
-    for hit in result.hits[:MAX_SHARED]:
-        blocks.append({"type": "divider"})
-        blocks.extend(hit_blocks(hit))
-        lines.append(
-            f"\u201c{safe_echo(hit.key_sentence or hit.passage.text, 200)}\u201d"
-            f" ({safe_echo(citation_plain(hit.passage.article), 120)})"
-        )
+    passages, lines = passages_with_lines(result.hits[:MAX_SHARED], numbered=False)
+    blocks += passages
+    lines.insert(0, f"{who} shared coaching on this message:")
     blocks.append(context(f"Shared by {who} with *Coach me on this*"))
     return check({"text": fallback(" ".join(lines)), "blocks": blocks})

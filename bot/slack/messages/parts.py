@@ -26,6 +26,19 @@ _MD_HEADING = re.compile(r"^#{1,6}\s*", re.MULTILINE)
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
 
 
+# Slack's errors for "not allowed to post there": the fix is an invitation, not a retry.
+CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+
+
+def share_failed(error: str | None, *, where: str, what: str) -> str:
+    """What a person whose share failed is told: invite the bot there, or try again."""
+    if error in CANNOT_POST:
+        return (
+            f"I can't post in {where} — invite me with `/invite @Leadership Coach` and try again."
+        )
+    return f"Sorry, I couldn't share {what} just now. Please try again."
+
+
 # ---- small pieces ---------------------------------------------------------------------
 def mrkdwn(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": text}
