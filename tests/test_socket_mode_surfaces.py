@@ -1,0 +1,137 @@
+"""The surfaces beyond @mentions over Socket Mode: the same payloads Slack sends over HTTP,
+wrapped in Socket Mode envelopes (``interactive`` for the message shortcut and its button,
+``events_api`` for the assistant panel and the welcome), through a real ``serve()`` connected
+to a local Socket Mode server. Each envelope must be acked and produce the same Web API calls
+as over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.slack_fixtures import (
+    APP_TOKEN,
+    BOT_USER,
+    assert_valid_message,
+    block_action,
+    event_envelope,
+    make_settings,
+    new_ts,
+)
+from tests.slack_stub import SlackStub, missing_required
+from tests.test_slack_server import FakeSocketModeServer, Served, socket_server  # noqa: F401
+from tests.test_slack_surfaces import (
+    QUESTION,
+    member_joined,
+    message_action,
+    panel_message,
+    share_button,
+    thread_started,
+)
+
+
+class SocketSession:
+    """A running serve() in Socket Mode and a way to push envelopes and wait for acks."""
+
+    def __init__(self, stub: SlackStub, server: FakeSocketModeServer, served: Served) -> None:
+        self.stub = stub
+        self.server = server
+        self.served = served
+        self._n = 0
+
+    def push(self, kind: str, payload: dict[str, Any], *, response: bool = False) -> dict:
+        self._n += 1
+        envelope_id = f"env-{self._n}"
+        self.server.send(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "accepts_response_payload": response,
+                "retry_attempt": 0,
+                "retry_reason": "",
+                "payload": payload,
+            }
+        )
+        return self.server.wait_ack(envelope_id)
+
+
+def open_session(
+    stub: SlackStub, server: FakeSocketModeServer, library: Any, tmp_path: Path
+) -> SocketSession:
+    stub.socket_mode_url = server.url
+    settings = make_settings(
+        stub, tmp_path / "data", slack_app_token=APP_TOKEN, slack_signing_secret=None
+    )
+    served = Served(settings, library)
+    assert served.info["mode"] == "socket"
+    assert server.connected.wait(30)
+    return SocketSession(stub, server, served)
+
+
+def test_shortcut_and_share_button_over_socket_mode(
+    slack_stub: SlackStub,
+    shipped_library: Any,
+    tmp_path: Path,
+    socket_server: FakeSocketModeServer,  # noqa: F811
+) -> None:
+    session = open_session(slack_stub, socket_server, shipped_library, tmp_path)
+    try:
+        payload = message_action(QUESTION, response_url=slack_stub.response_url("sc"))
+        session.push("interactive", payload)
+        [private] = slack_stub.wait_for("chat.postEphemeral")
+        assert_valid_message(private)
+        assert private.params["user"] == "ULEADER"
+        button = share_button(private)
+        assert button is not None, "the private answer offers Share in thread"
+
+        click = block_action(
+            button["action_id"],
+            button["value"],
+            user="ULEADER",
+            channel=payload["channel"]["id"],
+            response_url=slack_stub.response_url("share"),
+            ephemeral=True,
+        )
+        session.push("interactive", click)
+        [shared] = slack_stub.wait_for("chat.postMessage")
+        assert_valid_message(shared)
+        assert shared.params["channel"] == payload["channel"]["id"]
+        assert shared.params["thread_ts"] == payload["message"]["ts"]
+        assert "<@ULEADER>" in json.dumps(shared.blocks)
+    finally:
+        assert session.served.close() == 0
+
+
+def test_assistant_panel_and_welcome_over_socket_mode(
+    slack_stub: SlackStub,
+    shipped_library: Any,
+    tmp_path: Path,
+    socket_server: FakeSocketModeServer,  # noqa: F811
+) -> None:
+    session = open_session(slack_stub, socket_server, shipped_library, tmp_path)
+    try:
+        started = thread_started()
+        session.push("events_api", event_envelope(started))
+        [prompts] = slack_stub.wait_for("assistant.threads.setSuggestedPrompts")
+        assert len(prompts.params["prompts"]) >= 3
+        [greeting] = slack_stub.wait_for("chat.postMessage")
+        assert_valid_message(greeting)
+
+        thread = started["assistant_thread"]["thread_ts"]
+        session.push("events_api", event_envelope(panel_message(QUESTION, thread)))
+        [status] = slack_stub.wait_for("assistant.threads.setStatus")
+        assert status.params["thread_ts"] == thread
+        answers = slack_stub.wait_for("chat.postMessage", 2)
+        assert_valid_message(answers[1])
+        assert answers[1].params["thread_ts"] == thread
+        assert slack_stub.wait_for("assistant.threads.setTitle")[0].params["title"] == QUESTION
+
+        session.push("events_api", event_envelope(member_joined(BOT_USER)))
+        hello = slack_stub.wait_for("chat.postMessage", 3)[2]
+        assert hello.params["channel"] == "CNEWTEAM"
+        for call in slack_stub.calls:
+            assert missing_required(call) == [], call.method
+    finally:
+        assert session.served.close() == 0
