@@ -18,7 +18,6 @@ from tests.slack_fixtures import (
     block_action,
     event_envelope,
     make_settings,
-    new_ts,
 )
 from tests.slack_stub import SlackStub, missing_required
 from tests.test_slack_server import FakeSocketModeServer, Served, socket_server  # noqa: F401
