@@ -23,7 +23,7 @@ from bot.slack.messages.coach_me import (
 from bot.slack.messages.parts import share_failed
 from bot.slack.runtime import SlackRuntime
 from bot.slack.text import clean_question, is_special_only
-from bot.store.tables import SaidKind
+from bot.store.tables import AskOutcome, SaidKind
 from index.types import Hit, SearchResult
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,16 @@ def coach_on_message(slack: SlackRuntime, req: CoachRequest) -> None:
     else:
         message = coach_me_nothing(asked=asked, suggestions=slack.coach.suggestions(3, asked))
     where = deliver_privately(slack, req, message)
+    if where:
+        found = result.answered and bool(result.hits)
+        slack.asked.record(  # the curator's gap report counts shortcuts too; never raises
+            channel=req.channel,
+            ts=req.message_ts,
+            question=asked,
+            outcome=AskOutcome.ANSWERED if found else AskOutcome.ABSTAINED,
+            user_id=req.user,
+            passage_ids=[h.passage.id for h in result.hits] if found else [],
+        )
     log.info(
         "coach-me for a message in %s: %s, delivered %s",
         req.channel,

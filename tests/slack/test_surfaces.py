@@ -203,6 +203,20 @@ def test_shortcut_on_an_off_topic_message_says_so_privately(slack_app: SlackApp)
     assert slack_app.stub.calls_to("chat.postMessage") == []
 
 
+def test_shortcuts_reach_the_curators_gap_report(slack_app: SlackApp) -> None:
+    from sqlalchemy import select
+
+    from bot.store.tables import AskOutcome, asked_questions
+
+    for text in (QUESTION, OFF_TOPIC):
+        shortcut(slack_app, message_action(text, response_url=slack_app.stub.response_url()))
+    with slack_app.engine.connect() as conn:
+        rows = conn.execute(select(asked_questions.c.question, asked_questions.c.outcome)).all()
+    assert sorted(rows) == sorted(
+        [(QUESTION, AskOutcome.ANSWERED), (OFF_TOPIC, AskOutcome.ABSTAINED)]
+    )
+
+
 def test_shortcut_is_acknowledged_before_the_answer_is_searched(slack_app: SlackApp) -> None:
     """The HTTP response (the ack) comes back while the search is still blocked."""
     import threading
