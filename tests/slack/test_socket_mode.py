@@ -11,6 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.slack.socket_mode import FakeSocketModeServer, Served
+from tests.slack.surface_payloads import (
+    member_joined,
+    message_action,
+    panel_message,
+    thread_started,
+)
+from tests.slack.test_surfaces import QUESTION, share_button
 from tests.slack_fixtures import (
     APP_TOKEN,
     BOT_USER,
@@ -20,15 +28,6 @@ from tests.slack_fixtures import (
     make_settings,
 )
 from tests.slack_stub import SlackStub, missing_required
-from tests.test_slack_server import FakeSocketModeServer, Served, socket_server  # noqa: F401
-from tests.test_slack_surfaces import (
-    QUESTION,
-    member_joined,
-    message_action,
-    panel_message,
-    share_button,
-    thread_started,
-)
 
 
 class SocketSession:
@@ -73,7 +72,7 @@ def test_shortcut_and_share_button_over_socket_mode(
     slack_stub: SlackStub,
     shipped_library: Any,
     tmp_path: Path,
-    socket_server: FakeSocketModeServer,  # noqa: F811
+    socket_server: FakeSocketModeServer,
 ) -> None:
     session = open_session(slack_stub, socket_server, shipped_library, tmp_path)
     try:
@@ -107,7 +106,7 @@ def test_assistant_panel_and_welcome_over_socket_mode(
     slack_stub: SlackStub,
     shipped_library: Any,
     tmp_path: Path,
-    socket_server: FakeSocketModeServer,  # noqa: F811
+    socket_server: FakeSocketModeServer,
 ) -> None:
     session = open_session(slack_stub, socket_server, shipped_library, tmp_path)
     try:

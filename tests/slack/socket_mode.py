@@ -1,0 +1,111 @@
+"""Running the real `serve()` in a thread, and a local server speaking Slack's Socket Mode
+envelope protocol, shared by the serve and Socket Mode tests."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+class Served:
+    def __init__(self, settings: Any, library: Any) -> None:
+        from bot.slack.serve import serve
+
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.info: dict[str, Any] = {}
+        self.code: int | None = None
+
+        def on_ready(info: dict[str, Any]) -> None:
+            self.info = info
+            self.ready.set()
+
+        def run() -> None:
+            self.code = serve(
+                settings, stop=self.stop, on_ready=on_ready, library=library, host="127.0.0.1"
+            )
+            self.ready.set()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(60), "serve() did not start"
+
+    def close(self) -> int | None:
+        self.stop.set()
+        self.thread.join(30)
+        return self.code
+
+
+class FakeSocketModeServer:
+    """Speaks Slack's Socket Mode envelope protocol on ws://127.0.0.1:PORT/link."""
+
+    def __init__(self) -> None:
+        from websockets.sync.server import serve
+
+        self.acks: list[dict[str, Any]] = []
+        self.outbox: list[dict[str, Any]] = []
+        self.connected = threading.Event()
+        self._cond = threading.Condition()
+        self._server = serve(self._handler, "127.0.0.1", 0)
+        self.port = self._server.socket.getsockname()[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/link/?ticket=abc&app_id=A0COACH"
+
+    def send(self, envelope: dict[str, Any]) -> None:
+        with self._cond:
+            self.outbox.append(envelope)
+            self._cond.notify_all()
+
+    def wait_ack(self, envelope_id: str, timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for ack in self.acks:
+                    if ack.get("envelope_id") == envelope_id:
+                        return ack
+                left = deadline - time.monotonic()
+                assert left > 0, f"no ack for {envelope_id}; got {self.acks}"
+                self._cond.wait(left)
+
+    def _handler(self, ws: Any) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        ws.send(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {}}))
+        self.connected.set()
+        sent = 0
+        try:
+            while True:
+                with self._cond:
+                    pending = self.outbox[sent:]
+                for envelope in pending:
+                    ws.send(json.dumps(envelope))
+                    sent += 1
+                try:
+                    raw = ws.recv(timeout=0.05)
+                except TimeoutError:
+                    continue
+                if isinstance(raw, str):
+                    with self._cond:
+                        self.acks.append(json.loads(raw))
+                        self._cond.notify_all()
+        except ConnectionClosed:
+            return
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+
+@pytest.fixture
+def socket_server() -> Iterator[FakeSocketModeServer]:
+    server = FakeSocketModeServer()
+    yield server
+    server.close()
