@@ -1,4 +1,4 @@
-"""`coach quote`: the quote of a day, or post today's to QUOTE_CHANNEL (once per day);
+"""`coach quote`: the quote of a day, or post today's to QUOTE_CHANNEL or a scheduled channel;
 `add|list|retire` edit quotes.yaml, keeping its comments; `schedule` is its own module."""
 
 from __future__ import annotations
@@ -34,8 +34,17 @@ def quote(
     ] = None,
     post: Annotated[bool, typer.Option("--post", help="Post today's quote now.")] = False,
     force: Annotated[bool, typer.Option("--force", help="With --post: even if posted.")] = False,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            help="A scheduled channel (coach quote schedule list); default: QUOTE_CHANNEL.",
+            metavar="CHANNEL",
+        ),
+    ] = None,
 ) -> None:
-    """Print the quote of a day, or post today's to QUOTE_CHANNEL (once per day)."""
+    """Print the quote of a day, or post today's (once per day) to QUOTE_CHANNEL or the
+    scheduled --channel."""
     if ctx.invoked_subcommand is not None:
         return
     settings = load_settings()
@@ -52,20 +61,38 @@ def quote(
         fail(f"no quotes: add some to {settings.content_dir / 'quotes.yaml'}")
     engine = open_engine(settings)
     from bot import daily_quote
+    from bot.daily_quote.channels import all_plans
+    from bot.daily_quote.reflection import reflections_from
     from bot.render_text import render_quote
 
+    plan = None
+    if channel:
+        plans = {p.channel: p for p in all_plans(settings, engine)}
+        plan = plans.get(channel)
+        if plan is None:
+            known = ", ".join(plans) or "none"
+            fail(f"--channel {channel}: no quote schedule for it (scheduled: {known})")
     if not post:
-        typer.echo(render_quote(daily_quote.todays_quote(settings, library, engine, today=day)))
+        quote = daily_quote.todays_quote(settings, library, engine, today=day, plan=plan)
+        typer.echo(render_quote(quote))
         return
     if day is not None:
         fail("--post posts today's quote; it takes no --date")
-    if not settings.quote_channel:
-        fail("QUOTE_CHANNEL is not set: name the channel ID to post to")
+    if plan is None and not settings.quote_channel:
+        fail("QUOTE_CHANNEL is not set: name the channel ID to post to, or use --channel")
     if not settings.slack_bot_token:
         fail("SLACK_BOT_TOKEN is not set")
     from bot.slack.client import make_client
 
-    outcome = daily_quote.post_today(settings, library, make_client(settings), engine, force=force)
+    outcome = daily_quote.post_today(
+        settings,
+        library,
+        make_client(settings),
+        engine,
+        force=force,
+        plan=plan,
+        reflections=reflections_from(lambda: library) if plan and plan.reflect else None,
+    )
     typer.echo(str(outcome))
     if not getattr(outcome, "ok", True):
         raise typer.Exit(1)

@@ -151,7 +151,9 @@ class DailyQuoter:
             )
         if not self.library.quotes:
             return PostOutcome(OutcomeStatus.NO_QUOTES, str(NoQuotesError()), self.channel, day)
-        return self._post_day(day, now, deadline=None, force=force)
+        outcome = self._post_day(day, now, deadline=None, force=force)
+        self._reflect(day, now)  # with --reflect, as the scheduler would on its next tick
+        return outcome
 
     def recover(self, now: datetime | None = None) -> list[PostOutcome]:
         """Resolve claims stuck in 'posting' by a dead process (kill -9 mid-post).
@@ -286,10 +288,21 @@ def post_today(
     *,
     force: bool = False,
     now: datetime | None = None,
+    plan: QuotePlan | None = None,
+    reflections: Reflections | None = None,
 ) -> PostOutcome:
-    """`coach quote --post`: post today's quote now unless the ledger says it is done.
+    """`coach quote --post [--channel C]`: post today's quote now unless the ledger says it
+    is done. `plan` is the channel's schedule (default: QUOTE_CHANNEL and friends).
 
     force=True posts it again (recorded in the post log) even if it was already posted.
     """
-    quoter = DailyQuoter(settings, library, client, engine, clock=(lambda: now) if now else None)
+    quoter = DailyQuoter(
+        settings,
+        library,
+        client,
+        engine,
+        clock=(lambda: now) if now else None,
+        plan=plan,
+        reflections=reflections,
+    )
     return quoter.post_today(force=force, now=now)

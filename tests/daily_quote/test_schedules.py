@@ -321,3 +321,40 @@ def test_schedule_cli_add_list_remove(db_url: str, monkeypatch: pytest.MonkeyPat
     assert runner.invoke(app, ["quote", "schedule", "remove", NY]).exit_code == 0
     assert runner.invoke(app, ["quote", "schedule", "remove", NY]).exit_code == 2
     assert "No quote schedules" in runner.invoke(app, ["quote", "schedule", "list"]).output
+
+
+def test_coach_quote_posts_to_a_scheduled_channel_by_hand(
+    stub: QuoteStub, db_url: str, shipped_library: Any, run_coach: Any
+) -> None:
+    """`coach quote --channel C --post`: that channel's quote, once a day; its reflection."""
+    from zoneinfo import ZoneInfo
+
+    engine = make_engine(db_url)
+    singapore_now = datetime.now(ZoneInfo("Asia/Singapore")).strftime("%H:%M")
+    save_plan(engine, QuotePlan(NY, "08:30", "America/New_York", WEEKDAYS))
+    save_plan(engine, QuotePlan(SG, singapore_now, "Asia/Singapore", WEEKDAYS, reflect=True))
+    env = {
+        "DATABASE_URL": db_url,
+        "SLACK_API_URL": stub.api_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+    }
+
+    shown = run_coach("quote", "--channel", SG, env=env)
+    assert shown.returncode == 0, shown.stderr
+    posted = run_coach("quote", "--channel", SG, "--post", env=env)
+    assert posted.returncode == 0, posted.stderr
+    again = run_coach("quote", "--channel", SG, "--post", env=env)
+    assert again.returncode == 0 and "--force" in again.stdout
+
+    [post] = [p for p in stub.quote_posts() if not p.params.get("thread_ts")]
+    assert post.params["channel"] == SG
+    quote_text = shown.stdout.strip().splitlines()[0].strip("“”\" ")
+    assert quote_text[:40] in post.params["text"]
+    [reflection] = [p for p in stub.quote_posts() if p.params.get("thread_ts")]
+    assert reflection.params["channel"] == SG
+    assert reflection.params["thread_ts"] == post.response["ts"]
+
+    unknown = run_coach("quote", "--channel", "C0NOWHERE", "--post", env=env)
+    assert unknown.returncode == 1
+    assert "C0NOWHERE" in unknown.stderr and NY in unknown.stderr and SG in unknown.stderr
+    assert len(stub.quote_posts()) == 2  # nothing more posted
