@@ -69,6 +69,28 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process used so far (utime + stime from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_idle(replicas: list[tuple[subprocess.Popen[bytes], str]], limit: float) -> float:
+    """Until every replica's /healthz reports no pending work (its start-up searches for
+    the suggested questions are done), as a load balancer's readiness check would; seconds."""
+    start = time.monotonic()
+    for _, base in replicas:
+        while time.monotonic() - start < limit:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=5) as resp:
+                    if json.loads(resp.read()).get("pending") == 0:
+                        break
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.2)
+    return time.monotonic() - start
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -155,8 +177,9 @@ def burst(count: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str
     env = {**env, "SLACK_API_URL": stub.api_url, "DATABASE_URL": args.new_database()}
     replicas = start_replicas(count, env)
     try:
-        time.sleep(1.0)  # let start-up work (suggestions) settle
+        warm_s = wait_until_idle(replicas, 600)
         rss_before = sum(peak_rss_mb(p.pid) for p, _ in replicas)
+        cpu_before = [cpu_seconds(p.pid) for p, _ in replicas]
         stub.calls.clear()
         n = args.mentions
         urls = [f"{base}/slack/events" for _, base in replicas]
@@ -197,6 +220,8 @@ def burst(count: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str
         time.sleep(1.0)  # a second answer to anything would show up now
         burst_s = time.monotonic() - burst_start
         rss = [peak_rss_mb(p.pid) for p, _ in replicas]
+        cpu = [cpu_seconds(p.pid) - c for (p, _), c in zip(replicas, cpu_before, strict=True)]
+        load = os.getloadavg()[0]
     finally:
         for process, _ in replicas:
             process.send_signal(signal.SIGTERM)
@@ -233,6 +258,10 @@ def burst(count: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str
         "unanswered": n - len([t for t in sent_at if t in by_thread]),
         "retries_sent": len(retry_acks),
         "burst_total_s": round(burst_s, 2),
+        "cpu_s_all_replicas": round(sum(cpu), 1),
+        "cpu_ms_per_question": round(sum(cpu) / n * 1000),
+        "load_avg_1min_after": round(load, 1),
+        "warm_up_wait_s": round(warm_s, 1),
         "rss_mb_before_burst": round(rss_before, 1),
         "peak_rss_mb_per_replica": round(max(rss), 1),
     }
@@ -245,6 +274,7 @@ def main() -> int:
     parser.add_argument("--retries", action="store_true", help="also resend every event once")
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 3])
     parser.add_argument("--json", type=Path, help="write the figures to this file too")
+    parser.add_argument("--workers", type=int, help="ANSWER_WORKERS per replica")
     args = parser.parse_args()
 
     from tests.pg_fixtures import start_postgres, stop_postgres
@@ -260,6 +290,8 @@ def main() -> int:
         RELOAD_SECONDS="0",
         DATA_DIR=tempfile.mkdtemp(prefix="burst-"),
     )
+    if args.workers:
+        env["ANSWER_WORKERS"] = str(args.workers)
     # the index is built once here, so no replica's start-up includes building it
     coach = Path(sys.executable).with_name("coach")
     subprocess.run(

@@ -70,6 +70,8 @@ EXPECTED = {
     "answer_max_age_minutes": "a whole number of minutes from 1 to 1440",
     "answer_lease_seconds": "a number of seconds from 1 to 600",
     "answer_retry_max_seconds": "a number of seconds from 0.1 to 600",
+    "answer_workers": "a whole number of answer workers from 1 to 64",
+    "search_threads": "a whole number of CPU threads from 0 (torch's default) to 64",
 }
 
 
@@ -113,11 +115,17 @@ class Settings(BaseSettings):
     reads_environment: ClassVar[bool] = False
 
     # the answer queue: how long an undeliverable answer is retried before it is dropped,
-    # how long a replica holds a question before another may take it over, and the
-    # longest wait between two delivery attempts
+    # how long a replica holds a question before another may take it over, the longest
+    # wait between two delivery attempts, and how many questions a replica answers at once
+    # (questions searched at the same moment share one embedding batch, which is cheaper
+    # per question, so a burst is answered sooner with more workers)
     answer_max_age_minutes: int = Field(15, ge=1, le=1440)
     answer_lease_seconds: float = Field(20.0, ge=1, le=600)
     answer_retry_max_seconds: float = Field(15.0, ge=0.1, le=600)
+    answer_workers: int = Field(16, ge=1, le=64)
+    # CPU threads one search's model pass uses in `coach serve` (0: one per core). One is
+    # best when answer workers and replicas share the cores (measured: bench/burst.py).
+    search_threads: int = Field(1, ge=0, le=64)
 
     # the curator's loop: who sees the content gaps, where the weekly summary goes, and how
     # long questions and "Not helpful" reasons are kept

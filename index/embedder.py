@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def use_cpu_threads(n: int) -> None:
+    """Threads one forward pass may use (torch's default: one per core). A server answering
+    several questions at once, maybe beside other replicas, does better with one: the
+    threads of parallel passes otherwise spin against each other for the same cores."""
+    import torch
+
+    torch.set_num_threads(max(1, n))
+
+
 class Embedder:
     """Unit-length embeddings, so inner product is cosine similarity.
 

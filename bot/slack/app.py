@@ -68,7 +68,7 @@ def build_app(
     slack.answer_workers = AnswerWorkers(
         slack.answers,
         lambda job: answer_job(slack, job),
-        workers=workers,
+        workers=settings.answer_workers,
         lease=timedelta(seconds=settings.answer_lease_seconds),
         poll=min(1.0, settings.answer_lease_seconds / 4),
     ).start()

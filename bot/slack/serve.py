@@ -29,6 +29,7 @@ from bot.slack.client import make_client, slack_error
 from bot.slack.http import EVENTS_PATH, make_http_server
 from bot.slack.runtime import SlackRuntime
 from bot.store.engine import make_engine
+from index.embedder import use_cpu_threads
 from index.library import Library
 from index.reload import LibraryReloader
 
@@ -102,6 +103,8 @@ def serve(
         app, slack = build_app(
             settings, library, engine, socket_mode=socket_mode, reloader=reloader
         )
+        if settings.search_threads:
+            use_cpu_threads(settings.search_threads)
         slack.coach.search("warm up")  # load the model now, not on the first question
         log.info("model loaded; ready")
     except Exception as err:
