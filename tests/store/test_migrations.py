@@ -25,7 +25,7 @@ from bot.store.migrate import (
 from bot.store.tables import feedback, metadata, quote_ledger
 from tests.pg_fixtures import BACKENDS, PostgresServer, database_url_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=BACKENDS)
