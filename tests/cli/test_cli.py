@@ -204,9 +204,9 @@ def test_index_build_is_incremental_and_reports_bad_files(
     shutil.copytree(lib_data_dir / "index", tmp_path / "data" / "index")
     write_article(
         content,
-        "zz-forecasting",
-        "Forecast from evidence, not hope. Ask what the buyer has done, not what they said.",
-        title="Honest Forecasts",
+        "zz-trade-show",
+        "Staff the trade show booth in two-hour shifts. Greet visitors standing, never seated.",
+        title="Trade Show Booths",
     )
     (content / "zz-broken.md").write_bytes(b"---\nauthor: Nobody\n---\n\nText.\n")
     env = {"CONTENT_DIR": str(content), "DATA_DIR": str(tmp_path / "data")}
@@ -221,12 +221,12 @@ def test_index_build_is_incremental_and_reports_bad_files(
     embedded, reused = int(match[1]), int(match[2])
     alone = tmp_path / "alone"
     alone.mkdir()
-    shutil.copy(content / "zz-forecasting.md", alone)
+    shutil.copy(content / "zz-trade-show.md", alone)
     cost = Library.open(alone, tmp_path / "alone-index", "unused", embedder=lib_embedder)
     assert embedded == cost.searcher.dense.embedded  # only the new article was embedded
     assert reused >= shipped_library.searcher.dense.manifest["embedded"]
-    ask = invoke("ask", "--json", "how do I make forecasts honest?", env=env)
-    assert json.loads(ask.stdout)["passages"][0]["article"]["id"] == "zz-forecasting"
+    ask = invoke("ask", "--json", "how should we staff our trade show booth?", env=env)
+    assert json.loads(ask.stdout)["passages"][0]["article"]["id"] == "zz-trade-show"
 
 
 def test_bad_embedding_model_names_the_setting(coach_env: dict[str, str], tmp_path: Path) -> None:
