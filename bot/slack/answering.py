@@ -28,10 +28,12 @@ from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
 from bot.slack.text import clean_question, is_special_only, safe_echo
 from bot.store.answer_queue import Job
-from bot.store.tables import AnswerState, AskOutcome
+from bot.store.tables import AnswerState, AskOutcome, SaidKind
 from index.types import SearchResult
 
 log = logging.getLogger(__name__)
+
+KEPT = timedelta(days=14)  # Slack never retries an event this old
 
 # message subtypes that are still a person talking to us; everything else (edits,
 # deletions, joins, bot messages) is ignored
@@ -296,7 +298,10 @@ def more(
 
 
 def purge_old(slack: SlackRuntime) -> None:
-    """Forget handled-event keys older than Slack would ever retry."""
-    removed = slack.events.purge()
+    """Forget handled-event keys older than Slack would ever retry, and with them the
+    settled questions of the answer queue and their sign-of-life claims."""
+    removed = slack.events.purge(KEPT)
+    removed += slack.answers.purge(KEPT)
+    removed += slack.said_once.forget((SaidKind.EYES, SaidKind.STILL_WORKING), KEPT)
     if removed:
-        log.info("forgot %d handled events older than two weeks", removed)
+        log.info("forgot %d handled events, settled questions and signs of life", removed)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
 from bot.store.events import dedupe_rows, question_key, remember_thread
 from bot.store.tables import (
@@ -130,13 +130,16 @@ class AnswerQueue:
             .order_by(answer_queue.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("due")
         )
         # one statement, so SQLite takes its write lock at once (no read-then-upgrade race)
-        # and PostgreSQL skips rows another replica is claiming this instant
+        # and PostgreSQL skips rows another replica is claiming this instant. The due rows
+        # are a CTE: PostgreSQL runs a locking CTE once, where an `IN (subquery)` may be run
+        # again per row and hand out more than `limit` rows.
         with self.engine.begin() as conn:
             taken = conn.execute(
                 update(answer_queue)
-                .where(answer_queue.c.id.in_(due.scalar_subquery()), claimable)
+                .where(answer_queue.c.id.in_(select(due.c.id)), claimable)
                 .values(state=AnswerState.WORKING, owner=self.owner, lease_until=stamp + lease)
                 .returning(*answer_queue.c)
             ).all()
@@ -227,6 +230,18 @@ class AnswerQueue:
         with self.engine.begin() as conn:
             why = {"last_error": error[:500]}
             return self._settle(conn, job, state, EventStatus.FAILED, stamp, why)
+
+    def purge(self, older_than: timedelta, now: datetime | None = None) -> int:
+        """Forget settled questions (answered, dropped, failed) asked before `older_than`
+        ago; questions still queued or being answered stay. Returns rows removed."""
+        cutoff = to_db((now or datetime.now(UTC)) - older_than)
+        settled = (AnswerState.ANSWERED, AnswerState.DROPPED, AnswerState.FAILED)
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(answer_queue).where(
+                    answer_queue.c.state.in_(settled), answer_queue.c.created_at < cutoff
+                )
+            ).rowcount
 
     # ---- looking on ------------------------------------------------------------------------
     def state(self, key: str) -> AnswerState | None:

@@ -7,7 +7,7 @@ can try again. A crash between the two leaves the claim: at most once, never twi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select, update
 
@@ -46,3 +46,16 @@ class SaidOnce:
                 )
                 is not None
             )
+
+    def forget(
+        self, kinds: tuple[SaidKind, ...], older_than: timedelta, now: datetime | None = None
+    ) -> int:
+        """Drop claims of `kinds` made before `older_than` ago (per-question kinds, whose
+        question is long settled); returns rows removed."""
+        cutoff = (now or datetime.now(UTC)) - older_than
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(said_once).where(
+                    said_once.c.kind.in_(kinds), said_once.c.claimed_at < cutoff
+                )
+            ).rowcount

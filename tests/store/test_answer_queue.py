@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from bot.store.answer_queue import AnswerQueue
 from bot.store.engine import make_engine
 from bot.store.events import EventStore
-from bot.store.tables import AnswerState
+from bot.store.said_once import SaidOnce
+from bot.store.tables import AnswerState, SaidKind
 from tests.pg_fixtures import BACKENDS, database_url_for
 
 LEASE = timedelta(seconds=30)
@@ -115,3 +116,38 @@ def test_replicas_claiming_at_once_never_share_a_question(queue_engine: Engine) 
     claimed = [i for ids in got.values() for i in ids]
     assert len(claimed) == 60 and len(set(claimed)) == 60
     assert owners[0].counts() == {AnswerState.ANSWERED: 60}
+
+
+def test_old_settled_questions_and_their_signs_are_forgotten_unsettled_ones_never(
+    queue_engine: Engine,
+) -> None:
+    queue, said = AnswerQueue(queue_engine, "a"), SaidOnce(queue_engine)
+    for ts in ("1.1", "2.2", "3.3"):
+        ask(queue, ts)
+    # 1.1 answered; 2.2 still being answered (a long lease)
+    answered, _ = queue.claim(2, timedelta(days=60), now=T0)
+    queue.answered(answered, "9.9", now=T0)
+    ask(queue, "4.4", now=T0 + timedelta(days=20))  # answered recently
+    _, recent = queue.claim(5, LEASE, now=T0 + timedelta(days=20))  # 3.3 taken, not settled
+    queue.answered(recent, "9.8", now=T0 + timedelta(days=20))
+    assert said.claim(SaidKind.EYES, answered.key)
+    assert said.claim(SaidKind.WELCOME, "C1")  # not a per-question claim: kept
+    later = T0 + timedelta(days=21)
+    kinds = (SaidKind.EYES, SaidKind.STILL_WORKING)
+    assert queue.purge(timedelta(days=14), now=later) == 1
+    assert [r["ts"] for r in queue.rows()] == ["2.2", "3.3", "4.4"]
+    assert said.forget(kinds, timedelta(days=14), now=datetime.now(UTC) + timedelta(days=15)) == 1
+    assert said.said(SaidKind.WELCOME, "C1") and not said.said(SaidKind.EYES, answered.key)
+
+
+def test_a_replica_claims_no_more_questions_than_it_has_free_workers(
+    queue_engine: Engine,
+) -> None:
+    queue = AnswerQueue(queue_engine, "a")
+    for i in range(5):
+        ask(queue, f"{i}.1")
+    assert [j.ts for j in queue.claim(2, LEASE, now=T0)] == ["0.1", "1.1"]
+    assert [j.ts for j in AnswerQueue(queue_engine, "b").claim(2, LEASE, now=T0)] == [
+        "2.1",
+        "3.1",
+    ]
