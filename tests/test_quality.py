@@ -176,3 +176,25 @@ def test_no_shown_passage_is_boilerplate(shipped_library: Library) -> None:
             text = normalise(hit.passage.text)
             assert not any(b in text for b in BOILERPLATE), hit.passage.text
             assert len(hit.passage.text.split()) >= 8, "a title or heading alone was shown"
+
+
+def test_the_same_cut_off_holds_as_the_library_grows(
+    tmp_path: Path, shipped_library: Library, lib_embedder: Embedder
+) -> None:
+    """Abstention is relative to the library: with only the five seed articles and with the
+    grown library, an in-domain question is answered and an off-topic one is not, with no
+    setting changed (a best-score cut-off drifts as articles add chance matches)."""
+    content = copy_content(tmp_path / "content")
+    for article in shipped_library.articles:
+        if article.meta.added and article.meta.added >= "2026-11-25":
+            (content / Path(article.path).name).unlink()
+    seed = Library.open(content, tmp_path / "index", lib_embedder.model_name, embedder=lib_embedder)
+    assert 0 < len(seed.articles) < len(shipped_library.articles)
+    for library in (seed, shipped_library):
+        on, off = library.search_many(
+            [
+                "how do I keep my salespeople motivated for the whole year, not just a week?",
+                "how long should pizza dough rest before it goes in the oven?",
+            ]
+        )
+        assert on.answered and not off.answered
