@@ -22,10 +22,15 @@ log = logging.getLogger(__name__)
 def use_cpu_threads(n: int) -> None:
     """Threads one forward pass may use (torch's default: one per core). A server answering
     several questions at once, maybe beside other replicas, does better with one: the
-    threads of parallel passes otherwise spin against each other for the same cores."""
+    threads of parallel passes otherwise spin against each other for the same cores.
+    Applies to numpy's BLAS too."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(max(1, n))
+    # numpy's BLAS (late interaction, dense scores) keeps its own thread pool, whose idle
+    # threads busy-wait: beside torch's they made a 3 ms matrix product take 30-40 ms.
+    threadpool_limits(max(1, n), user_api="blas")
 
 
 class Embedder:
