@@ -8,8 +8,11 @@ as over HTTP.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.slack.socket_mode import FakeSocketModeServer, Served
 from tests.slack.surface_payloads import (
@@ -55,81 +58,73 @@ class SocketSession:
         return self.server.wait_ack(envelope_id)
 
 
-def open_session(
-    stub: SlackStub, server: FakeSocketModeServer, library: Any, tmp_path: Path
-) -> SocketSession:
-    stub.socket_mode_url = server.url
+@pytest.fixture
+def socket_session(
+    slack_stub: SlackStub,
+    shipped_library: Any,
+    tmp_path: Path,
+    socket_server: FakeSocketModeServer,
+) -> Iterator[SocketSession]:
+    """A real serve() connected over Socket Mode; it must stop cleanly afterwards."""
+    slack_stub.socket_mode_url = socket_server.url
     settings = make_settings(
-        stub, tmp_path / "data", slack_app_token=APP_TOKEN, slack_signing_secret=None
+        slack_stub, tmp_path / "data", slack_app_token=APP_TOKEN, slack_signing_secret=None
     )
-    served = Served(settings, library)
-    assert served.info["mode"] == "socket"
-    assert server.connected.wait(30)
-    return SocketSession(stub, server, served)
-
-
-def test_shortcut_and_share_button_over_socket_mode(
-    slack_stub: SlackStub,
-    shipped_library: Any,
-    tmp_path: Path,
-    socket_server: FakeSocketModeServer,
-) -> None:
-    session = open_session(slack_stub, socket_server, shipped_library, tmp_path)
+    served = Served(settings, shipped_library)
     try:
-        payload = message_action(QUESTION, response_url=slack_stub.response_url("sc"))
-        session.push("interactive", payload)
-        [private] = slack_stub.wait_for("chat.postEphemeral")
-        assert_valid_message(private)
-        assert private.params["user"] == "ULEADER"
-        button = share_button(private)
-        assert button is not None, "the private answer offers Share in thread"
-
-        click = block_action(
-            button["action_id"],
-            button["value"],
-            user="ULEADER",
-            channel=payload["channel"]["id"],
-            response_url=slack_stub.response_url("share"),
-            ephemeral=True,
-        )
-        session.push("interactive", click)
-        [shared] = slack_stub.wait_for("chat.postMessage")
-        assert_valid_message(shared)
-        assert shared.params["channel"] == payload["channel"]["id"]
-        assert shared.params["thread_ts"] == payload["message"]["ts"]
-        assert "<@ULEADER>" in json.dumps(shared.blocks)
+        assert served.info["mode"] == "socket"
+        assert socket_server.connected.wait(30)
+        yield SocketSession(slack_stub, socket_server, served)
     finally:
-        assert session.served.close() == 0
+        assert served.close() == 0
 
 
-def test_assistant_panel_and_welcome_over_socket_mode(
-    slack_stub: SlackStub,
-    shipped_library: Any,
-    tmp_path: Path,
-    socket_server: FakeSocketModeServer,
-) -> None:
-    session = open_session(slack_stub, socket_server, shipped_library, tmp_path)
-    try:
-        started = thread_started()
-        session.push("events_api", event_envelope(started))
-        [prompts] = slack_stub.wait_for("assistant.threads.setSuggestedPrompts")
-        assert len(prompts.params["prompts"]) >= 3
-        [greeting] = slack_stub.wait_for("chat.postMessage")
-        assert_valid_message(greeting)
+def test_shortcut_and_share_button_over_socket_mode(socket_session: SocketSession) -> None:
+    session, slack_stub = socket_session, socket_session.stub
+    payload = message_action(QUESTION, response_url=slack_stub.response_url("sc"))
+    session.push("interactive", payload)
+    [private] = slack_stub.wait_for("chat.postEphemeral")
+    assert_valid_message(private)
+    assert private.params["user"] == "ULEADER"
+    button = share_button(private)
+    assert button is not None, "the private answer offers Share in thread"
 
-        thread = started["assistant_thread"]["thread_ts"]
-        session.push("events_api", event_envelope(panel_message(QUESTION, thread)))
-        [status] = slack_stub.wait_for("assistant.threads.setStatus")
-        assert status.params["thread_ts"] == thread
-        answers = slack_stub.wait_for("chat.postMessage", 2)
-        assert_valid_message(answers[1])
-        assert answers[1].params["thread_ts"] == thread
-        assert slack_stub.wait_for("assistant.threads.setTitle")[0].params["title"] == QUESTION
+    click = block_action(
+        button["action_id"],
+        button["value"],
+        user="ULEADER",
+        channel=payload["channel"]["id"],
+        response_url=slack_stub.response_url("share"),
+        ephemeral=True,
+    )
+    session.push("interactive", click)
+    [shared] = slack_stub.wait_for("chat.postMessage")
+    assert_valid_message(shared)
+    assert shared.params["channel"] == payload["channel"]["id"]
+    assert shared.params["thread_ts"] == payload["message"]["ts"]
+    assert "<@ULEADER>" in json.dumps(shared.blocks)
 
-        session.push("events_api", event_envelope(member_joined(BOT_USER)))
-        hello = slack_stub.wait_for("chat.postMessage", 3)[2]
-        assert hello.params["channel"] == "CNEWTEAM"
-        for call in slack_stub.calls:
-            assert missing_required(call) == [], call.method
-    finally:
-        assert session.served.close() == 0
+
+def test_assistant_panel_and_welcome_over_socket_mode(socket_session: SocketSession) -> None:
+    session, slack_stub = socket_session, socket_session.stub
+    started = thread_started()
+    session.push("events_api", event_envelope(started))
+    [prompts] = slack_stub.wait_for("assistant.threads.setSuggestedPrompts")
+    assert len(prompts.params["prompts"]) >= 3
+    [greeting] = slack_stub.wait_for("chat.postMessage")
+    assert_valid_message(greeting)
+
+    thread = started["assistant_thread"]["thread_ts"]
+    session.push("events_api", event_envelope(panel_message(QUESTION, thread)))
+    [status] = slack_stub.wait_for("assistant.threads.setStatus")
+    assert status.params["thread_ts"] == thread
+    answers = slack_stub.wait_for("chat.postMessage", 2)
+    assert_valid_message(answers[1])
+    assert answers[1].params["thread_ts"] == thread
+    assert slack_stub.wait_for("assistant.threads.setTitle")[0].params["title"] == QUESTION
+
+    session.push("events_api", event_envelope(member_joined(BOT_USER)))
+    hello = slack_stub.wait_for("chat.postMessage", 3)[2]
+    assert hello.params["channel"] == "CNEWTEAM"
+    for call in slack_stub.calls:
+        assert missing_required(call) == [], call.method
