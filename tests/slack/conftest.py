@@ -1,3 +1,3 @@
 """Fixtures for the Slack tests beyond the shared ones in tests/conftest.py."""
 
-from tests.slack.socket_mode import socket_server  # noqa: F401  (a fixture)
+from tests.slack.socket_mode import socket_server, socket_session  # noqa: F401  (fixtures)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.slack.socket_mode import FakeSocketModeServer, Served
+from tests.slack.socket_mode import Served, SocketSession
 from tests.slack_fixtures import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -263,51 +263,19 @@ def test_serve_over_http_answers_and_stops_cleanly(
 
 
 # ---- Socket Mode --------------------------------------------------------------------------------
-def test_socket_mode_acks_envelopes_and_answers(
-    slack_stub: SlackStub,
-    shipped_library: Any,
-    tmp_path: Path,
-    socket_server: FakeSocketModeServer,
-) -> None:
-    slack_stub.socket_mode_url = socket_server.url
-    settings = make_settings(
-        slack_stub, tmp_path / "data", slack_app_token=APP_TOKEN, slack_signing_secret=None
-    )
-    served = Served(settings, shipped_library)
-    try:
-        assert served.info["mode"] == "socket"
-        assert socket_server.connected.wait(30)
-        opened = slack_stub.calls_to("apps.connections.open")
-        assert opened and opened[0].token == APP_TOKEN
-        event = mention(f"<@{BOT_USER}> {QUESTION}")
-        socket_server.send(
-            {
-                "envelope_id": "env-1",
-                "type": "events_api",
-                "accepts_response_payload": False,
-                "retry_attempt": 0,
-                "retry_reason": "",
-                "payload": event_envelope(event),
-            }
-        )
-        assert socket_server.wait_ack("env-1")["envelope_id"] == "env-1"
-        call = slack_stub.wait_for("chat.postMessage")[0]
-        assert_valid_message(call)
-        assert call.params["thread_ts"] == event["ts"]
+def test_socket_mode_acks_envelopes_and_answers(socket_session: SocketSession) -> None:
+    slack_stub = socket_session.stub
+    opened = slack_stub.calls_to("apps.connections.open")
+    assert opened and opened[0].token == APP_TOKEN
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    assert socket_session.push("events_api", event_envelope(event))["envelope_id"] == "env-1"
+    call = slack_stub.wait_for("chat.postMessage")[0]
+    assert_valid_message(call)
+    assert call.params["thread_ts"] == event["ts"]
 
-        form = slack_command_form("help", slack_stub.response_url("sm"))
-        socket_server.send(
-            {
-                "envelope_id": "env-2",
-                "type": "slash_commands",
-                "accepts_response_payload": True,
-                "payload": form,
-            }
-        )
-        ack = socket_server.wait_ack("env-2")
-        assert "/leadership-tip" in json.dumps(ack.get("payload"))
-    finally:
-        assert served.close() == 0
+    form = slack_command_form("help", slack_stub.response_url("sm"))
+    ack = socket_session.push("slash_commands", form, response=True)
+    assert "/leadership-tip" in json.dumps(ack.get("payload"))
 
 
 def test_socket_mode_rejected_app_token_exits_1(

@@ -8,13 +8,8 @@ as over HTTP.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import pytest
-
-from tests.slack.socket_mode import FakeSocketModeServer, Served
+from tests.slack.socket_mode import SocketSession
 from tests.slack.surface_payloads import (
     member_joined,
     message_action,
@@ -23,60 +18,12 @@ from tests.slack.surface_payloads import (
 )
 from tests.slack.test_surfaces import QUESTION, share_button
 from tests.slack_fixtures import (
-    APP_TOKEN,
     BOT_USER,
     assert_valid_message,
     block_action,
     event_envelope,
-    make_settings,
 )
-from tests.slack_stub import SlackStub, missing_required
-
-
-class SocketSession:
-    """A running serve() in Socket Mode and a way to push envelopes and wait for acks."""
-
-    def __init__(self, stub: SlackStub, server: FakeSocketModeServer, served: Served) -> None:
-        self.stub = stub
-        self.server = server
-        self.served = served
-        self._n = 0
-
-    def push(self, kind: str, payload: dict[str, Any], *, response: bool = False) -> dict:
-        self._n += 1
-        envelope_id = f"env-{self._n}"
-        self.server.send(
-            {
-                "envelope_id": envelope_id,
-                "type": kind,
-                "accepts_response_payload": response,
-                "retry_attempt": 0,
-                "retry_reason": "",
-                "payload": payload,
-            }
-        )
-        return self.server.wait_ack(envelope_id)
-
-
-@pytest.fixture
-def socket_session(
-    slack_stub: SlackStub,
-    shipped_library: Any,
-    tmp_path: Path,
-    socket_server: FakeSocketModeServer,
-) -> Iterator[SocketSession]:
-    """A real serve() connected over Socket Mode; it must stop cleanly afterwards."""
-    slack_stub.socket_mode_url = socket_server.url
-    settings = make_settings(
-        slack_stub, tmp_path / "data", slack_app_token=APP_TOKEN, slack_signing_secret=None
-    )
-    served = Served(settings, shipped_library)
-    try:
-        assert served.info["mode"] == "socket"
-        assert socket_server.connected.wait(30)
-        yield SocketSession(slack_stub, socket_server, served)
-    finally:
-        assert served.close() == 0
+from tests.slack_stub import missing_required
 
 
 def test_shortcut_and_share_button_over_socket_mode(socket_session: SocketSession) -> None:
