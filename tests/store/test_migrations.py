@@ -3,6 +3,7 @@ replicas starting together; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, func, insert, inspect, select
+from sqlalchemy import Engine, create_engine, func, insert, inspect, select, text
 
 from bot.store.engine import make_engine
 from bot.store.migrate import (
@@ -59,6 +60,59 @@ def test_empty_database_gets_the_schema_the_code_declares(schema_db_url: str) ->
     finally:
         engine.dispose()
     assert schema_diff(schema_db_url) == [], ADD_A_MIGRATION
+
+
+# What migrations 0001-0004 make on an empty database, recorded before their column lists
+# were shared (bot/store/migrations/columns.py). They are history: a database made by them
+# must stay what later migrations expect, so this never changes; a schema change is a new
+# migration (compared with bot/store/tables.py above), not an edit of these.
+FROZEN_SCHEMA = Path(__file__).with_name("schema_0004.json")
+
+
+def described_schema(engine: Engine) -> dict[str, object]:
+    """Every table as the database itself reports it: columns in order with type,
+    NULL-ability and server default, primary key, unique constraints, indexes; on SQLite
+    also the CREATE statements as stored."""
+    found = inspect(engine)
+    tables: dict[str, object] = {}
+    for name in sorted(set(found.get_table_names()) - {"alembic_version"}):
+        tables[name] = {
+            "columns": [
+                f"{c['name']} {c['type'].compile(dialect=engine.dialect)}"
+                f"{'' if c['nullable'] else ' NOT NULL'}"
+                f"{'' if c.get('default') is None else ' DEFAULT ' + str(c['default'])}"
+                for c in found.get_columns(name)
+            ],
+            "primary_key": found.get_pk_constraint(name)["constrained_columns"],
+            "unique": sorted(
+                f"{u['name']}: {', '.join(u['column_names'])}"
+                for u in found.get_unique_constraints(name)
+            ),
+            "indexes": sorted(
+                f"{i['name']}: {', '.join(str(c) for c in i['column_names'])}"
+                f"{' UNIQUE' if i['unique'] else ''}"
+                for i in found.get_indexes(name)
+            ),
+        }
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT name, sql FROM sqlite_master ORDER BY name"))
+            tables["sqlite_master"] = {row.name: row.sql for row in stored}
+    return tables
+
+
+def test_the_first_four_migrations_make_exactly_the_recorded_schema(schema_db_url: str) -> None:
+    engine = create_engine(schema_db_url)
+    try:
+        upgrade(engine, "0004")
+        schema = described_schema(engine)
+    finally:
+        engine.dispose()
+    recorded = json.loads(FROZEN_SCHEMA.read_text(encoding="utf-8"))[engine.dialect.name]
+    assert schema == recorded, (
+        "migrations 0001-0004 (or bot/store/migrations/columns.py) changed what they create: "
+        "they are history; put a schema change in a new migration"
+    )
 
 
 def test_upgrading_twice_changes_nothing(schema_db_url: str) -> None:
