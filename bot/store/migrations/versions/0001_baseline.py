@@ -15,6 +15,16 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import (
+    answer_columns,
+    aware_time,
+    message_key,
+    quote_day,
+    row_id,
+    slack_id,
+    slack_ts,
+)
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -24,43 +34,38 @@ log = logging.getLogger("bot.store.migrate")
 
 
 def _tables() -> dict[str, tuple[sa.SchemaItem, ...]]:
-    """The schema as of this revision, frozen here (later changes go in later revisions)."""
+    """The schema as of this revision, frozen here and in the shared column helpers (later
+    changes go in later revisions)."""
     return {
         "slack_handled_events": (
             sa.Column("key", sa.String(255), primary_key=True),
             sa.Column("kind", sa.String(32), nullable=False),
-            sa.Column("channel", sa.String(64)),
-            sa.Column("ts", sa.String(32)),
-            sa.Column("thread_ts", sa.String(32)),
-            sa.Column("user_id", sa.String(64)),
+            *message_key(),
+            slack_ts("thread_ts"),
+            slack_id("user_id"),
             sa.Column("text", sa.Text),
             sa.Column("status", sa.String(16), nullable=False),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-            sa.Column("done_at", sa.DateTime(timezone=True)),
+            aware_time("created_at", nullable=False),
+            aware_time("done_at"),
         ),
         "slack_answered_threads": (
-            sa.Column("channel", sa.String(64), primary_key=True),
-            sa.Column("thread_ts", sa.String(32), primary_key=True),
+            slack_id("channel", primary_key=True),
+            slack_ts("thread_ts", primary_key=True),
             sa.Column("first_question", sa.Text, nullable=False),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            aware_time("created_at", nullable=False),
         ),
         "feedback": (
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("user_id", sa.String(64), nullable=False),
-            sa.Column("channel", sa.String(64), nullable=False),
-            sa.Column("message_ts", sa.String(32), nullable=False),
-            sa.Column("question", sa.Text, nullable=False),
-            sa.Column("passage_ids", sa.Text, nullable=False),
+            *answer_columns(),
             sa.Column("helpful", sa.Boolean, nullable=False),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            aware_time("created_at", nullable=False),
             sa.UniqueConstraint("user_id", "channel", "message_ts", name="uq_feedback_vote"),
         ),
         "tip_history": (
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("user_id", sa.String(64), nullable=False, index=True),
+            row_id(),
+            slack_id("user_id", nullable=False, index=True),
             sa.Column("passage_id", sa.String(255), nullable=False),
             sa.Column("topic", sa.String(255)),
-            sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
+            aware_time("shown_at", nullable=False),
         ),
         "daily_quote_choices": (
             sa.Column("local_date", sa.String(10), primary_key=True),
@@ -69,28 +74,24 @@ def _tables() -> dict[str, tuple[sa.SchemaItem, ...]]:
             sa.Column("chosen_at", sa.DateTime, nullable=False),
         ),
         "daily_quote_ledger": (
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("channel", sa.String(64), nullable=False),
-            sa.Column("local_date", sa.String(10), nullable=False),
-            sa.Column("quote_key", sa.String(128), nullable=False),
+            row_id(),
+            *quote_day(nullable=False),
             sa.Column("state", sa.String(16), nullable=False),
             sa.Column("owner", sa.String(160), nullable=False),
             sa.Column("claimed_at", sa.DateTime, nullable=False),
             sa.Column("heartbeat_at", sa.DateTime, nullable=False),
             sa.Column("version", sa.Integer, nullable=False),
             sa.Column("attempts", sa.Integer, nullable=False),
-            sa.Column("message_ts", sa.String(32)),
+            slack_ts("message_ts"),
             sa.Column("posted_at", sa.DateTime),
             sa.Column("next_attempt_at", sa.DateTime),
             sa.Column("last_error", sa.String(500)),
             sa.UniqueConstraint("channel", "local_date", name="uq_daily_quote_channel_date"),
         ),
         "daily_quote_posts": (
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("channel", sa.String(64), nullable=False),
-            sa.Column("local_date", sa.String(10), nullable=False),
-            sa.Column("quote_key", sa.String(128), nullable=False),
-            sa.Column("message_ts", sa.String(32)),
+            row_id(),
+            *quote_day(nullable=False),
+            slack_ts("message_ts"),
             sa.Column("forced", sa.Boolean, nullable=False),
             sa.Column("recovered", sa.Boolean, nullable=False),
             sa.Column("owner", sa.String(160), nullable=False),

@@ -12,6 +12,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import (
+    answer_columns,
+    aware_time,
+    message_key,
+    row_id,
+    slack_id,
+    slack_ts,
+)
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -23,28 +32,22 @@ def upgrade() -> None:
     if "asked_questions" not in existing:
         op.create_table(
             "asked_questions",
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("channel", sa.String(64), nullable=False),
-            sa.Column("ts", sa.String(32), nullable=False),
-            sa.Column("answer_ts", sa.String(32)),
-            sa.Column("user_id", sa.String(64)),
+            row_id(),
+            *message_key(nullable=False),
+            slack_ts("answer_ts"),
+            slack_id("user_id"),
             sa.Column("question", sa.Text, nullable=False),
             sa.Column("outcome", sa.String(16), nullable=False),
             sa.Column("passage_ids", sa.Text, nullable=False),
-            sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False, index=True),
+            aware_time("asked_at", nullable=False, index=True),
             sa.UniqueConstraint("channel", "ts", name="uq_asked_question"),
         )
     if "feedback_reasons" not in existing:
         op.create_table(
             "feedback_reasons",
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("user_id", sa.String(64), nullable=False),
-            sa.Column("channel", sa.String(64), nullable=False),
-            sa.Column("message_ts", sa.String(32), nullable=False),
-            sa.Column("question", sa.Text, nullable=False),
-            sa.Column("passage_ids", sa.Text, nullable=False),
+            *answer_columns(),
             sa.Column("reason", sa.Text, nullable=False),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+            aware_time("created_at", nullable=False, index=True),
             sa.UniqueConstraint("user_id", "channel", "message_ts", name="uq_feedback_reason"),
         )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import message_key, row_id, slack_id, slack_ts
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -18,14 +20,13 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "answer_queue",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        row_id(),
         sa.Column("question_key", sa.String(255), nullable=False, unique=True),
-        sa.Column("event_id", sa.String(64)),
+        slack_id("event_id"),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("channel", sa.String(64), nullable=False),
-        sa.Column("ts", sa.String(32), nullable=False),
-        sa.Column("thread_ts", sa.String(32)),
-        sa.Column("user_id", sa.String(64)),
+        *message_key(nullable=False),
+        slack_ts("thread_ts"),
+        slack_id("user_id"),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("owner", sa.String(160)),
@@ -33,7 +34,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("next_attempt_at", sa.DateTime, nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.Column("answered_ts", sa.String(32)),
+        slack_ts("answered_ts"),
         sa.Column("done_at", sa.DateTime),
         sa.Column("last_error", sa.String(500)),
     )

@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.migrations.columns import aware_time, quote_day, slack_id, slack_ts
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -24,30 +26,28 @@ def upgrade() -> None:
     if "quote_rotation" not in existing:
         op.create_table(
             "quote_rotation",
-            sa.Column("channel", sa.String(64), primary_key=True),
-            sa.Column("local_date", sa.String(10), primary_key=True),
-            sa.Column("quote_key", sa.String(128), nullable=False),
+            *quote_day(primary_key=True),
             sa.Column("cycle", sa.Integer, nullable=False),
             sa.Column("chosen_at", sa.DateTime, nullable=False),
         )
     if "quote_schedules" not in existing:
         op.create_table(
             "quote_schedules",
-            sa.Column("channel", sa.String(64), primary_key=True),
+            slack_id("channel", primary_key=True),
             sa.Column("time", sa.String(5), nullable=False),
             sa.Column("timezone", sa.String(64), nullable=False),
             sa.Column("days", sa.String(32), nullable=False),
             sa.Column("skip", sa.Text, nullable=False),
             sa.Column("reflect", sa.Boolean, nullable=False),
-            sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+            aware_time("updated_at", nullable=False),
         )
     if "said_once" not in existing:
         op.create_table(
             "said_once",
             sa.Column("kind", sa.String(16), primary_key=True),
             sa.Column("key", sa.String(255), primary_key=True),
-            sa.Column("message_ts", sa.String(32)),
-            sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+            slack_ts("message_ts"),
+            aware_time("claimed_at", nullable=False),
         )
 
 
