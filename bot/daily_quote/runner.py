@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -25,29 +25,31 @@ log = logging.getLogger(__name__)
 PlanSource = Callable[[], list[QuotePlan]]
 
 
+class QuoterFor(Protocol):
+    """Makes the poster for one channel's plan (e.g. a functools.partial of DailyQuoter)."""
+
+    def __call__(self, *, plan: QuotePlan) -> DailyQuoter: ...
+
+
 class QuoteScheduler:
-    """One DailyQuoter per scheduled channel, kept in step with the stored plans."""
+    """One DailyQuoter per scheduled channel, kept in step with the stored plans (by default
+    QUOTE_CHANNEL's and those in the database).
+
+    `quoter_for` makes a channel's poster, so what posting needs (library, client, clock,
+    reflections) is named once, where the posters are made (start_scheduler)."""
 
     def __init__(
         self,
         settings: Settings,
-        library: HasQuotes,
-        client: WebClient,
         engine: Engine,
+        quoter_for: QuoterFor,
         *,
         plans: PlanSource | None = None,
-        clock: Clock | None = None,
-        sleep: Sleep | None = None,
-        reflections: Reflections | None = None,
     ) -> None:
         self.settings = settings
-        self.library = library
-        self.client = client
         self.engine = engine
+        self.quoter_for = quoter_for
         self.plans: PlanSource = plans or (lambda: all_plans(settings, engine))
-        self.clock = clock
-        self.sleep = sleep
-        self.reflections = reflections
         self.quoters: dict[str, DailyQuoter] = {}
 
     def refresh(self) -> list[DailyQuoter]:
@@ -68,16 +70,7 @@ class QuoteScheduler:
                     channel,
                 )
             log.info("Daily quote: %s (grace %d min).", plan.describe(), plan.grace_minutes)
-            self.quoters[channel] = DailyQuoter(
-                self.settings,
-                self.library,
-                self.client,
-                self.engine,
-                clock=self.clock,
-                sleep=self.sleep,
-                plan=plan,
-                reflections=self.reflections,
-            )
+            self.quoters[channel] = self.quoter_for(plan=plan)
         return list(self.quoters.values())
 
     def tick(self) -> PostOutcome | None:
@@ -135,16 +128,20 @@ def start_scheduler(
     away (recovery). It runs even with nothing scheduled yet, so a schedule added later is
     picked up."""
     handle = SchedulerHandle(None, tick_seconds)
-    handle.scheduler = QuoteScheduler(
-        settings,
-        library,
-        client,
-        engine,
-        plans=plans,
-        clock=clock,
-        sleep=sleep or handle.wait,
-        reflections=reflections,
-    )
+
+    def quoter_for(*, plan: QuotePlan) -> DailyQuoter:
+        return DailyQuoter(
+            settings,
+            library,
+            client,
+            engine,
+            clock=clock,
+            sleep=sleep or handle.wait,
+            plan=plan,
+            reflections=reflections,
+        )
+
+    handle.scheduler = QuoteScheduler(settings, engine, quoter_for, plans=plans)
     scheduled = handle.scheduler.refresh()
     if not scheduled:
         log.info(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from bot.daily_quote.channels import all_plans, save_plan
 from bot.daily_quote.plan import QuotePlan, parse_days, parse_skip
+from bot.daily_quote.poster import DailyQuoter
 from bot.daily_quote.runner import QuoteScheduler, start_scheduler
 from bot.store.engine import make_engine
 from tests.daily_quote.test_poster import (
@@ -74,15 +76,19 @@ def replica(
     settings.setdefault("quote_channel", None)
     s = make_settings(stub, db_url, **settings)
     engine = make_engine(s.db_url)
-    return QuoteScheduler(
+    quotes = library or FakeLibrary(make_quotes(5))
+    client = WebClient(token=TOKEN, base_url=stub.api_url)
+    quoter_for = partial(
+        DailyQuoter,
         s,
-        library or FakeLibrary(make_quotes(5)),
-        WebClient(token=TOKEN, base_url=stub.api_url),
+        quotes,
+        client,
         engine,
         clock=clock,
         sleep=lambda _s: None,
         reflections=reflections,
     )
+    return QuoteScheduler(s, engine, quoter_for)
 
 
 def posts(stub: QuoteStub) -> list[tuple[str, datetime, str]]:
