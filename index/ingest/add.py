@@ -7,7 +7,7 @@ several sources is refused.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit, urlunsplit
@@ -32,7 +32,8 @@ from index.ingest.errors import (
 )
 from index.ingest.fetch import fetch
 from index.ingest.pdf import convert_pdf
-from index.ingest.writer import ArticleFile, free_path, slugify, write_atomic
+from index.ingest.writer import free_path, render, slugify, write_atomic
+from index.types import Article, ArticleMeta
 
 REVIEW_AFTER = timedelta(days=365)  # review date when --review-by is not given
 MIN_WORDS = 20  # fewer is a menu or a stub, not an article
@@ -63,7 +64,7 @@ class Curation:
 class Plan:
     """The files `add` would write, and the sources it refuses (then it writes none)."""
 
-    articles: list[tuple[Path, ArticleFile]] = field(default_factory=list)
+    articles: list[tuple[Path, Article]] = field(default_factory=list)
     refused: list[IngestError] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
 
@@ -105,8 +106,9 @@ def _fallback_title(source: str) -> str:
     return re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Untitled"
 
 
-def to_article(document: Document, source: str, curation: Curation) -> ArticleFile:
-    """The file to write: metadata from the document, the admin's options on top."""
+def to_article(document: Document, source: str, curation: Curation) -> Article:
+    """The article to write: metadata from the document, the admin's options on top; its id
+    is the slug of its title until the file name is chosen."""
     title = (
         document.title
         or first_heading(document.markdown)
@@ -126,17 +128,18 @@ def to_article(document: Document, source: str, curation: Curation) -> ArticleFi
         except ValueError:
             review_by = None
     tags = tuple(dict.fromkeys([*document.tags, *curation.tags]))
-    return ArticleFile(
+    meta = ArticleMeta(
+        id=slugify(title),
         title=title,
-        body=body,
         author=document.author,
-        published=document.published,
         source=document.source,
+        published=document.published,
         tags=tags,
         owner=curation.owner or document.owner,
-        review_by=review_by or curation.today + REVIEW_AFTER,
-        added=curation.today,
+        review_by=(review_by or curation.today + REVIEW_AFTER).isoformat(),
+        added=curation.today.isoformat(),
     )
+    return Article(meta=meta, body=body)
 
 
 def plan_additions(content_dir: Path, sources: list[str], curation: Curation) -> Plan:
@@ -167,19 +170,20 @@ def plan_additions(content_dir: Path, sources: list[str], curation: Curation) ->
         except IngestError as exc:
             plan.refused.append(exc)
             continue
-        path = free_path(content_dir, slugify(article.title), taken)
+        path = free_path(content_dir, article.meta.id, taken)
         taken.add(path.stem)
+        article = replace(article, meta=replace(article.meta, id=path.stem), path=str(path))
         plan.articles.append((path, article))
         texts.append((path.stem, article.body))
-        if article.source:
-            known_sources[same_source_key(article.source)] = path.stem
+        if article.meta.source:
+            known_sources[same_source_key(article.meta.source)] = path.stem
     return plan
 
 
 def write_plan(plan: Plan) -> list[Path]:
     """Write every planned article (only call when nothing was refused)."""
     for path, article in plan.articles:
-        write_atomic(path, article.render())
+        write_atomic(path, render(article))
         plan.written.append(path)
     return plan.written
 

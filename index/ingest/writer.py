@@ -6,11 +6,12 @@ import os
 import re
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import yaml
+
+from index.types import Article
 
 MAX_SLUG = 60
 
@@ -28,40 +29,30 @@ def slugify(title: str) -> str:
     return slug or "article"
 
 
-@dataclass(frozen=True)
-class ArticleFile:
-    """What `content add` writes: the front matter fields, in this order, then the body."""
-
-    title: str
-    body: str
-    author: str | None = None
-    published: str | None = None
-    source: str | None = None
-    tags: tuple[str, ...] = field(default_factory=tuple)
-    owner: str | None = None
-    review_by: date | None = None
-    added: date | None = None
-
-    def render(self) -> str:
-        meta = {
-            "title": self.title,
-            "author": self.author,
-            "published": _as_date(self.published),
-            "source": self.source,
-            "tags": list(self.tags),
-            "owner": self.owner,
-            "review_by": self.review_by,
-            "added": self.added,
-        }
-        # default_flow_style=None: a list of tags reads `tags: [a, b]`, as in hand-written files
-        head = yaml.safe_dump(
-            meta, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=None
-        )
-        head = head.replace(": null\n", ":\n")
-        return f"---\n{head}---\n\n{self.body.strip()}\n"
+def render(article: Article) -> str:
+    """The file `content add` writes: front matter (these fields, in this order; no id, which
+    is the file name), then the body."""
+    meta = article.meta
+    fields = {
+        "title": meta.title,
+        "author": meta.author,
+        "published": _as_date(meta.published),
+        "source": meta.source,
+        "tags": list(meta.tags),
+        "owner": meta.owner,
+        "review_by": _as_date(meta.review_by),
+        "added": _as_date(meta.added),
+    }
+    # default_flow_style=None: a list of tags reads `tags: [a, b]`, as in hand-written files
+    head = yaml.safe_dump(
+        fields, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=None
+    )
+    head = head.replace(": null\n", ":\n")
+    return f"---\n{head}---\n\n{article.body.strip()}\n"
 
 
 def _as_date(value: str | None) -> date | str | None:
+    """An ISO date as a date, so YAML writes it unquoted (2027-01-31), as people do."""
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
