@@ -94,9 +94,9 @@ class Library:
         question in the same conversation, used when `question` is a short follow-up.
         Questions longer than `max_chars` are cut (result.truncated tells).
         """
-        return self.searcher.search(
-            question, k=k, offset=offset, context=context, max_chars=max_chars
-        )
+        return self.searcher.search_many(
+            [question], k, offset=offset, context=context, max_chars=max_chars
+        )[0]
 
     def search_many(
         self, questions: list[str], k: int = 3, *, max_chars: int = 500

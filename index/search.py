@@ -232,19 +232,6 @@ class HybridSearcher:
             for r, j in enumerate(order)
         ]
 
-    def search(
-        self,
-        question: str,
-        k: int = 3,
-        *,
-        offset: int = 0,
-        context: str | None = None,
-        max_chars: int = 500,
-    ) -> SearchResult:
-        return self.search_many([question], k, offset=offset, context=context, max_chars=max_chars)[
-            0
-        ]
-
     def search_many(
         self,
         questions: list[str],
