@@ -253,19 +253,14 @@ def main() -> None:
                 + "".join(f"{quality.cell(c):>16}" for c in cells)
                 + f"{quality.cell(mean):>16}{quality.cell(worst):>16}"
             )
-        cells, chosen = [], []
-        for i, held in enumerate(names):
-            others = [j for j in range(len(names)) if j != i]
-            best = max(scores, key=lambda v: float(np.mean([scores[v][j][2] for j in others])))
-            chosen.append(f"{held}: {best}")
-            cells.append(scores[best][i])
+        cells, chosen = quality.held_out_choice(scores)
         mean = tuple(float(np.mean([c[k] for c in cells])) for k in range(3))
         print(
             f"{'CV-selected':28}"
             + "".join(f"{quality.cell(c):>16}" for c in cells)
             + f"{quality.cell(mean):>16}{quality.cell(min(cells, key=lambda c: c[2])):>16}"
         )
-        print("   chosen per held-out set: " + "; ".join(chosen))
+        print(quality.chosen_line(chosen))
 
     questions = [r["q"].question for n in names for r in base[n]][:120]
     print(f"\n## Latency, median of {len(questions)} single-question searches (ms)")

@@ -207,6 +207,31 @@ def cell(m: tuple[float, float, float]) -> str:
     return f"{m[0]:.2f}/{m[1]:.2f}/{m[2]:.2f}"
 
 
+def held_out_choice(
+    table: dict[str, list[tuple[float, float, float]]],
+) -> tuple[list[tuple[float, float, float]], list[str]]:
+    """Cross-validation over the question sets: for each set in turn, the row of `table`
+    (candidate -> metrics per set, in SETS order) with the best mean MRR@10 on the other
+    sets, and its metrics on the held-out one. So no choice is scored on the set it was made
+    on. Returns (held-out metrics per set, the candidate chosen for each)."""
+    cells, chosen = [], []
+    for held in range(len(next(iter(table.values())))):
+        best = max(
+            table,
+            key=lambda m: float(np.mean([c[2] for j, c in enumerate(table[m]) if j != held])),
+        )
+        chosen.append(best)
+        cells.append(table[best][held])
+    return cells, chosen
+
+
+def chosen_line(chosen: list[str]) -> str:
+    """What held_out_choice picked, by held-out set."""
+    return "   chosen per held-out set: " + "; ".join(
+        f"{held}: {best}" for held, best in zip(SETS, chosen, strict=True)
+    )
+
+
 def ranking_table(searcher: HybridSearcher, sets: dict[str, list[Row]]) -> None:
     names = list(sets)
     print("\n## Ranking (hit@1/hit@3/MRR@10, no abstention), per set; worst = lowest MRR")
@@ -225,14 +250,9 @@ def ranking_table(searcher: HybridSearcher, sets: dict[str, list[Row]]) -> None:
         train = [r for n in names if n != held for r in sets[n]]
         cells.append(rank_metrics(searcher, sets[held], learned_ranker(train)))
     show("logistic ranker (fit on other two)", cells)
-    cells, chosen = [], []
-    for i, held in enumerate(names):
-        others = [j for j in range(len(names)) if j != i]
-        best = max(table, key=lambda m: float(np.mean([table[m][j][2] for j in others])))
-        chosen.append(f"{held}: {best}")
-        cells.append(table[best][i])
+    cells, chosen = held_out_choice(table)
     show("CV-selected (best on other two)", cells)
-    print("   chosen per held-out set: " + "; ".join(chosen))
+    print(chosen_line(chosen))
 
 
 def library_score(r: Row) -> float:
