@@ -1,13 +1,15 @@
 """The coach itself, Slack-free: question -> answer, a tip, the quote of the day.
 
 The Slack app, the console and the CLI all use this one service; it knows the library
-(index/) and the database, never Slack. Searches are CPU bound and run one at a time
-(torch already uses every core for one query); plain questions that queue up meanwhile
+(index/) and the database, never Slack. Searches are CPU bound: at most `search_lanes` run
+at once (by default one per core, each pass on one thread, so a burst keeps every core busy
+without threads spinning against each other), and plain questions that queue up meanwhile
 (a burst of mentions) are searched together in one embedding batch.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import weakref
@@ -50,6 +52,13 @@ def suggest_questions(topics: Sequence[str], n: int = 3) -> list[str]:
     return out
 
 
+def search_lanes(settings: Settings) -> int:
+    """Searches run at once: SEARCH_LANES, or one per core this process may use."""
+    if settings.search_lanes:
+        return settings.search_lanes
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
 class RecentTips(Protocol):
     """Which tips each person saw (the database in the Slack app, memory in the console)."""
 
@@ -85,7 +94,7 @@ class Coach:
         self.tips: RecentTips = tips or (TipHistory(engine) if engine else TipMemory())
         self._rng = rng or random.Random()
         self._passages: tuple[Library, dict[str, Passage]] | None = None
-        self._search_lock = threading.Lock()
+        self._lanes = threading.BoundedSemaphore(search_lanes(settings))
         self._queue_lock = threading.Lock()
         self._queue: list[tuple[str, Future[SearchResult]]] = []
         self.max_batch = 16
@@ -112,7 +121,7 @@ class Coach:
         k = k or self.settings.top_k
         if context is None and offset == 0 and k == self.settings.top_k:
             return self._search_batched(question)
-        with self._search_lock:
+        with self._lanes:
             return self.library.search(
                 question,
                 k,
@@ -123,42 +132,48 @@ class Coach:
 
     def search_many(self, questions: list[str], k: int | None = None) -> list[SearchResult]:
         """Several questions in one embedding batch, answers in the same order (`coach ask`)."""
-        with self._search_lock:
+        with self._lanes:
             return self.library.search_many(
                 questions, k or self.settings.top_k, max_chars=self.settings.max_question_chars
             )
 
     def _search_batched(self, question: str) -> SearchResult:
+        """Join the queue of waiting questions; whoever gets a free lane searches a batch of
+        them (maybe including this one), until this question has its answer."""
         mine: Future[SearchResult] = Future()
         with self._queue_lock:
             self._queue.append((question, mine))
         while not mine.done():
-            with self._search_lock:
+            with self._lanes:
                 if mine.done():  # another thread's batch included this question
                     break
                 with self._queue_lock:
                     batch = self._queue[: self.max_batch]
                     del self._queue[: self.max_batch]
-                if not batch:
-                    continue
-                try:
-                    results = self.library.search_many(
-                        [q for q, _ in batch],
-                        self.settings.top_k,
-                        max_chars=self.settings.max_question_chars,
-                    )
-                except Exception as err:
-                    for _, future in batch:
-                        future.set_exception(err)
-                else:
-                    for (_, future), result in zip(batch, results, strict=True):
-                        future.set_result(result)
+                if batch:
+                    self._run_batch(batch)
+            if not batch:  # in a batch another lane is searching right now
+                break
         return mine.result()
+
+    def _run_batch(self, batch: list[tuple[str, Future[SearchResult]]]) -> None:
+        try:
+            results = self.library.search_many(
+                [q for q, _ in batch],
+                self.settings.top_k,
+                max_chars=self.settings.max_question_chars,
+            )
+        except Exception as err:
+            for _, future in batch:
+                future.set_exception(err)
+        else:
+            for (_, future), result in zip(batch, results, strict=True):
+                future.set_result(result)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings of `texts` with the library's model (to merge questions
-        that mean the same); waits its turn with the searches, which use every core."""
-        with self._search_lock:
+        that mean the same); waits for a lane like the searches."""
+        with self._lanes:
             return self.library.searcher.embedder.encode(texts)
 
     def suggestions(self, n: int = 3, seed: str = "") -> list[str]:

@@ -72,6 +72,7 @@ EXPECTED = {
     "answer_retry_max_seconds": "a number of seconds from 0.1 to 600",
     "answer_workers": "a whole number of answer workers from 1 to 64",
     "search_threads": "a whole number of CPU threads from 0 (torch's default) to 64",
+    "search_lanes": "a whole number of searches at once from 0 (one per core) to 64",
 }
 
 
@@ -126,6 +127,9 @@ class Settings(BaseSettings):
     # CPU threads one search's model pass uses in `coach serve` (0: one per core). One is
     # best when answer workers and replicas share the cores (measured: bench/burst.py).
     search_threads: int = Field(1, ge=0, le=64)
+    # searches one process runs at once (0: one per core); questions waiting meanwhile are
+    # batched, so a burst keeps every core busy
+    search_lanes: int = Field(0, ge=0, le=64)
 
     # the curator's loop: who sees the content gaps, where the weekly summary goes, and how
     # long questions and "Not helpful" reasons are kept

@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,11 +39,14 @@ class Embedder:
     The model loads on first use (importing torch takes seconds), then stays loaded.
     """
 
-    def __init__(self, model: str, *, batch_size: int = 32) -> None:
+    def __init__(self, model: str, *, batch_size: int = 16) -> None:
         self.model_name = model
         self.batch_size = batch_size
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+        self._tokenizer_lock = threading.Lock()  # a fast tokenizer is not safe to share
+        self._keep: np.ndarray | None = None
+        self._special = np.zeros(0, dtype=bool)
 
     @property
     def fingerprint(self) -> str:
@@ -84,6 +87,7 @@ class Embedder:
         except Exception as exc:  # noqa: BLE001 - any load failure is the same user error
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelLoadError(self.model_name, first[:300]) from None
+        model.eval()
         log.info("embedding model loaded: %s", self.model_name)
         return model
 
@@ -97,56 +101,84 @@ class Embedder:
         return int(getter())
 
     def encode_with_tokens(
-        self, texts: list[str], *, progress: bool = False
+        self, texts: list[str], *, progress: bool = False, batch_size: int | None = None
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Text vectors plus, from the same forward pass, unit-length vectors of each text's
-        content tokens (no special tokens, punctuation or stop words) for late interaction."""
+        content tokens (no special tokens, punctuation or stop words) for late interaction.
+
+        Texts are run longest first in batches of `batch_size`, each padded only to its own
+        longest text: a small batch of questions (a question and its vocabulary-expanded
+        form differ in length by half) wastes less on padding than one batch of all.
+        Several threads may call this at once: only the tokenizer is shared state, so only
+        it is locked, and the forward passes run side by side (torch releases the GIL).
+        """
         if not texts:
             return np.zeros((0, self.dimensions), dtype="float32"), []
-        from index.lexical import STOPWORDS
+        import torch
 
         model = self.model
-        outputs = model.encode(
-            texts,
-            batch_size=self.batch_size,
-            output_value=None,
-            convert_to_numpy=False,
-            show_progress_bar=progress,
-        )
-        tokenizer = model.tokenizer
-        special = set(getattr(tokenizer, "all_special_ids", []) or [])
+        keep = self._content_token_ids()
+        size = max(1, batch_size or self.batch_size)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         sentence = np.zeros((len(texts), self.dimensions), dtype="float32")
-        tokens: list[np.ndarray] = []
-        for row, out in enumerate(outputs):
-            vector = out["sentence_embedding"].detach().float().cpu().numpy()
-            sentence[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
-            ids = out["input_ids"].tolist()
-            pieces = tokenizer.convert_ids_to_tokens(ids)
-            keep = [
-                i
-                for i, (tid, piece) in enumerate(zip(ids, pieces, strict=True))
-                if tid not in special
-                and piece.lstrip("#").isalnum()
-                and piece.lower() not in STOPWORDS
-            ]
-            matrix = out["token_embeddings"].detach().float().cpu().numpy()
-            matrix = (
-                matrix[keep]
-                if keep
-                else matrix[[i for i, t in enumerate(ids) if t not in special] or [0]]
-            )
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            tokens.append(np.ascontiguousarray(matrix / np.maximum(norms, 1e-12), dtype="float32"))
+        tokens: list[np.ndarray] = [np.zeros((0, self.dimensions), dtype="float32")] * len(texts)
+        starts = range(0, len(order), size)
+        if progress:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="Embedding", unit="batch")
+        for start in starts:
+            rows = order[start : start + size]
+            with self._tokenizer_lock:
+                features = self._preprocess(model, [texts[i] for i in rows])
+            with torch.inference_mode():
+                out = model(features)
+            vectors = out["sentence_embedding"].float().numpy()
+            norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            sentence[rows] = vectors / norms
+            ids = features["input_ids"].numpy()
+            mask = features["attention_mask"].numpy().astype(bool)
+            matrices = out["token_embeddings"].float().numpy()
+            for j, row in enumerate(rows):
+                real = ids[j][mask[j]]
+                chosen = np.flatnonzero(keep[real])
+                if not len(chosen):  # no content word: every real non-special token
+                    chosen = np.flatnonzero(~self._special[real]) if len(real) else chosen
+                    chosen = chosen if len(chosen) else np.array([0])
+                matrix = matrices[j][: len(real)][chosen]
+                token_norms = np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+                tokens[row] = np.ascontiguousarray(matrix / token_norms, dtype="float32")
         return sentence, tokens
 
-    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimensions), dtype="float32")
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
-        return np.ascontiguousarray(vectors, dtype="float32")
+    @staticmethod
+    def _preprocess(model: SentenceTransformer, texts: list[str]) -> dict[str, Any]:
+        """The model's input for `texts`, as its own encode() would make it."""
+        preprocess = getattr(model, "preprocess", None) or model.tokenize
+        return dict(preprocess(texts))
+
+    def _content_token_ids(self) -> np.ndarray:
+        """Per vocabulary id: a content word piece (kept for late interaction), not a special
+        token, punctuation or stop word. Worked out once per model."""
+        if self._keep is None:
+            from index.lexical import STOPWORDS
+
+            tokenizer = self.model.tokenizer
+            special = set(getattr(tokenizer, "all_special_ids", []) or [])
+            pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+            self._special = np.array([i in special for i in range(len(pieces))], dtype=bool)
+            self._keep = np.array(
+                [
+                    i not in special
+                    and str(piece).lstrip("#").isalnum()
+                    and str(piece).lower() not in STOPWORDS
+                    for i, piece in enumerate(pieces)
+                ],
+                dtype=bool,
+            )
+        return self._keep
+
+    def encode(
+        self, texts: list[str], *, progress: bool = False, batch_size: int | None = None
+    ) -> np.ndarray:
+        """Unit-length text vectors (the same forward pass as `encode_with_tokens`)."""
+        return self.encode_with_tokens(texts, progress=progress, batch_size=batch_size)[0]

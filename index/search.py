@@ -103,6 +103,10 @@ class HybridSearcher:
         passage_scores = query_vectors @ self._passage_vectors.T if n else None
         sentence_scores = query_vectors @ self.dense.sentence_vectors.T if n else None
         offsets = self.dense.sentence_offsets
+        late = self._late_interaction_many(
+            [tokens[row] for row in range(len(texts))] + [expanded_tokens[i] for i in extra]
+        )
+        late_vocab = {i: late[len(texts) + j] for j, i in enumerate(extra)}
         out: list[dict[str, np.ndarray]] = []
         for row in range(len(texts)):
             if n == 0:
@@ -112,36 +116,60 @@ class HybridSearcher:
                 continue
             sims = sentence_scores[row]
             sentence = np.maximum.reduceat(sims, offsets[:-1])
-            best = np.array(
-                [int(np.argmax(sims[offsets[i] : offsets[i + 1]])) for i in range(n)],
-                dtype="int64",
-            )
-            plain = self._late_interaction(tokens[row])
             out.append(
                 {
                     "dense": passage_scores[row],
                     "sentence": sentence.astype("float32"),
                     "lexical": self.lexical.scores(expanded[row]),
-                    "tokens": plain,
-                    "tokens_vocab": (
-                        self._late_interaction(expanded_tokens[row]) if row in extra else plain
-                    ),
-                    "best_sentence": best,
+                    "tokens": late[row],
+                    "tokens_vocab": late_vocab.get(row, late[row]),
+                    "best_sentence": self._first_best(sims, sentence),
                 }
             )
         return out
 
-    def _late_interaction(self, query_tokens: np.ndarray) -> np.ndarray:
-        """Mean over the question's content words of their best cosine in each passage
+    def _first_best(self, sims: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """Per passage, the index (within the passage) of its first best-scoring sentence."""
+        offsets = self.dense.sentence_offsets
+        owner = np.repeat(np.arange(len(best)), np.diff(offsets))
+        at_best = np.flatnonzero(sims >= best[owner])
+        _, first = np.unique(owner[at_best], return_index=True)
+        return (at_best[first] - offsets[:-1]).astype("int64")
+
+    def _late_interaction_many(self, queries: list[np.ndarray]) -> list[np.ndarray]:
+        """Per question, the mean over its content words of their best cosine in each passage
         (ColBERT-style MaxSim on MiniLM's token vectors): a soft lexical match that sees
-        "liked" in "like" and "uncomfortable" in its sentence."""
+        "liked" in "like" and "uncomfortable" in its sentence. The words of many questions
+        share one matrix product, several times cheaper than one product per question."""
+        out: list[np.ndarray] = []
+        chunk: list[np.ndarray] = []
+        rows = 0
+        for query in [*queries, None]:
+            if query is None or (chunk and rows + len(query) > 512):
+                out.extend(self._late_interaction_chunk(chunk))
+                chunk, rows = [], 0
+            if query is not None:
+                chunk.append(query)
+                rows += len(query)
+        return out
+
+    def _late_interaction_chunk(self, queries: list[np.ndarray]) -> list[np.ndarray]:
         n = len(self.passages)
         tokens = self.dense.token_vectors
-        if n == 0 or not len(query_tokens) or not len(tokens):
-            return np.zeros(n, dtype="float32")
-        sims = query_tokens @ tokens.T  # (query words, all passage tokens)
+        filled = [q for q in queries if len(q)]
+        if n == 0 or not filled or not len(tokens):
+            return [np.zeros(n, dtype="float32") for _ in queries]
+        sims = np.concatenate(filled) @ tokens.T  # (all questions' words, all passage tokens)
         per_passage = np.maximum.reduceat(sims, self.dense.token_offsets[:-1], axis=1)
-        return per_passage.mean(axis=0).astype("float32")
+        out: list[np.ndarray] = []
+        start = 0
+        for query in queries:
+            if not len(query):
+                out.append(np.zeros(n, dtype="float32"))
+                continue
+            out.append(per_passage[start : start + len(query)].mean(axis=0).astype("float32"))
+            start += len(query)
+        return out
 
     def fused(self, f: dict[str, np.ndarray]) -> np.ndarray:
         """Sum of the signals' z-scores over the passages (0 for a flat signal)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from bot.slack.sign_of_life import STILL_WORKING
@@ -18,8 +19,9 @@ from tests.slack_fixtures import (
     new_ts,
     on_both_databases,
     payload_shapes,
+    running_app,
 )
-from tests.slack_stub import Call
+from tests.slack_stub import Call, SlackStub
 
 QUESTION = "how do I motivate my reps?"
 
@@ -331,48 +333,56 @@ def test_a_burst_of_mentions_is_answered_once_each(slack_app: SlackApp) -> None:
     assert sorted(threads_answered) == sorted(e["ts"] for e in events)
 
 
-def test_questions_queued_during_a_search_are_searched_in_one_batch(
-    slack_app: SlackApp, shipped_library: Any
+def test_questions_queued_while_every_lane_searches_are_searched_in_one_batch(
+    slack_stub: SlackStub, shipped_library: Any, tmp_path: Path
 ) -> None:
     import threading
 
-    coach = slack_app.coach
-    slack_app.settle()  # start-up work (warming suggestions) is done
-    real_many = shipped_library.search_many
-    first_started, release = threading.Event(), threading.Event()
-    batches: list[int] = []
+    with running_app(slack_stub, shipped_library, tmp_path / "data", search_lanes=2) as app:
+        coach = app.coach
+        app.settle()  # start-up work (warming suggestions) is done
+        real_many = shipped_library.search_many
+        started, release = [threading.Event(), threading.Event()], threading.Event()
+        batches: list[int] = []
 
-    def recording(questions: list[str], *args: Any, **kwargs: Any) -> Any:
-        batches.append(len(questions))
-        if len(batches) == 1:
-            first_started.set()
-            release.wait(60)
-        return real_many(questions, *args, **kwargs)
+        def recording(questions: list[str], *args: Any, **kwargs: Any) -> Any:
+            batches.append(len(questions))
+            if len(batches) <= 2:  # the first search in each lane waits
+                started[len(batches) - 1].set()
+                release.wait(60)
+            return real_many(questions, *args, **kwargs)
 
-    questions = [QUESTION, "how should I coach an underperforming rep?", "banana bread?"] * 3
-    results: dict[int, Any] = {}
-    shipped_library.search_many = recording  # type: ignore[method-assign]
-    try:
-        first = threading.Thread(target=lambda: results.__setitem__(-1, coach.search(QUESTION)))
-        first.start()
-        assert first_started.wait(30)
-        threads = [
-            threading.Thread(target=lambda i=i, q=q: results.__setitem__(i, coach.search(q)))
-            for i, q in enumerate(questions)
-        ]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 30
-        while len(coach._queue) < len(questions) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        release.set()
-        for t in [first, *threads]:
-            t.join(60)
-    finally:
-        release.set()
-        del shipped_library.search_many
-    assert batches == [1, len(questions)]
+        questions = [QUESTION, "how should I coach an underperforming rep?", "banana bread?"] * 3
+        results: dict[int, Any] = {}
+        shipped_library.search_many = recording  # type: ignore[method-assign]
+        try:
+            first = [
+                threading.Thread(target=lambda i=i: results.__setitem__(i, coach.search(QUESTION)))
+                for i in (-1, -2)
+            ]
+            first[0].start()
+            assert started[0].wait(30)
+            first[1].start()
+            assert started[1].wait(30)  # the second lane searches while the first is busy
+            threads = [
+                threading.Thread(target=lambda i=i, q=q: results.__setitem__(i, coach.search(q)))
+                for i, q in enumerate(questions)
+            ]
+            for t in threads:
+                t.start()
+            deadline = time.monotonic() + 30
+            while len(coach._queue) < len(questions) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            release.set()
+            for t in [*first, *threads]:
+                t.join(60)
+        finally:
+            release.set()
+            del shipped_library.search_many
+        settings = app.settings
+    assert batches == [1, 1, len(questions)]
+    assert results[-1].hits and results[-2].hits
     for i, q in enumerate(questions):
-        expected = shipped_library.search(q, slack_app.settings.top_k)
+        expected = shipped_library.search(q, settings.top_k)
         assert results[i].answered == expected.answered
         assert [h.passage.id for h in results[i].hits] == [h.passage.id for h in expected.hits]
