@@ -205,7 +205,7 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
     if done.verdict == Verdict.DELIVERED:
         slack.answers.answered(job, done.ts, thread=reply.thread)
         if q.kind in SIGN_OF_LIFE_KINDS:
-            slack.signs.answered(job.key, q.channel, q.ts)
+            slack.signs.answered(job.key, q.channel, q.ts, first_try=not job.maybe_posted)
         if reply.outcome is not None:
             slack.asked.record(  # for the curator's report; never raises
                 channel=q.channel,

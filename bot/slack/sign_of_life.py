@@ -75,12 +75,18 @@ class SignsOfLife:
             self._react("reactions_remove", channel, ts)
         return True
 
-    def answered(self, key: str, channel: str, ts: str) -> None:
-        """The answer is in Slack (and recorded): no :eyes: from now on, off if they are on."""
+    def answered(self, key: str, channel: str, ts: str, *, first_try: bool = False) -> None:
+        """The answer is in Slack (and recorded): no :eyes: from now on, off if they are on.
+
+        `first_try`: the answer went out at its first delivery attempt, so no replica said
+        "still working" (only a failed post does); if this replica's timer had not fired
+        either, nobody put :eyes: on, and there is nothing to look up or take off."""
         with self._lock:
             timer = self._timers.pop(key, None)
         if timer is not None:
             timer.cancel()
+            if first_try:
+                return
         try:
             if self.said.said(SaidKind.EYES, key):
                 self._react("reactions_remove", channel, ts)
