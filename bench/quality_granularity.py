@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import numpy as np  # noqa: E402
 import quality  # noqa: E402
 from quality_methods import NAMES, SHIPPED, Metrics, metrics_of, summary, zsum  # noqa: E402
 
@@ -85,12 +84,7 @@ def granularity_report(content: Path, embedder: Embedder) -> None:
             )
     finally:
         quality.split_articles, quality.HybridSearcher = original_split, original_searcher
-    cells, chosen = [], []
-    for i, _ in enumerate(NAMES):
-        others = [j for j in range(len(NAMES)) if j != i]
-        best = max(table, key=lambda m: float(np.mean([table[m][j][2] for j in others])))
-        chosen.append(best)
-        cells.append(table[best][i])
+    cells, chosen = quality.held_out_choice(table)
     print(
         f"{'CV-selected config':46}"
         + "".join(f"{quality.cell(c):>16}" for c in cells)

@@ -246,14 +246,7 @@ def metrics_of(
 def cross_validate(
     searcher: HybridSearcher, sets: dict[str, list[Row]], members: dict[str, Scorer]
 ) -> tuple[list[Metrics], list[str]]:
-    table = {knob: metrics_of(searcher, sets, s) for knob, s in members.items()}
-    cells, chosen = [], []
-    for i, _ in enumerate(NAMES):
-        others = [j for j in range(len(NAMES)) if j != i]
-        best = max(table, key=lambda m: float(np.mean([table[m][j][2] for j in others])))
-        chosen.append(best)
-        cells.append(table[best][i])
-    return cells, chosen
+    return quality.held_out_choice({k: metrics_of(searcher, sets, s) for k, s in members.items()})
 
 
 def summary(cells: list[Metrics]) -> str:
@@ -300,7 +293,7 @@ class Background:
         offsets = d.sentence_offsets
         dense = vectors @ searcher._passage_vectors.T
         sentence = np.maximum.reduceat(vectors @ d.sentence_vectors.T, offsets[:-1], axis=1)
-        li = np.stack([searcher._late_interaction(t) for t in tokens])
+        li = np.stack(searcher._late_interaction_many(list(tokens)))
         self.stats = {}
         for name, m in (("dense", dense), ("sentence", sentence), ("tokens", li)):
             masked = np.where(other, m, np.nan)
