@@ -2,9 +2,8 @@
 
 The Slack app, the console and the CLI all use this one service; it knows the library
 (index/) and the database, never Slack. Searches are CPU bound: at most `search_lanes` run
-at once (by default one per core, each pass on one thread, so a burst keeps every core busy
-without threads spinning against each other), and plain questions that queue up meanwhile
-(a burst of mentions) are searched together in one embedding batch.
+at once (SEARCH_LANES, one by default), and plain questions that queue up meanwhile (a burst
+of mentions) are searched together in one embedding batch.
 """
 
 from __future__ import annotations

@@ -128,8 +128,9 @@ class Settings(BaseSettings):
     # best when answer workers and replicas share the cores (measured: bench/burst.py).
     search_threads: int = Field(1, ge=0, le=64)
     # searches one process runs at once (0: one per core); questions waiting meanwhile are
-    # batched, so a burst keeps every core busy
-    search_lanes: int = Field(0, ge=0, le=64)
+    # batched. One: a second lane searching beside the first took the CPU the threads that
+    # store questions and ack Slack need (bench/burst.py: acks over 1 s with 3 replicas)
+    search_lanes: int = Field(1, ge=0, le=64)
 
     # the curator's loop: who sees the content gaps, where the weekly summary goes, and how
     # long questions and "Not helpful" reasons are kept

@@ -39,7 +39,7 @@ class Embedder:
     The model loads on first use (importing torch takes seconds), then stays loaded.
     """
 
-    def __init__(self, model: str, *, batch_size: int = 16) -> None:
+    def __init__(self, model: str, *, batch_size: int = 32) -> None:
         self.model_name = model
         self.batch_size = batch_size
         self._model: SentenceTransformer | None = None
@@ -107,8 +107,7 @@ class Embedder:
         content tokens (no special tokens, punctuation or stop words) for late interaction.
 
         Texts are run longest first in batches of `batch_size`, each padded only to its own
-        longest text: a small batch of questions (a question and its vocabulary-expanded
-        form differ in length by half) wastes less on padding than one batch of all.
+        longest text, as sentence-transformers' encode() does, without its per-text outputs.
         Several threads may call this at once: only the tokenizer is shared state, so only
         it is locked, and the forward passes run side by side (torch releases the GIL).
         """
