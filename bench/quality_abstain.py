@@ -10,25 +10,22 @@ Results: bench/quality_methods.md.
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+import numpy as np
+import quality  # first: it sets HF_HUB_OFFLINE and puts the checkout on the path
+from quality_methods import (
+    NAMES,
+    SHIPPED,
+    Extras,
+    Row,
+    collect,
+    content_and_embedder,
+    zsum,
+)
 
-import numpy as np  # noqa: E402
-import quality  # noqa: E402
-from quality_methods import NAMES, SHIPPED, Extras, Row, collect, zsum  # noqa: E402
-
-from bot.settings import default_model  # noqa: E402
-from index.embedder import Embedder  # noqa: E402
-from index.search import HybridSearcher  # noqa: E402
+from index.search import HybridSearcher
 
 ANSWER, UNCOVERED, OFF = quality.ANSWER, quality.UNCOVERED, quality.OFF
 Library = tuple[HybridSearcher, dict[str, list[Row]], Extras]
@@ -62,6 +59,16 @@ def abstention_features(extras: Extras, r: Row) -> dict[str, float]:
             r["sentence"][best] - r["sentence"].mean()
         ),
     }
+
+
+def abstained_by_kind(
+    rows: list[tuple[dict[str, float], object]], shipped_cut: float, feature: str, cut: float
+) -> tuple[list[bool], list[bool], list[bool]]:
+    """Which answerable, uncovered and off-topic questions the shipped cut-off plus a second
+    gate on `feature` at `cut` abstains on (the three columns of every curve and CV line)."""
+    answered = [d["library mean (shipped)"] >= shipped_cut and d[feature] >= cut for d, _ in rows]
+    pairs = list(zip(answered, (kind for _, kind in rows), strict=True))
+    return tuple([not a for a, k in pairs if k is kind] for kind in (ANSWER, UNCOVERED, OFF))  # type: ignore[return-value]
 
 
 def auc(pos: list[float], neg: list[float]) -> float:
@@ -112,10 +119,7 @@ def abstention_report(
             t = min(cand, key=cost)
             for lib in feats:
                 rows = feats[lib][held]
-                ok = [d["library mean (shipped)"] >= shipped_cut and d[f] >= t for d, _ in rows]
-                fa = [not a for a, (_, k) in zip(ok, rows, strict=True) if k is ANSWER]
-                un = [not a for a, (_, k) in zip(ok, rows, strict=True) if k is UNCOVERED]
-                of = [not a for a, (_, k) in zip(ok, rows, strict=True) if k is OFF]
+                fa, un, of = abstained_by_kind(rows, shipped_cut, f, t)
                 line.append(
                     f"{lib[0]}{held}: t={t:.3g} FA {np.mean(fa):.2f} unc {sum(un)}/{len(un)} "
                     f"off {sum(of)}/{len(of)}"
@@ -135,10 +139,7 @@ def curve(
         for lib, (_, sets, extras) in libraries.items():
             for n in NAMES:
                 ds = [(abstention_features(extras, r), r["kind"]) for r in sets[n]]
-                ok = [d["library mean (shipped)"] >= shipped_cut and d[f] >= t for d, _ in ds]
-                fa = [not a for a, (_, k) in zip(ok, ds, strict=True) if k is ANSWER]
-                un = [not a for a, (_, k) in zip(ok, ds, strict=True) if k is UNCOVERED]
-                of = [not a for a, (_, k) in zip(ok, ds, strict=True) if k is OFF]
+                fa, un, of = abstained_by_kind(ds, shipped_cut, f, t)
                 parts.append(
                     f"{lib} {n}: {np.mean(fa):.2f} {sum(un)}/{len(un)} {sum(of)}/{len(of)}"
                 )
@@ -146,14 +147,11 @@ def curve(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--content", type=Path, default=ROOT / "content")
-    args = parser.parse_args()
-    embedder = Embedder(os.environ.get("EMBEDDING_MODEL") or default_model())
+    content_dir, embedder = content_and_embedder(__doc__ or "")
     libraries: dict[str, Library] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        seed = quality.seed_library(args.content, Path(tmp) / "seed")
-        for label, content in (("grown", args.content), ("seed", seed)):
+        seed = quality.seed_library(content_dir, Path(tmp) / "seed")
+        for label, content in (("grown", content_dir), ("seed", seed)):
             libraries[label] = collect(content, embedder)
     abstention_report(libraries)
     for feature, cuts in (

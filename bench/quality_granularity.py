@@ -9,25 +9,23 @@ Results: bench/quality_methods.md.
 
 from __future__ import annotations
 
-import argparse
 import functools
-import os
-import sys
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+import quality  # first: it sets HF_HUB_OFFLINE and puts the checkout on the path
+from quality_methods import (
+    NAMES,
+    SHIPPED,
+    Metrics,
+    content_and_embedder,
+    metrics_of,
+    summary,
+    zsum,
+)
 
-import quality  # noqa: E402
-from quality_methods import NAMES, SHIPPED, Metrics, metrics_of, summary, zsum  # noqa: E402
-
-from bot.settings import default_model  # noqa: E402
-from index.embedder import Embedder  # noqa: E402
-from index.passages import split_articles  # noqa: E402
-from index.search import HybridSearcher  # noqa: E402
+from index.embedder import Embedder
+from index.passages import split_articles
+from index.search import HybridSearcher
 
 
 # ---- passage granularity and context (each a rebuilt library) ---------------------------
@@ -93,10 +91,7 @@ def granularity_report(content: Path, embedder: Embedder) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--content", type=Path, default=ROOT / "content")
-    args = parser.parse_args()
-    granularity_report(args.content, Embedder(os.environ.get("EMBEDDING_MODEL") or default_model()))
+    granularity_report(*content_and_embedder(__doc__ or ""))
 
 
 if __name__ == "__main__":

@@ -335,14 +335,19 @@ def background_report(
             )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def content_and_embedder(doc: str) -> tuple[Path, Embedder]:
+    """The command line the issue-14 scripts share: `--content DIR`, and the configured model."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--content", type=Path, default=ROOT / "content")
-    args = parser.parse_args()
-    embedder = Embedder(os.environ.get("EMBEDDING_MODEL") or default_model())
+    content = parser.parse_args().content
+    return content, Embedder(os.environ.get("EMBEDDING_MODEL") or default_model())
+
+
+def main() -> None:
+    content_dir, embedder = content_and_embedder(__doc__ or "")
     with tempfile.TemporaryDirectory() as tmp:
-        seed = quality.seed_library(args.content, Path(tmp) / "seed")
-        for label, content in (("grown", args.content), ("seed", seed)):
+        seed = quality.seed_library(content_dir, Path(tmp) / "seed")
+        for label, content in (("grown", content_dir), ("seed", seed)):
             searcher, sets, extras = collect(content, embedder)
             ranking_report(searcher, sets, extras, f"{label} library")
             background_report(searcher, sets, extras, embedder, f"{label} library")
