@@ -20,6 +20,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from index.encoders import EmbeddingBackend
 from index.errors import CoachError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -71,8 +72,9 @@ EXPECTED = {
     "answer_lease_seconds": "a number of seconds from 1 to 600",
     "answer_retry_max_seconds": "a number of seconds from 0.1 to 600",
     "answer_workers": "a whole number of answer workers from 1 to 64",
-    "search_threads": "a whole number of CPU threads from 0 (torch's default) to 64",
+    "search_threads": "a whole number of CPU threads from 0 (one per core) to 64",
     "search_lanes": "a whole number of searches at once from 0 (one per core) to 64",
+    "embedding_backend": "onnx or torch",
 }
 
 
@@ -93,6 +95,11 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=lambda: default_base() / "content")
     data_dir: Path = Field(default_factory=lambda: default_base() / "data")
     embedding_model: str = Field(default_factory=default_model)
+    # onnx: ONNX Runtime runs the model (exported once into the index folder; a third of
+    # torch's CPU per question in small batches, and no torch in a serving process); torch:
+    # sentence-transformers. Both give the same vectors; onnx falls back to torch, with a
+    # log line, for a model it cannot reproduce.
+    embedding_backend: EmbeddingBackend = EmbeddingBackend.ONNX
     top_k: int = Field(3, ge=1, le=10, validation_alias="SEARCH_TOP_K")
     max_question_chars: int = Field(500, ge=50, le=5000)
     # how often a running bot looks for added, changed or removed articles (0: never)
@@ -221,6 +228,11 @@ class Settings(BaseSettings):
         if not re.match(r"https?://", value):
             raise ValueError(EXPECTED["slack_api_url"])
         return value
+
+    @field_validator("embedding_backend", mode="before")
+    @classmethod
+    def _embedding_backend(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

@@ -1,4 +1,9 @@
-"""The sentence-transformers model, loaded once per process, from disk, never from a hub."""
+"""The embedding model, loaded once per process, from disk, never from a hub.
+
+It runs on ONNX Runtime by default (index/onnx_encoder.py), exported once from the local
+model, or on sentence-transformers/torch (EMBEDDING_BACKEND=torch, or when ONNX Runtime
+cannot reproduce the model); both give the same vectors (tests/test_onnx_encoder.py).
+"""
 
 from __future__ import annotations
 
@@ -7,44 +12,43 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.errors import ModelLoadError
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+from index.encoders import EmbeddingBackend, Encoder, TorchEncoder
 
 log = logging.getLogger(__name__)
 
 
-def use_cpu_threads(n: int) -> None:
-    """Threads one forward pass may use (torch's default: one per core). A server answering
-    several questions at once, maybe beside other replicas, does better with one: the
-    threads of parallel passes otherwise spin against each other for the same cores.
-    Applies to numpy's BLAS too."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(max(1, n))
-    # numpy's BLAS (late interaction, dense scores) keeps its own thread pool, whose idle
-    # threads busy-wait: beside torch's they made a 3 ms matrix product take 30-40 ms.
-    threadpool_limits(max(1, n), user_api="blas")
+def default_onnx_dir() -> Path:
+    """Where exported models go when nobody names a folder: the user's cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "leadership-coach" / "onnx"
 
 
 class Embedder:
     """Unit-length embeddings, so inner product is cosine similarity.
 
-    The model loads on first use (importing torch takes seconds), then stays loaded.
+    The model loads on first use, then stays loaded. With the ONNX backend the exported
+    model lives in `onnx_dir` (the index folder, for the app), exported there if missing.
     """
 
-    def __init__(self, model: str, *, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        batch_size: int = 32,
+        backend: EmbeddingBackend | str = EmbeddingBackend.ONNX,
+        onnx_dir: Path | None = None,
+        threads: int = 0,
+    ) -> None:
         self.model_name = model
         self.batch_size = batch_size
-        self._model: SentenceTransformer | None = None
+        self.backend = EmbeddingBackend(backend)
+        self.onnx_dir = Path(onnx_dir) if onnx_dir is not None else default_onnx_dir()
+        self.threads = threads
+        self._encoder: Encoder | None = None
         self._lock = threading.Lock()
-        self._tokenizer_lock = threading.Lock()  # a fast tokenizer is not safe to share
         self._keep: np.ndarray | None = None
         self._special = np.zeros(0, dtype=bool)
 
@@ -63,42 +67,72 @@ class Embedder:
         return hashlib.sha1(basis.encode()).hexdigest()[:16]
 
     @property
-    def model(self) -> SentenceTransformer:
+    def encoder(self) -> Encoder:
         with self._lock:
-            if self._model is None:
-                self._model = self._load()
-            return self._model
+            if self._encoder is None:
+                self._encoder = self._load()
+                log.info("embedding model loaded: %s (%s)", self.model_name, self._encoder.backend)
+            return self._encoder
 
-    def _load(self) -> SentenceTransformer:
+    def _load(self) -> Encoder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        path = Path(self.model_name).expanduser()
-        if not path.exists():
+        if not Path(self.model_name).expanduser().exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        try:
-            import transformers
-            from sentence_transformers import SentenceTransformer
+        encoder: Encoder | None = None
+        if self.backend is EmbeddingBackend.ONNX:
+            encoder = self._load_onnx()
+        if encoder is None:
+            encoder = TorchEncoder.load(self.model_name)
+        if self.threads:
+            encoder.set_threads(self.threads)
+        return encoder
 
-            transformers.logging.disable_progress_bar()
-            model = SentenceTransformer(
-                str(path) if path.exists() else self.model_name, device="cpu"
-            )
-        except Exception as exc:  # noqa: BLE001 - any load failure is the same user error
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelLoadError(self.model_name, first[:300]) from None
-        model.eval()
-        log.info("embedding model loaded: %s", self.model_name)
-        return model
+    def _load_onnx(self) -> Encoder | None:
+        """The ONNX Runtime encoder, exporting the model first if needed; None (after one
+        log line saying why) when torch has to run the model instead."""
+        from index.onnx_encoder import OnnxEncoder, ensure_onnx, read_recipe
+
+        recipe = read_recipe(self.model_name)
+        if isinstance(recipe, str):
+            log.warning("ONNX Runtime cannot run %s (%s): using torch", self.model_name, recipe)
+            return None
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            log.warning("onnxruntime is not installed: the embedding model runs on torch")
+            return None
+        for attempt in range(2):
+            path = ensure_onnx(self.onnx_dir, recipe, force=attempt > 0)
+            if path is None:
+                return None
+            try:
+                return OnnxEncoder(recipe, path, self.threads)
+            except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types
+                first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+                log.warning("ONNX encoder %s does not load (%s)", path, first or type(exc))
+        log.error("ONNX encoder still does not load after exporting it again: using torch")
+        return None
+
+    def use_threads(self, n: int) -> None:
+        """CPU threads one forward pass may use (0: the runtime's default, one per core). A
+        server answering several questions at once, maybe beside other replicas, does better
+        with one: the threads of parallel passes otherwise spin against each other. Applies
+        to numpy's BLAS too (late interaction, dense scores): its idle threads busy-wait, and
+        beside the model's they made a 3 ms matrix product take 30-40 ms."""
+        from threadpoolctl import threadpool_limits
+
+        self.threads = n
+        if n > 0:
+            threadpool_limits(n, user_api="blas")
+        with self._lock:
+            if self._encoder is not None:
+                self._encoder.set_threads(n)
 
     @property
     def dimensions(self) -> int:
-        model = self.model
-        getter = (
-            getattr(model, "get_embedding_dimension", None)
-            or model.get_sentence_embedding_dimension
-        )
-        return int(getter())
+        return self.encoder.dimensions
 
     def encode_with_tokens(
         self, texts: list[str], *, progress: bool = False, batch_size: int | None = None
@@ -109,13 +143,11 @@ class Embedder:
         Texts are run longest first in batches of `batch_size`, each padded only to its own
         longest text, as sentence-transformers' encode() does, without its per-text outputs.
         Several threads may call this at once: only the tokenizer is shared state, so only
-        it is locked, and the forward passes run side by side (torch releases the GIL).
+        it is locked, and the forward passes run side by side (both runtimes release the GIL).
         """
         if not texts:
             return np.zeros((0, self.dimensions), dtype="float32"), []
-        import torch
-
-        model = self.model
+        encoder = self.encoder
         keep = self._content_token_ids()
         size = max(1, batch_size or self.batch_size)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -128,16 +160,11 @@ class Embedder:
             starts = tqdm(starts, desc="Embedding", unit="batch")
         for start in starts:
             rows = order[start : start + size]
-            with self._tokenizer_lock:
-                features = self._preprocess(model, [texts[i] for i in rows])
-            with torch.inference_mode():
-                out = model(features)
-            vectors = out["sentence_embedding"].float().numpy()
+            batch = encoder.forward([texts[i] for i in rows])
+            vectors = batch.sentence_embeddings
             norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
             sentence[rows] = vectors / norms
-            ids = features["input_ids"].numpy()
-            mask = features["attention_mask"].numpy().astype(bool)
-            matrices = out["token_embeddings"].float().numpy()
+            ids, mask, matrices = batch.input_ids, batch.attention_mask, batch.token_embeddings
             for j, row in enumerate(rows):
                 real = ids[j][mask[j]]
                 chosen = np.flatnonzero(keep[real])
@@ -149,21 +176,13 @@ class Embedder:
                 tokens[row] = np.ascontiguousarray(matrix / token_norms, dtype="float32")
         return sentence, tokens
 
-    @staticmethod
-    def _preprocess(model: SentenceTransformer, texts: list[str]) -> dict[str, Any]:
-        """The model's input for `texts`, as its own encode() would make it."""
-        preprocess = getattr(model, "preprocess", None) or model.tokenize
-        return dict(preprocess(texts))
-
     def _content_token_ids(self) -> np.ndarray:
         """Per vocabulary id: a content word piece (kept for late interaction), not a special
         token, punctuation or stop word. Worked out once per model."""
         if self._keep is None:
             from index.lexical import STOPWORDS
 
-            tokenizer = self.model.tokenizer
-            special = set(getattr(tokenizer, "all_special_ids", []) or [])
-            pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+            pieces, special = self.encoder.vocabulary()
             self._special = np.array([i in special for i in range(len(pieces))], dtype=bool)
             self._keep = np.array(
                 [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from index.content import load_library
 from index.embedder import Embedder
+from index.encoders import EmbeddingBackend
 from index.errors import ContentError, EmptyLibraryError
 from index.passages import split_articles
 from index.quotes import load_quotes
@@ -45,8 +46,12 @@ class Library:
         progress: bool = False,
         rebuild: bool = False,
         embedder: Embedder | None = None,
+        backend: EmbeddingBackend | str = EmbeddingBackend.ONNX,
     ) -> Library:
-        """Load content/, rebuild the index if stale or corrupt, and get ready to search."""
+        """Load content/, rebuild the index if stale or corrupt, and get ready to search.
+
+        Without an `embedder`, one is made for `model` on `backend`; an exported ONNX model
+        is kept in the index folder, beside the vectors it made."""
         report = load_library(Path(content_dir))
         articles, problems = report.articles, list(report.errors)
         if not articles:
@@ -64,7 +69,7 @@ class Library:
             log.error("%s", exc)
             problems.append(exc)
             vocabulary = Vocabulary()
-        embedder = embedder or Embedder(model)
+        embedder = embedder or Embedder(model, backend=backend, onnx_dir=Path(index_dir))
         store = IndexStore(index_dir)
         index = store.ensure(passages, embedder, progress=progress, rebuild=rebuild)
         searcher = HybridSearcher(passages, index, embedder, vocabulary=vocabulary)

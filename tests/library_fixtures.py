@@ -71,9 +71,10 @@ def copy_content(destination: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lib_embedder() -> Embedder:
-    """The bundled model, loaded once for the whole session."""
-    embedder = Embedder(default_model())
+def lib_embedder(lib_data_dir: Path) -> Embedder:
+    """The bundled model, loaded once for the whole session, on ONNX Runtime as the app runs
+    it: exported into lib_data_dir/index, where every `coach` run by the tests finds it."""
+    embedder = Embedder(default_model(), onnx_dir=lib_data_dir / "index")
     _ = embedder.dimensions  # load now, so no test pays for it alone
     return embedder
 

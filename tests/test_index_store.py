@@ -80,7 +80,7 @@ class OtherModel(Embedder):
 
     def __init__(self, base: Embedder) -> None:
         super().__init__(base.model_name)
-        self._model = base.model
+        self._encoder = base.encoder
 
     @property
     def fingerprint(self) -> str:

@@ -67,6 +67,7 @@ def open_library(settings: Settings, *, progress: bool = False, rebuild: bool = 
             settings.embedding_model,
             progress=progress,
             rebuild=rebuild,
+            backend=settings.embedding_backend,
         )
     except CoachError as exc:
         fail(str(exc))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import load_settings, open_library
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +27,8 @@ def index_build(
     settings = load_settings()
     library = open_library(settings, progress=sys.stderr.isatty(), rebuild=rebuild)
     manifest = library.searcher.dense.manifest
+    embedder = library.searcher.embedder
+    _ = embedder.dimensions  # the model loads: an ONNX export is made now, not at serve
     typer.echo(
         f"index ready: {manifest.get('articles')} articles, {manifest.get('passages')} passages, "
         f"{manifest.get('sentences')} sentences; embedded {manifest.get('embedded', 0)}, "
@@ -60,3 +65,20 @@ def index_status() -> None:
         for key in ("model", "dimensions", "articles", "passages", "sentences", "built_at"):
             typer.echo(f"  {key + ':':<12}{manifest.get(key)}")
     typer.echo("state:     " + ("up to date" if stale is None else f"needs rebuild ({stale})"))
+    typer.echo("encoder:   " + encoder_state(settings))
+
+
+def encoder_state(settings: Settings) -> str:
+    """Which runtime will run the model, and whether its ONNX export is ready."""
+    from index.encoders import EmbeddingBackend
+    from index.onnx_encoder import check_onnx, onnx_paths, read_recipe
+
+    if settings.embedding_backend is EmbeddingBackend.TORCH:
+        return "torch (EMBEDDING_BACKEND=torch)"
+    recipe = read_recipe(settings.embedding_model)
+    if isinstance(recipe, str):
+        return f"torch (ONNX Runtime cannot run the model: {recipe})"
+    problem = check_onnx(settings.index_dir, recipe)
+    if problem is None:
+        return f"onnx, ready ({onnx_paths(settings.index_dir, recipe)[0].name})"
+    return f"onnx, exported at the next build or start ({problem})"

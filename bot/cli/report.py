@@ -45,7 +45,11 @@ def report(
 
     settings = load_settings()
     engine = open_engine(settings)
-    embedder = Embedder(settings.embedding_model)
+    embedder = Embedder(
+        settings.embedding_model,
+        backend=settings.embedding_backend,
+        onnx_dir=settings.index_dir,
+    )
     try:
         _ = embedder.dimensions  # load now: a broken EMBEDDING_MODEL is reported here
         encode = embedder.encode

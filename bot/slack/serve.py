@@ -30,7 +30,6 @@ from bot.slack.client import make_client, slack_error
 from bot.slack.http import EVENTS_PATH, make_http_server
 from bot.slack.runtime import SlackRuntime
 from bot.store.engine import make_engine
-from index.embedder import use_cpu_threads
 from index.library import Library
 from index.reload import LibraryReloader
 
@@ -97,7 +96,10 @@ def serve(
             from index.library import Library
 
             library = Library.open(
-                settings.content_dir, settings.index_dir, settings.embedding_model
+                settings.content_dir,
+                settings.index_dir,
+                settings.embedding_model,
+                backend=settings.embedding_backend,
             )
         engine = make_engine(settings.db_url)
         reloader = _reloader(settings, library)
@@ -105,9 +107,9 @@ def serve(
             settings, library, engine, socket_mode=socket_mode, reloader=reloader
         )
         if settings.search_threads:
-            use_cpu_threads(settings.search_threads)
+            library.searcher.embedder.use_threads(settings.search_threads)
         slack.coach.search("warm up")  # load the model now, not on the first question
-        # what is loaded by now (torch, transformers, the library: millions of objects) lives
+        # what is loaded by now (the model's runtime, the library: millions of objects) lives
         # as long as the process: kept out of the collector's way, so a full collection in a
         # burst no longer stops every thread, acks included, for 0.2-0.9 s (bench/burst.py)
         gc.freeze()

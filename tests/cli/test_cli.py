@@ -36,7 +36,7 @@ def invoke(
     monkeypatch: pytest.MonkeyPatch, lib_embedder: Embedder, coach_env: dict[str, str]
 ) -> Invoke:
     """Run `coach ARGS...` in this process, reusing the session's loaded model."""
-    monkeypatch.setattr(Embedder, "_load", lambda self: lib_embedder.model)
+    monkeypatch.setattr(Embedder, "_load", lambda self: lib_embedder.encoder)
 
     def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
         return CliRunner().invoke(app, list(args), input=stdin, env={**coach_env, **(env or {})})

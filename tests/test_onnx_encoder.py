@@ -1,0 +1,170 @@
+"""The model on ONNX Runtime gives what sentence-transformers on torch gives, and a missing,
+damaged or unloadable .onnx file never stops the app: it is exported again, or torch runs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import index.onnx_encoder as onnx_encoder
+from bot.settings import default_model
+from index.embedder import Embedder
+from index.encoders import EmbeddingBackend
+from index.library import Library
+from index.search import HybridSearcher
+from tests.library_fixtures import REPO_ROOT, SHIPPED_CONTENT
+
+QUESTIONS = REPO_ROOT / "bench" / "data" / "own_questions.jsonl"
+
+
+def questions() -> list[str]:
+    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> Embedder:
+    return Embedder(default_model(), backend=EmbeddingBackend.TORCH)
+
+
+def exported(directory: Path) -> Path:
+    files = sorted(directory.glob("encoder-*.onnx"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+def test_the_app_runs_the_model_on_onnx_runtime(lib_embedder: Embedder) -> None:
+    assert lib_embedder.encoder.backend is EmbeddingBackend.ONNX
+
+
+def test_both_backends_give_the_same_vectors(
+    lib_embedder: Embedder, torch_embedder: Embedder, shipped_library: Library
+) -> None:
+    texts = questions()[:40] + [p.text for p in shipped_library.passages[:40]] + ["", "?"]
+    onnx_vectors, onnx_tokens = lib_embedder.encode_with_tokens(texts)
+    torch_vectors, torch_tokens = torch_embedder.encode_with_tokens(texts)
+    assert torch_embedder.encoder.backend is EmbeddingBackend.TORCH
+    assert (onnx_vectors * torch_vectors).sum(axis=1).min() > 0.9999
+    for ours, theirs in zip(onnx_tokens, torch_tokens, strict=True):
+        assert ours.shape == theirs.shape  # the same content tokens chosen
+        assert (ours * theirs).sum(axis=1).min() > 0.999
+
+
+def test_both_backends_rank_passages_the_same(
+    shipped_library: Library, torch_embedder: Embedder
+) -> None:
+    searcher = shipped_library.searcher
+    on_torch = HybridSearcher(
+        searcher.passages, searcher.dense, torch_embedder, vocabulary=searcher.vocabulary
+    )
+    asked = questions()
+    for ours, theirs in zip(
+        searcher.search_many(asked, 3), on_torch.search_many(asked, 3), strict=True
+    ):
+        assert ours.answered == theirs.answered, ours.question
+        assert [h.passage.id for h in ours.hits] == [h.passage.id for h in theirs.hits]
+
+
+def test_a_damaged_onnx_file_is_exported_again(
+    lib_embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ready = exported(lib_embedder.onnx_dir)
+    shutil.copy(ready, tmp_path / ready.name)
+    shutil.copy(ready.with_suffix(".json"), tmp_path / ready.with_suffix(".json").name)
+    damaged = tmp_path / ready.name
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])  # cut short
+    embedder = Embedder(default_model(), onnx_dir=tmp_path)
+    texts = questions()[:5]
+    with caplog.at_level(logging.WARNING):
+        vectors = embedder.encode(texts)
+    assert embedder.encoder.backend is EmbeddingBackend.ONNX
+    assert "damaged" in caplog.text and "exporting it" in caplog.text
+    assert damaged.stat().st_size == ready.stat().st_size
+    assert np.allclose(vectors, lib_embedder.encode(texts), atol=1e-5)
+
+
+def test_an_onnx_file_that_cannot_be_loaded_nor_exported_falls_back_to_torch(
+    lib_embedder: Embedder,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ready = exported(lib_embedder.onnx_dir)
+    garbage = tmp_path / ready.name
+    garbage.write_bytes(b"not an onnx model" * 100)
+    meta = json.loads(ready.with_suffix(".json").read_text())
+    meta.update(bytes=garbage.stat().st_size, sha256=onnx_encoder.file_sha256(garbage))
+    garbage.with_suffix(".json").write_text(json.dumps(meta))  # passes the checksum
+    monkeypatch.setattr(onnx_encoder, "_run_export", lambda recipe, path: "no torch here")
+    embedder = Embedder(default_model(), onnx_dir=tmp_path)
+    texts = questions()[:5]
+    with caplog.at_level(logging.WARNING):
+        vectors = embedder.encode(texts)
+    assert embedder.encoder.backend is EmbeddingBackend.TORCH
+    assert "does not load" in caplog.text and "export failed (no torch here): using torch" in (
+        caplog.text
+    )
+    assert (vectors * lib_embedder.encode(texts)).sum(axis=1).min() > 0.9999
+
+
+def test_a_model_onnx_cannot_reproduce_runs_on_torch(
+    lib_embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = Path(shutil.copytree(default_model(), tmp_path / "model"))
+    pooling = model / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    config.update(pooling_mode_mean_tokens=False, pooling_mode_weightedmean_tokens=True)
+    pooling.write_text(json.dumps(config))
+    embedder = Embedder(str(model), onnx_dir=tmp_path / "onnx")
+    with caplog.at_level(logging.WARNING):
+        _ = embedder.dimensions
+    assert embedder.encoder.backend is EmbeddingBackend.TORCH
+    assert "ONNX Runtime cannot run" in caplog.text and "using torch" in caplog.text
+    assert not (tmp_path / "onnx").exists() or not list((tmp_path / "onnx").glob("*.onnx"))
+
+
+def test_searching_with_an_exported_model_never_imports_torch(
+    shipped_library: Library, lib_data_dir: Path, coach_env: dict[str, str]
+) -> None:
+    """What a serving process loads: the library, the model, a search (no torch: seconds
+    less to start, hundreds of MB less memory)."""
+    script = (
+        "import sys\n"
+        "from bot.slack import serve, app\n"
+        "from index.library import Library\n"
+        f"library = Library.open({str(SHIPPED_CONTENT)!r}, {str(lib_data_dir / 'index')!r}, "
+        f"{default_model()!r})\n"
+        "library.searcher.embedder.use_threads(1)\n"
+        "print(library.search('how do I motivate my reps?').hits[0].passage.id)\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **coach_env},
+        cwd=REPO_ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_embedding_backend_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings, SettingsError
+
+    assert Settings().embedding_backend is EmbeddingBackend.ONNX
+    monkeypatch.setenv("EMBEDDING_BACKEND", "Torch")
+    assert Settings.from_env(dotenv=False).embedding_backend is EmbeddingBackend.TORCH
+    monkeypatch.setenv("EMBEDDING_BACKEND", "gpu")
+    with pytest.raises(SettingsError, match="EMBEDDING_BACKEND='gpu' is not valid: expected onnx"):
+        Settings.from_env(dotenv=False)
