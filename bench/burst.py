@@ -7,8 +7,13 @@ every question is answered exactly once (Slack's retries included), and each ser
 process's peak memory (VmHWM). Mentions are spread over the replicas round-robin, as a load
 balancer would. A throwaway PostgreSQL server is started from the installed binaries.
 
+The questions are either eight short ones cycled (`cycled`) or all different, drawn from
+bench/data/own_questions.jsonl (`distinct`, longer and closer to a real burst: no cache or
+deduplication of equal questions can flatter the figures); both by default.
+
     HF_HUB_OFFLINE=1 .venv/bin/python bench/burst.py            # 100 mentions, 1 and 3
     HF_HUB_OFFLINE=1 .venv/bin/python bench/burst.py -n 200 --retries --replicas 1 2 3
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/burst.py --questions distinct --replicas 1
 """
 
 from __future__ import annotations
@@ -51,6 +56,20 @@ QUESTIONS = [
     "what is the recipe for banana bread?",
     "how do leaders build trust with customers?",
 ]
+OWN_QUESTIONS = ROOT / "bench" / "data" / "own_questions.jsonl"
+
+
+def question_set(kind: str, n: int) -> list[str]:
+    """`n` questions: the eight above cycled, or `n` different ones from OWN_QUESTIONS
+    (cycled only if there are fewer than `n`)."""
+    if kind == "cycled":
+        pool = QUESTIONS
+    else:
+        lines = OWN_QUESTIONS.read_text(encoding="utf-8").splitlines()
+        pool = [json.loads(line)["question"] for line in lines if line.strip()]
+        if len(pool) < n:
+            print(f"only {len(pool)} distinct questions for {n} mentions", file=sys.stderr)
+    return [pool[i % len(pool)] for i in range(n)]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -97,8 +116,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def envelope(i: int, ts: str) -> dict[str, Any]:
-    text = f"<@{BOT}> {QUESTIONS[i % len(QUESTIONS)]}"
+def envelope(i: int, ts: str, question: str) -> dict[str, Any]:
+    text = f"<@{BOT}> {question}"
     return {
         "token": "x",
         "team_id": "T0STUB",
@@ -171,8 +190,11 @@ def start_replicas(count: int, env: dict[str, str]) -> list[tuple[subprocess.Pop
     return started
 
 
-def burst(count: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
-    """One burst against `count` fresh replicas on a fresh database; the figures."""
+def burst(
+    count: int, questions: str, args: argparse.Namespace, env: dict[str, str]
+) -> dict[str, Any]:
+    """One burst of `questions` ("cycled" or "distinct") against `count` fresh replicas on a
+    fresh database; the figures."""
     stub = SlackStub(bot_user_id=BOT, latency=args.latency).start()
     env = {**env, "SLACK_API_URL": stub.api_url, "DATABASE_URL": args.new_database()}
     replicas = start_replicas(count, env)
@@ -180,10 +202,14 @@ def burst(count: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str
         warm_s = wait_until_idle(replicas, 600)
         rss_before = sum(peak_rss_mb(p.pid) for p, _ in replicas)
         cpu_before = [cpu_seconds(p.pid) for p, _ in replicas]
+        load_before = os.getloadavg()[0]
         stub.calls.clear()
         n = args.mentions
         urls = [f"{base}/slack/events" for _, base in replicas]
-        bodies = [json.dumps(envelope(i, f"{1_900_000_000 + i}.{i:06d}")) for i in range(n)]
+        asked = question_set(questions, n)
+        bodies = [
+            json.dumps(envelope(i, f"{1_900_000_000 + i}.{i:06d}", asked[i])) for i in range(n)
+        ]
         acks: list[tuple[int, float]] = [(0, 0.0)] * n
         retry_acks: list[tuple[int, float]] = []
         sent_at: dict[str, float] = {}
@@ -243,6 +269,7 @@ def burst(count: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str
     ack_s = [a[1] for a in acks]
     return {
         "replicas": count,
+        "questions": questions,
         "mentions": n,
         "stub_latency_s": args.latency,
         "ack_p50_ms": round(percentile(ack_s, 50) * 1000, 1),
@@ -257,9 +284,11 @@ def burst(count: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str
         "answered_twice": sum(1 for c in by_thread.values() if c > 1),
         "unanswered": n - len([t for t in sent_at if t in by_thread]),
         "retries_sent": len(retry_acks),
+        "eyes_put_on": len([c for c in stub.calls_to("reactions.add") if c.status == 200]),
         "burst_total_s": round(burst_s, 2),
         "cpu_s_all_replicas": round(sum(cpu), 1),
         "cpu_ms_per_question": round(sum(cpu) / n * 1000),
+        "load_avg_1min_before": round(load_before, 1),
         "load_avg_1min_after": round(load, 1),
         "warm_up_wait_s": round(warm_s, 1),
         "rss_mb_before_burst": round(rss_before, 1),
@@ -273,6 +302,9 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.03, help="stub Slack API latency (s)")
     parser.add_argument("--retries", action="store_true", help="also resend every event once")
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 3])
+    parser.add_argument(
+        "--questions", nargs="+", choices=["cycled", "distinct"], default=["cycled", "distinct"]
+    )
     parser.add_argument("--json", type=Path, help="write the figures to this file too")
     parser.add_argument("--workers", type=int, help="ANSWER_WORKERS per replica")
     args = parser.parse_args()
@@ -298,7 +330,11 @@ def main() -> int:
         [str(coach), "index", "build"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
     )
     try:
-        results = [burst(count, args, env) for count in args.replicas]
+        results = [
+            burst(count, questions, args, env)
+            for count in args.replicas
+            for questions in args.questions
+        ]
     finally:
         stop_postgres(server)
     width = max(len(k) for k in results[0])

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.slack.assistant_panel import before_answer
 from bot.slack.client import slack_error
 from bot.slack.delivery import Verdict, deliver
@@ -188,6 +190,32 @@ def retry_delay(age: float, wait: float | None, longest: float) -> float:
     return max(delay, wait or 0.0)
 
 
+def record_answer(
+    slack: SlackRuntime, job: Job, q: Question, reply: Reply, answer_ts: str | None
+) -> None:
+    """The answer is in Slack: settle the question, remember its thread and, for the
+    curator's report, what was asked, in one transaction. Should the curator's row be what
+    fails, the answer is recorded without it (a lost row must not have it posted again)."""
+    asked = None
+    if reply.outcome is not None:
+        asked = slack.asked.row(
+            channel=q.channel,
+            ts=q.ts,
+            question=reply.asked,
+            outcome=reply.outcome,
+            user_id=q.user,
+            passage_ids=reply.passage_ids,
+            answer_ts=answer_ts,
+        )
+    try:
+        slack.answers.answered(job, answer_ts, thread=reply.thread, also=asked)
+    except SQLAlchemyError as err:
+        if asked is None:
+            raise
+        log.warning("could not record the question %s in %s: %s", q.ts, q.channel, err)
+        slack.answers.answered(job, answer_ts, thread=reply.thread)
+
+
 def answer_job(slack: SlackRuntime, job: Job) -> None:
     """Answer one claimed question, or put it back to be tried later, or give it up."""
     settings = slack.settings
@@ -201,20 +229,14 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
         log.exception("answering %s in %s failed", q.ts, q.channel)
         reply = Reply(error_message())
     lease = timedelta(seconds=settings.answer_lease_seconds)
-    done = deliver(slack.client, slack.answers, job, reply.message, q.reply_thread, lease)
+    with slack.signs.posting(job.key):  # written: no :eyes: now unless the post fails
+        done = deliver(slack.client, slack.answers, job, reply.message, q.reply_thread, lease)
+        if done.verdict == Verdict.DELIVERED:
+            record_answer(slack, job, q, reply, done.ts)
     if done.verdict == Verdict.DELIVERED:
-        slack.answers.answered(job, done.ts, thread=reply.thread)
         if q.kind in SIGN_OF_LIFE_KINDS:
-            slack.signs.answered(job.key, q.channel, q.ts, first_try=not job.maybe_posted)
-        if reply.outcome is not None:
-            slack.asked.record(  # for the curator's report; never raises
-                channel=q.channel,
-                ts=q.ts,
-                question=reply.asked,
-                outcome=reply.outcome,
-                user_id=q.user,
-                passage_ids=reply.passage_ids,
-                answer_ts=done.ts,
+            slack.signs.answered(
+                job.key, q.channel, q.ts, first_try=not job.maybe_posted, asked_at=job.created_at
             )
         log.info("answered %s %s in %s", q.kind, q.ts, q.channel)
     elif done.verdict == Verdict.REFUSED:

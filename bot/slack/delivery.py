@@ -6,6 +6,8 @@ chat.postMessage for the question may have reached Slack (a timeout, a reset con
 looked at first (`conversations.replies` with include_all_metadata) and a found answer is
 recorded instead of posting a second one. Every call is tried once here, with slack_sdk's
 own retries off: retrying is the queue's job, with backoff, on whichever replica is free.
+A post must end while its lease lasts (else another replica could look, find nothing and
+post too): a lease too short for one more call is renewed first.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import copy
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -90,6 +92,13 @@ def find_answer(client: WebClient, job: Job, thread_ts: str | None) -> str | Non
     return None
 
 
+def lease_lasts(job: Job, seconds: float) -> bool:
+    """Whether the job's lease has `seconds` left (by this replica's clock, as it was set)."""
+    if job.lease_until is None:
+        return False
+    return datetime.now(UTC) + timedelta(seconds=seconds) < job.lease_until
+
+
 def deliver(
     client: WebClient,
     queue: AnswerQueue,
@@ -113,7 +122,7 @@ def deliver(
                     "the answer to %s in %s was already posted (%s)", job.ts, job.channel, found
                 )
                 return Delivery(Verdict.DELIVERED, found)
-        if not queue.renew(job, lease, attempt=True):
+        if not lease_lasts(job, once.timeout + 1) and not queue.renew(job, lease):
             return Delivery(Verdict.LOST)
         try:
             response = once.chat_postMessage(

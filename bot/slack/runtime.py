@@ -64,7 +64,7 @@ class SlackRuntime:
         # :eyes: and "still working": each call tried once, briefly (they are decoration)
         quick = copy.copy(single_shot(client))
         quick.timeout = 5
-        self.signs = SignsOfLife(quick, self.answers, self.said_once, after=1.0)
+        self.signs = SignsOfLife(quick, self.answers, self.said_once)
         self.asked = AskedQuestions(engine)
         self.gaps = Gaps(engine, coach.encode, coach.settings.feedback_retention_days)
         self.workers = Workers(workers, max_pending)

@@ -1,17 +1,29 @@
-"""A sign of life: :eyes: on a mention or DM whose answer is not posted within a second,
-and one short "still working" reply when Slack is failing and the answer waits in the queue,
-so a leader never wonders whether the bot heard them.
+"""A sign of life: :eyes: on a mention or DM whose answer is genuinely late (not posted two
+seconds after the question), and one short "still working" reply when Slack is failing and
+the answer waits in the queue, so a leader never wonders whether the bot heard them.
+
+Two seconds, not one: an answer usually comes within a second and a half, and :eyes: that
+appear and vanish a moment later are noise (in a burst they were also a third of the work:
+two more Slack calls and database rows per question). An answer already written and being
+posted gets none; its check comes round again in case the post fails or Slack is slow.
 
 Any replica may answer a question, so what was shown is recorded in the database
 (`said_once`, keyed by the question): whoever posts the answer takes the :eyes: off, and
 the "still working" reply is posted once per question however many replicas retry it. The
-timer runs on the replica that stored the question; a quick answer costs one row read.
+check runs on the replica that stored the question, on one thread for all its questions
+(one database read for all questions due together); a quick answer costs nothing.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.daily_quote.slack_calls import FailureKind, classify
@@ -23,11 +35,17 @@ log = logging.getLogger(__name__)
 
 REACTION = "eyes"
 SIGN_OF_LIFE_KINDS = {"mention", "dm"}  # the assistant panel shows a status instead
+EYES_AFTER_SECONDS = 2.0  # an answer not posted by then gets :eyes:
+RECHECK_SECONDS = 0.5  # an answer being posted when its :eyes: were due: look again then
+POSTING_GRACE_SECONDS = 1.0  # ... unless its post has been on its way this long already
+CLOCK_SLACK = timedelta(seconds=0.25)  # how far replicas' clocks may disagree
 STILL_WORKING = (
     ":hourglass_flowing_sand: Still working on this: Slack is having trouble right now, "
     "so your answer will follow here as soon as it gets through."
 )
 SETTLED = {AnswerState.ANSWERED, AnswerState.DROPPED, AnswerState.FAILED}
+
+Watched = tuple[str, str, str]  # question key, channel, message ts
 
 
 class SignsOfLife:
@@ -36,31 +54,110 @@ class SignsOfLife:
     `client` should try each call once (a failing Slack must not hold an answer worker)."""
 
     def __init__(
-        self, client: Any, answers: AnswerQueue, said: SaidOnce, after: float = 1.0
+        self,
+        client: Any,
+        answers: AnswerQueue,
+        said: SaidOnce,
+        after: float = EYES_AFTER_SECONDS,
     ) -> None:
         self.client = client
         self.answers = answers
         self.said = said
-        self.after = after  # seconds before a slow answer gets :eyes:
-        self._timers: dict[str, threading.Timer] = {}
-        self._lock = threading.Lock()
+        self.after = after  # seconds before a late answer gets :eyes:
+        self._due: dict[str, tuple[float, str, str]] = {}  # key -> (when, channel, ts)
+        self._heap: list[tuple[float, str]] = []  # (when, key); stale entries are skipped
+        self._posting: dict[str, float] = {}  # answers being posted here -> since (monotonic)
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        self._pool: ThreadPoolExecutor | None = None  # reactions of late answers, off-thread
 
     def watch(self, key: str, channel: str, ts: str) -> None:
-        """A question was just stored: put :eyes: on it if it is unanswered `after` seconds on."""
-        timer = threading.Timer(self.after, self._due, (key, channel, ts))
-        timer.daemon = True
-        with self._lock:
-            self._timers[key] = timer
-        timer.start()
+        """A question was just stored: :eyes: on it if it is unanswered `after` seconds on."""
+        self._schedule(key, channel, ts, self.after)
 
-    def _due(self, key: str, channel: str, ts: str) -> None:
-        with self._lock:
-            self._timers.pop(key, None)
+    def _schedule(self, key: str, channel: str, ts: str, delay: float) -> None:
+        when = time.monotonic() + delay
+        with self._cond:
+            if self._stopped:
+                return
+            self._due[key] = (when, channel, ts)
+            heapq.heappush(self._heap, (when, key))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sign-of-life", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                due = self._take_due()
+                if due is None:
+                    return
+            for key, channel, ts in self.check(due):
+                self._react_later(key, channel, ts)
+
+    def _take_due(self) -> list[Watched] | None:
+        """Wait (holding the condition) until something is due; None once stopped."""
+        while not self._stopped:
+            now = time.monotonic()
+            due: list[Watched] = []
+            while self._heap and self._heap[0][0] <= now:
+                when, key = heapq.heappop(self._heap)
+                entry = self._due.get(key)
+                if entry is not None and entry[0] == when:
+                    del self._due[key]
+                    due.append((key, entry[1], entry[2]))
+            if due:
+                return due
+            self._cond.wait(self._heap[0][0] - now if self._heap else None)
+        return None
+
+    def check(self, due: list[Watched]) -> list[Watched]:
+        """The :eyes: are due on these questions: those still unanswered, to `show`."""
+        late: list[Watched] = []
+        now = time.monotonic()
+        for key, channel, ts in due:
+            since = self._posting.get(key)
+            if since is not None and now - since < POSTING_GRACE_SECONDS:
+                self._schedule(key, channel, ts, RECHECK_SECONDS)  # on its way: look again
+            else:
+                late.append((key, channel, ts))
+        if not late:
+            return []
         try:
-            if self.answers.state(key) not in SETTLED:
-                self.show(key, channel, ts)
+            states = self.answers.states([key for key, _, _ in late])
         except Exception as err:  # the database is down: no reaction, nothing worse
+            log.info("no sign of life on %d questions: %s", len(late), err)
+            return []
+        return [w for w in late if states.get(w[0]) not in SETTLED]
+
+    def _react_later(self, key: str, channel: str, ts: str) -> None:
+        """`show` on a small pool: a slow Slack must not hold up the next questions' checks."""
+        with self._cond:
+            if self._stopped:
+                return
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="coach-eyes")
+            pool = self._pool
+        pool.submit(self._show_quietly, key, channel, ts)
+
+    def _show_quietly(self, key: str, channel: str, ts: str) -> None:
+        try:
+            self.show(key, channel, ts)
+        except Exception as err:  # the database went away meanwhile
             log.info("no sign of life on %s/%s: %s", channel, ts, err)
+
+    @contextmanager
+    def posting(self, key: str) -> Iterator[None]:
+        """While the answer is being posted, its :eyes: wait (a late post needs none)."""
+        with self._cond:
+            self._posting[key] = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._posting.pop(key, None)
 
     def show(self, key: str, channel: str, ts: str) -> bool:
         """Put the :eyes: on (once per question); True if they are on now."""
@@ -75,18 +172,30 @@ class SignsOfLife:
             self._react("reactions_remove", channel, ts)
         return True
 
-    def answered(self, key: str, channel: str, ts: str, *, first_try: bool = False) -> None:
+    def answered(
+        self,
+        key: str,
+        channel: str,
+        ts: str,
+        *,
+        first_try: bool = False,
+        asked_at: datetime | None = None,
+    ) -> None:
         """The answer is in Slack (and recorded): no :eyes: from now on, off if they are on.
 
         `first_try`: the answer went out at its first delivery attempt, so no replica said
-        "still working" (only a failed post does); if this replica's timer had not fired
-        either, nobody put :eyes: on, and there is nothing to look up or take off."""
-        with self._lock:
-            timer = self._timers.pop(key, None)
-        if timer is not None:
-            timer.cancel()
-            if first_try:
+        "still working" (only a failed post does). If, besides, the :eyes: were not due yet
+        (this replica's check had not run, or the question was `asked_at` less than `after`
+        seconds ago, wherever it was stored), nobody put them on: nothing to look up."""
+        with self._cond:
+            pending = self._due.pop(key, None) is not None
+        if first_try:
+            if pending:
                 return
+            if asked_at is not None:
+                now = datetime.now(UTC)
+                if now < asked_at + timedelta(seconds=self.after) - CLOCK_SLACK:
+                    return
         try:
             if self.said.said(SaidKind.EYES, key):
                 self._react("reactions_remove", channel, ts)
@@ -120,10 +229,15 @@ class SignsOfLife:
         self.said.done(SaidKind.STILL_WORKING, key, response.get("ts"))
 
     def cancel_all(self) -> None:
-        with self._lock:
-            timers, self._timers = list(self._timers.values()), {}
-        for timer in timers:
-            timer.cancel()
+        """Shutting down: no more checks or reactions."""
+        with self._cond:
+            self._stopped = True
+            self._due.clear()
+            self._heap.clear()
+            pool, self._pool = self._pool, None
+            self._cond.notify_all()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _react(self, method: str, channel: str, ts: str) -> bool:
         try:

@@ -4,8 +4,10 @@ Any replica's workers claim rows with a lease (`FOR UPDATE SKIP LOCKED` on Postg
 guarded UPDATE everywhere), so a question is worked on by one replica at a time; a lease
 that runs out (its replica died) is claimed again by whoever looks next. Only the lease
 holder may change a row, so a replica that lost its lease cannot record anything.
-`attempts` counts chat.postMessage calls begun: above zero, the answer may already be in
-Slack, and whoever posts next looks before posting again.
+`attempts` counts claims, each of which may have begun a chat.postMessage: a question
+claimed before may already be answered in Slack, and whoever posts next looks first. (It is
+counted by the claim itself rather than by a write right before each post: one transaction
+less per answer, at the price of one look after a replica died before posting.)
 """
 
 from __future__ import annotations
@@ -14,12 +16,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ClauseElement,
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from bot.store.events import dedupe_rows, question_key, remember_thread
 from bot.store.tables import (
     AnswerState,
     EventStatus,
+    Write,
     answer_queue,
     from_db,
     handled_events,
@@ -40,12 +55,13 @@ class Job:
     thread_ts: str | None
     user_id: str
     text: str
-    attempts: int
+    attempts: int  # earlier claims of this question (each may have posted its answer)
     created_at: datetime
+    lease_until: datetime | None = None  # this claim's lease
 
     @property
     def maybe_posted(self) -> bool:
-        """An earlier chat.postMessage may have reached Slack: look before posting."""
+        """An earlier holder may have reached Slack with the answer: look before posting."""
         return self.attempts > 0
 
 
@@ -61,9 +77,21 @@ def _job(row: Any) -> Job:
         thread_ts=row.thread_ts,
         user_id=row.user_id or "",
         text=row.text or "",
-        attempts=row.attempts,
+        attempts=row.attempts - 1,  # the claim that returned the row counted itself
         created_at=created,
+        lease_until=from_db(row.lease_until),
     )
+
+
+# the statements of every question's path, built once (their rows are given when run)
+_INSERT_SEEN = insert(handled_events)
+_INSERT_QUEUED = insert(answer_queue)
+_UPDATE_HELD = update(answer_queue).where(
+    answer_queue.c.id == bindparam("held_id"),
+    answer_queue.c.owner == bindparam("held_by"),
+    answer_queue.c.state == AnswerState.WORKING,
+)
+_UPDATE_SEEN = update(handled_events).where(handled_events.c.key == bindparam("seen_key"))
 
 
 class AnswerQueue:
@@ -101,22 +129,22 @@ class AnswerQueue:
             "user_id": user_id,
         }
         seen = dedupe_rows(**message, text=text, event_id=event_id, now=stamp)
-        queued = insert(answer_queue).values(
+        queued = {
             **message,
-            question_key=question_key(channel, ts),
-            event_id=event_id,
-            text=text[:8000],
-            state=AnswerState.QUEUED,
-            attempts=0,
-            created_at=to_db(stamp),
-            next_attempt_at=to_db(stamp),
-        )
-        rows = [insert(handled_events).values(**row) for row in seen]
-        return insert_once(self.engine, *rows, queued)
+            "question_key": question_key(channel, ts),
+            "event_id": event_id,
+            "text": text[:8000],
+            "state": AnswerState.QUEUED,
+            "attempts": 0,
+            "created_at": to_db(stamp),
+            "next_attempt_at": to_db(stamp),
+        }
+        return insert_once(self.engine, (_INSERT_SEEN, seen), (_INSERT_QUEUED, queued))
 
     # ---- workers ---------------------------------------------------------------------------
     def claim(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[Job]:
-        """Up to `limit` questions that are due, or whose holder's lease ran out."""
+        """Up to `limit` questions that are due, or whose holder's lease ran out, oldest
+        first; each claim counts as an attempt (see the module's docstring)."""
         stamp = to_db(now or datetime.now(UTC))
         claimable = or_(
             and_(
@@ -140,7 +168,12 @@ class AnswerQueue:
             taken = conn.execute(
                 update(answer_queue)
                 .where(answer_queue.c.id.in_(select(due.c.id)), claimable)
-                .values(state=AnswerState.WORKING, owner=self.owner, lease_until=stamp + lease)
+                .values(
+                    state=AnswerState.WORKING,
+                    owner=self.owner,
+                    lease_until=stamp + lease,
+                    attempts=answer_queue.c.attempts + 1,
+                )
                 .returning(*answer_queue.c)
             ).all()
         jobs = sorted((_job(row) for row in taken), key=lambda j: j.id)
@@ -148,15 +181,11 @@ class AnswerQueue:
 
     def _owned(self, conn: Connection, job: Job, **values: Any) -> bool:
         """Change a row only while this replica holds its lease."""
-        result = conn.execute(
-            update(answer_queue)
-            .where(
-                answer_queue.c.id == job.id,
-                answer_queue.c.owner == self.owner,
-                answer_queue.c.state == AnswerState.WORKING,
-            )
-            .values(**values)
-        )
+        held = {"held_id": job.id, "held_by": self.owner}
+        if any(isinstance(v, ClauseElement) for v in values.values()):  # e.g. attempts + 1
+            result = conn.execute(_UPDATE_HELD.values(**values), held)
+        else:
+            result = conn.execute(_UPDATE_HELD, {**held, **values})
         return result.rowcount == 1
 
     def _settle(
@@ -173,18 +202,15 @@ class AnswerQueue:
             conn, job, state=state, done_at=to_db(stamp), lease_until=None, **values
         ):
             return False
-        conn.execute(
-            update(handled_events)
-            .where(handled_events.c.key == job.key)
-            .values(status=event, done_at=stamp)
-        )
+        conn.execute(_UPDATE_SEEN, {"seen_key": job.key, "status": event, "done_at": stamp})
         return True
 
     def renew(
-        self, job: Job, lease: timedelta, *, attempt: bool, now: datetime | None = None
+        self, job: Job, lease: timedelta, *, attempt: bool = False, now: datetime | None = None
     ) -> bool:
-        """Extend the lease (right before a Slack call); with `attempt`, count a post begun.
-        False: the lease was lost to another replica, so do nothing more with this job."""
+        """Extend the lease (before a Slack call the lease might not outlast); with
+        `attempt`, count one more attempt. False: the lease was lost to another replica, so
+        do nothing more with this job."""
         values: dict[str, Any] = {"lease_until": to_db(now or datetime.now(UTC)) + lease}
         if attempt:
             values["attempts"] = answer_queue.c.attempts + 1
@@ -197,9 +223,11 @@ class AnswerQueue:
         message_ts: str | None,
         *,
         thread: tuple[str, str] | None = None,
+        also: Write | None = None,
         now: datetime | None = None,
     ) -> bool:
-        """Record the answer (and the thread the bot now answers in) in one transaction."""
+        """Record the answer, the thread the bot now answers in and `also` (the curator's
+        row of the question, an insert that ignores a repeat) in one transaction."""
         stamp = now or datetime.now(UTC)
         with self.engine.begin() as conn:
             answer = {"answered_ts": message_ts, "last_error": None}
@@ -207,6 +235,8 @@ class AnswerQueue:
                 return False
             if thread is not None:
                 remember_thread(conn, job.channel, thread[0], thread[1])
+            if also is not None:
+                conn.execute(*also)
         return True
 
     def retry_later(self, job: Job, at: datetime, error: str) -> bool:
@@ -251,6 +281,18 @@ class AnswerQueue:
                 select(answer_queue.c.state).where(answer_queue.c.question_key == key)
             )
         return AnswerState(found) if found else None
+
+    def states(self, keys: list[str]) -> dict[str, AnswerState]:
+        """Where several questions stand, in one read (the :eyes: due at the same moment)."""
+        if not keys:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(answer_queue.c.question_key, answer_queue.c.state).where(
+                    answer_queue.c.question_key.in_(keys)
+                )
+            ).all()
+        return {key: AnswerState(state) for key, state in rows}
 
     def counts(self) -> dict[AnswerState, int]:
         """Questions per state (tests, bench, health)."""

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.tables import AskOutcome, asked_questions, insert_once
+from bot.store.tables import AskOutcome, Write, asked_questions, insert_new
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,32 @@ class AskedQuestions:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def row(
+        self,
+        *,
+        channel: str,
+        ts: str,
+        question: str,
+        outcome: AskOutcome,
+        user_id: str | None = None,
+        passage_ids: Sequence[str] = (),
+        answer_ts: str | None = None,
+        at: datetime | None = None,
+    ) -> Write:
+        """The INSERT of one question's row; it does nothing for a message recorded before,
+        so it can ride in the answer's own transaction (AnswerQueue.answered)."""
+        values = {
+            "channel": channel,
+            "ts": ts,
+            "answer_ts": answer_ts,
+            "user_id": user_id,
+            "question": question[:4000],
+            "outcome": outcome,
+            "passage_ids": ",".join(passage_ids)[:4000],
+            "asked_at": at or datetime.now(UTC),
+        }
+        return insert_new(self.engine.dialect.name, asked_questions), values
 
     def record(
         self,
@@ -38,18 +64,19 @@ class AskedQuestions:
     ) -> bool:
         """True if stored. Never raises: the leader already has the answer, and a lost row
         only makes the curator's report a little short."""
-        row = insert(asked_questions).values(
+        statement = self.row(
             channel=channel,
             ts=ts,
-            answer_ts=answer_ts,
-            user_id=user_id,
-            question=question[:4000],
+            question=question,
             outcome=outcome,
-            passage_ids=",".join(passage_ids)[:4000],
-            asked_at=at or datetime.now(UTC),
+            user_id=user_id,
+            passage_ids=passage_ids,
+            answer_ts=answer_ts,
+            at=at,
         )
         try:
-            return insert_once(self.engine, row)  # False: this message was recorded already
+            with self.engine.begin() as conn:
+                return conn.execute(*statement).rowcount == 1  # 0: this message was recorded
         except SQLAlchemyError as err:
             log.warning("could not record the question %s in %s: %s", ts, channel, err)
             return False

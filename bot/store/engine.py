@@ -6,12 +6,37 @@ when an engine is made, so replicas started together on an empty database all co
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 
 from bot.store.migrate import DatabaseUnavailable, normalise_url, upgrade
+
+IDLE_PING_SECONDS = 10.0
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use when it has sat idle for a while (the server
+    may have restarted or dropped it meanwhile; a dead one is replaced). SQLAlchemy's
+    pool_pre_ping would check at every use: a round trip per transaction, about eight per
+    answered question in a burst, all on connections used a moment before."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as err:
+            raise DisconnectionError(f"a pooled connection went away: {err}") from err
 
 
 def make_engine(url: str, *, migrate: bool = True) -> Engine:
@@ -33,11 +58,12 @@ def make_engine(url: str, *, migrate: bool = True) -> Engine:
             cursor.close()
     else:
         try:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            engine = create_engine(url, pool_size=10, max_overflow=20)
         except ModuleNotFoundError as err:
             raise DatabaseUnavailable(
                 url, f"its driver is not installed ({err.name}): pip install -e '.[postgres]'"
             ) from None
+        ping_when_idle(engine)
     if migrate:
         upgrade(engine)
     return engine

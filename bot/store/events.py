@@ -18,7 +18,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.store.tables import EventStatus, answered_threads, handled_events, insert_once
+from bot.store.tables import (
+    EventStatus,
+    answered_threads,
+    handled_events,
+    insert_new,
+    insert_once,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,20 +83,15 @@ class PendingQuestion:
 
 def remember_thread(conn: Connection, channel: str, thread_ts: str, question: str) -> None:
     """Keep the question a thread the bot answered started with (the first one stays)."""
-    known = conn.execute(
-        select(answered_threads.c.thread_ts).where(
-            answered_threads.c.channel == channel, answered_threads.c.thread_ts == thread_ts
-        )
-    ).first()
-    if known is None:
-        conn.execute(
-            insert(answered_threads).values(
-                channel=channel,
-                thread_ts=thread_ts,
-                first_question=question[:4000],
-                created_at=_now(),
-            )
-        )
+    conn.execute(
+        insert_new(conn.dialect.name, answered_threads),
+        {
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "first_question": question[:4000],
+            "created_at": _now(),
+        },
+    )
 
 
 class EventStore:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Executable,
     Index,
     Insert,
     Integer,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
@@ -33,16 +35,36 @@ def to_db(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def insert_once(engine: Engine, *statements: Insert) -> bool:
+# a statement and its parameters (a list of them: one execution per row). Statements built
+# without literal values are cheap to run again: SQLAlchemy's compiled form is cached by
+# shape, and nothing is turned into bound parameters on every call.
+Write = tuple[Executable, dict[str, Any] | list[dict[str, Any]]]
+
+
+def insert_once(engine: Engine, *statements: Insert | Write) -> bool:
     """Run INSERTs in one transaction whose unique keys make them a lock: False, with nothing
     written, when one of the rows was there already (a repeat, or another replica first)."""
     try:
         with engine.begin() as conn:
             for statement in statements:
-                conn.execute(statement)
+                if isinstance(statement, tuple):
+                    conn.execute(*statement)
+                else:
+                    conn.execute(statement)
     except IntegrityError:
         return False
     return True
+
+
+def insert_new(dialect: str, table: Table) -> Insert:
+    """An INSERT (rows given when it is run) that does nothing when a row's unique key is
+    taken: it can share a transaction with other writes (a failed plain INSERT would abort
+    it on PostgreSQL)."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise ValueError(f"unsupported database dialect: {dialect}")
 
 
 def from_db(value: datetime | None) -> datetime | None:

@@ -102,6 +102,13 @@ def queue(tmp_path: Path) -> Iterator[tuple[AnswerQueue, SaidOnce]]:
 
 
 KEY = question_key("C1", "1.000001")
+WATCHED = (KEY, "C1", "1.000001")
+
+
+def show_due(signs: SignsOfLife) -> None:
+    """What the check thread does once the :eyes: are due (run here, without waiting)."""
+    for watched in signs.check([WATCHED]):
+        signs.show(*watched)
 
 
 def test_quick_answer_costs_no_reaction_calls(queue: tuple[AnswerQueue, SaidOnce]) -> None:
@@ -112,7 +119,7 @@ def test_quick_answer_costs_no_reaction_calls(queue: tuple[AnswerQueue, SaidOnce
     [job] = answers.claim(1, timedelta(seconds=30))
     answers.answered(job, "2.000001")
     signs.answered(KEY, "C1", "1.000001")
-    signs._due(KEY, "C1", "1.000001")  # even if the timer had fired after the answer
+    assert signs.check([WATCHED]) == []  # even if the check had run after the answer
     assert client.calls == []
 
 
@@ -131,7 +138,7 @@ def test_answer_recorded_while_the_reaction_is_being_added_still_removes_it(
 
     client = SlowAdd()
     signs = SignsOfLife(client, answers, said, after=3600)
-    timer = threading.Thread(target=signs._due, args=(KEY, "C1", "1.000001"))
+    timer = threading.Thread(target=show_due, args=(signs,))
     timer.start()
     assert entered.wait(10)
     [job] = answers.claim(1, timedelta(seconds=30))
@@ -187,3 +194,47 @@ def test_still_working_that_did_not_get_through_is_tried_again(
     client.down = False
     signs.still_working(KEY, "C1", "1.000001", "1.000001")
     assert client.calls == ["add", STILL_WORKING]
+
+
+def test_an_answer_being_posted_when_its_eyes_are_due_gets_none(
+    queue: tuple[AnswerQueue, SaidOnce],
+) -> None:
+    answers, said = queue
+    client = Recorder()
+    signs = SignsOfLife(client, answers, said, after=3600)
+    signs.watch(KEY, "C1", "1.000001")
+    [job] = answers.claim(1, timedelta(seconds=30))
+    with signs.posting(KEY):  # the answer is written and on its way to Slack
+        assert signs.check([WATCHED]) == []  # the :eyes: were due just now: not for this one
+        answers.answered(job, "2.000001")
+    signs.answered(KEY, "C1", "1.000001", first_try=True, asked_at=job.created_at)
+    assert signs.check([WATCHED]) == []  # the check coming round again finds it answered
+    assert client.calls == []
+
+
+def test_a_post_that_fails_after_the_eyes_were_due_gets_them(
+    queue: tuple[AnswerQueue, SaidOnce],
+) -> None:
+    answers, said = queue
+    client = Recorder()
+    signs = SignsOfLife(client, answers, said, after=3600)
+    answers.claim(1, timedelta(seconds=30))
+    with signs.posting(KEY):
+        assert signs.check([WATCHED]) == []
+    # the post failed (the question waits in the queue): the next check shows the :eyes:
+    show_due(signs)
+    assert client.calls == ["add"]
+
+
+def test_eyes_put_on_by_the_replica_that_stored_the_question_come_off_wherever_answered(
+    queue: tuple[AnswerQueue, SaidOnce],
+) -> None:
+    answers, said = queue
+    client = Recorder()
+    stored_here = SignsOfLife(client, answers, said, after=0.0)
+    answered_there = SignsOfLife(client, AnswerQueue(answers.engine, "other"), said, after=0.0)
+    show_due(stored_here)  # the answer is late: :eyes: on
+    [job] = answered_there.answers.claim(1, timedelta(seconds=30))
+    answered_there.answers.answered(job, "2.000001")
+    answered_there.answered(KEY, "C1", "1.000001", first_try=True, asked_at=job.created_at)
+    assert client.calls == ["add", "remove"]

@@ -9,14 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from bot.store import engine as engine_module
 from bot.store.answer_queue import AnswerQueue
 from bot.store.engine import make_engine
 from bot.store.events import EventStore
 from bot.store.said_once import SaidOnce
 from bot.store.tables import AnswerState, SaidKind
-from tests.pg_fixtures import BACKENDS, database_url_for
+from tests.pg_fixtures import BACKENDS, PostgresServer, database_url_for
 
 LEASE = timedelta(seconds=30)
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
@@ -73,11 +74,13 @@ def test_posting_attempts_survive_a_takeover_so_the_next_holder_looks_first(
 ) -> None:
     a, b = AnswerQueue(queue_engine, "a"), AnswerQueue(queue_engine, "b")
     ask(a, "1.1")
-    [job] = a.claim(1, LEASE, now=T0)
+    [job] = a.claim(1, LEASE, now=T0)  # a may send chat.postMessage, then die
     assert not job.maybe_posted
-    assert a.renew(job, LEASE, attempt=True, now=T0)  # a sends chat.postMessage, then dies
     [again] = b.claim(1, LEASE, now=T0 + 2 * LEASE)
     assert again.attempts == 1 and again.maybe_posted
+    assert b.retry_later(again, T0 + 3 * LEASE, "HTTP 503")  # Slack was down for b
+    [third] = a.claim(1, LEASE, now=T0 + 3 * LEASE)
+    assert third.attempts == 2 and third.maybe_posted
 
 
 def test_retry_later_waits_until_due_and_any_replica_may_take_it(queue_engine: Engine) -> None:
@@ -151,3 +154,20 @@ def test_a_replica_claims_no_more_questions_than_it_has_free_workers(
         "2.1",
         "3.1",
     ]
+
+
+def test_a_question_is_stored_after_the_server_dropped_idle_connections(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = postgres_server.new_database()
+    engine = make_engine(url)
+    queue = AnswerQueue(engine, "a")
+    assert ask(queue, "1.1")
+    with engine.connect() as conn:  # the pool's one connection, idle from now on
+        pid = conn.scalar(text("SELECT pg_backend_pid()"))
+    with postgres_server._connect(postgres_server.dbname) as admin:  # e.g. a server restart
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)  # idle long enough
+    assert ask(queue, "2.2")  # not refused (Slack would have to deliver it again)
+    assert queue.counts() == {AnswerState.QUEUED: 2}
+    engine.dispose()
