@@ -4,12 +4,15 @@ worker is free, and the workers answer them.
 Questions are claimed only as workers free up, so a busy replica never sits on questions an
 idle one could answer. A question stored by this replica wakes the dispatcher at once;
 questions of other replicas (a lease run out, a retry come due) are found by polling.
+While questions keep coming (a burst), the dispatcher lets a few more arrive before it
+claims again, so one claim takes several (one transaction instead of one per question).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -18,6 +21,9 @@ from bot.store.answer_queue import AnswerQueue, Job
 from bot.store.tables import AnswerState
 
 log = logging.getLogger(__name__)
+
+GATHER_SECONDS = 0.02  # in a burst, the wait for more questions before the next claim
+HOT_SECONDS = 1.0  # a claim that found questions less than this ago means a burst
 
 
 class AnswerWorkers:
@@ -31,11 +37,13 @@ class AnswerWorkers:
         workers: int,
         lease: timedelta,
         poll: float = 1.0,
+        gather: float = GATHER_SECONDS,
     ) -> None:
         self.queue = queue
         self.handle = handle
         self.lease = lease
         self.poll = poll
+        self.gather = gather
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coach-answer")
         self._free = workers
         self._cond = threading.Condition()
@@ -53,9 +61,13 @@ class AnswerWorkers:
         self._wake.set()
 
     def _dispatch(self) -> None:
+        found_at = float("-inf")  # when a claim last found questions
         while not self._stop.is_set():
             with self._cond:
                 self._cond.wait_for(lambda: self._free > 0 or self._stop.is_set())
+            if time.monotonic() - found_at < HOT_SECONDS and self._stop.wait(self.gather):
+                return  # (a question on its own is claimed at once: it finds none before)
+            with self._cond:
                 free = self._free
             if self._stop.is_set():
                 return
@@ -65,6 +77,8 @@ class AnswerWorkers:
             except Exception as err:  # the database is down: try again at the next poll
                 log.warning("could not claim questions to answer: %s", err)
                 jobs = []
+            if jobs:
+                found_at = time.monotonic()
             for job in jobs:
                 with self._cond:
                     self._free -= 1
