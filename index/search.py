@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.anisotropy import CommonDirections
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.passages import split_sentences
@@ -40,6 +41,10 @@ class SearchTuning:
     # five seed articles and on the grown library); see bench/quality.py --cv.
     answer_library: float = 0.096
     relevant_ratio: float = 0.75  # share of the best fused score still "relevant"
+    # The dense signal compares question and passage with the library's mean passage vector
+    # and its top principal directions removed (all-but-the-top; index/anisotropy.py): 2,
+    # chosen by cross-validation (bench/quality_anisotropy.py); 0 = plain cosine.
+    common_directions: int = 2
 
 
 def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
@@ -77,6 +82,10 @@ class HybridSearcher:
         self._passage_vectors = (
             dense.faiss_index.reconstruct_n(0, n) if n else np.zeros((0, 1), dtype="float32")
         )
+        self._common = CommonDirections.fit(self._passage_vectors, self.tuning.common_directions)
+        self._dense_passages = (
+            self._common(self._passage_vectors) if self._common else self._passage_vectors
+        )
         self._words = [set(re.findall(r"[a-z]+", p.text.lower())) for p in passages]
         self._sentence_sets = [set(sentences) for sentences in self._sentences]
 
@@ -86,8 +95,9 @@ class HybridSearcher:
         return self.features_batch([text])[0]
 
     def features_batch(self, texts: list[str]) -> list[dict[str, np.ndarray]]:
-        """Per-passage signals for each question: dense, best sentence, late interaction
-        (as typed and with the manager's vocabulary added) and BM25 (with the vocabulary).
+        """Per-passage signals for each question: dense (the library's common directions
+        removed), best sentence, late interaction (as typed and with the manager's
+        vocabulary added) and BM25 (with the vocabulary).
 
         Questions and their expanded forms are embedded together: one forward pass for a
         batch is far cheaper than one per text.
@@ -100,7 +110,8 @@ class HybridSearcher:
         expanded_tokens = list(tokens[: len(texts)])
         for j, i in enumerate(extra):
             expanded_tokens[i] = tokens[len(texts) + j]
-        passage_scores = query_vectors @ self._passage_vectors.T if n else None
+        dense_queries = self._common(query_vectors) if self._common else query_vectors
+        passage_scores = dense_queries @ self._dense_passages.T if n else None
         sentence_scores = query_vectors @ self.dense.sentence_vectors.T if n else None
         offsets = self.dense.sentence_offsets
         late = self._late_interaction_many(
