@@ -111,13 +111,15 @@ class Library:
 
     def tip_pool(self) -> list[Passage]:
         """Passages that answer one of the library's topics, short enough for a tip: a tip
-        asked for with no topic still gives advice, not an article's introduction."""
+        asked for with no topic still gives advice, not an article's introduction (its
+        opening before the first heading, which a topic's search can still rank high)."""
         if self._tip_pool is None:
             ids: set[str] = set()
             for result in self.search_many(self.topics, 3):
                 if result.hits:
                     best = result.hits[0].score
                     ids.update(h.passage.id for h in result.hits if h.score >= 0.85 * best)
-            pool = tip_candidates([p for p in self.passages if p.id in ids])
+            opening = {p.id for p in self.passages if p.position == 0 and p.section is None}
+            pool = tip_candidates([p for p in self.passages if p.id in ids - opening])
             self._tip_pool = pool or tip_candidates(self.passages)
         return self._tip_pool
