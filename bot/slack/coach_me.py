@@ -92,7 +92,7 @@ def coach_on_message(slack: SlackRuntime, req: CoachRequest) -> None:
     where = deliver_privately(slack, req, message)
     if where:
         found = result.answered and bool(result.hits)
-        slack.asked.record(  # the curator's gap report counts shortcuts too; never raises
+        row = slack.asked.row(
             channel=req.channel,
             ts=req.message_ts,
             question=asked,
@@ -100,6 +100,7 @@ def coach_on_message(slack: SlackRuntime, req: CoachRequest) -> None:
             user_id=req.user,
             passage_ids=[h.passage.id for h in result.hits] if found else [],
         )
+        slack.asked.record(row)  # the curator's gap report counts shortcuts too; never raises
     log.info(
         "coach-me for a message in %s: %s, delivered %s",
         req.channel,

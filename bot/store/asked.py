@@ -50,33 +50,14 @@ class AskedQuestions:
         }
         return insert_new(self.engine.dialect.name, asked_questions), values
 
-    def record(
-        self,
-        *,
-        channel: str,
-        ts: str,
-        question: str,
-        outcome: AskOutcome,
-        user_id: str | None = None,
-        passage_ids: Sequence[str] = (),
-        answer_ts: str | None = None,
-        at: datetime | None = None,
-    ) -> bool:
-        """True if stored. Never raises: the leader already has the answer, and a lost row
-        only makes the curator's report a little short."""
-        statement = self.row(
-            channel=channel,
-            ts=ts,
-            question=question,
-            outcome=outcome,
-            user_id=user_id,
-            passage_ids=passage_ids,
-            answer_ts=answer_ts,
-            at=at,
-        )
+    def record(self, statement: Write) -> bool:
+        """Store one `row` on its own; True if stored. Never raises: the leader already has
+        the answer, and a lost row only makes the curator's report a little short."""
         try:
             with self.engine.begin() as conn:
                 return conn.execute(*statement).rowcount == 1  # 0: this message was recorded
         except SQLAlchemyError as err:
-            log.warning("could not record the question %s in %s: %s", ts, channel, err)
+            values = statement[1] if isinstance(statement[1], dict) else {}
+            where = (values.get("ts"), values.get("channel"))
+            log.warning("could not record the question %s in %s: %s", *where, err)
             return False

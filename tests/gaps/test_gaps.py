@@ -73,20 +73,24 @@ def fill(engine: Engine, now: datetime) -> None:
         ]
     ):
         asked.record(
-            channel="C1",
-            ts=f"1.{i}",
-            question=text,
-            outcome=outcome,
-            user_id=f"U{i}",
-            passage_ids=["a#1"] if outcome == AskOutcome.ANSWERED else [],
-            at=now - timedelta(days=1),
+            asked.row(
+                channel="C1",
+                ts=f"1.{i}",
+                question=text,
+                outcome=outcome,
+                user_id=f"U{i}",
+                passage_ids=["a#1"] if outcome == AskOutcome.ANSWERED else [],
+                at=now - timedelta(days=1),
+            )
         )
     asked.record(
-        channel="C1",
-        ts="0.9",
-        question="An old question",
-        outcome=AskOutcome.ABSTAINED,
-        at=now - timedelta(days=30),
+        asked.row(
+            channel="C1",
+            ts="0.9",
+            question="An old question",
+            outcome=AskOutcome.ABSTAINED,
+            at=now - timedelta(days=30),
+        )
     )
     votes.record(user_id="U0", channel="C1", message_ts="2.0", helpful=True, question="x")
     votes.record(
@@ -299,8 +303,9 @@ def test_an_exported_gap_shows_answered_in_eval_once_an_article_covers_it(
     from index.library import Library
     from tests.library_fixtures import copy_content, write_article
 
-    AskedQuestions(engine).record(
-        channel="C1", ts="1.1", question=GAP, outcome=AskOutcome.ABSTAINED, user_id="U1"
+    asked = AskedQuestions(engine)
+    asked.record(
+        asked.row(channel="C1", ts="1.1", question=GAP, outcome=AskOutcome.ABSTAINED, user_id="U1")
     )
     path = tmp_path / "gaps.jsonl"
     write_eval(path, Gaps(engine, lib_embedder.encode, 90).report(7).gaps)
@@ -339,3 +344,15 @@ def test_serve_thread_sweeps_hourly_and_posts_the_weekly_report(
     runner.tick()
     assert count(engine, asked_questions) == 0
     assert len(slack_stub.calls_to("chat.postMessage")) == 1
+
+
+def test_a_question_row_the_database_refuses_is_logged_not_raised(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    asked = AskedQuestions(engine)
+    asked_questions.drop(engine)  # the leader already has the answer: only the row is lost
+    stored = asked.record(
+        asked.row(channel="C7", ts="7.7", question="q", outcome=AskOutcome.ABSTAINED)
+    )
+    assert stored is False
+    assert "could not record the question 7.7 in C7" in caplog.text
