@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,38 @@ import numpy as np
 from index.encoders import EmbeddingBackend, Encoder, TorchEncoder
 
 log = logging.getLogger(__name__)
+
+# What one more forward pass costs, in padded tokens: each pass reads all the model's weights
+# (about 40 MB), some 2.5 ms on one core, while each token of each text costs about 0.3 ms
+# (bench/embed_batches.py). Cheaper than padding short texts to the longest, dearer than a
+# pass per text.
+PASS_COST_TOKENS = 8
+
+
+def plan_batches(
+    lengths: Sequence[int], max_size: int, pass_cost: float = PASS_COST_TOKENS
+) -> list[list[int]]:
+    """Texts (by index) grouped into forward passes, longest group first.
+
+    Each pass is padded to its longest text, so texts of similar token counts go together:
+    of the texts sorted by length, the split into runs of at most `max_size` that computes
+    the fewest tokens, padding included, counting each pass as `pass_cost` tokens more.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    best = [0.0] + [float("inf")] * len(order)
+    cut = [0] * (len(order) + 1)
+    for end in range(1, len(order) + 1):
+        longest = lengths[order[end - 1]]
+        for start in range(max(0, end - max_size), end):
+            cost = best[start] + pass_cost + (end - start) * longest
+            if cost < best[end]:
+                best[end], cut[end] = cost, start
+    groups: list[list[int]] = []
+    end = len(order)
+    while end > 0:
+        groups.append(order[cut[end] : end])
+        end = cut[end]
+    return groups
 
 
 def default_onnx_dir() -> Path:
@@ -140,8 +173,9 @@ class Embedder:
         """Text vectors plus, from the same forward pass, unit-length vectors of each text's
         content tokens (no special tokens, punctuation or stop words) for late interaction.
 
-        Texts are run longest first in batches of `batch_size`, each padded only to its own
-        longest text, as sentence-transformers' encode() does, without its per-text outputs.
+        Texts are tokenized once and run in passes of similar token counts
+        (`plan_batches`), each padded only to its own longest text: padding short questions
+        to the length of long ones was most of the work of a burst's batch.
         Several threads may call this at once: only the tokenizer is shared state, so only
         it is locked, and the forward passes run side by side (both runtimes release the GIL).
         """
@@ -149,18 +183,17 @@ class Embedder:
             return np.zeros((0, self.dimensions), dtype="float32"), []
         encoder = self.encoder
         keep = self._content_token_ids()
+        token_ids = encoder.tokenize(texts)
         size = max(1, batch_size or self.batch_size)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        groups: Iterable[list[int]] = plan_batches([len(row) for row in token_ids], size)
         sentence = np.zeros((len(texts), self.dimensions), dtype="float32")
         tokens: list[np.ndarray] = [np.zeros((0, self.dimensions), dtype="float32")] * len(texts)
-        starts = range(0, len(order), size)
         if progress:
             from tqdm.auto import tqdm
 
-            starts = tqdm(starts, desc="Embedding", unit="batch")
-        for start in starts:
-            rows = order[start : start + size]
-            batch = encoder.forward([texts[i] for i in rows])
+            groups = tqdm(groups, desc="Embedding", unit="batch")
+        for rows in groups:
+            batch = encoder.forward([texts[i] for i in rows], [token_ids[i] for i in rows])
             vectors = batch.sentence_embeddings
             norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
             sentence[rows] = vectors / norms

@@ -49,7 +49,15 @@ class Encoder(Protocol):
     @property
     def dimensions(self) -> int: ...
 
-    def forward(self, texts: list[str]) -> Batch: ...
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
+        """Each text's token ids as the model reads it (truncated, special tokens in, no
+        padding): what `Embedder` groups texts of similar length by."""
+        ...
+
+    def forward(self, texts: list[str], ids: list[list[int]] | None = None) -> Batch:
+        """One pass over `texts`, padded to the longest; `ids` (from `tokenize`), when at
+        hand, spare tokenizing them again."""
+        ...
 
     def vocabulary(self) -> tuple[list[str], set[int]]:
         """Each vocabulary id's word piece, and the ids of special tokens."""
@@ -93,7 +101,15 @@ class TorchEncoder:
         )
         return int(getter())
 
-    def forward(self, texts: list[str]) -> Batch:
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
+        with self._tokenizer_lock:
+            features = self._preprocess(texts)
+        mask = features["attention_mask"].numpy().astype(bool)
+        ids = features["input_ids"].numpy()
+        return [row[keep].tolist() for row, keep in zip(ids, mask, strict=True)]
+
+    def forward(self, texts: list[str], ids: list[list[int]] | None = None) -> Batch:
+        """(`ids` unused: sentence-transformers tokenizes as part of its own pass.)"""
         import torch
 
         with self._tokenizer_lock:

@@ -115,14 +115,13 @@ def _pad_token(folder: Path) -> str:
 
 
 def make_tokenizer(recipe: Recipe) -> Tokenizer:
-    """The fast tokenizer as sentence-transformers runs it: truncated to max_seq_length,
-    padded to the longest text of the batch (tokenizer.json's own settings are replaced)."""
+    """The fast tokenizer as sentence-transformers runs it: truncated to max_seq_length, not
+    padded (tokenizer.json's own settings are replaced; `OnnxEncoder` pads each batch)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(recipe.folder / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=recipe.max_length)
-    pad_id = tokenizer.token_to_id(recipe.pad_token)
-    tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=recipe.pad_token)
+    tokenizer.no_padding()
     return tokenizer
 
 
@@ -149,6 +148,8 @@ class OnnxEncoder:
         self.path = path
         self._tokenizer = make_tokenizer(recipe)
         self._tokenizer_lock = threading.Lock()
+        pad_id = self._tokenizer.token_to_id(recipe.pad_token)
+        self._pad_id = 0 if pad_id is None else pad_id
         self._threads = threads
         self._session = self._open(threads)
         self._inputs = [i.name for i in self._session.get_inputs()]
@@ -173,20 +174,28 @@ class OnnxEncoder:
         if n != self._threads:
             self._session, self._threads = self._open(n), n
 
-    def forward(self, texts: list[str]) -> Batch:
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
         with self._tokenizer_lock:
-            encodings = self._tokenizer.encode_batch(texts)
-        arrays = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+            encode = getattr(self._tokenizer, "encode_batch_fast", None)  # no offsets: faster
+            encodings = (encode or self._tokenizer.encode_batch)(texts)
+        return [e.ids for e in encodings]
+
+    def forward(self, texts: list[str], ids: list[list[int]] | None = None) -> Batch:
+        rows = self.tokenize(texts) if ids is None else ids
+        width = max((len(r) for r in rows), default=0)
+        input_ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            input_ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        arrays = {  # one text per row: every token's type is 0, as the tokenizer gives it
+            "input_ids": input_ids,
+            "attention_mask": mask,
+            "token_type_ids": np.zeros_like(input_ids),
         }
         hidden = self._session.run(None, {name: arrays[name] for name in self._inputs})[0]
         hidden = np.asarray(hidden, dtype=np.float32)
-        mask = arrays["attention_mask"]
-        return Batch(
-            arrays["input_ids"], mask.astype(bool), hidden, pool(hidden, mask, self.recipe.pooling)
-        )
+        return Batch(input_ids, mask.astype(bool), hidden, pool(hidden, mask, self.recipe.pooling))
 
     def vocabulary(self) -> tuple[list[str], set[int]]:
         tokenizer = self._tokenizer

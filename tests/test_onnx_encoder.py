@@ -16,7 +16,7 @@ import pytest
 
 import index.onnx_encoder as onnx_encoder
 from bot.settings import default_model
-from index.embedder import Embedder
+from index.embedder import Embedder, plan_batches
 from index.encoders import EmbeddingBackend
 from index.library import Library
 from index.search import HybridSearcher
@@ -168,3 +168,27 @@ def test_embedding_backend_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EMBEDDING_BACKEND", "gpu")
     with pytest.raises(SettingsError, match="EMBEDDING_BACKEND='gpu' is not valid: expected onnx"):
         Settings.from_env(dotenv=False)
+
+
+def test_a_question_gets_the_same_vectors_alone_and_in_a_burst(lib_embedder: Embedder) -> None:
+    """Texts are grouped into passes by token count: a short question's vectors (and with
+    them its answer) do not depend on the long texts asked at the same time."""
+    asked = questions()
+    short = min(asked, key=len)
+    long_ones = sorted(asked, key=len)[-20:]
+    alone_vector, alone_tokens = lib_embedder.encode_with_tokens([short])
+    vectors, tokens = lib_embedder.encode_with_tokens([*long_ones, short, *long_ones])
+    assert float(vectors[len(long_ones)] @ alone_vector[0]) > 0.9999
+    assert tokens[len(long_ones)].shape == alone_tokens[0].shape
+    assert (tokens[len(long_ones)] * alone_tokens[0]).sum(axis=1).min() > 0.9999
+
+
+def test_passes_group_texts_of_similar_length() -> None:
+    lengths = [40, 6, 41, 7, 6, 39, 8, 7, 40, 6] * 3
+    groups = plan_batches(lengths, max_size=8)
+    assert sorted(i for group in groups for i in group) == list(range(len(lengths)))
+    assert all(0 < len(group) <= 8 for group in groups)
+    for group in groups:  # no short text padded to a long one
+        assert max(lengths[i] for i in group) - min(lengths[i] for i in group) <= 2
+    assert plan_batches([], max_size=8) == []
+    assert plan_batches([12], max_size=8) == [[0]]
