@@ -94,6 +94,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time all processes on the machine used so far (busy jiffies in /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL process (the server and its connections)."""
+    out: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    out[int(entry.name)] = cpu_seconds(int(entry.name))
+            except OSError:
+                pass
+    return out
+
+
 def wait_until_idle(replicas: list[tuple[subprocess.Popen[bytes], str]], limit: float) -> float:
     """Until every replica's /healthz reports no pending work (its start-up searches for
     the suggested questions are done), as a load balancer's readiness check would; seconds."""
@@ -222,6 +241,7 @@ def burst(
 
         threads = [threading.Thread(target=fire, args=(i,)) for i in range(n)]
         burst_start = time.monotonic()
+        machine_before, bench_before, pg_before = machine_cpu_seconds(), os.times(), postgres_cpu()
         for t in threads:
             t.start()
         for t in threads:
@@ -243,6 +263,11 @@ def burst(
             stub.wait_for("chat.postMessage", n, timeout=300)
         except AssertionError as err:
             print(f"not every question was answered: {err}"[:300], file=sys.stderr)
+        machine = machine_cpu_seconds() - machine_before
+        bench = sum(os.times()[:2]) - sum(bench_before[:2])
+        pg = postgres_cpu()
+        postgres = sum(pg[pid] - pg_before[pid] for pid in pg if pid in pg_before)
+        replicas_cpu = sum(cpu_seconds(p.pid) for p, _ in replicas) - sum(cpu_before)
         time.sleep(1.0)  # a second answer to anything would show up now
         burst_s = time.monotonic() - burst_start
         rss = [peak_rss_mb(p.pid) for p, _ in replicas]
@@ -288,6 +313,12 @@ def burst(
         "burst_total_s": round(burst_s, 2),
         "cpu_s_all_replicas": round(sum(cpu), 1),
         "cpu_ms_per_question": round(sum(cpu) / n * 1000),
+        # until the last answer: everything on the machine, this bench (its stub Slack),
+        # PostgreSQL, and what else ran meanwhile (other work skews the figures)
+        "machine_cpu_s": round(machine, 2),
+        "bench_and_stub_cpu_s": round(bench, 2),
+        "postgres_cpu_s": round(postgres, 2),
+        "other_processes_cpu_s": round(machine - bench - postgres - replicas_cpu, 2),
         "load_avg_1min_before": round(load_before, 1),
         "load_avg_1min_after": round(load, 1),
         "warm_up_wait_s": round(warm_s, 1),

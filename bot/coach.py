@@ -51,11 +51,19 @@ def suggest_questions(topics: Sequence[str], n: int = 3) -> list[str]:
     return out
 
 
+def cores() -> int:
+    """The cores this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
 def search_lanes(settings: Settings) -> int:
     """Searches run at once: SEARCH_LANES, or one per core this process may use."""
-    if settings.search_lanes:
-        return settings.search_lanes
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    return settings.search_lanes or cores()
+
+
+def search_threads(settings: Settings) -> int:
+    """Model passes of one search batch run side by side: SEARCH_THREADS, or one per core."""
+    return settings.search_threads or cores()
 
 
 class RecentTips(Protocol):

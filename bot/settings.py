@@ -131,9 +131,9 @@ class Settings(BaseSettings):
     answer_lease_seconds: float = Field(20.0, ge=1, le=600)
     answer_retry_max_seconds: float = Field(15.0, ge=0.1, le=600)
     answer_workers: int = Field(16, ge=1, le=64)
-    # CPU threads one search's model pass uses in `coach serve` (0: one per core). One is
-    # best when answer workers and replicas share the cores (measured: bench/burst.py).
-    search_threads: int = Field(1, ge=0, le=64)
+    # threads the model passes of one search batch run on in `coach serve`, one pass each,
+    # side by side (0: one per core): a burst's batch is several passes (bench/burst.py)
+    search_threads: int = Field(0, ge=0, le=64)
     # searches one process runs at once (0: one per core); questions waiting meanwhile are
     # batched. One: a second lane searching beside the first took the CPU the threads that
     # store questions and ack Slack need (bench/burst.py: acks over 1 s with 3 replicas)

@@ -181,6 +181,8 @@ def test_a_question_gets_the_same_vectors_alone_and_in_a_burst(lib_embedder: Emb
     assert float(vectors[len(long_ones)] @ alone_vector[0]) > 0.9999
     assert tokens[len(long_ones)].shape == alone_tokens[0].shape
     assert (tokens[len(long_ones)] * alone_tokens[0]).sum(axis=1).min() > 0.9999
+    assert np.array_equal(vectors[0], vectors[len(long_ones) + 1])  # asked twice: run once
+    assert np.array_equal(tokens[0], tokens[len(long_ones) + 1])
 
 
 def test_passes_group_texts_of_similar_length() -> None:
@@ -192,3 +194,16 @@ def test_passes_group_texts_of_similar_length() -> None:
         assert max(lengths[i] for i in group) - min(lengths[i] for i in group) <= 2
     assert plan_batches([], max_size=8) == []
     assert plan_batches([12], max_size=8) == [[0]]
+
+
+def test_passes_side_by_side_give_the_same_vectors(lib_embedder: Embedder) -> None:
+    asked = questions()[:40]
+    one_by_one, tokens = lib_embedder.encode_with_tokens(asked)
+    lib_embedder.run_passes_side_by_side(3)
+    try:
+        side_by_side, side_tokens = lib_embedder.encode_with_tokens(asked)
+    finally:
+        lib_embedder.run_passes_side_by_side(1)
+    assert np.array_equal(one_by_one, side_by_side)
+    for ours, theirs in zip(tokens, side_tokens, strict=True):
+        assert np.array_equal(ours, theirs)

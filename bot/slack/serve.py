@@ -18,6 +18,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot.coach import search_threads
 from bot.daily_quote.reflection import reflections_from
 from bot.daily_quote.runner import SchedulerHandle, start_scheduler
 from bot.gaps.runner import GapsRunner
@@ -106,8 +107,10 @@ def serve(
         app, slack = build_app(
             settings, library, engine, socket_mode=socket_mode, reloader=reloader
         )
-        if settings.search_threads:
-            library.searcher.embedder.use_threads(settings.search_threads)
+        # each model pass on one thread (split across threads, a pass costs more CPU), up to
+        # SEARCH_THREADS passes of a batch side by side
+        library.searcher.embedder.use_threads(1)
+        library.searcher.embedder.run_passes_side_by_side(search_threads(settings))
         slack.coach.search("warm up")  # load the model now, not on the first question
         # what is loaded by now (the model's runtime, the library: millions of objects) lives
         # as long as the process: kept out of the collector's way, so a full collection in a
