@@ -95,8 +95,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 def machine_cpu_seconds() -> float:
-    """CPU time all processes on the machine used so far (busy jiffies in /proc/stat)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    """CPU time all processes on the machine used so far: /proc/stat's user, nice, system,
+    irq and softirq (not idle, iowait, nor the time a hypervisor gave to other machines)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
