@@ -25,25 +25,19 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import burst  # noqa: E402
 
 from bot.settings import default_model  # noqa: E402
 from index.embedder import PASS_COST_TOKENS, Embedder, plan_batches  # noqa: E402
 from index.encoders import Encoder  # noqa: E402
 from index.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
 
-OWN_QUESTIONS = ROOT / "bench" / "data" / "own_questions.jsonl"
-CYCLED = [  # bench/burst.py's eight short questions
-    "how do I motivate my reps?",
-    "what is the difference between sales management and sales leadership?",
-    "how should I coach an underperforming rep?",
-    "how do I hold my team accountable?",
-    "what about remote teams?",
-    "how do I inspire my sales team?",
-    "what is the recipe for banana bread?",
-    "how do leaders build trust with customers?",
-]
+OWN_QUESTIONS = burst.OWN_QUESTIONS
+CYCLED = burst.QUESTIONS  # the burst's eight short questions
 Plan = Callable[[Sequence[int]], list[list[int]]]
 
 
