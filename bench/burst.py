@@ -181,8 +181,11 @@ def send(url: str, body: str, retry: int | None = None) -> tuple[int, float]:
     return status, time.perf_counter() - start
 
 
-def start_replicas(count: int, env: dict[str, str]) -> list[tuple[subprocess.Popen[bytes], str]]:
-    """`coach serve` processes, each on its own port; returns (process, events URL)."""
+def start_replicas(
+    count: int, env: dict[str, str], logs: Path | None = None
+) -> list[tuple[subprocess.Popen[bytes], str]]:
+    """`coach serve` processes, each on its own port; returns (process, events URL). Their
+    output goes to `logs`/replica-<port>.log if given."""
     coach = Path(sys.executable).with_name("coach")
     started = []
     for _ in range(count):
@@ -191,8 +194,8 @@ def start_replicas(count: int, env: dict[str, str]) -> list[tuple[subprocess.Pop
             [str(coach), "serve"],
             env={**env, "PORT": str(port)},
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=(logs / f"replica-{port}.log").open("wb") if logs else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if logs else subprocess.DEVNULL,
         )
         started.append((process, f"http://127.0.0.1:{port}"))
     deadline = time.monotonic() + 600
@@ -303,6 +306,8 @@ def burst(
         "ack_max_ms": round(max(ack_s) * 1000, 1),
         "acks_over_1s": sum(1 for a in ack_s if a >= 1.0),
         "ack_statuses": sorted({a[0] for a in acks + retry_acks}),
+        "reply_first_s": round(min(reply_s), 3) if reply_s else None,
+        "reply_p10_s": round(percentile(reply_s, 10), 3),
         "reply_p50_s": round(percentile(reply_s, 50), 3),
         "reply_p95_s": round(percentile(reply_s, 95), 3),
         "reply_max_s": round(max(reply_s), 3) if reply_s else None,

@@ -194,10 +194,20 @@ class SlackStub:
                 )
             )
 
-    def outage(self, seconds: float, *, status: int = 503, method: str = "*") -> None:
-        """Answer every call (of `method`) with HTTP `status` for the next `seconds`."""
+    def outage(
+        self,
+        seconds: float,
+        *,
+        status: int = 503,
+        method: str = "*",
+        retry_after: float | None = None,
+    ) -> None:
+        """Answer every call (of `method`) with HTTP `status` (and `Retry-After`) for the
+        next `seconds`."""
         with self._cond:
-            self._faults.append(Fault(method, 1, status, until=time.monotonic() + seconds))
+            self._faults.append(
+                Fault(method, 1, status, retry_after, until=time.monotonic() + seconds)
+            )
 
     def seed_message(
         self,

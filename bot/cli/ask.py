@@ -71,6 +71,9 @@ def ask(
     k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="Passages.")] = 3,
 ) -> None:
     """Answer a question with cited passages (or each line of standard input)."""
+    if question is not None and not question.strip() and not as_json:
+        typer.echo('Nothing to answer: ask a question, e.g. coach ask "how do I motivate my reps?"')
+        raise typer.Exit(2)
     settings = load_settings()
     library = open_library(settings)
     from bot.coach import Coach

@@ -101,6 +101,13 @@ def test_ask_human_output_cites_sources(shipped_library: Library, invoke: Invoke
     assert "— “" not in refusal
 
 
+def test_ask_an_empty_question_says_how_to_ask(invoke: Invoke) -> None:
+    proc = invoke("ask", "   ")
+    assert proc.exit_code == 2
+    assert "Nothing to answer" in proc.output and "coach ask" in proc.output
+    assert "couldn't find anything" not in proc.output
+
+
 def _write_eval_file(path: Path) -> Path:
     rows = [
         {"id": "t1", "question": ON_TOPIC, "gold": ["Leaders are made rather than born"]},
