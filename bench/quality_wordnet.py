@@ -34,26 +34,18 @@ import shutil
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]
 
 import numpy as np  # noqa: E402
 import quality  # noqa: E402
+from quality_methods import NAMES, ROOT, Metrics, Row, Scorer  # noqa: E402  (sets the env)
 
 from bot.settings import default_model  # noqa: E402
 from index.embedder import Embedder  # noqa: E402
 from index.search import HybridSearcher, SearchTuning  # noqa: E402
 
-Row = quality.Row
-Scorer = Callable[[Row], np.ndarray]
-Metrics = tuple[float, float, float]
-NAMES = list(quality.SETS)
 ANSWER, UNCOVERED, OFF = quality.ANSWER, quality.UNCOVERED, quality.OFF
 WEIGHTS = (1.0, 0.5)
 CAPS = (2, 4, 8)
