@@ -17,7 +17,7 @@ Each variant is scored with the shipped fusion (z-sum of the five signals) on
 ../shared/eval/dev.jsonl, dev2.jsonl and bench/data/own_questions.jsonl, either with the
 adapted model behind every embedding signal ("all") or behind dense + best sentence only,
 the late-interaction token signals staying on the base model ("d+s"). "CV-selected" picks,
-for each held-out set, the variant with the best mean MRR on the other two sets. Latency:
+for each held-out set, the variant with the best mean MRR on the other sets. Latency:
 per-question search time in this process, base vs adapted, beside a bare
 sentence-transformers + FAISS query. Results and the decision: bench/adapt_model.md.
 """

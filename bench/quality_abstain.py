@@ -1,7 +1,7 @@
 """Issue 14, session 3: abstention features that know the library's topics (section
 centroids against how tight each section is, hubness-corrected best sentence, agreement
 between signals), as a second gate after the shipped library-mean cut-off; AUCs, the
-cut-off fitted on two sets and scored on the third, and the trade-off curves.
+cut-off fitted on the other sets and scored on the held-out one, and the trade-off curves.
 
     .venv/bin/python bench/quality_abstain.py [--content DIR]
 
@@ -88,7 +88,7 @@ def abstention_report(
         }
     names = list(next(iter(feats["grown"].values()))[0][0])
     print("\n## Abstention features: AUC answerable vs uncovered / answerable vs off-topic,")
-    print("## all three sets pooled, per library")
+    print("## all sets pooled, per library")
     for f in names:
         parts = []
         for lib in feats:
@@ -100,9 +100,9 @@ def abstention_report(
         print(f"  {f:42} " + "   ".join(parts))
     # Second gate after the shipped one: answer when library mean >= shipped cut AND feature >= t.
     shipped_cut = quality.SearchTuning().answer_library
-    print("\n## Two gates: shipped library-mean cut, then feature >= t (t fitted on two sets,")
+    print("\n## Two gates: shipped library-mean cut, then feature >= t (t fitted on the others,")
     print("## both libraries, cost = 3 x false abstain rate + uncovered answered rate),")
-    print("## scored on the third: FA, uncovered abstained, off-topic abstained")
+    print("## scored on the held-out one: FA, uncovered abstained, off-topic abstained")
     for f in names[1:]:
         line = []
         for held in NAMES:

@@ -4,8 +4,8 @@ question from an answerable paraphrase? Run through bench/quality_ideas.py (it c
 rows, including the MaxSim matrices "li_mat"); results in bench/quality_ideas.md.
 
 Each score gets a trade-off curve (pooled quantile cuts: false abstain on answerable,
-uncovered and off-topic abstained, per library) and a cut fitted on two sets (both
-libraries) and scored on the third. The second-rule curves keep the shipped rule and add
+uncovered and off-topic abstained, per library) and a cut fitted on the other sets (both
+libraries) and scored on the held-out one. The second-rule curves keep the shipped rule and add
 one more condition.
 """
 
@@ -106,8 +106,8 @@ def two_rule(
 def curve(libraries: dict[str, dict[str, list[Row]]], name: str) -> None:
     """Trade-off per score: at each quantile cut of the pooled scores, false abstain on
     answerable and share of uncovered abstained, pooled over sets, per library; then the
-    cut fitted on two sets (both libraries; quality.fit_cut's cost with uncovered voting)
-    and scored on the third."""
+    cut fitted on the other sets (both libraries; quality.fit_cut's cost with uncovered voting)
+    and scored on the held-out one."""
     score = ABSTAIN_SCORES[name]
     pooled = np.array([score(r) for sets in libraries.values() for rs in sets.values() for r in rs])
     print(f"\n### {name}")
@@ -148,7 +148,7 @@ def curve(libraries: dict[str, dict[str, list[Row]]], name: str) -> None:
 
 
 def report(libraries: dict[str, dict[str, list[Row]]]) -> None:
-    print("\n## Abstention: trade-off per score (pooled quantile cuts), then fitted on two sets")
+    print("\n## Abstention: trade-off per score (pooled quantile cuts), then fitted on the others")
     for name in ABSTAIN_SCORES:
         curve(libraries, name)
     two_rule_curve(libraries)

@@ -13,10 +13,10 @@ passage and the sentence vectors: the `dense` and `sentence` signals), to late i
 renormalised after the transform, and the shipped z-sum fusion and diversification rank.
 
 Knobs (D, shrinkage, k, which vectors the dense transform is fitted on) are chosen per
-held-out set by mean MRR@10 on the other two sets (quality.held_out_choice). The
+held-out set by mean MRR@10 on the other sets (quality.held_out_choice). The
 abstention cut-off on the library score (mean best-sentence cosine, which moves when the
-sentence vectors are transformed) is re-fitted on two sets of both libraries (quality.fit_cut)
-and scored on the third. Results: bench/quality_methods.md.
+sentence vectors are transformed) is re-fitted on the other sets of both libraries (quality.fit_cut)
+and scored on the held-out one. Results: bench/quality_methods.md.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def metrics(space: Space, sets: dict[str, list[Row]]) -> list[Metrics]:
 
 def ranking_report(space: Space, label: str) -> dict[tuple[str, str], list[str]]:
     """Held-out ranking per family and target; returns the knob chosen per held-out set."""
-    print(f"\n## Ranking, {label}: held-out per set (knob chosen on the other two), worst, mean")
+    print(f"\n## Ranking, {label}: held-out per set (knob chosen on the others), worst, mean")
     print(f"{'method':46}" + "".join(f"{n:>16}" for n in NAMES) + f"{'worst':>16}{'mean':>16}")
     shipped = metrics(space, space.sets)
     print(f"{'shipped z-sum':46}" + "".join(f"{quality.cell(c):>16}" for c in shipped), end="")
@@ -234,8 +234,8 @@ def ranking_report(space: Space, label: str) -> dict[tuple[str, str], list[str]]
 def abstention_report(
     spaces: dict[str, Space], chosen_all: dict[tuple[str, str], list[str]]
 ) -> None:
-    """Per family and target (knob chosen on the grown library's other two sets): the
-    library-score cut-off re-fitted on the other two sets of both libraries, scored on the
+    """Per family and target (knob chosen on the grown library's other sets): the
+    library-score cut-off re-fitted on the other sets of both libraries, scored on the
     held-out set with the ranking: hit@1/hit@3/MRR@10 counting abstentions as misses,
     false abstain, uncovered and off-topic abstained."""
     print("\n## Abstention re-fitted by CV (held-out: metrics with abstention, FA, unc, off)")

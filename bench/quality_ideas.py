@@ -5,7 +5,7 @@ agreement between signals (bench/quality_agreement.py), each judged by cross-val
     .venv/bin/python bench/quality_ideas.py [--content DIR]
 
 As in bench/quality_methods.py: every method is a family with a small grid of knobs; for
-each held-out set the knob is chosen by mean MRR@10 on the other two and scored on the
+each held-out set the knob is chosen by mean MRR@10 on the others and scored on the
 held-out one; the row gives each held-out set, the worst (lowest MRR) and the mean. Ranking is
 scored as in bench/quality.py (shipped diversification, no abstention), on both libraries.
 The framings are bench/data/question_framings.txt, written before measuring. Results:
@@ -288,7 +288,7 @@ def families() -> dict[str, dict[str, Scorer]]:
 
 def ranking_report(searcher: HybridSearcher, sets: dict[str, list[Row]], label: str) -> None:
     names = qm.NAMES
-    print(f"\n## Ranking, {label}: held-out per set (knob chosen on the other two), worst, mean")
+    print(f"\n## Ranking, {label}: held-out per set (knob chosen on the others), worst, mean")
     print(f"{'method':52}" + "".join(f"{n:>16}" for n in names) + f"{'worst':>16}{'mean':>16}")
     for name, members in families().items():
         cells, chosen = qm.cross_validate(searcher, sets, members)

@@ -7,7 +7,7 @@ Passage granularity and context: bench/quality_granularity.py; abstention featur
 bench/quality_abstain.py.
 
 Every method is a family with a small grid of knobs (a method without knobs has one member).
-For each held-out set (dev, dev2, own) the knob is chosen by mean MRR@10 on the other two and
+For each held-out set (dev, dev2, own, own2) the knob is chosen by mean MRR@10 on the others and
 scored on the held-out set; the table gives the worst held-out set (lowest MRR) and the mean.
 Ranking is scored as in bench/quality.py (shipped diversification, no abstention). Results:
 bench/quality_methods.md.
@@ -258,7 +258,7 @@ def summary(cells: list[Metrics]) -> str:
 def ranking_report(
     searcher: HybridSearcher, sets: dict[str, list[Row]], extras: Extras, label: str
 ) -> None:
-    print(f"\n## Ranking, {label}: held-out per set (knob chosen on the other two), worst, mean")
+    print(f"\n## Ranking, {label}: held-out per set (knob chosen on the others), worst, mean")
     print(f"{'method':62}" + "".join(f"{n:>16}" for n in NAMES) + f"{'worst':>16}{'mean':>16}")
     for name, members in family(extras).items():
         cells, chosen = cross_validate(searcher, sets, members)

@@ -15,7 +15,7 @@ best-sentence cosine) read the question as typed, so off-topic and false abstain
 A weight w < 1 scales the added words: BM25 + w * BM25(added words), and in late interaction
 the added words' tokens count w in the mean over the question's tokens.
 
-Variants (knobs chosen per held-out set by mean MRR@10 on the other two, in rotation):
+Variants (knobs chosen per held-out set by mean MRR@10 on the others, in rotation):
   a) each question word's most frequent sense (highest tagged count): its synonyms; w.
   b) all senses, in order of frequency, at most k synonyms per word; k, w.
   c) only words the library never uses (by stem): their synonyms, from all senses, that the
@@ -228,7 +228,7 @@ def report(
     share: dict[str, tuple[float, float]],
     label: str,
 ) -> None:
-    print(f"\n## {label}: held-out per set (knob chosen on the other two), worst, mean")
+    print(f"\n## {label}: held-out per set (knob chosen on the others), worst, mean")
     print(f"{'method':50}" + "".join(f"{n:>16}" for n in NAMES) + f"{'worst':>16}{'mean':>16}")
     shipped = quality.zsum(*SearchTuning().signals)
     base = [quality.rank_metrics(searcher, sets[n], shipped) for n in NAMES]
@@ -275,11 +275,11 @@ def first_ranks(searcher: HybridSearcher, rows: list[Row], score: Scorer) -> lis
 
 
 def pooled_report(libraries: dict[str, tuple[HybridSearcher, dict[str, list[Row]]]]) -> None:
-    """One knob for both libraries: chosen per held-out set by mean MRR@10 over the other two
+    """One knob for both libraries: chosen per held-out set by mean MRR@10 over the other
     sets of both libraries (what shipping one setting would do); then, per library, how many
     answerable questions the chosen configuration moves up and down against the shipped
     fusion (first right passage's place)."""
-    print("\n## One knob for both libraries (chosen on the other two sets of both libraries)")
+    print("\n## One knob for both libraries (chosen on the other sets of both libraries)")
     shipped = quality.zsum(*SearchTuning().signals)
     for name, members in families().items():
         tables = {
