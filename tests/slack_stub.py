@@ -105,6 +105,7 @@ class SlackStub:
         self.team_id = team_id
         self.valid_tokens = valid_tokens  # None: any xox* token is accepted
         self.latency = latency
+        self.keeps_metadata = True  # False: a workspace stand-in that drops message metadata
         self.socket_mode_url: str | None = None
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
@@ -336,7 +337,8 @@ class SlackStub:
                 msg["blocks"] = p["blocks"]
             if p.get("thread_ts"):
                 msg["thread_ts"] = p["thread_ts"]
-            if isinstance(p.get("metadata"), dict):  # history returns it (include_all_metadata)
+            if isinstance(p.get("metadata"), dict) and self.keeps_metadata:
+                # history returns it (include_all_metadata)
                 msg["metadata"] = p["metadata"]
             with self._cond:
                 self.messages.setdefault(channel, []).append(msg)

@@ -69,8 +69,14 @@ def marker(job: Job) -> dict[str, Any]:
     return {"event_type": EVENT_TYPE, "event_payload": {"question": job.key}}
 
 
-def find_answer(client: WebClient, job: Job, thread_ts: str | None) -> str | None:
-    """The ts of this question's answer if an earlier attempt did post it."""
+def find_answer(
+    client: WebClient, job: Job, thread_ts: str | None, text: str | None = None
+) -> str | None:
+    """The ts of this question's answer if an earlier attempt did post it: the message
+    carrying its marker or, where metadata does not come back (some workspace stand-ins
+    drop it), a bot message without metadata and with the answer's exact `text`, which
+    echoes the question. In a thread that is this question's answer; in a DM it must also
+    be newer than the question (the same question may have been asked there before)."""
     # the newest 200 messages of a DM, or a thread's first 200: an answer is posted within
     # ANSWER_MAX_AGE_MINUTES of its question, so it is among them
     options: dict[str, Any] = {"channel": job.channel, "limit": 200, "include_all_metadata": True}
@@ -84,12 +90,28 @@ def find_answer(client: WebClient, job: Job, thread_ts: str | None) -> str | Non
         if failure.kind == FailureKind.API and failure.detail == "thread_not_found":
             return None
         raise failure from None
-    for message in found.get("messages") or []:
-        meta = message.get("metadata") or {} if isinstance(message, dict) else {}
+    messages = [m for m in found.get("messages") or [] if isinstance(m, dict)]
+    for message in messages:
+        meta = message.get("metadata") or {}
         payload = meta.get("event_payload") or {}
         if meta.get("event_type") == EVENT_TYPE and payload.get("question") == job.key:
             return str(message.get("ts"))
+    for message in messages if text else []:
+        if (
+            not message.get("metadata")
+            and message.get("bot_id")
+            and message.get("text") == text
+            and (thread_ts is not None or _later(message.get("ts"), job.ts))
+        ):
+            return str(message.get("ts"))
     return None
+
+
+def _later(ts: object, than: str) -> bool:
+    try:
+        return float(str(ts)) > float(than)
+    except ValueError:
+        return False
 
 
 def lease_lasts(job: Job, seconds: float) -> bool:
@@ -116,7 +138,7 @@ def deliver(
     once.timeout = max(1, min(int(client.timeout), int(lease.total_seconds() / 2)))
     try:
         if job.maybe_posted:
-            found = find_answer(once, job, thread_ts)
+            found = find_answer(once, job, thread_ts, message.get("text"))
             if found:
                 log.info(
                     "the answer to %s in %s was already posted (%s)", job.ts, job.channel, found

@@ -139,6 +139,26 @@ def test_connection_reset_after_slack_posted_is_resolved_by_looking_not_repostin
     assert row["answered_ts"] == bot_replies(slack_app, "CSALES", event["ts"])[0]["ts"]
 
 
+def test_a_lost_reply_is_found_by_its_text_where_slack_drops_metadata(
+    slack_app: SlackApp,
+) -> None:
+    slack_app.stub.keeps_metadata = False  # a workspace stand-in without message metadata
+    earlier = ask(slack_app)  # the same question answered before: not this one's answer
+    assert slack_app.slack.wait_idle(60)
+    slack_app.stub.fail("chat.postMessage", drop_after=True)
+    event = ask(slack_app)
+    assert slack_app.slack.wait_idle(60)
+    assert len(bot_replies(slack_app, "CSALES", earlier["ts"])) == 1
+    assert len(bot_replies(slack_app, "CSALES", event["ts"])) == 1
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 2
+    answered = {row["ts"]: row for row in slack_app.slack.answers.rows()}
+    assert answered[event["ts"]]["state"] == AnswerState.ANSWERED
+    assert (
+        answered[event["ts"]]["answered_ts"]
+        == bot_replies(slack_app, "CSALES", event["ts"])[0]["ts"]
+    )
+
+
 def test_an_answer_undeliverable_past_the_max_age_is_dropped_with_one_line(
     slack_app: SlackApp, caplog: pytest.LogCaptureFixture
 ) -> None:
