@@ -77,9 +77,10 @@ class SlackEndpoint:
             log.warning("could not handle a request: %s: %s", type(err).__name__, err)
             return self._reject(environ, start_response, 400, "unprocessable_request")
         status, headers = answered
-        if int(status.split()[0]) >= 500:
+        if int(status.split()[0]) >= 500 and not status.startswith("503"):
             # Bolt answers 500 when a listener raised before ack; the request was still
             # read. Slack would retry a 5xx into the same failure, so say "bad request".
+            # (503 is the app's own "the database cannot take it now": retrying is wanted.)
             log.warning("request failed inside the app (HTTP %s); answered 400", status)
             status = "400 Bad Request"
         start_response(status, headers)

@@ -5,22 +5,26 @@ lost with the process. This middleware runs before any listener: a mention, a di
 message or a message in the assistant side panel is written to the answer queue (or
 recognised as a retry) and only then is the request acked. The listeners (Bolt's Assistant
 middleware for the panel) only wake the answer workers, so no message is answered twice.
-If the database cannot take it, the request fails and Slack delivers the event again
-later.
+If the database cannot take it, the request is answered 503 and Slack delivers the
+event again later.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.request.payload_utils import is_user_message_event_in_assistant_thread
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.answering import store_question
 from bot.slack.runtime import SlackRuntime
 from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
 from bot.store.answer_queue import question_key
+
+log = logging.getLogger(__name__)
 
 
 def question_kind(body: dict[str, Any]) -> str | None:
@@ -47,7 +51,16 @@ def store_questions_first(slack: SlackRuntime) -> Callable[..., BoltResponse]:
 
     def store_questions(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         kind = question_kind(body)
-        question = store_question(slack, body, kind) if kind is not None else None
+        try:
+            question = store_question(slack, body, kind) if kind is not None else None
+        except SQLAlchemyError as err:  # not stored, so not acked: Slack delivers it again
+            log.warning(
+                "could not store a %s: the database is unavailable (%s); answered 503, so "
+                "Slack delivers it again",
+                kind,
+                type(getattr(err, "orig", None) or err).__name__,
+            )
+            return BoltResponse(status=503, body="database unavailable")
         if question is not None:
             slack.wake_answers()
             if kind in SIGN_OF_LIFE_KINDS:

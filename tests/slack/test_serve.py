@@ -64,6 +64,33 @@ def test_url_verification_challenge(slack_app: SlackApp) -> None:
     assert status == 200 and "abc123" in text
 
 
+def test_a_question_the_database_cannot_take_is_503_then_answered_on_slacks_retry(
+    slack_app: SlackApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    queue = slack_app.slack.answers
+    enqueue = queue.enqueue
+
+    def database_down(**_kwargs: Any) -> bool:
+        raise OperationalError("INSERT ...", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(queue, "enqueue", database_down)
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    assert slack_app.send_event(event_envelope(event)) == 503  # not acked: Slack retries it
+    assert "database is unavailable" in caplog.text and "INSERT" not in caplog.text
+    monkeypatch.setattr(queue, "enqueue", enqueue)
+    assert slack_app.send_event(event_envelope(event), retry_num=1) == 200
+    slack_app.settle()
+    answers = [
+        c
+        for c in slack_app.stub.calls_to("chat.postMessage")
+        if c.params.get("thread_ts") == event["ts"]
+    ]
+    assert len(answers) == 1
+    assert_valid_message(answers[0])
+
+
 def test_healthz(slack_app: SlackApp) -> None:
     import urllib.request
 
