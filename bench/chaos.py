@@ -23,6 +23,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,8 @@ class Run:
         self.asked: dict[str, tuple[str, float]] = {}  # ts -> (phase, sent at)
         self.questions = question_set("distinct", 200)
         self.acks: list[int] = []
+        self.retry_acks: list[int] = []
+        self._retrying: list[threading.Thread] = []
         self._n = 0
 
     def ask(self, phase: str, replica: int, *, retry_to: int | None = None) -> str:
@@ -59,10 +63,26 @@ class Run:
         ts = f"{1_900_000_000 + i}.{i:06d}"
         body = json.dumps(envelope(i, ts, self.questions[i % len(self.questions)]))
         self.asked[ts] = (phase, time.monotonic())
-        self.acks.append(send(f"{self.replicas[replica][1]}/slack/events", body)[0])
+        status = send(f"{self.replicas[replica][1]}/slack/events", body)[0]
+        self.acks.append(status)
+        if status != 200:  # not acked: Slack sends it again
+            thread = threading.Thread(target=self._slack_retries, args=(body, replica))
+            thread.start()
+            self._retrying.append(thread)
         if retry_to is not None:
             self.acks.append(send(f"{self.replicas[retry_to][1]}/slack/events", body, 1)[0])
         return ts
+
+    def _slack_retries(self, body: str, replica: int) -> None:
+        """Slack re-sends an event not acked 200 up to three times (at once, after a minute,
+        after five: here after 1, 3 and 6 s), each to whichever replica is next."""
+        for attempt, delay in enumerate((1, 3, 6), start=1):
+            time.sleep(delay)
+            url = f"{self.replicas[(replica + attempt) % len(self.replicas)][1]}/slack/events"
+            status = send(url, body, attempt)[0]
+            self.retry_acks.append(status)
+            if status == 200:
+                return
 
     def answers(self, still_working: bool = False) -> dict[str, list[float]]:
         """ts -> when each answer in its thread was posted (the stub's clock); or each
@@ -100,7 +120,7 @@ class Run:
                 process.kill()
 
 
-def chaos(run: Run, outage: float, status: int) -> None:
+def chaos(run: Run, outage: float, status: int, database_down: Callable[[], None]) -> None:
     stub, n = run.stub, len(run.replicas)
     # 1. Slack retries every event to the next replica; some replies are lost after Slack
     #    posted, some calls refused before processing, some rate limited
@@ -131,6 +151,20 @@ def chaos(run: Run, outage: float, status: int) -> None:
     for i in range(3):
         run.ask("after restart", i % n)
     run.wait_all(60)
+    # 5. the database goes away for a few seconds just after three mentions were acked
+    #    (their answers in flight) and while six more arrive: those are not acked (503), so
+    #    Slack sends them again, and all are answered once it is back
+    for i in range(3):
+        run.ask("database restart", i % n)
+    down = threading.Thread(target=database_down)
+    down.start()
+    time.sleep(1)
+    for i in range(6):
+        run.ask("database restart", i % n)
+    down.join()
+    for thread in run._retrying:
+        thread.join()
+    run.wait_all(60)
     time.sleep(5)  # a second answer to anything would show up now
 
 
@@ -160,8 +194,8 @@ def report(run: Run) -> bool:
                     print(f"  {c.at:.2f} {c.method} {c.status} {json.dumps(c.response)[:120]}")
     waits = run.answers(still_working=True)
     print(f"'still working' replies: {sum(map(len, waits.values()))} to {len(waits)} questions")
-    statuses = sorted(set(run.acks))
-    print(f"acks: {len(run.acks)}, statuses {statuses}")
+    print(f"acks: {len(run.acks)}, statuses {dict(Counter(run.acks))}")
+    print(f"Slack's retries of events not acked: {dict(Counter(run.retry_acks))}")
     return all(r["twice"] == 0 and r["unanswered"] == 0 for r in phases.values())
 
 
@@ -172,7 +206,7 @@ def main() -> int:
     parser.add_argument("--status", type=int, default=503, help="the outage's HTTP status")
     parser.add_argument("--latency", type=float, default=0.03, help="stub Slack API latency")
     args = parser.parse_args()
-    from tests.pg_fixtures import start_postgres, stop_postgres
+    from tests.pg_fixtures import database_outage, start_postgres, stop_postgres
 
     server = start_postgres()
     stub = SlackStub(bot_user_id=BOT, latency=args.latency).start()
@@ -192,7 +226,7 @@ def main() -> int:
     )
     run = Run(stub, env, args.replicas)
     try:
-        chaos(run, args.outage, args.status)
+        chaos(run, args.outage, args.status, lambda: database_outage(server, 4.0))
     finally:
         run.stop()
         stub.stop()

@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,7 @@ class PostgresServer:
     port: int
     data_dir: Path
     dbname: str = "coach_tests"
+    options: str = ""  # the server's command-line options, to start it again as it was
 
     def url(self, dbname: str | None = None) -> str:
         return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{dbname or self.dbname}"
@@ -158,9 +160,18 @@ def start_postgres() -> PostgresServer:
         ),
         "start",
     )
-    server = PostgresServer(port=port, data_dir=data_dir)
+    server = PostgresServer(port=port, data_dir=data_dir, options=options)
     server.create()
     return server
+
+
+def database_outage(server: PostgresServer, seconds: float) -> None:
+    """Stop the server (its connections dropped) for `seconds`, then start it as it was."""
+    pg_ctl = [str(pg_bin() / "pg_ctl"), "-D", str(server.data_dir / "data"), "-w"]
+    _run(_as_server_user([*pg_ctl, "-m", "fast", "stop"]), "stop")
+    time.sleep(seconds)
+    log = str(server.data_dir / "server.log")
+    _run(_as_server_user([*pg_ctl, "-o", server.options, "-l", log, "-t", "60", "start"]), "start")
 
 
 def stop_postgres(server: PostgresServer) -> None:
