@@ -142,27 +142,17 @@ def start_postgres() -> PostgresServer:
         f"-p {port} -k {data_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
     )
-    _run(
-        _as_server_user(
-            [
-                str(pg_bin() / "pg_ctl"),
-                "-D",
-                str(pgdata),
-                "-o",
-                options,
-                "-l",
-                str(data_dir / "server.log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ]
-        ),
-        "start",
-    )
     server = PostgresServer(port=port, data_dir=data_dir, options=options)
+    _pg_ctl_start(server)
     server.create()
     return server
+
+
+def _pg_ctl_start(server: PostgresServer) -> None:
+    """Start the server in `server.data_dir` with its options, waiting until it is up."""
+    log = str(server.data_dir / "server.log")
+    pg_ctl = [str(pg_bin() / "pg_ctl"), "-D", str(server.data_dir / "data"), "-o", server.options]
+    _run(_as_server_user([*pg_ctl, "-l", log, "-w", "-t", "60", "start"]), "start")
 
 
 def database_outage(server: PostgresServer, seconds: float) -> None:
@@ -170,8 +160,7 @@ def database_outage(server: PostgresServer, seconds: float) -> None:
     pg_ctl = [str(pg_bin() / "pg_ctl"), "-D", str(server.data_dir / "data"), "-w"]
     _run(_as_server_user([*pg_ctl, "-m", "fast", "stop"]), "stop")
     time.sleep(seconds)
-    log = str(server.data_dir / "server.log")
-    _run(_as_server_user([*pg_ctl, "-o", server.options, "-l", log, "-t", "60", "start"]), "start")
+    _pg_ctl_start(server)
 
 
 def stop_postgres(server: PostgresServer) -> None:
