@@ -79,8 +79,18 @@ def open_library(settings: Settings, *, progress: bool = False, rebuild: bool = 
 def open_engine(settings: Settings) -> Engine:
     """The database, or one error line naming DATABASE_URL."""
     from bot.store.engine import make_engine
+    from bot.store.migrate import safe_url
 
     try:
         return make_engine(settings.db_url)
+    except CoachError as exc:  # already names DATABASE_URL, password hidden
+        fail(str(exc).splitlines()[0])
     except Exception as exc:  # noqa: BLE001 - any database failure is the same admin error
-        fail(f"DATABASE_URL={settings.db_url!r} cannot be opened: {str(exc).splitlines()[0]}")
+        try:
+            shown = safe_url(settings.db_url)
+        except Exception:  # noqa: BLE001 - not a URL, so no password can be hidden in it
+            fail(
+                "DATABASE_URL is not a database URL: expected sqlite:///PATH or "
+                "postgresql://USER:PASS@HOST:PORT/DB"
+            )
+        fail(f"DATABASE_URL={shown} cannot be opened: {str(exc).splitlines()[0]}")

@@ -260,3 +260,15 @@ def test_empty_library_is_a_clear_error(run_coach: RunCoach, tmp_path: Path, cas
     assert proc.returncode == 1
     assert str(content) in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", [("report",), ("quote", "schedule", "list")])
+def test_unreachable_database_hides_the_password(run_coach: RunCoach, command: tuple[str]) -> None:
+    """Commands that read the database name DATABASE_URL when it cannot be opened, but
+    never print its password (the error line lands in terminals and CI logs)."""
+    url = "postgresql://coach:hunter2@127.0.0.1:1/nowhere?connect_timeout=5"
+    proc = run_coach(*command, env={"DATABASE_URL": url})
+    assert proc.returncode == 1
+    assert "DATABASE_URL=" in proc.stderr and "nowhere" in proc.stderr
+    assert "hunter2" not in proc.stderr + proc.stdout
+    assert "Traceback" not in proc.stderr
