@@ -46,7 +46,11 @@ class EvalQuestion:
 
 def load_questions(path: Path) -> list[EvalQuestion]:
     questions: list[EvalQuestion] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise ContentError(path, "not UTF-8 text (save the file as UTF-8)", number) from None
         if not line.strip():
             continue
         try:

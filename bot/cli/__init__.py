@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 import typer
 
 from bot.cli import ask, content, db, evaluate, indexing, quote, report, run
@@ -23,6 +26,10 @@ run.register(app)
 
 
 def main() -> None:
+    # Input that is not UTF-8 (a Latin-1 question file) is read with U+FFFD for the bytes
+    # it cannot decode, rather than failing the whole batch of questions with a traceback.
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
     try:
         app()
     except KeyboardInterrupt:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import load_settings, open_library
+from bot.cli.common import load_settings, open_library, readable
 
 if TYPE_CHECKING:
     from index.types import SearchResult
@@ -71,6 +71,7 @@ def ask(
     k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="Passages.")] = 3,
 ) -> None:
     """Answer a question with cited passages (or each line of standard input)."""
+    question = readable(question) if question is not None else None
     if question is not None and not question.strip() and not as_json:
         typer.echo('Nothing to answer: ask a question, e.g. coach ask "how do I motivate my reps?"')
         raise typer.Exit(2)

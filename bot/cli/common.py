@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from index.library import Library
 
 
+def readable(text: str) -> str:
+    """An argument as text: bytes the shell passed that are not UTF-8 (which Python keeps as
+    lone surrogates, which the tokenizer and stdout refuse) become U+FFFD."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate not made by surrogateescape
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
