@@ -68,7 +68,10 @@ def _stdin_batches(batch: int = 64) -> Iterator[list[str]]:
 def ask(
     question: Annotated[str | None, typer.Argument(help="Omit to read one per line.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-    k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="Passages.")] = 3,
+    k: Annotated[
+        int | None,
+        typer.Option("-k", "--top", min=1, max=50, help="Passages (default: SEARCH_TOP_K, 3)."),
+    ] = None,
 ) -> None:
     """Answer a question with cited passages (or each line of standard input)."""
     question = readable(question) if question is not None else None

@@ -272,3 +272,14 @@ def test_unreachable_database_hides_the_password(run_coach: RunCoach, command: t
     assert "DATABASE_URL=" in proc.stderr and "nowhere" in proc.stderr
     assert "hunter2" not in proc.stderr + proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_ask_shows_search_top_k_passages_unless_k_is_given(
+    shipped_library: Library, invoke: Invoke
+) -> None:
+    """SEARCH_TOP_K is "passages per answer" for `coach ask` as for the bot and console."""
+    proc = invoke("ask", "--json", ON_TOPIC, env={"SEARCH_TOP_K": "2"})
+    assert proc.exit_code == 0, proc.output
+    assert len(json.loads(proc.stdout)["passages"]) == 2
+    proc = invoke("ask", "--json", "-k", "4", ON_TOPIC, env={"SEARCH_TOP_K": "2"})
+    assert len(json.loads(proc.stdout)["passages"]) == 4
