@@ -89,18 +89,24 @@ def open_library(settings: Settings, *, progress: bool = False, rebuild: bool = 
 def open_engine(settings: Settings) -> Engine:
     """The database, or one error line naming DATABASE_URL."""
     from bot.store.engine import make_engine
-    from bot.store.migrate import safe_url
 
     try:
         return make_engine(settings.db_url)
     except CoachError as exc:  # already names DATABASE_URL, password hidden
         fail(str(exc).splitlines()[0])
     except Exception as exc:  # noqa: BLE001 - any database failure is the same admin error
-        try:
-            shown = safe_url(settings.db_url)
-        except Exception:  # noqa: BLE001 - not a URL, so no password can be hidden in it
-            fail(
-                "DATABASE_URL is not a database URL: expected sqlite:///PATH or "
-                "postgresql://USER:PASS@HOST:PORT/DB"
-            )
-        fail(f"DATABASE_URL={shown} cannot be opened: {str(exc).splitlines()[0]}")
+        fail(f"DATABASE_URL={shown_url(settings)} cannot be opened: {str(exc).splitlines()[0]}")
+
+
+def shown_url(settings: Settings) -> str:
+    """DATABASE_URL as an error line may show it: password hidden; a value that is not a URL
+    ends the command with what is expected (it cannot be shown safely, nor used)."""
+    from bot.store.migrate import safe_url
+
+    try:
+        return safe_url(settings.db_url)
+    except Exception:  # noqa: BLE001 - not a URL, so no password can be hidden in it
+        fail(
+            "DATABASE_URL is not a database URL: expected sqlite:///PATH or "
+            "postgresql://USER:PASS@HOST:PORT/DB"
+        )

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.common import fail, load_settings, open_engine
+from bot.cli.common import fail, load_settings, open_engine, shown_url
 from bot.gaps.report import GapReport, write_eval
 from index.errors import CoachError
 
@@ -61,7 +61,7 @@ def report(
     try:
         result = Gaps(engine, encode, settings.feedback_retention_days).report(days)
     except Exception as exc:  # noqa: BLE001 - a database failure is one admin error
-        fail(f"DATABASE_URL={settings.db_url!r} cannot be read: {str(exc).splitlines()[0]}")
+        fail(f"DATABASE_URL={shown_url(settings)} cannot be read: {str(exc).splitlines()[0]}")
     if eval_out is not None:
         try:
             written = write_eval(eval_out, result.gaps)

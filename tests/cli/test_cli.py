@@ -283,3 +283,21 @@ def test_ask_shows_search_top_k_passages_unless_k_is_given(
     assert len(json.loads(proc.stdout)["passages"]) == 2
     proc = invoke("ask", "--json", "-k", "4", ON_TOPIC, env={"SEARCH_TOP_K": "2"})
     assert len(json.loads(proc.stdout)["passages"]) == 4
+
+
+def test_report_hides_the_password_when_the_database_fails_mid_report(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import report
+    from bot.gaps.service import Gaps
+
+    def lost(*_: object) -> None:
+        raise RuntimeError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(report, "open_engine", lambda settings: None)
+    monkeypatch.setattr(Gaps, "report", lost)
+    url = "postgresql://coach:hunter2@db.example:5432/coach"
+    proc = invoke("report", env={"DATABASE_URL": url})
+    assert proc.exit_code == 1
+    assert "DATABASE_URL=" in proc.stderr and "closed the connection" in proc.stderr
+    assert "hunter2" not in proc.output + proc.stderr
