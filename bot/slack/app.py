@@ -7,6 +7,10 @@ from datetime import timedelta
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import (
+    warning_client_prioritized_and_token_skipped,
+    warning_token_skipped,
+)
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
@@ -22,6 +26,17 @@ from index.library import Library
 from index.reload import LibraryReloader
 
 log = logging.getLogger(__name__)
+
+# Bolt's notes that its own `token` argument goes unused because a client and `authorize`
+# are given (on purpose: see build_app). At start-up they read as "SLACK_BOT_TOKEN will be
+# ignored", which is false: every Web API call uses it.
+_BOLT_TOKEN_NOTES = frozenset(
+    {warning_client_prioritized_and_token_skipped(), warning_token_skipped()}
+)
+
+
+def _not_a_token_note(record: logging.LogRecord) -> bool:
+    return record.getMessage() not in _BOLT_TOKEN_NOTES
 
 
 def build_app(
@@ -45,6 +60,9 @@ def build_app(
         slack.bot_id = auth.get("bot_id")
     except Exception as err:
         log.warning("auth.test failed while building the app: %s", slack_error(err))
+    bolt_log = logging.getLogger("slack_bolt.App")
+    if _not_a_token_note not in bolt_log.filters:
+        bolt_log.addFilter(_not_a_token_note)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,

@@ -320,3 +320,30 @@ def test_socket_mode_rejected_app_token_exits_1(
     assert code == 1
     assert "Slack rejected SLACK_APP_TOKEN (apps.connections.open said invalid_auth)" in caplog.text
     assert APP_TOKEN not in caplog.text
+
+
+def test_start_up_log_never_says_the_bot_token_is_ignored(
+    slack_stub: SlackStub,
+    shipped_library: Any,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bolt warns that its own `token` argument is unused when a client and `authorize` are
+    given (as here, on purpose); in a newcomer's start-up log that read as "SLACK_BOT_TOKEN
+    will be ignored" although the token is what every call uses."""
+    from bot.slack.app import build_app
+    from bot.store.engine import make_engine
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    settings = make_settings(slack_stub, tmp_path / "data")
+    engine = make_engine(settings.db_url)
+    with caplog.at_level(logging.INFO):
+        _, slack = build_app(settings, shipped_library, engine)
+    try:
+        warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert not [w for w in warned if "token" in w.lower()], warned
+        assert slack.bot_user_id == BOT_USER  # the token was used: auth.test answered
+    finally:
+        slack.shutdown()
+        engine.dispose()
