@@ -110,6 +110,7 @@ class LibraryReloader:
                 log.error("library reload failed, still serving the previous one: %s", message)
                 return ReloadOutcome(changed=True, error=message)
             self._seen = seen
+            library.searcher.warm_vocabulary()  # before the swap: no question pays for it
             self._current = library
             seconds = time.perf_counter() - started
             embedded = library.searcher.dense.embedded

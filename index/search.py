@@ -16,6 +16,7 @@ from index.passages import split_sentences
 from index.store import DenseIndex
 from index.types import Hit, Passage, SearchResult
 from index.vocabulary import Vocabulary
+from index.vocabulary_tokens import VocabularyTokens
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class HybridSearcher:
         self.embedder = embedder
         self.tuning = tuning or SearchTuning()
         self.vocabulary = vocabulary or Vocabulary()
+        self._vocabulary_tokens = VocabularyTokens(self.vocabulary, embedder)
         self.lexical = LexicalIndex([p.embed_text for p in passages])
         self._sentences = [split_sentences(p.text) or [p.text] for p in passages]
         n = dense.faiss_index.ntotal
@@ -89,6 +91,11 @@ class HybridSearcher:
         self._words = [set(re.findall(r"[a-z]+", p.text.lower())) for p in passages]
         self._sentence_sets = [set(sentences) for sentences in self._sentences]
 
+    def warm_vocabulary(self) -> None:
+        """Embed the vocabulary's words now (about a second), so that no question pays for
+        them; otherwise each group is embedded the first time a question gains it."""
+        self._vocabulary_tokens.prepare()
+
     # ---- scoring -------------------------------------------------------------------------
     def features(self, question: str, context: str | None = None) -> dict[str, np.ndarray]:
         text = f"{context} {question}" if context else question
@@ -99,24 +106,24 @@ class HybridSearcher:
         removed), best sentence, late interaction (as typed and with the manager's
         vocabulary added) and BM25 (with the vocabulary).
 
-        Questions and their expanded forms are embedded together: one forward pass for a
-        batch is far cheaper than one per text.
+        One forward pass per batch of questions: the words a question gains from the
+        vocabulary bring their own token vectors, each entry embedded once per library as
+        a phrase (`VocabularyTokens`), instead of a second pass over the expanded question.
         """
         n = len(self.passages)
-        expanded = [self.vocabulary.expand(t) for t in texts]
-        extra = [i for i, (t, e) in enumerate(zip(texts, expanded, strict=True)) if e != t]
-        vectors, tokens = self.embedder.encode_with_tokens(texts + [expanded[i] for i in extra])
-        query_vectors = vectors[: len(texts)]
-        expanded_tokens = list(tokens[: len(texts)])
-        for j, i in enumerate(extra):
-            expanded_tokens[i] = tokens[len(texts) + j]
+        gained = [self.vocabulary.expansion_groups(t) for t in texts]
+        added = [[w for found in each for w in found.words] for each in gained]
+        expanded = [" ".join([t, *words]) for t, words in zip(texts, added, strict=True)]
+        extra = [i for i, each in enumerate(gained) if each]
+        query_vectors, tokens = self.embedder.encode_with_tokens(texts)
         dense_queries = self._common(query_vectors) if self._common else query_vectors
         passage_scores = dense_queries @ self._dense_passages.T if n else None
         sentence_scores = query_vectors @ self.dense.sentence_vectors.T if n else None
         offsets = self.dense.sentence_offsets
-        late = self._late_interaction_many(
-            [tokens[row] for row in range(len(texts))] + [expanded_tokens[i] for i in extra]
+        with_vocabulary = self._vocabulary_tokens.with_expansions(
+            [tokens[i] for i in extra], [gained[i] for i in extra]
         )
+        late = self._late_interaction_many(list(tokens) + with_vocabulary)
         late_vocab = {i: late[len(texts) + j] for j, i in enumerate(extra)}
         out: list[dict[str, np.ndarray]] = []
         for row in range(len(texts)):

@@ -28,6 +28,20 @@ def _fold(word: str) -> str:
 
 
 @dataclass(frozen=True)
+class Expansion:
+    """The words one known phrase of a question adds (those the question lacks)."""
+
+    term: tuple[str, ...]
+    words: tuple[str, ...]
+
+    @property
+    def phrase(self) -> str:
+        """The term followed by its words: what late interaction embeds for them, so the
+        words read in the term's sense ("crew team people"), not in a question's."""
+        return " ".join(self.term + self.words)
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """Phrase -> related words; the longest phrase at each position wins."""
 
@@ -38,23 +52,35 @@ class Vocabulary:
 
     def expansions(self, text: str) -> list[str]:
         """Words to add to `text` (never words it already has), in order of appearance."""
+        return [word for found in self.expansion_groups(text) for word in found.words]
+
+    def expansion_groups(self, text: str) -> list[Expansion]:
+        """What each phrase of `text` the vocabulary knows adds, in order of appearance."""
         words = [_fold(w) for w in _words(text)]
         present = set(words)
-        added: list[str] = []
+        found: list[Expansion] = []
         i = 0
         while i < len(words):
             for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
-                related = self.entries.get(tuple(words[i : i + n]))
+                term = tuple(words[i : i + n])
+                related = self.entries.get(term)
                 if related is not None:
+                    added: list[str] = []
                     for word in related:
                         if _fold(word) not in present:
                             present.add(_fold(word))
                             added.append(word)
+                    if added:
+                        found.append(Expansion(term, tuple(added)))
                     i += n
                     break
             else:
                 i += 1
-        return added
+        return found
+
+    def every_expansion(self) -> list[Expansion]:
+        """Each entry with all its words: what most questions using the term gain."""
+        return [Expansion(term, related) for term, related in self.entries.items() if related]
 
     def expand(self, text: str) -> str:
         extra = self.expansions(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from index.evaluate import normalise
@@ -156,3 +157,30 @@ def test_follow_up_uses_conversation_context(shipped_library: Library) -> None:
     )
     assert follow_up.answered
     assert any("drucker" in t or "effective leadership" in t for t in top_texts(follow_up))
+
+
+def test_a_question_is_embedded_once_even_when_the_vocabulary_adds_words(
+    shipped_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manager's words still reach late interaction, without a second model pass over
+    the expanded question (half a burst's model work)."""
+    searcher = shipped_library.searcher
+    searcher.warm_vocabulary()  # the vocabulary's own words are embedded once, here
+    asked = ["my crew keeps sandbagging the number", "how do I ramp new hires faster"]
+    assert all(searcher.vocabulary.expansions(q) for q in asked)
+    embedded: list[str] = []
+    real = searcher.embedder.encode_with_tokens
+
+    def counting(texts: list[str], **kwargs: object) -> object:
+        embedded.extend(texts)
+        return real(texts, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(searcher.embedder, "encode_with_tokens", counting)
+    features = searcher.features_batch(asked)
+    assert embedded[:2] == asked
+    # at most the gained words a question cut short, never the question a second time
+    assert not [t for t in embedded[2:] if any(q in t for q in asked)]
+    embedded.clear()
+    assert searcher.features_batch(asked) and embedded == asked, "gained words are kept"
+    for f in features:
+        assert not np.allclose(f["tokens_vocab"], f["tokens"]), "the vocabulary changed nothing"
