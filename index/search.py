@@ -120,11 +120,10 @@ class HybridSearcher:
         passage_scores = dense_queries @ self._dense_passages.T if n else None
         sentence_scores = query_vectors @ self.dense.sentence_vectors.T if n else None
         offsets = self.dense.sentence_offsets
-        with_vocabulary = self._vocabulary_tokens.with_expansions(
-            [tokens[i] for i in extra], [gained[i] for i in extra]
-        )
-        late = self._late_interaction_many(list(tokens) + with_vocabulary)
-        late_vocab = {i: late[len(texts) + j] for j, i in enumerate(extra)}
+        # each word's best matches once: the question's own words serve both signals
+        best = self._best_matches(self._vocabulary_tokens.with_expansions(list(tokens), gained))
+        late = [self._mean_of(b, len(t)) for b, t in zip(best, tokens, strict=True)]
+        late_vocab = {i: self._mean_of(best[i]) for i in extra}
         out: list[dict[str, np.ndarray]] = []
         for row in range(len(texts)):
             if n == 0:
@@ -157,35 +156,44 @@ class HybridSearcher:
     def _late_interaction_many(self, queries: list[np.ndarray]) -> list[np.ndarray]:
         """Per question, the mean over its content words of their best cosine in each passage
         (ColBERT-style MaxSim on MiniLM's token vectors): a soft lexical match that sees
-        "liked" in "like" and "uncomfortable" in its sentence. The words of many questions
-        share one matrix product, several times cheaper than one product per question."""
+        "liked" in "like" and "uncomfortable" in its sentence."""
+        return [self._mean_of(best) for best in self._best_matches(queries)]
+
+    def _mean_of(self, best: np.ndarray, rows: int | None = None) -> np.ndarray:
+        """Mean over the first `rows` words (all by default) of their best match per passage."""
+        taken = best[:rows] if rows is not None else best
+        if not len(taken):
+            return np.zeros(len(self.passages), dtype="float32")
+        return taken.mean(axis=0).astype("float32")
+
+    def _best_matches(self, queries: list[np.ndarray]) -> list[np.ndarray]:
+        """Per question, (its words x passages): each word's best cosine in each passage. The
+        words of many questions share one matrix product, several times cheaper than one
+        product per question."""
         out: list[np.ndarray] = []
         chunk: list[np.ndarray] = []
         rows = 0
         for query in [*queries, None]:
             if query is None or (chunk and rows + len(query) > 512):
-                out.extend(self._late_interaction_chunk(chunk))
+                out.extend(self._best_matches_chunk(chunk))
                 chunk, rows = [], 0
             if query is not None:
                 chunk.append(query)
                 rows += len(query)
         return out
 
-    def _late_interaction_chunk(self, queries: list[np.ndarray]) -> list[np.ndarray]:
+    def _best_matches_chunk(self, queries: list[np.ndarray]) -> list[np.ndarray]:
         n = len(self.passages)
         tokens = self.dense.token_vectors
         filled = [q for q in queries if len(q)]
         if n == 0 or not filled or not len(tokens):
-            return [np.zeros(n, dtype="float32") for _ in queries]
+            return [np.zeros((0, n), dtype="float32") for _ in queries]
         sims = np.concatenate(filled) @ tokens.T  # (all questions' words, all passage tokens)
         per_passage = np.maximum.reduceat(sims, self.dense.token_offsets[:-1], axis=1)
         out: list[np.ndarray] = []
         start = 0
         for query in queries:
-            if not len(query):
-                out.append(np.zeros(n, dtype="float32"))
-                continue
-            out.append(per_passage[start : start + len(query)].mean(axis=0).astype("float32"))
+            out.append(per_passage[start : start + len(query)])
             start += len(query)
         return out
 
