@@ -28,14 +28,14 @@ OWN_SET = REPO_ROOT / "bench" / "data" / "own_questions.jsonl"
 # seed passages the gold phrases come from).
 DEV_FLOOR = {"hit@1": 0.79, "hit@3": 0.91, "mrr@10": 0.85}
 DEV_TARGET = {"hit@1": 0.80, "hit@3": 0.92, "mrr@10": 0.85}
-# dev2.jsonl reaches 0.212 / 0.333 / 0.280, false abstain 0, off-topic 5/5; its ten
+# dev2.jsonl reaches 0.212 / 0.333 / 0.279, false abstain 0, off-topic 5/5; its ten
 # "uncovered" questions were written against the five seed articles, and four of them
 # (which CRM, accelerators, territories, ramp length) are now answered by the new articles.
 DEV2_FLOOR = {"hit@1": 0.21, "hit@3": 0.33, "mrr@10": 0.27}
 DEV2_TARGET = {"hit@1": 0.40, "hit@3": 0.60, "mrr@10": 0.50}
 # Our own questions (answerable from the seed and the new articles, in a manager's words,
-# uncovered and off-topic): 0.597 / 0.726 / 0.661, false abstain 0.03, off-topic 24/25.
-OWN_FLOOR = {"hit@1": 0.59, "hit@3": 0.72, "mrr@10": 0.66}
+# uncovered and off-topic): 0.597 / 0.742 / 0.664, false abstain 0.03, off-topic 24/25.
+OWN_FLOOR = {"hit@1": 0.59, "hit@3": 0.74, "mrr@10": 0.66}
 
 BOILERPLATE = (
     "guarantee",
