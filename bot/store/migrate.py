@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from index.errors import CoachError
 
@@ -94,10 +94,10 @@ def _locked(engine: Engine) -> Iterator[Connection]:
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Bring the schema to `revision` under the lock; returns (before, after). A database
-    that cannot be reached is one DatabaseUnavailable naming DATABASE_URL."""
+    that cannot be reached or read is one DatabaseUnavailable naming DATABASE_URL."""
     try:
         return _upgrade(engine, revision)
-    except OperationalError as err:
+    except DatabaseError as err:  # unreachable, or not a database (a damaged SQLite file)
         url = engine.url.render_as_string(hide_password=False)
         raise DatabaseUnavailable(url, str(err.orig or err).strip()) from None
 

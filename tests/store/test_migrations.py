@@ -267,3 +267,26 @@ def test_coach_db_upgrade_reports_what_it_did(
     )
     assert refused.returncode != 0
     assert "DATABASE_URL=" in refused.stderr and "hunter2" not in refused.stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a database"])
+def test_a_damaged_sqlite_file_is_one_line_naming_the_setting(
+    run_coach: Any, tmp_path: Path, damage: str
+) -> None:
+    """A coach.db cut short (disk full, a copy interrupted) or overwritten: `coach db upgrade`
+    (and `coach serve`, which runs the same migrations) say which database, not a traceback."""
+    good = tmp_path / "good.db"
+    make_engine(f"sqlite:///{good}").dispose()
+    path = tmp_path / "coach.db"
+    if damage == "truncated":
+        path.write_bytes(good.read_bytes()[:5000])
+    else:
+        path.write_bytes(b"these are not the tables you are looking for\n" * 200)
+    url = f"sqlite:///{path}"
+    with pytest.raises(DatabaseUnavailable) as caught:
+        make_engine(url)
+    assert f"DATABASE_URL={url}" in str(caught.value)
+    proc = run_coach("db", "upgrade", env={"DATABASE_URL": url})
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert f"DATABASE_URL={url}" in proc.stderr
