@@ -56,6 +56,12 @@ def make_engine(url: str, *, migrate: bool = True) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+    elif not url.startswith("postgresql"):
+        raise DatabaseUnavailable(
+            url,
+            "only SQLite (sqlite:///PATH) and PostgreSQL (postgresql://USER:PASS@HOST:PORT/DB) "
+            "are supported",
+        )
     else:
         try:
             engine = create_engine(url, pool_size=10, max_overflow=20)

@@ -290,3 +290,14 @@ def test_a_damaged_sqlite_file_is_one_line_naming_the_setting(
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert f"DATABASE_URL={url}" in proc.stderr
+
+
+def test_a_database_the_app_does_not_support_says_which_it_does() -> None:
+    """DATABASE_URL=mysql://... used to be told to `pip install -e '.[postgres]'`, which
+    cannot help: only SQLite and PostgreSQL are supported."""
+    with pytest.raises(DatabaseUnavailable) as caught:
+        make_engine("mysql://coach:hunter2@db.example/coach")
+    message = str(caught.value)
+    assert "DATABASE_URL=mysql://coach:***@db.example/coach" in message
+    assert "sqlite:///" in message and "postgresql://" in message
+    assert "pip install" not in message and "hunter2" not in message
