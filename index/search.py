@@ -92,8 +92,8 @@ class HybridSearcher:
         self._sentence_sets = [set(sentences) for sentences in self._sentences]
 
     def warm_vocabulary(self) -> None:
-        """Embed the vocabulary's words now (about a second), so that no question pays for
-        them; otherwise each group is embedded the first time a question gains it."""
+        """Embed every vocabulary entry now (about a second and a half), so that no question
+        pays for it; otherwise an entry is embedded the first time a question gains it."""
         self._vocabulary_tokens.prepare()
 
     # ---- scoring -------------------------------------------------------------------------

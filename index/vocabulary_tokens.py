@@ -4,7 +4,8 @@ Late interaction with the vocabulary needs token vectors for the words a questio
 Embedding every question a second time with those words appended doubled the model's work
 per question, the largest share of a burst's CPU. Instead each entry is embedded once per
 loaded library as its term followed by its words ("crew team people"), and every question
-that uses the term gains those vectors. Cross-validated against the second pass on four
+that uses the term gains those vectors, the term's own included (dropping them, or embedding
+the words without their term, measured worse). Cross-validated against the second pass on four
 question sets and two libraries (bench/vocabulary_tokens.md): as good or better on each.
 """
 
@@ -32,7 +33,8 @@ class VocabularyTokens:
         self._lock = threading.Lock()
 
     def prepare(self) -> None:
-        """Embed every entry now (one batch, about a second), not on a question's time."""
+        """Embed every entry now (one batch, about a second and a half), not on a question's
+        time."""
         with self._lock:
             if not self._prepared:
                 self._table.update(self._embedded(self._vocabulary.every_expansion()))
