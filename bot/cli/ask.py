@@ -76,7 +76,10 @@ def ask(
     """Answer a question with cited passages (or each line of standard input)."""
     question = readable(question) if question is not None else None
     if question is not None and not question.strip() and not as_json:
-        typer.echo('Nothing to answer: ask a question, e.g. coach ask "how do I motivate my reps?"')
+        typer.echo(
+            'Nothing to answer: ask a question, e.g. coach ask "how do I motivate my reps?"',
+            err=True,
+        )
         raise typer.Exit(2)
     settings = load_settings()
     library = open_library(settings)

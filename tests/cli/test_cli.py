@@ -104,7 +104,8 @@ def test_ask_human_output_cites_sources(shipped_library: Library, invoke: Invoke
 def test_ask_an_empty_question_says_how_to_ask(invoke: Invoke) -> None:
     proc = invoke("ask", "   ")
     assert proc.exit_code == 2
-    assert "Nothing to answer" in proc.output and "coach ask" in proc.output
+    assert "Nothing to answer" in proc.stderr and "coach ask" in proc.stderr
+    assert proc.stdout == "", "the hint is not an answer: a script reading stdout gets nothing"
     assert "couldn't find anything" not in proc.output
 
 
