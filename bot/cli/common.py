@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -36,6 +37,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
 # Curating commands report every malformed file themselves, once: the loaders' own log of
 # the same problem would say it twice.
 CURATION_LOGGERS = ("index.content", "trafilatura", "htmldate", "urllib3")
+# The loaders' loggers, which say nothing but "this content file is malformed": a command
+# that opens the library prints each problem once itself (open_library).
+CONTENT_LOGGERS = ("index.content", "index.library")
 
 
 def load_settings(*, quiet: bool = True, silence: tuple[str, ...] = ()) -> Settings:
@@ -66,10 +70,16 @@ def load_settings(*, quiet: bool = True, silence: tuple[str, ...] = ()) -> Setti
 
 
 def open_library(settings: Settings, *, progress: bool = False, rebuild: bool = False) -> Library:
+    """The library, each malformed content file said once on stderr as a warning (the
+    loaders' own log line of it is silenced), or one error line."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from index.content import load_library
+    from index.errors import EmptyLibraryError
     from index.library import Library
 
+    for name in CONTENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         library = Library.open(
             settings.content_dir,
@@ -79,11 +89,19 @@ def open_library(settings: Settings, *, progress: bool = False, rebuild: bool = 
             rebuild=rebuild,
             backend=settings.embedding_backend,
         )
+    except EmptyLibraryError as exc:  # every file malformed: say why, each once
+        if settings.content_dir.is_dir():
+            _skipped(load_library(settings.content_dir).errors)
+        fail(str(exc))
     except CoachError as exc:
         fail(str(exc))
-    for problem in library.problems:
-        typer.secho(f"warning: {problem} (skipped)", fg=typer.colors.YELLOW, err=True)
+    _skipped(library.problems)
     return library
+
+
+def _skipped(problems: Sequence[CoachError]) -> None:
+    for problem in problems:
+        typer.secho(f"warning: {problem} (skipped)", fg=typer.colors.YELLOW, err=True)
 
 
 def open_engine(settings: Settings) -> Engine:

@@ -80,6 +80,33 @@ def test_refusals_are_one_line_each_and_nothing_is_written(
     assert bad_date.returncode != 0 and "--review-by" in bad_date.stderr
 
 
+def test_ask_names_a_malformed_article_once_and_still_answers(admin: tuple[Run, Path]) -> None:
+    run, content = admin
+    (content / "zz-broken.md").write_text("---\nauthor: Nobody\n---\n\nText.\n", "utf-8")
+    asked = run("ask", "how do I motivate my reps?")
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.startswith("1. ")
+    [said] = [line for line in asked.stderr.splitlines() if "zz-broken.md" in line]
+    assert said == f"warning: {content / 'zz-broken.md'}:1: front matter has no title " + (
+        "(add `title: ...`) (skipped)"
+    )
+
+
+def test_a_library_of_only_malformed_articles_says_why_once(
+    run_coach: Run, tmp_path: Path
+) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "broken.md").write_text("---\nauthor: Nobody\n---\n\nText.\n", "utf-8")
+    asked = run_coach("ask", "how do I coach?", env={"CONTENT_DIR": str(content)})
+    assert asked.returncode == 1
+    assert [line for line in asked.stderr.splitlines() if "broken.md" in line] == [
+        f"warning: {content / 'broken.md'}:1: front matter has no title (add `title: ...`) "
+        "(skipped)"
+    ]
+    assert f"error: {content}: no articles" in asked.stderr
+
+
 def test_list_json_and_table(admin: tuple[Run, Path]) -> None:
     run, content = admin
     yesterday = (date.today() - timedelta(days=1)).isoformat()
