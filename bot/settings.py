@@ -251,6 +251,22 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token)
 
     @property
+    def slack_problem(self) -> str | None:
+        """Why the Slack app cannot start with these settings, as one line naming the
+        setting (checked before anything is opened); None when they will do."""
+        if not self.slack_bot_token:
+            return "SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) in .env"
+        if self.slack_app_token:
+            if not self.slack_app_token.startswith("xapp-"):
+                return "SLACK_APP_TOKEN must be an app-level token starting with xapp-"
+        elif not self.slack_signing_secret:
+            return (
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests from "
+                "Slack (or set SLACK_APP_TOKEN to use Socket Mode)"
+            )
+        return None
+
+    @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'coach.db').as_posix()}"
 

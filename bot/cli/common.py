@@ -40,6 +40,17 @@ CURATION_LOGGERS = ("index.content", "trafilatura", "htmldate", "urllib3")
 # The loaders' loggers, which say nothing but "this content file is malformed": a command
 # that opens the library prints each problem once itself (open_library).
 CONTENT_LOGGERS = ("index.content", "index.library")
+# libraries' chatter kept off a person's terminal below WARNING (alembic's: the plugins it
+# sets up on import, which read like migrations running)
+NOISY_LOGGERS = (
+    "sentence_transformers",
+    "transformers",
+    "httpx",
+    "urllib3",
+    "bm25s",
+    "faiss",
+    "alembic.runtime.plugins",
+)
 
 
 def load_settings(*, quiet: bool = True, silence: tuple[str, ...] = ()) -> Settings:
@@ -62,7 +73,7 @@ def load_settings(*, quiet: bool = True, silence: tuple[str, ...] = ()) -> Setti
     from bot.log_safety import install_token_filter
 
     install_token_filter()
-    for noisy in ("sentence_transformers", "transformers", "httpx", "urllib3", "bm25s", "faiss"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     for name in silence:
         logging.getLogger(name).setLevel(logging.CRITICAL)

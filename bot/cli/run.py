@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli.common import load_settings, open_engine, open_library
+from bot.cli.common import fail, load_settings, open_engine, open_library
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
 def serve() -> None:
     """Run the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT."""
     settings = load_settings(quiet=False)
+    if settings.slack_problem:  # before the app (and its database) is even imported
+        fail(settings.slack_problem)
     from bot.slack.serve import serve as run_server
 
     raise typer.Exit(run_server(settings))
@@ -60,6 +62,8 @@ def run() -> None:
     """What `make run` does: the Slack app when SLACK_BOT_TOKEN is set, else the console."""
     settings = load_settings()
     if settings.slack_enabled:
+        if settings.slack_problem:
+            fail(settings.slack_problem)
         logging.getLogger().setLevel(settings.log_level)
         from bot.slack.serve import serve as run_server
 

@@ -75,19 +75,7 @@ def serve(
     """Run until stopped; 0 on a clean stop, 1 on a configuration problem (one log line)."""
     _configure_logging(settings.log_level)
     socket_mode = bool(settings.slack_app_token)
-    if not settings.slack_bot_token:
-        log.error("SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) in .env")
-        return 1
-    if not socket_mode and not settings.slack_signing_secret:
-        log.error(
-            "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests from "
-            "Slack (or set SLACK_APP_TOKEN to use Socket Mode)"
-        )
-        return 1
-    if socket_mode and not str(settings.slack_app_token).startswith("xapp-"):
-        log.error("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
-        return 1
-    problem = check_token(settings)
+    problem = settings.slack_problem or check_token(settings)
     if problem:
         log.error(problem)
         return 1

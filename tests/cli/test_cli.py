@@ -191,6 +191,28 @@ def test_run_without_slack_tokens_starts_the_console(
     assert "/leadership-tip" in proc.stdout
 
 
+@pytest.mark.parametrize(
+    ("command", "env", "setting"),
+    [
+        ("serve", {}, "SLACK_BOT_TOKEN"),
+        ("serve", {"SLACK_BOT_TOKEN": "xoxb-1-2"}, "SLACK_SIGNING_SECRET"),
+        ("run", {"SLACK_BOT_TOKEN": "xoxb-1-2"}, "SLACK_SIGNING_SECRET"),
+        ("serve", {"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_APP_TOKEN": "xoxb-3"}, "SLACK_APP_TOKEN"),
+    ],
+    ids=["no-bot-token", "no-signing-secret", "run-no-signing-secret", "bad-app-token"],
+)
+def test_a_misconfigured_start_is_one_line_naming_the_setting_and_opens_no_database(
+    run_coach: RunCoach, tmp_path: Path, command: str, env: dict[str, str], setting: str
+) -> None:
+    database = tmp_path / "coach.db"
+    proc = run_coach(command, env={**env, "DATABASE_URL": f"sqlite:///{database}"})
+    assert proc.returncode == 1
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: {setting} ")
+    assert not database.exists()
+
+
 def test_quote_is_stable_for_a_date(shipped_library: Library, run_coach: RunCoach) -> None:
     first = run_coach("quote", "--date", "2026-11-23")
     second = run_coach("quote", "--date", "2026-11-23")
