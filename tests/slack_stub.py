@@ -165,6 +165,7 @@ class SlackStub:
             self._faults.clear()
             self.latency = 0.0
             self.valid_tokens = None
+            self.keeps_metadata = True
 
     def fail(
         self,

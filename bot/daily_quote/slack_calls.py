@@ -4,6 +4,7 @@ channel history. Failures come back as one SlackFailure sorted by what to do abo
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -14,12 +15,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.daily_quote.message import quote_message
+from bot.slack.messages.plain import plain_text, refused_for_blocks
 from bot.store.quote_ledger import LedgerRow, ledger_key
 from index.types import Quote
 
 EVENT_TYPE = "daily_quote"  # message metadata marker that recovery looks for
 HISTORY_MARGIN = timedelta(minutes=2)  # clock skew allowance when searching the history
 HISTORY_PAGES = 5
+log = logging.getLogger(__name__)
 
 
 class FailureKind(StrEnum):
@@ -93,12 +96,27 @@ def post_marked(
     client: WebClient, channel: str, message: dict[str, Any], marker: dict[str, Any]
 ) -> str | None:
     """One chat.postMessage carrying `marker` as message metadata (what crash recovery
-    searches the history for); a failure is raised as a SlackFailure."""
+    searches the history for); a failure is raised as a SlackFailure. A message Slack
+    refuses for its blocks (nothing posted) is sent once more, marked, as plain text."""
+    try:
+        return _post(client, channel, message, marker)
+    except SlackFailure as failure:
+        if failure.kind != FailureKind.API or not refused_for_blocks(failure.detail, message):
+            raise
+        log.warning(
+            "Slack refused the post to %s (%s); sending it as plain text", channel, failure.detail
+        )
+    return _post(client, channel, plain_text(message), marker)
+
+
+def _post(
+    client: WebClient, channel: str, message: dict[str, Any], marker: dict[str, Any]
+) -> str | None:
     try:
         response = client.chat_postMessage(
             channel=channel,
             text=message["text"],
-            blocks=message["blocks"],
+            blocks=message.get("blocks"),
             unfurl_links=False,
             unfurl_media=False,
             metadata=marker,
@@ -121,7 +139,11 @@ def find_posted(client: WebClient, row: LedgerRow, quote: Quote | None) -> str |
     """The ts of this row's message if an earlier attempt did reach the channel."""
     oldest = (row.claimed_at - HISTORY_MARGIN).timestamp()
     want_key = row.ledger_key
-    want_text = quote_message(quote)["text"] if quote is not None else None
+    # where metadata does not come back: the post's text, or its plain-text re-send's
+    texts: set[str] = set()
+    if quote is not None:
+        message = quote_message(quote)
+        texts = {message["text"], plain_text(message)["text"]}
     cursor: str | None = None
     for _page in range(HISTORY_PAGES):
         try:
@@ -141,7 +163,7 @@ def find_posted(client: WebClient, row: LedgerRow, quote: Quote | None) -> str |
                 if payload.get("ledger_key") == want_key and not payload.get("forced"):
                     return str(message.get("ts"))
                 continue
-            if want_text and message.get("bot_id") and message.get("text") == want_text:
+            if message.get("bot_id") and message.get("text") in texts:
                 return str(message.get("ts"))
         cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
         if not cursor or not response.get("has_more"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.daily_quote.slack_calls import FailureKind, SlackFailure, classify
+from bot.slack.messages.plain import plain_text, refused_for_blocks
 from bot.store.answer_queue import AnswerQueue, Job
 
 log = logging.getLogger(__name__)
@@ -173,3 +174,30 @@ def deliver(
         return Delivery(Verdict.RETRY, wait=failure.retry_after, detail=str(failure))
     except Exception as exc:  # anything else on the way (a broken response): try again later
         return Delivery(Verdict.RETRY, detail=f"{type(exc).__name__}: {exc}")
+
+
+def deliver_answer(
+    client: WebClient,
+    queue: AnswerQueue,
+    job: Job,
+    message: dict[str, Any],
+    thread_ts: str | None,
+    lease: timedelta,
+) -> Delivery:
+    """deliver(); should Slack refuse the answer for its blocks (certainly posting nothing),
+    the same answer once more as plain text, through the same look-then-post with the same
+    marker, so a later attempt still finds it. Never raises."""
+    done = deliver(client, queue, job, message, thread_ts, lease)
+    if done.verdict != Verdict.REFUSED or not refused_for_blocks(done.detail, message):
+        return done
+    again = deliver(client, queue, job, plain_text(message), thread_ts, lease)
+    if again.verdict == Verdict.DELIVERED:
+        log.warning(
+            "Slack refused the answer to %s in %s (%s); sent it as plain text",
+            job.ts,
+            job.channel,
+            done.detail,
+        )
+    elif again.verdict == Verdict.REFUSED:
+        return replace(again, detail=f"{done.detail}, then as plain text {again.detail}")
+    return again

@@ -4,6 +4,7 @@ workers. Built once by bot.slack.app and handed to each listener's `register`.""
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 import socket
@@ -14,7 +15,8 @@ from concurrent.futures import Future
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 from sqlalchemy import Engine
 
 from bot.coach import Coach
@@ -23,6 +25,7 @@ from bot.gaps.service import Gaps
 from bot.settings import Settings
 from bot.slack.answer_workers import AnswerWorkers
 from bot.slack.client import retry_handlers, slack_error
+from bot.slack.messages.plain import plain_text, refused_for_blocks
 from bot.slack.sign_of_life import SignsOfLife
 from bot.slack.workers import Workers
 from bot.store.answer_queue import AnswerQueue
@@ -32,6 +35,22 @@ from bot.store.feedback import FeedbackStore
 from bot.store.said_once import SaidOnce
 
 log = logging.getLogger(__name__)
+
+
+def webhook_error(response: WebhookResponse) -> str | None:
+    """What a response_url said when it did not take a message: Slack's error code (a
+    plain body such as `invalid_blocks`, or JSON with ok:false), or the HTTP status."""
+    body = (response.body or "").strip()
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("ok") is False:
+        return str(data.get("error") or f"HTTP {response.status_code}")
+    if response.status_code >= 300:  # a bare code such as invalid_blocks, else the status
+        code = body if body and " " not in body and len(body) < 64 else ""
+        return code or f"HTTP {response.status_code}"
+    return None
 
 
 def replica_name() -> str:
@@ -124,7 +143,21 @@ class SlackRuntime:
 
     # ---- replies (each logs its own failure and returns a falsy value) -------------------
     def send(self, channel: str, message: Message, thread_ts: str | None = None) -> Any:
-        """chat.postMessage with retries and no link previews; Slack's error is raised."""
+        """chat.postMessage with retries and no link previews; Slack's error is raised. A
+        message refused for its blocks (nothing posted) is sent once more as plain text."""
+        try:
+            return self._post(channel, message, thread_ts)
+        except SlackApiError as err:
+            if not refused_for_blocks(slack_error(err), message):
+                raise
+            log.warning(
+                "Slack refused a message to %s (%s); sending it as plain text",
+                channel,
+                slack_error(err),
+            )
+        return self._post(channel, plain_text(message), thread_ts)
+
+    def _post(self, channel: str, message: Message, thread_ts: str | None) -> Any:
         return self.client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
@@ -170,14 +203,18 @@ class SlackRuntime:
         if not response_url:
             log.warning("no response_url to answer on")
             return False
+        hook = WebhookClient(url=response_url, timeout=15, retry_handlers=retry_handlers())
         try:
-            response = WebhookClient(
-                url=response_url, timeout=15, retry_handlers=retry_handlers()
-            ).send_dict({**message, **options})
+            response = hook.send_dict({**message, **options})
+            refused = webhook_error(response)
+            if refused_for_blocks(refused, message):  # nothing shown: say it in plain text
+                log.warning("Slack refused a response (%s); sending it as plain text", refused)
+                response = hook.send_dict({**plain_text(message), **options})
         except Exception as err:
             log.warning("could not answer on the response_url: %s", err)
             return False
-        if response.status_code >= 300:
-            log.warning("response_url answered HTTP %s", response.status_code)
+        refused = webhook_error(response)
+        if refused:
+            log.warning("response_url refused the message: %s", refused)
             return False
         return True

@@ -16,6 +16,7 @@ _INLINE_CODE = re.compile(r"`([^`]*)`")
 _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
 _QUOTE_PREFIX = re.compile(r"^\s*(?:&gt;|>)+\s?", re.MULTILINE)
 _WS = re.compile(r"\s+")
+_SPECIAL_MENTION = re.compile(r"<![^<>]*>")
 ZWSP = "\u200b"
 
 
@@ -32,6 +33,12 @@ def escape(text: str) -> str:
 def neutralise_mentions(text: str) -> str:
     """Break literal @channel/@here/@everyone with a zero-width space so they never notify."""
     return _SPECIAL_WORDS.sub(lambda m: "@" + ZWSP + m.group(1), text)
+
+
+def no_broadcasts(text: str) -> str:
+    """Mrkdwn made safe to post whatever its source: special mentions (`<!channel>`,
+    `<!here>`, `<!subteam^…>`) shown as text, literal @channel words broken."""
+    return neutralise_mentions(_SPECIAL_MENTION.sub(lambda m: escape(m.group(0)), text))
 
 
 def safe_echo(text: str, limit: int = 200) -> str:

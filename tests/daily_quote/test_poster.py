@@ -798,3 +798,23 @@ def test_grace_window_is_real_minutes_across_a_dst_change(
     clock.set(datetime(2026, 11, 1, 6, 59, tzinfo=UTC))  # 01:59 EST: 119 minutes late
     outcome = w.quoter.tick()
     assert outcome is not None and outcome.local_date == sunday
+
+
+def test_a_quote_refused_for_its_blocks_is_posted_once_as_plain_text(
+    world: World, stub: QuoteStub
+) -> None:
+    stub.fail("chat.postMessage", error="invalid_blocks")
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.status == "posted"
+    refused, _ = stub.calls_to("chat.postMessage")
+    [call] = stub.quote_posts()
+    assert refused.blocks and "blocks" not in call.params
+    quote = outcome.quote
+    assert quote is not None
+    assert call.text == (
+        f"*Today's leadership quote*\n>{quote.text}\n— {quote.author} · From: {quote.article_title}"
+    )
+    assert call.params["metadata"]["event_type"] == "daily_quote"
+    row = get_row(world.engine, CHANNEL, MONDAY)
+    assert row is not None and row.state == LedgerState.POSTED
+    assert row.message_ts == call.response["ts"]

@@ -230,3 +230,58 @@ def test_a_retry_delivered_while_the_answer_is_pending_posts_nothing_more(
     slack_app.stub.wait_for("chat.postMessage")
     slack_app.settle()
     assert len(bot_replies(slack_app, "CSALES", event["ts"])) == 1
+
+
+# ---- an answer Slack refuses for its blocks --------------------------------------------------
+@pytest.mark.parametrize("error", ["invalid_blocks", "msg_too_long", "invalid_attachments"])
+def test_an_answer_refused_for_its_blocks_reaches_the_asker_once_as_plain_text(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture, error: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    slack_app.stub.fail("chat.postMessage", error=error)
+    event = ask(slack_app)
+    slack_app.settle()
+    refused, resent = answer_posts(slack_app)
+    assert refused.blocks and refused.response["error"] == error
+    assert_valid_message(resent)
+    [reply] = bot_replies(slack_app, "CSALES", event["ts"])
+    assert "blocks" not in reply and "blocks" not in resent.params
+    # what the blocks would have shown, words and links: the question, each passage, its source
+    shown = [b["text"]["text"] for b in refused.blocks if b["type"] == "section"]
+    shown += [e["text"] for b in refused.blocks if b["type"] == "context" for e in b["elements"]]
+    assert len(shown) >= 3 and all(words in reply["text"] for words in shown)
+    assert len(reply["text"]) < 40_000
+    assert reply["metadata"]["event_payload"]["question"] == f"msg:CSALES:{event['ts']}"
+    [row] = slack_app.slack.answers.rows()
+    assert row["state"] == AnswerState.ANSWERED and row["answered_ts"] == reply["ts"]
+    assert len([r for r in caplog.records if "sent it as plain text" in r.getMessage()]) == 1
+
+
+def test_an_answer_refused_as_plain_text_too_is_given_up_with_one_line(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    slack_app.stub.fail("chat.postMessage", error="invalid_blocks", times=2)
+    event = ask(slack_app)
+    slack_app.settle()
+    assert [bool(c.blocks) for c in answer_posts(slack_app)] == [True, False]
+    assert bot_replies(slack_app, "CSALES", event["ts"]) == []
+    assert states(slack_app) == {AnswerState.FAILED: 1}
+    [line] = [r.getMessage() for r in caplog.records if "Slack refused" in r.getMessage()]
+    assert line.endswith("invalid_blocks, then as plain text invalid_blocks")
+
+
+@pytest.mark.parametrize("keeps_metadata", [True, False], ids=["metadata", "text-only"])
+def test_a_plain_text_answer_whose_reply_was_lost_is_found_not_posted_again(
+    slack_app: SlackApp, monkeypatch: pytest.MonkeyPatch, keeps_metadata: bool
+) -> None:
+    monkeypatch.setattr(slack_app.stub, "keeps_metadata", keeps_metadata)
+    slack_app.stub.fail("chat.postMessage", error="invalid_blocks")
+    slack_app.stub.fail("chat.postMessage", drop_after=True)  # plain text posted, reply lost
+    slack_app.stub.fail("chat.postMessage", error="invalid_blocks")  # the next attempt's
+    event = ask(slack_app)
+    assert slack_app.slack.wait_idle(60)
+    [reply] = bot_replies(slack_app, "CSALES", event["ts"])
+    assert "blocks" not in reply
+    [row] = slack_app.slack.answers.rows()
+    assert row["state"] == AnswerState.ANSWERED and row["answered_ts"] == reply["ts"]

@@ -9,7 +9,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.slack.messages.answers import answer_message, no_answer_message
 from bot.slack.messages.home import home_view
-from bot.slack.messages.parts import citation
+from bot.slack.messages.parts import button, citation, context, section
+from bot.slack.messages.plain import plain_text
 from bot.slack.messages.tips import shared_tip_message, tip_message
 from bot.slack.messages.values import (
     ACTION_ANOTHER_TIP,
@@ -200,3 +201,26 @@ def test_home_view_has_quote_examples_and_topics() -> None:
     dumped = json.dumps(view)
     assert "Lead from the front." in dumped and "accountability" in dumped
     assert "Ask me things like" in dumped
+
+
+def test_a_refused_message_as_plain_text_keeps_its_words_and_links_and_pings_no_one() -> None:
+    message = {
+        "text": "the fallback",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Tips <for> you"}},
+            section("Hi <!channel>, <!here|here>, <!subteam^S1|@team> and @everyone"),
+            {"type": "divider"},
+            context("— *A Title* · <https://example.com/a|Read the article>"),
+            {"type": "actions", "elements": [button("Helpful", "a", "v")]},
+        ],
+    }
+    out = plain_text(message)
+    assert set(out) == {"text"}
+    assert out["text"].startswith("*Tips &lt;for&gt; you*\nHi &lt;!channel&gt;, ")
+    assert "<!" not in out["text"] and "@everyone" not in out["text"]
+    assert out["text"].endswith("\n\n— *A Title* · <https://example.com/a|Read the article>")
+    assert plain_text({"text": "only <!here>", "blocks": [{"type": "divider"}]}) == {
+        "text": "only &lt;!here&gt;"
+    }
+    huge = plain_text({"text": "x", "blocks": [section("y" * 2900)] * 50})
+    assert len(huge["text"]) < 40_000 and huge["text"].endswith("…")

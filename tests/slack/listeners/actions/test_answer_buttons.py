@@ -120,3 +120,28 @@ def test_buttons_with_odd_payloads_do_not_break_anything(slack_app: SlackApp) ->
         assert slack_app.send_action(payload) in (200, 400)
     slack_app.settle()
     assert slack_app.stub.calls_to("chat.postMessage") == []
+
+
+def test_more_like_this_refused_for_its_blocks_is_posted_as_plain_text(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    question = "how do I motivate my reps?"
+    reply = answer(slack_app, question)
+    slack_app.stub.calls.clear()
+    slack_app.stub.fail("chat.postMessage", error="invalid_blocks")
+    payload = block_action(
+        ACTION_MORE,
+        button(reply, ACTION_MORE)["value"],
+        message=answered_message(reply),
+        response_url=slack_app.stub.response_url("more"),
+    )
+    assert slack_app.send_action(payload) == 200
+    [posted] = slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    refused, resent = slack_app.stub.calls_to("chat.postMessage")
+    assert refused.blocks and resent is posted and "blocks" not in posted.params
+    assert_valid_message(posted)
+    assert posted.params["thread_ts"] == reply.params["thread_ts"]
+    assert posted.text.startswith(f"More on _{question}_:")
+    for hit in shipped_library.search(question, 3, offset=3).hits:
+        assert hit.passage.article.title in posted.text

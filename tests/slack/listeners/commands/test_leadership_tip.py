@@ -72,3 +72,15 @@ def test_tip_help_explains_usage_in_the_ack(slack_app: SlackApp) -> None:
     assert "/leadership-tip <topic>" in json.dumps(reply)
     slack_app.settle()
     assert slack_app.stub.calls_to("chat.postMessage") == []
+
+
+def test_a_tip_refused_for_its_blocks_still_reaches_the_asker_as_plain_text(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    slack_app.stub.fail("response_url", error="invalid_blocks")
+    call = run_tip(slack_app, "coaching")
+    refused, shown = slack_app.stub.calls_to("response_url")
+    assert refused.blocks and shown is call and call.blocks == []
+    assert call.params["response_type"] == "ephemeral"
+    expected = shipped_library.search("coaching", 8).hits[0].passage
+    assert expected.article.title in call.text
