@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.assistant_panel import before_answer
 from bot.slack.client import slack_error
-from bot.slack.delivery import Verdict, deliver_answer
+from bot.slack.delivery import Verdict, deliver
 from bot.slack.messages.answers import (
     answer_message,
     error_message,
@@ -230,9 +230,7 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
         reply = Reply(error_message())
     lease = timedelta(seconds=settings.answer_lease_seconds)
     with slack.signs.posting(job.key):  # written: no :eyes: now unless the post fails
-        done = deliver_answer(
-            slack.client, slack.answers, job, reply.message, q.reply_thread, lease
-        )
+        done = deliver(slack.client, slack.answers, job, reply.message, q.reply_thread, lease)
         if done.verdict == Verdict.DELIVERED:
             record_answer(slack, job, q, reply, done.ts)
     if done.verdict == Verdict.DELIVERED:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -71,13 +72,14 @@ def marker(job: Job) -> dict[str, Any]:
 
 
 def find_answer(
-    client: WebClient, job: Job, thread_ts: str | None, text: str | None = None
+    client: WebClient, job: Job, thread_ts: str | None, texts: Collection[str] = ()
 ) -> str | None:
     """The ts of this question's answer if an earlier attempt did post it: the message
     carrying its marker or, where metadata does not come back (some workspace stand-ins
-    drop it), a bot message without metadata and with the answer's exact `text`, which
-    echoes the question. In a thread that is this question's answer; in a DM it must also
-    be newer than the question (the same question may have been asked there before)."""
+    drop it), a bot message without metadata and with one of the answer's exact `texts`
+    (as blocks, or as its plain-text re-send), which echo the question. In a thread that is
+    this question's answer; in a DM it must also be newer than the question (the same
+    question may have been asked there before)."""
     # the newest 200 messages of a DM, or a thread's first 200: an answer is posted within
     # ANSWER_MAX_AGE_MINUTES of its question, so it is among them
     options: dict[str, Any] = {"channel": job.channel, "limit": 200, "include_all_metadata": True}
@@ -97,11 +99,11 @@ def find_answer(
         payload = meta.get("event_payload") or {}
         if meta.get("event_type") == EVENT_TYPE and payload.get("question") == job.key:
             return str(message.get("ts"))
-    for message in messages if text else []:
+    for message in messages if texts else []:
         if (
             not message.get("metadata")
             and message.get("bot_id")
-            and message.get("text") == text
+            and message.get("text") in texts
             and (thread_ts is not None or _later(message.get("ts"), job.ts))
         ):
             return str(message.get("ts"))
@@ -133,13 +135,16 @@ def deliver(
     """Look first if need be, then post once. Never raises.
 
     Each call gives up after half the lease: a post still in flight when the lease ran out
-    could otherwise land after another replica looked, found nothing and posted."""
+    could otherwise land after another replica looked, found nothing and posted. Should
+    Slack refuse the answer for its blocks (certainly posting nothing), the same answer goes
+    once more as plain text, with the same marker, so a later attempt still finds it."""
     once = copy.copy(client)
     once.retry_handlers = []
     once.timeout = max(1, min(int(client.timeout), int(lease.total_seconds() / 2)))
     try:
         if job.maybe_posted:
-            found = find_answer(once, job, thread_ts, message.get("text"))
+            texts = {message["text"], plain_text(message)["text"]}
+            found = find_answer(once, job, thread_ts, texts)
             if found:
                 log.info(
                     "the answer to %s in %s was already posted (%s)", job.ts, job.channel, found
@@ -147,27 +152,20 @@ def deliver(
                 return Delivery(Verdict.DELIVERED, found)
         if not lease_lasts(job, once.timeout + 1) and not queue.renew(job, lease):
             return Delivery(Verdict.LOST)
-        try:
-            response = once.chat_postMessage(
-                channel=job.channel,
-                thread_ts=thread_ts,
-                text=message["text"],
-                blocks=message.get("blocks"),
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata=marker(job),
+        done = _post(once, job, message, thread_ts)
+        if done.verdict != Verdict.REFUSED or not refused_for_blocks(done.detail, message):
+            return done
+        again = _post(once, job, plain_text(message), thread_ts)
+        if again.verdict == Verdict.REFUSED:
+            return replace(again, detail=f"{done.detail}, then as plain text {again.detail}")
+        if again.verdict == Verdict.DELIVERED:
+            log.warning(
+                "Slack refused the answer to %s in %s (%s); sent it as plain text",
+                job.ts,
+                job.channel,
+                done.detail,
             )
-        except Exception as exc:
-            failure = classify(exc)
-            if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
-                return Delivery(Verdict.REFUSED, detail=failure.detail)
-            return Delivery(
-                Verdict.RETRY,
-                wait=failure.retry_after,
-                detail=str(failure),
-                not_posted=took_nothing(exc, failure),
-            )
-        return Delivery(Verdict.DELIVERED, response.get("ts"))
+        return again
     except SlackFailure as failure:
         if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
             return Delivery(Verdict.REFUSED, detail=failure.detail)
@@ -176,28 +174,26 @@ def deliver(
         return Delivery(Verdict.RETRY, detail=f"{type(exc).__name__}: {exc}")
 
 
-def deliver_answer(
-    client: WebClient,
-    queue: AnswerQueue,
-    job: Job,
-    message: dict[str, Any],
-    thread_ts: str | None,
-    lease: timedelta,
-) -> Delivery:
-    """deliver(); should Slack refuse the answer for its blocks (certainly posting nothing),
-    the same answer once more as plain text, through the same look-then-post with the same
-    marker, so a later attempt still finds it. Never raises."""
-    done = deliver(client, queue, job, message, thread_ts, lease)
-    if done.verdict != Verdict.REFUSED or not refused_for_blocks(done.detail, message):
-        return done
-    again = deliver(client, queue, job, plain_text(message), thread_ts, lease)
-    if again.verdict == Verdict.DELIVERED:
-        log.warning(
-            "Slack refused the answer to %s in %s (%s); sent it as plain text",
-            job.ts,
-            job.channel,
-            done.detail,
+def _post(once: WebClient, job: Job, message: dict[str, Any], thread_ts: str | None) -> Delivery:
+    """One chat.postMessage carrying the job's marker; what became of it."""
+    try:
+        response = once.chat_postMessage(
+            channel=job.channel,
+            thread_ts=thread_ts,
+            text=message["text"],
+            blocks=message.get("blocks"),
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata=marker(job),
         )
-    elif again.verdict == Verdict.REFUSED:
-        return replace(again, detail=f"{done.detail}, then as plain text {again.detail}")
-    return again
+    except Exception as exc:
+        failure = classify(exc)
+        if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
+            return Delivery(Verdict.REFUSED, detail=failure.detail)
+        return Delivery(
+            Verdict.RETRY,
+            wait=failure.retry_after,
+            detail=str(failure),
+            not_posted=took_nothing(exc, failure),
+        )
+    return Delivery(Verdict.DELIVERED, response.get("ts"))
