@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from bot.slack.messages.values import (
     ACTION_HELPFUL,
     ACTION_MORE,
@@ -44,9 +46,32 @@ def answered_message(call: Call) -> dict[str, Any]:
     }
 
 
+QUESTION = "how do I motivate my reps?"
+
+
+@pytest.fixture
+def answered_question(slack_app: SlackApp) -> Call:
+    """QUESTION asked and answered; the answer (the calls so far forgotten)."""
+    reply = answer(slack_app, QUESTION)
+    slack_app.stub.calls.clear()
+    return reply
+
+
+def click_more(slack_app: SlackApp, reply: Call) -> dict[str, Any]:
+    """Click "More like this" on an answer (Slack gets its 200); the payload sent."""
+    payload = block_action(
+        ACTION_MORE,
+        button(reply, ACTION_MORE)["value"],
+        message=answered_message(reply),
+        response_url=slack_app.stub.response_url("more"),
+    )
+    assert slack_app.send_action(payload) == 200
+    return payload
+
+
 @on_both_databases
 def test_feedback_is_recorded_and_shown_on_the_answer(slack_app: SlackApp) -> None:
-    reply = answer(slack_app, "how do I motivate my reps?")
+    reply = answer(slack_app, QUESTION)
     slack_app.stub.calls.clear()
     helpful = button(reply, ACTION_HELPFUL)["value"]
     message = answered_message(reply)
@@ -80,19 +105,10 @@ def test_feedback_is_recorded_and_shown_on_the_answer(slack_app: SlackApp) -> No
 
 
 def test_more_like_this_posts_the_next_passages_in_the_thread(
-    slack_app: SlackApp, shipped_library: Any
+    slack_app: SlackApp, shipped_library: Any, answered_question: Call
 ) -> None:
-    question = "how do I motivate my reps?"
-    reply = answer(slack_app, question)
-    slack_app.stub.calls.clear()
-    more = button(reply, ACTION_MORE)["value"]
-    payload = block_action(
-        ACTION_MORE,
-        more,
-        message=answered_message(reply),
-        response_url=slack_app.stub.response_url("more"),
-    )
-    assert slack_app.send_action(payload) == 200
+    question, reply = QUESTION, answered_question
+    payload = click_more(slack_app, reply)
     posted = slack_app.stub.wait_for("chat.postMessage")[0]
     slack_app.settle()
     assert_valid_message(posted)
@@ -123,19 +139,11 @@ def test_buttons_with_odd_payloads_do_not_break_anything(slack_app: SlackApp) ->
 
 
 def test_more_like_this_refused_for_its_blocks_is_posted_as_plain_text(
-    slack_app: SlackApp, shipped_library: Any
+    slack_app: SlackApp, shipped_library: Any, answered_question: Call
 ) -> None:
-    question = "how do I motivate my reps?"
-    reply = answer(slack_app, question)
-    slack_app.stub.calls.clear()
+    question, reply = QUESTION, answered_question
     slack_app.stub.fail("chat.postMessage", error="invalid_blocks")
-    payload = block_action(
-        ACTION_MORE,
-        button(reply, ACTION_MORE)["value"],
-        message=answered_message(reply),
-        response_url=slack_app.stub.response_url("more"),
-    )
-    assert slack_app.send_action(payload) == 200
+    click_more(slack_app, reply)
     [posted] = slack_app.stub.wait_for("chat.postMessage")
     slack_app.settle()
     refused, resent = slack_app.stub.calls_to("chat.postMessage")
