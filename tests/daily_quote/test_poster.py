@@ -90,7 +90,8 @@ class QuoteStub(SlackStub):
 
     def _answer(self, call: Any) -> dict[str, Any]:
         body = super()._answer(call)
-        if call.method == "chat.postMessage" and body.get("ok") and call.params.get("metadata"):
+        posted = call.method == "chat.postMessage" and body.get("ok")
+        if posted and call.params.get("metadata") and self.keeps_metadata:
             body["message"]["metadata"] = call.params["metadata"]  # the stored message
         if call.method == "conversations.history" and body.get("ok"):
             if str(call.params.get("include_all_metadata")).lower() not in ("1", "true"):
@@ -818,3 +819,32 @@ def test_a_quote_refused_for_its_blocks_is_posted_once_as_plain_text(
     row = get_row(world.engine, CHANNEL, MONDAY)
     assert row is not None and row.state == LedgerState.POSTED
     assert row.message_ts == call.response["ts"]
+
+
+def test_a_plain_text_quote_whose_post_was_not_recorded_is_found_by_its_text(
+    world: World, stub: QuoteStub, db_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workspace that drops metadata: the recovery after a crash finds the quote's
+    plain-text re-send by its exact text, and posts nothing again."""
+    stub.keeps_metadata = False
+
+    def killed(*args: Any, **kwargs: Any) -> bool:
+        raise Crash()
+
+    stub.fail("chat.postMessage", error="invalid_blocks")
+    with monkeypatch.context() as m:
+        m.setattr(delivery, "mark_posted", killed)  # dies after Slack took the plain text
+        with pytest.raises(Crash):
+            world.quoter.tick()
+    [posted] = stub.quote_posts()
+    assert "blocks" not in posted.params
+
+    clock.advance(minutes=2)
+    restarted = make_world(stub, db_url, clock)
+    restarted.quoter.tick()
+    assert stub.quote_posts() == [posted]
+    [history] = stub.calls_to("conversations.history")
+    assert all("metadata" not in message for message in history.response["messages"])
+    row = get_row(restarted.engine, CHANNEL, MONDAY)
+    assert row is not None and row.state == LedgerState.POSTED
+    assert row.message_ts == posted.response["ts"]
