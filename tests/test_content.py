@@ -296,4 +296,3 @@ def test_every_shipped_article_has_a_curator_and_a_review_date() -> None:
         assert added < review_by, f"{path.name}: review date before it was added"
         if meta.get("source"):
             assert str(meta.get("author") or "").strip(), f"{path.name}: a source needs its author"
-

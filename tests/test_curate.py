@@ -33,11 +33,18 @@ def folder(tmp_path: Path) -> Path:
     folder = tmp_path / "content"
     folder.mkdir()
     write_article(
-        folder, "one-to-ones", BODY, title="Weekly One-to-Ones",
+        folder,
+        "one-to-ones",
+        BODY,
+        title="Weekly One-to-Ones",
         extra="owner: Ann Lee\nreview_by: 2027-01-31",
     )
     write_article(
-        folder, "comp-plans", OTHER, title="Simple Comp Plans", author=None,
+        folder,
+        "comp-plans",
+        OTHER,
+        title="Simple Comp Plans",
+        author=None,
         extra="owner: Bo Chan\nreview_by: 2026-11-24",
     )
     return folder
@@ -62,8 +69,13 @@ def test_list_has_the_columns_and_marks_stale(folder: Path) -> None:
 def test_check_is_clean_then_names_every_problem(folder: Path) -> None:
     assert check_content(folder, date(2026, 11, 1)) == []
     write_article(folder, "no-owner", "Forecast honestly. " * 5, title="Forecasts")
-    write_article(folder, "copy", BODY + " Then follow up in writing.", title="Copy of 1:1s",
-                  extra="owner: Ann Lee\nreview_by: 2030-01-01")
+    write_article(
+        folder,
+        "copy",
+        BODY + " Then follow up in writing.",
+        title="Copy of 1:1s",
+        extra="owner: Ann Lee\nreview_by: 2030-01-01",
+    )
     (folder / "untitled.md").write_text("---\nauthor: X\n---\n\nText here.\n", encoding="utf-8")
     (folder / "empty-body.md").write_text("---\ntitle: Empty\n---\n\n", encoding="utf-8")
     (folder / "binary.md").write_bytes(b"---\ntitle: \xff\xfe\n---\n")
@@ -111,7 +123,7 @@ def test_quote_round_trip_keeps_comments_and_layout(tmp_path: Path) -> None:
     lines = text.splitlines()
     kept = [line for line in lines if line in set(original_lines)]
     assert kept == original_lines
-    assert lines[-2:] == ['- text: Coach the player, not the scoreboard.', "  author: Ann Lee"]
+    assert lines[-2:] == ["- text: Coach the player, not the scoreboard.", "  author: Ann Lee"]
     assert "  retired: true" in lines
     entries = list_quotes(folder)
     assert entries[1].retired and not entries[0].retired

@@ -75,8 +75,11 @@ def test_each_source_becomes_a_slugged_markdown_file(added: dict[str, Path]) -> 
 def test_front_matter_has_every_field_in_order(added: dict[str, Path], web_server: str) -> None:
     fields = ["title", "author", "published", "source", "tags", "owner", "review_by", "added"]
     expected = {
-        "html": ("Running a Weekly Pipeline Review That Reps Don't Dread", "Dana Whitfield",
-                 "2024-03-12"),
+        "html": (
+            "Running a Weekly Pipeline Review That Reps Don't Dread",
+            "Dana Whitfield",
+            "2024-03-12",
+        ),
         "pdf": ("Ramping New Sales Reps in Ninety Days", "Priya Raman", "2023-05-04"),
         "docx": ("Coaching a Rep Who Keeps Missing Quota", "Marcus Lee", "2022-09-01"),
         "md": ("Spotting Burnout on a Remote Sales Team", None, None),

@@ -104,9 +104,7 @@ def test_same_source_twice(content: Path, web_server: str) -> None:
     assert first.written[0].stem in error.reason
 
 
-def test_nearly_the_same_text_as_an_article_in_the_library(
-    content: Path, tmp_path: Path
-) -> None:
+def test_nearly_the_same_text_as_an_article_in_the_library(content: Path, tmp_path: Path) -> None:
     page = tmp_path / "pipeline.html"
     page.write_text(BLOG_HTML, encoding="utf-8")
     assert add_sources(content, [str(page)], CURATION).refused == []

@@ -119,7 +119,11 @@ def test_background_thread_reloads(world: tuple[Path, Path, LibraryReloader]) ->
     content, index_dir, reloader = world
     swapped = threading.Event()
     live = LibraryReloader(
-        reloader.current, content, index_dir, reloader.embedder, interval=0.2,
+        reloader.current,
+        content,
+        index_dir,
+        reloader.embedder,
+        interval=0.2,
         on_swap=lambda _library: swapped.set(),
     ).start()
     try:

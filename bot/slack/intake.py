@@ -6,7 +6,9 @@ message or a message in the assistant side panel is written to the answer queue 
 recognised as a retry) and only then is the request acked. The listeners (Bolt's Assistant
 middleware for the panel) only wake the answer workers, so no message is answered twice.
 If the database cannot take it, the request is answered 503 and Slack delivers the
-event again later.
+event again later. Text with a lone surrogate (which JSON allows and UTF-8 does not) is
+mended first, for this and every later listener: unmended, storing it failed and Slack's
+every retry was refused the same way, so the question was never answered.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.slack.answering import store_question
 from bot.slack.runtime import SlackRuntime
 from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
+from bot.slack.text import well_formed
 from bot.store.answer_queue import question_key
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,7 @@ def store_questions_first(slack: SlackRuntime) -> Callable[..., BoltResponse]:
     Slack's Web API is down."""
 
     def store_questions(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        well_formed(body)
         kind = question_kind(body)
         try:
             question = store_question(slack, body, kind) if kind is not None else None

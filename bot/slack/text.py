@@ -8,6 +8,7 @@ did not write, so it is escaped and special mentions are neutralised.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _ANGLE = re.compile(r"<([^<>]*)>")
 _SPECIAL_WORDS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
@@ -17,7 +18,23 @@ _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
 _QUOTE_PREFIX = re.compile(r"^\s*(?:&gt;|>)+\s?", re.MULTILINE)
 _WS = re.compile(r"\s+")
 _SPECIAL_MENTION = re.compile(r"<![^<>]*>")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # after json.loads, only lone ones remain
 ZWSP = "\u200b"
+
+
+def well_formed(value: Any) -> Any:
+    """`value` with each lone surrogate (half an emoji: JSON can carry one, UTF-8 cannot, so
+    the database and Slack would refuse the text) replaced by U+FFFD; dicts and lists are
+    changed in place."""
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = well_formed(item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            value[i] = well_formed(item)
+    return value
 
 
 def unescape(text: str) -> str:

@@ -39,8 +39,16 @@ def test_add_then_ask_answers_from_it(
     source = tmp_path / "burnout.md"
     source.write_text(BURNOUT_MD, encoding="utf-8")
     added = run(
-        "content", "add", str(source), f"{web_server}/territory",
-        "--owner", "Sam Admin", "--review-by", "2027-06-01", "--tags", "remote,burnout",
+        "content",
+        "add",
+        str(source),
+        f"{web_server}/territory",
+        "--owner",
+        "Sam Admin",
+        "--review-by",
+        "2027-06-01",
+        "--tags",
+        "remote,burnout",
     )
     assert added.returncode == 0, added.stderr
     paths = [Path(line) for line in added.stdout.splitlines()]
@@ -92,9 +100,7 @@ def test_ask_names_a_malformed_article_once_and_still_answers(admin: tuple[Run, 
     )
 
 
-def test_a_library_of_only_malformed_articles_says_why_once(
-    run_coach: Run, tmp_path: Path
-) -> None:
+def test_a_library_of_only_malformed_articles_says_why_once(run_coach: Run, tmp_path: Path) -> None:
     content = tmp_path / "content"
     content.mkdir()
     (content / "broken.md").write_text("---\nauthor: Nobody\n---\n\nText.\n", "utf-8")
@@ -111,15 +117,23 @@ def test_list_json_and_table(admin: tuple[Run, Path]) -> None:
     run, content = admin
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     write_article(
-        content, "old-news", "Forecast honestly every week. " * 4, title="Old News",
+        content,
+        "old-news",
+        "Forecast honestly every week. " * 4,
+        title="Old News",
         extra=f"owner: Ann Lee\nreview_by: {yesterday}",
     )
     listed = run("content", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = {row["id"]: row for row in json.loads(listed.stdout)}
     assert rows["old-news"] == {
-        "id": "old-news", "title": "Old News", "author": "Test Author", "owner": "Ann Lee",
-        "review_by": yesterday, "passages": 1, "stale": True,
+        "id": "old-news",
+        "title": "Old News",
+        "author": "Test Author",
+        "owner": "Ann Lee",
+        "review_by": yesterday,
+        "passages": 1,
+        "stale": True,
     }
     assert set(rows) >= {p.stem for p in SHIPPED_CONTENT.glob("*.md")}
     table = run("content", "list").stdout.splitlines()
@@ -131,8 +145,9 @@ def test_check_exit_codes(admin: tuple[Run, Path], tmp_path: Path) -> None:
     run, _ = admin
     clean = tmp_path / "clean"
     clean.mkdir()
-    write_article(clean, "a", "Coach weekly. " * 5, title="A",
-                  extra="owner: Ann\nreview_by: 2099-01-01")
+    write_article(
+        clean, "a", "Coach weekly. " * 5, title="A", extra="owner: Ann\nreview_by: 2099-01-01"
+    )
     ok = run_in(run, clean, "content", "check")
     assert ok.returncode == 0 and "no problems" in ok.stdout
     write_article(clean, "b", "Something else entirely here. " * 5, title="B")

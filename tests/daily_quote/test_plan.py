@@ -56,8 +56,9 @@ def test_each_channel_is_due_at_its_own_local_morning() -> None:
 
 
 def test_skipped_dates_and_unlisted_days_are_not_quote_days() -> None:
-    plan = QuotePlan("CLONDON01", "09:00", "Europe/London", parse_days("mon-fri"),
-                     skip=parse_skip("2026-12-25"))
+    plan = QuotePlan(
+        "CLONDON01", "09:00", "Europe/London", parse_days("mon-fri"), skip=parse_skip("2026-12-25")
+    )
     assert plan.is_quote_day(date(2026, 12, 24))  # Thursday
     assert not plan.is_quote_day(date(2026, 12, 25))  # Friday, skipped
     assert not plan.is_quote_day(date(2026, 12, 26))  # Saturday, not listed

@@ -354,7 +354,7 @@ def test_coach_quote_posts_to_a_scheduled_channel_by_hand(
 
     [post] = [p for p in stub.quote_posts() if not p.params.get("thread_ts")]
     assert post.params["channel"] == SG
-    quote_text = shown.stdout.strip().splitlines()[0].strip("“”\" ")
+    quote_text = shown.stdout.strip().splitlines()[0].strip('“”" ')
     assert quote_text[:40] in post.params["text"]
     [reflection] = [p for p in stub.quote_posts() if p.params.get("thread_ts")]
     assert reflection.params["channel"] == SG

@@ -21,7 +21,14 @@ from bot.slack.messages.values import (
     decode_value,
     encode_value,
 )
-from bot.slack.text import ZWSP, clean_question, escape, is_special_only, safe_echo
+from bot.slack.text import (
+    ZWSP,
+    clean_question,
+    escape,
+    is_special_only,
+    safe_echo,
+    well_formed,
+)
 from index.types import ArticleMeta, Hit, Passage, Quote, SearchResult
 
 BOT = "UCOACHBOT"
@@ -73,6 +80,14 @@ def test_literal_at_channel_is_neutralised_when_echoed() -> None:
     assert "@channel" not in echoed and "@here" not in echoed
     assert f"@{ZWSP}channel" in echoed
     assert "&lt;b&gt;&amp;" in echoed
+
+
+def test_lone_surrogates_are_mended_everywhere_in_a_payload() -> None:
+    body = {"event": {"text": "coach me \ud83d", "blocks": [{"t": "\udc00x"}]}, "n": 1}
+    assert well_formed(body) is body  # in place: Bolt's listeners see the mended text
+    assert body == {"event": {"text": "coach me \ufffd", "blocks": [{"t": "\ufffdx"}]}, "n": 1}
+    assert well_formed("a 😀 pair stays") == "a 😀 pair stays"
+    json.dumps(body, ensure_ascii=False).encode("utf-8")  # now storable and sendable
 
 
 def test_escape_only_the_three_characters() -> None:

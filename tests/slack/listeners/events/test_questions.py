@@ -183,6 +183,20 @@ def test_a_40000_character_question_is_cut_and_the_reply_says_so(slack_app: Slac
     assert len(json.dumps(call.params)) < 40_000
 
 
+@on_both_databases
+def test_a_question_with_half_an_emoji_is_answered_once(slack_app: SlackApp) -> None:
+    # a lone surrogate: valid JSON, not valid UTF-8 (a client that cut an emoji in two)
+    envelope = event_envelope(mention(f"<@{BOT_USER}> {QUESTION} \ud83d"))
+    status, _ = slack_app.post_signed(json.dumps(envelope))
+    assert status == 200
+    call = slack_app.stub.wait_for("chat.postMessage")[0]
+    slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+    assert_valid_message(call)
+    assert passage_ids(call)
+    assert "\ufffd" in call.text or "\ufffd" in json.dumps(call.blocks, ensure_ascii=False)
+
+
 def test_bots_edits_deletions_and_channel_chatter_are_ignored(slack_app: SlackApp) -> None:
     ignored = [
         dm(QUESTION, bot_id="B0OTHER"),
