@@ -116,12 +116,7 @@ def deliver_privately(
 
     Returns "ephemeral", "dm" or None (both failed; logged)."""
     try:
-        slack.client.chat_postEphemeral(
-            channel=req.channel,
-            user=req.user,
-            text=message["text"],
-            blocks=message.get("blocks"),
-        )
+        slack.send_ephemeral(req.channel, req.user, message)
         return "ephemeral"
     except SlackApiError as err:
         error = err.response.get("error") if err.response is not None else None

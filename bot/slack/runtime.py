@@ -176,17 +176,35 @@ class SlackRuntime:
             return None
         return response.get("ts")
 
+    def send_ephemeral(
+        self, channel: str, user: str, message: Message, thread_ts: str | None = None
+    ) -> None:
+        """chat.postEphemeral; Slack's error is raised. Refused for its blocks (nothing
+        shown), it is sent once more as plain text, as `send` does."""
+        for attempt in (message, plain_text(message)):
+            try:
+                self.client.chat_postEphemeral(
+                    channel=channel,
+                    user=user,
+                    thread_ts=thread_ts,
+                    text=attempt["text"],
+                    blocks=attempt.get("blocks"),
+                )
+                return
+            except SlackApiError as err:
+                if attempt is not message or not refused_for_blocks(slack_error(err), message):
+                    raise
+                log.warning(
+                    "Slack refused a private reply in %s (%s); sending it as plain text",
+                    channel,
+                    slack_error(err),
+                )
+
     def ephemeral(
         self, channel: str, user: str, message: Message, thread_ts: str | None = None
     ) -> bool:
         try:
-            self.client.chat_postEphemeral(
-                channel=channel,
-                user=user,
-                thread_ts=thread_ts,
-                text=message["text"],
-                blocks=message.get("blocks"),
-            )
+            self.send_ephemeral(channel, user, message, thread_ts)
         except Exception as err:
             log.warning("could not post ephemeral in %s: %s", channel, slack_error(err))
             return False

@@ -197,6 +197,19 @@ def test_helpful_opens_no_form(slack_app: SlackApp) -> None:
     assert slack_app.stub.calls_to("views.open") == []
 
 
+def test_a_thank_you_refused_for_its_blocks_is_said_in_plain_text(slack_app: SlackApp) -> None:
+    reply = ask(slack_app, ANSWERED)
+    slack_app.stub.fail("chat.update", error="cant_update_message")  # so the thanks is private
+    slack_app.stub.fail("chat.postEphemeral", error="invalid_blocks")
+    click(slack_app, reply, ACTION_HELPFUL)
+    slack_app.stub.wait_for("chat.postEphemeral")  # the plain one (the first was refused)
+    slack_app.settle()
+    refused, plain = slack_app.stub.calls_to("chat.postEphemeral")
+    assert refused.blocks and "blocks" not in plain.params
+    assert plain.params["user"] == "UCLICKER" and "glad it helped" in plain.text
+    assert [v["helpful"] for v in slack_app.slack.feedback.rows()] == [True]
+
+
 def test_an_expired_trigger_still_counts_the_click(slack_app: SlackApp) -> None:
     reply = ask(slack_app, ANSWERED)
     slack_app.stub.fail("views.open", error="expired_trigger_id")

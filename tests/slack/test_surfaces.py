@@ -105,6 +105,19 @@ def test_shortcut_on_a_threaded_reply_shares_into_that_thread(slack_app: SlackAp
     assert button is not None and json.loads(button["value"])["th"] == parent
 
 
+def test_private_coaching_refused_for_its_blocks_is_sent_as_plain_text(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    slack_app.stub.fail("chat.postEphemeral", error="invalid_blocks")
+    shortcut(slack_app, message_action(QUESTION, response_url=slack_app.stub.response_url()))
+    refused, plain = private_answers(slack_app)
+    assert refused.blocks and "blocks" not in plain.params
+    assert plain.params["channel"] == "CSALES" and plain.params["user"] == "ULEADER"
+    expected = shipped_library.search(QUESTION, 3)
+    assert expected.hits[0].passage.article.title.split(":")[0] in plain.text  # still cited
+    assert slack_app.stub.calls_to("chat.postMessage") == []  # still private
+
+
 def test_shortcut_where_the_bot_is_not_a_member_answers_by_dm(slack_app: SlackApp) -> None:
     slack_app.stub.fail("chat.postEphemeral", error="not_in_channel")
     shortcut(slack_app, message_action(QUESTION, response_url=slack_app.stub.response_url()))
