@@ -55,7 +55,7 @@ def classify(exc: Exception) -> SlackFailure:
         error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
         if status == 429:
             return SlackFailure(
-                FailureKind.RATE_LIMITED, "HTTP 429", _retry_after(exc.response.headers)
+                FailureKind.RATE_LIMITED, "HTTP 429", retry_after_seconds(exc.response.headers)
             )
         if status >= 500:
             return SlackFailure(FailureKind.SERVER, f"HTTP {status} {error or ''}".strip())
@@ -65,7 +65,7 @@ def classify(exc: Exception) -> SlackFailure:
     raise exc
 
 
-def _retry_after(headers: Any) -> float:
+def retry_after_seconds(headers: Any) -> float:
     """Seconds from a Retry-After header (Slack sends whole seconds); 1 when absent."""
     for name, value in dict(headers or {}).items():
         if name.lower() == "retry-after":

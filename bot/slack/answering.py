@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.assistant_panel import before_answer
-from bot.slack.client import slack_error
+from bot.slack.client import retry_delay, slack_error
 from bot.slack.delivery import Verdict, deliver
 from bot.slack.messages.answers import (
     answer_message,
@@ -180,14 +180,6 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
         outcome=AskOutcome.ANSWERED if found else AskOutcome.ABSTAINED,
         passage_ids=[h.passage.id for h in result.hits] if found else [],
     )
-
-
-def retry_delay(age: float, wait: float | None, longest: float) -> float:
-    """Seconds until the next delivery attempt: a quarter of the question's age (so a
-    short outage is caught up quickly and a long one is not hammered), at least what
-    Retry-After asked, at most `longest` unless Slack asked for more."""
-    delay = min(longest, max(0.5, age / 4))
-    return max(delay, wait or 0.0)
 
 
 def record_answer(

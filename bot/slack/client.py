@@ -71,6 +71,14 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
+def retry_delay(age: float, wait: float | None, longest: float) -> float:
+    """Seconds until the next delivery attempt: a quarter of the reply's age (so a short
+    outage is caught up quickly and a long one is not hammered), at least what Retry-After
+    asked, at most `longest` unless Slack asked for more."""
+    delay = min(longest, max(0.5, age / 4))
+    return max(delay, wait or 0.0)
+
+
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
     """A WebClient on SLACK_API_URL that retries 429s, 5xx and dropped connections."""
     return WebClient(

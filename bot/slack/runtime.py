@@ -8,11 +8,14 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,11 +23,11 @@ from slack_sdk.webhook import WebhookClient, WebhookResponse
 from sqlalchemy import Engine
 
 from bot.coach import Coach
-from bot.daily_quote.slack_calls import single_shot
+from bot.daily_quote.slack_calls import retry_after_seconds, single_shot
 from bot.gaps.service import Gaps
 from bot.settings import Settings
 from bot.slack.answer_workers import AnswerWorkers
-from bot.slack.client import retry_handlers, slack_error
+from bot.slack.client import retry_delay, retry_handlers, slack_error
 from bot.slack.messages.plain import plain_text, refused_for_blocks
 from bot.slack.sign_of_life import SignsOfLife
 from bot.slack.workers import Workers
@@ -35,6 +38,17 @@ from bot.store.feedback import FeedbackStore
 from bot.store.said_once import SaidOnce
 
 log = logging.getLogger(__name__)
+
+RESPONSE_URL_SECONDS = 25 * 60.0  # Slack takes a response_url for 30 minutes: keep a margin
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """Why a response_url post did not reach Slack, and whether trying later may help."""
+
+    reason: str
+    later: bool = False  # HTTP 5xx or 429, or no connection
+    wait: float | None = None  # Retry-After
 
 
 def webhook_error(response: WebhookResponse) -> str | None:
@@ -89,6 +103,9 @@ class SlackRuntime:
         self.workers = Workers(workers, max_pending)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
+        self._timers: set[threading.Timer] = set()  # response_url posts waiting to retry
+        self._timers_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     @property
     def settings(self) -> Settings:
@@ -128,6 +145,15 @@ class SlackRuntime:
         return self.workers.wait_idle(max(0.0, deadline - time.monotonic()))
 
     def shutdown(self, wait: bool = True) -> None:
+        self._stopping.set()
+        with self._timers_lock:
+            waiting, self._timers = self._timers, set()
+        for timer in waiting:
+            timer.cancel()
+        if waiting:
+            log.warning(
+                "stopping: %d response_url replies waiting for Slack are lost", len(waiting)
+            )
         self.signs.cancel_all()
         if self.answer_workers is not None:
             self.answer_workers.stop(wait)
@@ -218,9 +244,60 @@ class SlackRuntime:
 
     def respond(self, response_url: str | None, message: Message, **options: Any) -> bool:
         """Post to a response_url (slash command / button) with the same retry policy."""
+        return self._respond(response_url, message, options) is None
+
+    def respond_until_delivered(
+        self, response_url: str | None, message: Message, **options: Any
+    ) -> None:
+        """`respond`, and while Slack cannot take it (HTTP 5xx or 429, no connection) again
+        later with the answers' backoff, for up to ANSWER_MAX_AGE_MINUTES (and within the
+        30 minutes a response_url lives); then given up with one log line. In memory: a
+        reply still waiting when the process stops is lost."""
+        self._respond_until(response_url, message, options, time.monotonic())
+
+    def _respond_until(
+        self, response_url: str | None, message: Message, options: dict[str, Any], since: float
+    ) -> None:
+        failed = self._respond(response_url, message, options, quiet=True)
+        if failed is None:
+            return
+        age = time.monotonic() - since
+        settings = self.settings
+        limit = min(settings.answer_max_age_minutes * 60.0, RESPONSE_URL_SECONDS)
+        delay = retry_delay(age, failed.wait, settings.answer_retry_max_seconds)
+        if not failed.later or age + delay > limit or self._stopping.is_set():
+            gave_up = "; given up" if failed.later else ""
+            log.warning("could not answer on the response_url: %s%s", failed.reason, gave_up)
+            return
+        log.info("response_url unavailable (%s); trying again in %.1f s", failed.reason, delay)
+        timer = threading.Timer(
+            delay, self._retry_response, (response_url, message, options, since)
+        )
+        timer.daemon = True
+        with self._timers_lock:
+            self._timers.add(timer)
+        timer.start()
+
+    def _retry_response(
+        self, response_url: str | None, message: Message, options: dict[str, Any], since: float
+    ) -> None:
+        with self._timers_lock:
+            self._timers.discard(threading.current_thread())  # type: ignore[arg-type]
+        if self.submit(self._respond_until, response_url, message, options, since) is None:
+            log.warning("could not answer on the response_url: the work queue is full")
+
+    def _respond(
+        self,
+        response_url: str | None,
+        message: Message,
+        options: dict[str, Any],
+        *,
+        quiet: bool = False,
+    ) -> Undelivered | None:
+        """None when Slack took the message; else why not (logged unless `quiet`)."""
         if not response_url:
             log.warning("no response_url to answer on")
-            return False
+            return Undelivered("no response_url")
         hook = WebhookClient(url=response_url, timeout=15, retry_handlers=retry_handlers())
         try:
             response = hook.send_dict({**message, **options})
@@ -228,11 +305,20 @@ class SlackRuntime:
             if refused_for_blocks(refused, message):  # nothing shown: say it in plain text
                 log.warning("Slack refused a response (%s); sending it as plain text", refused)
                 response = hook.send_dict({**plain_text(message), **options})
+        except (URLError, OSError) as err:  # no connection, even after the SDK's retries
+            failed = Undelivered(f"{type(err).__name__}: {err}", later=True)
         except Exception as err:
-            log.warning("could not answer on the response_url: %s", err)
-            return False
-        refused = webhook_error(response)
-        if refused:
-            log.warning("response_url refused the message: %s", refused)
-            return False
-        return True
+            failed = Undelivered(f"{type(err).__name__}: {err}")
+        else:
+            refused = webhook_error(response)
+            if refused is None:
+                return None
+            status = response.status_code
+            later = status == 429 or status >= 500
+            wait = retry_after_seconds(response.headers) if status == 429 else None
+            if status >= 300 and not refused.startswith("HTTP"):
+                refused = f"HTTP {status} {refused}"
+            failed = Undelivered(f"response_url refused the message: {refused}", later, wait)
+        if not quiet:
+            log.warning("could not answer on the response_url: %s", failed.reason)
+        return failed

@@ -30,7 +30,9 @@ def send_tip(
     else:
         passage, key = picked
         message = tip_message(passage, topic=topic, key_sentence=key)
-    slack.respond(response_url, message, response_type="ephemeral", replace_original=replace)
+    slack.respond_until_delivered(
+        response_url, message, response_type="ephemeral", replace_original=replace
+    )
 
 
 def share_tip(

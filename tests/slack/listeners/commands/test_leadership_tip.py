@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from typing import Any
 
+import pytest
+
+from bot.slack import runtime
 from bot.slack.messages.values import (
     ACTION_ANOTHER_TIP,
 )
 from tests.slack_fixtures import (
     SlackApp,
+    assert_valid_message,
     block_action,
     button,
     on_both_databases,
@@ -84,3 +90,51 @@ def test_a_tip_refused_for_its_blocks_still_reaches_the_asker_as_plain_text(
     assert call.params["response_type"] == "ephemeral"
     expected = shipped_library.search("coaching", 8).hits[0].passage
     assert expected.article.title in call.text
+
+
+def ask_tip(slack_app: SlackApp, topic: str) -> None:
+    form = slack_command_form(topic, slack_app.stub.response_url("tip"))
+    assert slack_app.send_command(form) == (200, "")  # acked at once, outage or not
+
+
+def test_a_tip_asked_during_a_slack_outage_arrives_after_it_once(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    slack_app.stub.outage(4, method="response_url")  # HTTP 503 for 4 s
+    ask_tip(slack_app, "coaching")
+    [call] = slack_app.stub.wait_for("response_url", timeout=40)
+    refused = [c for c in slack_app.stub.calls_to("response_url") if c.status == 503]
+    assert refused and call.at > refused[-1].at  # tried during the outage, shown after it
+    assert_valid_message(call)
+    expected = shipped_library.search("coaching", 8).hits[0].passage
+    assert tip_passage(call) == expected.id
+    slack_app.settle()
+    assert len(slack_app.stub.wait_for("response_url")) == 1  # once
+
+
+def test_a_tip_slack_will_not_take_is_given_up_with_one_line(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack_app.stub.fail("response_url", error="expired_url")
+    with caplog.at_level(logging.WARNING, logger="bot.slack.runtime"):
+        ask_tip(slack_app, "coaching")
+        slack_app.settle()
+    assert len(slack_app.stub.calls_to("response_url")) == 1  # not retried: it cannot help
+    [line] = [r.getMessage() for r in caplog.records if "response_url" in r.getMessage()]
+    assert "expired_url" in line
+
+
+def test_a_tip_through_an_outage_longer_than_its_url_lives_is_given_up_with_one_line(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runtime, "RESPONSE_URL_SECONDS", 3.0)  # instead of 25 minutes
+    slack_app.stub.outage(30, method="response_url")
+    with caplog.at_level(logging.WARNING, logger="bot.slack.runtime"):
+        ask_tip(slack_app, "coaching")
+        deadline = time.monotonic() + 30
+        while not any("given up" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "never given up"
+            time.sleep(0.1)
+    lines = [r.getMessage() for r in caplog.records if "response_url" in r.getMessage()]
+    assert len(lines) == 1 and "503" in lines[0]
+    assert not [c for c in slack_app.stub.calls_to("response_url") if c.status == 200]
