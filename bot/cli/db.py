@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import fail, load_settings
+from bot.cli.common import fail, load_settings, shown_url
 from index.errors import CoachError
 
 
@@ -20,6 +20,7 @@ def register(app: typer.Typer) -> None:
 def db_upgrade() -> None:
     """Create or upgrade the schema (`coach serve` also does this at start, under a lock)."""
     settings = load_settings()
+    shown_url(settings)  # a value that is not a URL: one line, not a traceback
     from bot.store.engine import make_engine
     from bot.store.migrate import normalise_url, safe_url, upgrade
 

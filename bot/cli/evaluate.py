@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import fail, load_settings, open_library
@@ -55,15 +56,18 @@ def print_explain(report: EvalReport, library: Library) -> None:
         return
     for miss in found:
         o = miss.outcome
-        console.rule(f"[bold]{o.question.id}[/bold] ({o.question.kind}) {o.question.question}")
+        console.rule(  # question texts, ids and passages are text, never markup
+            f"[bold]{escape(o.question.id)}[/bold] ({o.question.kind}) "
+            f"{escape(o.question.question)}"
+        )
         where = miss.kind.value
         if miss.kind is MissKind.WRONG_FIRST:
             where = f"right passage: {'rank ' + str(o.first_rank) if o.first_rank else 'not shown'}"
         console.print(f"[red]{where}[/red]")
         for hit in o.result.hits[:3]:
             console.print(
-                f"  shown {hit.rank} ({hit.score:.3f}) [{hit.passage.id}] "
-                f"{_snippet(hit.passage.text)}"
+                f"  shown {hit.rank} ({hit.score:.3f}) {escape(f'[{hit.passage.id}]')} "
+                f"{escape(_snippet(hit.passage.text))}"
             )
         if not o.question.gold:
             continue
@@ -75,8 +79,8 @@ def print_explain(report: EvalReport, library: Library) -> None:
         elif miss.right is not None:
             console.print(
                 f"  right passage ranks {miss.full_rank} when the whole library is ranked "
-                f"({miss.right.score:.3f}) [{miss.right.passage.id}] "
-                f"{_snippet(miss.right.passage.text)}"
+                f"({miss.right.score:.3f}) {escape(f'[{miss.right.passage.id}]')} "
+                f"{escape(_snippet(miss.right.passage.text))}"
             )
 
 

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bot.cli.common import fail, load_settings, open_engine, shown_url
 from bot.gaps.report import GapReport, write_eval
@@ -95,7 +96,7 @@ def print_report(result: GapReport, days: int, console: Console | None = None) -
         gaps.add_column("asked", justify="right")
         gaps.add_column("question")
         for gap in result.gaps:
-            gaps.add_row(str(gap.count), gap.question)
+            gaps.add_row(str(gap.count), Text(gap.question))  # leaders' words, not markup
         console.print(gaps)
     elif result.questions:
         console.print("No content gaps: every question found a passage nobody disliked.")
@@ -106,5 +107,5 @@ def print_report(result: GapReport, days: int, console: Console | None = None) -
         reasons.add_column("question")
         reasons.add_column("reason")
         for reason in result.reasons:
-            reasons.add_row(reason.question, reason.reason)
+            reasons.add_row(Text(reason.question), Text(reason.reason))
         console.print(reasons)

@@ -324,3 +324,18 @@ def test_report_hides_the_password_when_the_database_fails_mid_report(
     assert proc.exit_code == 1
     assert "DATABASE_URL=" in proc.stderr and "closed the connection" in proc.stderr
     assert "hunter2" not in proc.output + proc.stderr
+
+
+def test_eval_explain_prints_passage_ids_and_bracketed_questions_as_text(
+    shipped_library: Library, invoke: Invoke, tmp_path: Path
+) -> None:
+    """Rich markup once ate each `[passage-id]` and crashed on a question holding `[/]`."""
+    path = tmp_path / "brackets.jsonl"
+    question = "what does [/] mean when [bold]leaders[/bold] are born or made?"
+    row = {"id": "b1", "question": question, "gold": ["zebra xylophone"]}
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    proc = invoke("eval", str(path), "--explain", env={"COLUMNS": "400"})
+    assert proc.exit_code == 0, proc.output
+    assert question in proc.stdout
+    shown = re.findall(r"shown \d \([\d.-]+\) \[([^\]]+)\]", proc.stdout)
+    assert len(shown) == 3 and all(pid.split("#")[0] for pid in shown), proc.stdout

@@ -301,3 +301,14 @@ def test_a_database_the_app_does_not_support_says_which_it_does() -> None:
     assert "DATABASE_URL=mysql://coach:***@db.example/coach" in message
     assert "sqlite:///" in message and "postgresql://" in message
     assert "pip install" not in message and "hunter2" not in message
+
+
+@pytest.mark.parametrize("value", ["garbage", "localhost:5432/coach"])
+def test_coach_db_upgrade_on_a_value_that_is_not_a_url_is_one_line(
+    run_coach: Any, value: str
+) -> None:
+    """It was a traceback (SQLAlchemy's ArgumentError); `coach report` already said this."""
+    proc = run_coach("db", "upgrade", env={"DATABASE_URL": value})
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "DATABASE_URL is not a database URL" in proc.stderr
