@@ -8,13 +8,21 @@ import contextlib
 import datetime as dt
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-__all__ = ["dead_url", "sources", "web_server"]
+__all__ = ["dead_url", "server_hits", "sources", "web_server"]
+
+
+def server_hits(path: str) -> int:
+    """How many GET requests the test web server has had for `path`."""
+    return _Handler.hits[path]
+
 
 BLOG_CLUTTER = (
     "We use cookies",
@@ -228,8 +236,10 @@ def make_docx(path: Path) -> Path:
 
 class _Handler(BaseHTTPRequestHandler):
     pages: dict[str, tuple[int, str, bytes]] = {}
+    hits: ClassVar[Counter[str]] = Counter()  # requests per path, for the retry test
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self.hits[self.path] += 1
         if self.path == "/slow":
             time.sleep(2)
         status, kind, body = self.pages.get(self.path, (404, "text/plain", b"not found"))

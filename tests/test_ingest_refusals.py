@@ -17,7 +17,7 @@ from index.ingest.errors import (
     UnreadableSourceError,
     UnsupportedTypeError,
 )
-from tests.ingest_fixtures import BLOG_HTML, TERRITORY_HTML
+from tests.ingest_fixtures import BLOG_HTML, TERRITORY_HTML, server_hits
 from tests.library_fixtures import SHIPPED_CONTENT, write_article
 
 CURATION = Curation(today=date(2026, 11, 25), owner="Sam Admin", timeout=1.0)
@@ -90,6 +90,14 @@ def test_url_answering_an_error_status(
 
 def test_url_that_does_not_answer_in_time(content: Path, web_server: str) -> None:
     assert "time-out" in refuse(content, [f"{web_server}/slow"], FetchError).reason
+
+
+def test_a_url_that_does_not_answer_is_asked_once(content: Path, web_server: str) -> None:
+    """The time-out is the whole wait (README: no answer within 15 s), not one per retry:
+    a stalled server used to be asked twice, so `content add` waited 30 s."""
+    before = server_hits("/slow")
+    refuse(content, [f"{web_server}/slow"], FetchError)
+    assert server_hits("/slow") - before == 1
 
 
 def test_empty_page(content: Path, web_server: str) -> None:

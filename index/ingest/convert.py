@@ -116,8 +116,16 @@ def convert_markdown(data: bytes, source: str) -> Document:
     text = _decode(data, source)
     try:
         post = frontmatter.loads(text)
-    except (yaml.YAMLError, ValueError, TypeError) as exc:
-        raise UnreadableSourceError(source, f"front matter is not valid YAML ({exc})") from None
+    except yaml.YAMLError as exc:  # one line saying where, as `coach content check` does
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UnreadableSourceError(
+            source, f"front matter is not valid YAML at line {line} ({problem})"
+        ) from None
+    except (ValueError, TypeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UnreadableSourceError(source, f"front matter cannot be read ({first})") from None
     meta = post.metadata if isinstance(post.metadata, dict) else {}
     tags = meta.get("tags") or []
     if isinstance(tags, str):

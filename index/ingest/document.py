@@ -37,11 +37,14 @@ def first_line(markdown: str, limit: int = 90) -> str | None:
 
 
 def drop_title_heading(markdown: str, title: str) -> str:
-    """The body without a leading heading that only repeats the title."""
+    """The body without a leading heading, or a first line standing alone (a text file's
+    title line), that only repeats the title: the title is said once, in the front matter."""
     lines = markdown.strip().splitlines()
     if lines:
-        match = _HEADING.match(lines[0].strip())
-        if match and _norm(match.group(1)) == _norm(title):
+        first = lines[0].strip()
+        match = _HEADING.match(first)
+        alone = len(lines) == 1 or not lines[1].strip()
+        if _norm(match.group(1) if match else first) == _norm(title) and (match or alone):
             return "\n".join(lines[1:]).strip()
     return markdown.strip()
 

@@ -37,7 +37,9 @@ def fetch(url: str, timeout: float = 15.0) -> Fetched:
     http = urllib3.PoolManager(
         headers={"User-Agent": USER_AGENT},
         timeout=urllib3.Timeout(connect=timeout, read=timeout),
-        retries=urllib3.Retry(total=2, connect=1, read=1, redirect=5, status=0),
+        # a refused or timed-out request is not retried: `timeout` is the whole wait a
+        # curator sees for a server that does not answer (a retry doubled it)
+        retries=urllib3.Retry(total=2, connect=0, read=0, redirect=5, status=0),
     )
     try:
         response = http.request("GET", url, preload_content=False)
