@@ -75,6 +75,7 @@ EXPECTED = {
     "search_threads": "a whole number of CPU threads from 0 (one per core) to 64",
     "search_lanes": "a whole number of searches at once from 0 (one per core) to 64",
     "embedding_backend": "onnx or torch",
+    "database_url": "a database URL, e.g. postgresql://USER:PASS@HOST:5432/DB or sqlite:///PATH",
 }
 
 
@@ -169,7 +170,10 @@ class Settings(BaseSettings):
             field = str(first["loc"][0]) if first["loc"] else ""
             field = "top_k" if field == "SEARCH_TOP_K" else field
             expected = EXPECTED.get(field, first["msg"])
-            raise SettingsError(env_name(field), first.get("input"), expected) from None
+            value = first.get("input")
+            if field == "database_url" and isinstance(value, str):  # may hold a password
+                value = re.sub(r":[^:/@\s]*@", ":***@", value)
+            raise SettingsError(env_name(field), value, expected) from None
 
     # -- cleaning: blank means unset; every value is stripped ------------------------------
     @model_validator(mode="before")
@@ -227,6 +231,20 @@ class Settings(BaseSettings):
         value = value if value.endswith("/") else value + "/"
         if not re.match(r"https?://", value):
             raise ValueError(EXPECTED["slack_api_url"])
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        """Checked here, so a mistyped URL is one line naming DATABASE_URL at start."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            if value:  # empty: SQLite in DATA_DIR
+                make_url(value)
+        except ArgumentError:
+            raise ValueError(EXPECTED["database_url"]) from None
         return value
 
     @field_validator("embedding_backend", mode="before")

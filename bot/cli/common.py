@@ -70,9 +70,9 @@ def load_settings(*, quiet: bool = True, silence: tuple[str, ...] = ()) -> Setti
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from bot.log_safety import install_token_filter
+    from bot.log_safety import install_log_filters
 
-    install_token_filter()
+    install_log_filters()
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     for name in silence:

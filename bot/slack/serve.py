@@ -23,7 +23,7 @@ from bot.daily_quote.reflection import reflections_from
 from bot.daily_quote.runner import SchedulerHandle, start_scheduler
 from bot.gaps.runner import GapsRunner
 from bot.gaps.weekly import WeeklyReporter
-from bot.log_safety import install_token_filter
+from bot.log_safety import install_log_filters
 from bot.settings import Settings
 from bot.slack.answering import purge_old
 from bot.slack.app import build_app
@@ -46,7 +46,7 @@ def _configure_logging(level: str) -> None:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     else:
         root.setLevel(level)
-    install_token_filter()
+    install_log_filters()
 
 
 def check_token(settings: Settings) -> str | None:

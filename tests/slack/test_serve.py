@@ -252,10 +252,34 @@ def test_missing_signing_secret_in_http_mode(slack_stub: SlackStub, tmp_path: Pa
     assert len([line for line in output.splitlines() if line.strip()]) == 1
 
 
-def test_tokens_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:
-    from bot.log_safety import install_token_filter
+def test_a_mistyped_database_url_is_one_line_naming_it_without_the_password(
+    slack_stub: SlackStub, tmp_path: Path
+) -> None:
+    """`coach serve` as README starts it, settings from the environment only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    env.update(
+        HF_HUB_OFFLINE="1",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=slack_stub.api_url,
+        DATA_DIR=str(tmp_path),
+        DATABASE_URL="postgres//coach:S3cretPw@db.example/coach",  # the ':' left out
+    )
+    coach = Path(sys.executable).with_name("coach")
+    result = subprocess.run(
+        [str(coach), "serve"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "DATABASE_URL=" in output and "is not valid" in output
+    assert "S3cretPw" not in output and "Traceback" not in output
+    assert len([line for line in output.splitlines() if line.strip()]) == 1
 
-    install_token_filter()
+
+def test_tokens_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:
+    from bot.log_safety import install_log_filters
+
+    install_log_filters()
     handler = logging.getLogger().handlers[0]
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "token %s", (BOT_TOKEN,), None)
     handler.filter(record)
