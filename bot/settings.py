@@ -32,7 +32,8 @@ class SettingsError(CoachError):
 
     def __init__(self, name: str, value: object, expected: str) -> None:
         self.name = name
-        super().__init__(f"{name}={value!r} is not valid: expected {expected}")
+        shown = name if value is None else f"{name}={value!r}"
+        super().__init__(f"{shown} is not valid: expected {expected}")
 
 
 def default_base() -> Path:
@@ -75,7 +76,7 @@ EXPECTED = {
     "search_threads": "a whole number of CPU threads from 0 (one per core) to 64",
     "search_lanes": "a whole number of searches at once from 0 (one per core) to 64",
     "embedding_backend": "onnx or torch",
-    "database_url": "a database URL, e.g. postgresql://USER:PASS@HOST:5432/DB or sqlite:///PATH",
+    "database_url": "a database URL, sqlite:///PATH or postgresql://USER:PASS@HOST:PORT/DB",
 }
 
 
@@ -170,9 +171,8 @@ class Settings(BaseSettings):
             field = str(first["loc"][0]) if first["loc"] else ""
             field = "top_k" if field == "SEARCH_TOP_K" else field
             expected = EXPECTED.get(field, first["msg"])
-            value = first.get("input")
-            if field == "database_url" and isinstance(value, str):  # may hold a password
-                value = re.sub(r":[^:/@\s]*@", ":***@", value)
+            # a DATABASE_URL that is not a URL is not shown: no password can be found in it
+            value = None if field == "database_url" else first.get("input")
             raise SettingsError(env_name(field), value, expected) from None
 
     # -- cleaning: blank means unset; every value is stripped ------------------------------

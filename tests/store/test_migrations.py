@@ -311,4 +311,6 @@ def test_coach_db_upgrade_on_a_value_that_is_not_a_url_is_one_line(
     proc = run_coach("db", "upgrade", env={"DATABASE_URL": value})
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert "DATABASE_URL is not a database URL" in proc.stderr
+    assert proc.stderr.startswith("error: DATABASE_URL is not valid: expected a database URL")
+    assert "sqlite:///" in proc.stderr and "postgresql://" in proc.stderr
+    assert value not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
