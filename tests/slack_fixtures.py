@@ -171,7 +171,9 @@ def running_app(
     engine = make_engine(settings.db_url)
     app, slack = build_app(settings, library, engine)
     slack.sign_of_life_after = 3600.0  # no :eyes: unless a test asks (slack/test_sign_of_life)
-    server = make_http_server(app, "127.0.0.1", 0, health=lambda: health(slack))
+    server = make_http_server(
+        app, "127.0.0.1", 0, health=lambda: health(slack), signing_secret=SIGNING_SECRET
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     stub.calls.clear()  # start-up auth.test is not what tests look at

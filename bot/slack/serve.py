@@ -220,7 +220,13 @@ def _run_http(
     host: str,
 ) -> int:
     try:
-        server = make_http_server(app, host, settings.port, health=lambda: health(slack))
+        server = make_http_server(
+            app,
+            host,
+            settings.port,
+            health=lambda: health(slack),
+            signing_secret=settings.slack_signing_secret,
+        )
     except OSError as err:
         log.error("cannot listen on port %s: %s", settings.port, err.strerror or err)
         return 1

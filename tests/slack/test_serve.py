@@ -58,6 +58,22 @@ def test_stale_signature_is_401(slack_app: SlackApp) -> None:
     assert slack_app.stub.calls_to("chat.postMessage") == []
 
 
+def test_a_refused_request_is_one_short_log_line_without_its_body(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone can post to a public /slack/events: a forged or stale request must not put
+    its body (maybe someone's question, up to 1 MB) into the log, once per request."""
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="slack_bolt.RequestVerification")  # as in serve
+    question = "my rep Bob is on a performance plan " * 20_000
+    body = json.dumps(event_envelope(mention(f"<@{BOT_USER}> {question}")))
+    assert slack_app.post_signed(body, secret="not-the-signing-secret")[0] == 401
+    assert slack_app.post_signed(body, timestamp=int(time.time()) - 3600)[0] == 401
+    assert "performance plan" not in caplog.text
+    refused = [r for r in caplog.records if "signature" in r.getMessage()]
+    assert len(refused) == 2 and all(len(r.getMessage()) < 200 for r in refused)
+
+
 def test_url_verification_challenge(slack_app: SlackApp) -> None:
     body = json.dumps({"token": "t", "challenge": "abc123", "type": "url_verification"})
     status, text = slack_app.post_signed(body)
