@@ -28,7 +28,7 @@ from bot.slack.messages.parts import section, text_message
 from bot.slack.messages.values import encode_value
 from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
-from bot.slack.text import clean_question, is_special_only, safe_echo
+from bot.slack.text import asks_for_help, clean_question, is_special_only, safe_echo
 from bot.store.answer_queue import Job
 from bot.store.tables import AnswerState, AskOutcome, SaidKind
 from index.types import SearchResult
@@ -153,7 +153,7 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
     """The reply to a question (a search, or the help for an empty mention)."""
     settings = slack.settings
     asked = clean_question(q.text, slack.bot_user_id)
-    if is_special_only(asked):
+    if is_special_only(asked) or asks_for_help(asked):
         message = help_message(
             slack.coach.topics,
             daily_quote=bool(settings.quote_channel),

@@ -121,3 +121,12 @@ def mentions_user(text: str | None, user_id: str | None) -> bool:
 def is_special_only(question: str) -> bool:
     """True when nothing but punctuation is left: treat as a bare mention."""
     return not re.search(r"\w", question)
+
+
+_HELP = re.compile(r"(?:help|help me|usage|\?)[\s?!.]*", re.I)
+
+
+def asks_for_help(question: str) -> bool:
+    """A question that is only "help" (as people type in a new app's DM): the usage help,
+    as for a bare mention and `/leadership-tip help`, not a search for the word."""
+    return bool(_HELP.fullmatch(question.strip()))

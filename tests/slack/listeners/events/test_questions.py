@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.slack.sign_of_life import STILL_WORKING
 from tests.slack_fixtures import (
     BOT_USER,
@@ -98,6 +100,17 @@ def test_bare_mention_gets_help(slack_app: SlackApp) -> None:
     assert "/leadership-tip" in everything
     assert "question" in everything.lower()
     assert not passage_ids(call)
+
+
+@pytest.mark.parametrize("text", ["help", "Help?", "help me"])
+def test_help_in_a_dm_gets_the_help_not_a_search_for_help(slack_app: SlackApp, text: str) -> None:
+    """People type "help" into a new app's DM; it used to be searched, and got a passage on
+    the company's support services."""
+    call = ask(slack_app, dm(text))
+    everything = json.dumps(call.params)
+    assert "/leadership-tip" in everything
+    assert not passage_ids(call)
+    assert "library says about" not in call.text
 
 
 def test_nothing_relevant_says_so_and_suggests_questions(
