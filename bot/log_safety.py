@@ -83,6 +83,15 @@ class OncePerProblem(logging.Filter):
         super().__init__()
         self.every, self.quiet, self.clock = every, quiet, clock
         self._seen: dict[tuple[object, ...], list[float]] = {}  # key -> [logged, last, count]
+        self.remembered = 10_000  # problems kept at most; quiet ones are forgotten first
+
+    def _forget(self, now: float) -> None:
+        """Drop the problems that went quiet (they count as new anyway); if that is not
+        enough, the least recently seen half."""
+        self._seen = {k: v for k, v in self._seen.items() if now - v[1] <= self.quiet}
+        if len(self._seen) >= self.remembered:
+            recent = sorted(self._seen.items(), key=lambda kv: kv[1][1])
+            self._seen = dict(recent[len(recent) // 2 :])
 
     def filter(self, record: logging.LogRecord) -> bool:
         verdict = getattr(record, "_coach_once", None)  # judged already (another handler)
@@ -98,6 +107,8 @@ class OncePerProblem(logging.Filter):
         plain = tuple(a for a in args if isinstance(a, str | int | float))
         key = (record.name, record.levelno, str(record.msg), plain)
         now = self.clock()
+        if len(self._seen) >= self.remembered:  # a warning per question: months of them
+            self._forget(now)
         seen = self._seen.get(key)
         if seen is None or now - seen[1] > self.quiet:
             self._seen[key] = [now, now, 0]

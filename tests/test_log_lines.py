@@ -118,3 +118,20 @@ def test_a_long_outage_says_it_goes_on_and_a_later_one_is_new(
     assert len(written) == 3
     assert "(and 599 more times in the last 600 s)" in written[1]
     assert "more times" not in written[2]
+
+
+def test_a_long_running_replica_does_not_keep_every_problem_it_ever_logged(
+    logged: io.StringIO, clock: Clock
+) -> None:
+    """One warning per question (each with its own ts) for months must not grow forever."""
+    log = logging.getLogger("bot.test_outage")
+    once = next(f for f in log.handlers[0].filters if isinstance(f, OncePerProblem))
+    once.remembered = 50
+    for i in range(500):
+        clock.now += 60  # a minute apart: each has gone quiet before the next ones
+        log.warning("could not post to %s: %s", f"C{i}", "not_in_channel")
+    assert len(once._seen) <= 50
+    assert logged.getvalue().count("could not post") == 500  # each still logged once
+    for _ in range(3):  # and a problem that repeats is still held back
+        log.warning("could not post to %s: %s", "CSAME", "not_in_channel")
+    assert logged.getvalue().count("CSAME") == 1
