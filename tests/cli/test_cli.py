@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from index.embedder import Embedder
 from index.library import Library
-from tests.library_fixtures import copy_content, write_article
+from tests.library_fixtures import REPO_ROOT, copy_content, write_article
 
 RunCoach = Callable[..., subprocess.CompletedProcess[str]]
 Invoke = Callable[..., Result]
@@ -339,3 +339,15 @@ def test_eval_explain_prints_passage_ids_and_bracketed_questions_as_text(
     assert question in proc.stdout
     shown = re.findall(r"shown \d \([\d.-]+\) \[([^\]]+)\]", proc.stdout)
     assert len(shown) == 3 and all(pid.split("#")[0] for pid in shown), proc.stdout
+
+
+def test_a_console_set_up_from_env_example_prints_no_log_chatter(
+    shipped_library: Library, run_coach: RunCoach, tmp_path: Path
+) -> None:
+    """README: `cp .env.example .env`. Its LOG_LEVEL=INFO line used to count as asking for
+    INFO, so the console printed "embedding model loaded" between question and answer."""
+    shutil.copy(REPO_ROOT / ".env.example", tmp_path / ".env")
+    proc = run_coach("console", stdin=CELEBRATE + "\n", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Celebration of achievements is essential" in proc.stdout
+    assert " INFO " not in proc.stderr, proc.stderr
