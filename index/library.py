@@ -14,7 +14,7 @@ from index.passages import split_articles
 from index.quotes import load_quotes
 from index.search import HybridSearcher
 from index.store import IndexStore
-from index.tips import tip_candidates
+from index.tips import stands_alone, tip_candidates
 from index.types import Article, Passage, Quote, SearchResult
 from index.vocabulary import Vocabulary, load_vocabulary
 
@@ -112,7 +112,8 @@ class Library:
     def tip_pool(self) -> list[Passage]:
         """Passages that answer one of the library's topics, short enough for a tip: a tip
         asked for with no topic still gives advice, not an article's introduction (its
-        opening before the first heading, which a topic's search can still rank high)."""
+        opening before the first heading, which a topic's search can still rank high), nor
+        a passage that only makes sense after the one before it (`stands_alone`)."""
         if self._tip_pool is None:
             ids: set[str] = set()
             for result in self.search_many(self.topics, 3):
@@ -120,6 +121,7 @@ class Library:
                     best = result.hits[0].score
                     ids.update(h.passage.id for h in result.hits if h.score >= 0.85 * best)
             opening = {p.id for p in self.passages if p.position == 0 and p.section is None}
-            pool = tip_candidates([p for p in self.passages if p.id in ids - opening])
-            self._tip_pool = pool or tip_candidates(self.passages)
+            ranked = [p for p in self.passages if p.id in ids - opening]
+            pool = [p for p in tip_candidates(ranked) if stands_alone(p)]
+            self._tip_pool = pool or tip_candidates(ranked) or tip_candidates(self.passages)
         return self._tip_pool

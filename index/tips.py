@@ -22,6 +22,32 @@ def tip_text(passage: Passage) -> str:
     return text[:1].upper() + text[1:] if text else passage.text
 
 
+# Openings that lean on what came before them in the article: a connective ("So", "But",
+# "Finally"), a pronoun or demonstrative with its referent upstream ("This", "His"), a place
+# in a list ("The third is", "Next"). Read alone, as a tip, such a passage starts mid-thought.
+_LEANS_ON_CONTEXT = re.compile(
+    r"^\W*(?:so|but|and|or|also|however|then|next|finally|still|yet|thus|hence|therefore|"
+    r"instead|this|that|these|those|it|its|they|them|their|he|she|his|her|such|"
+    r"with\s+(?:this|that|these|those|them)|"
+    r"the\s+(?:first|second|third|fourth|fifth|sixth|next|last|other|same|latter|former)|"
+    r"second|third|fourth|fifth|another)\b",
+    re.IGNORECASE,
+)
+_FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)", re.DOTALL)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|I'd|I’d|me|my)\b")
+
+
+def stands_alone(passage: Passage) -> bool:
+    """Whether a passage reads as advice on its own: not opening mid-thought, not with a
+    question (an interview's), not with the author's own story ("Ever since I ...")."""
+    text = passage.text.strip()
+    if _LEANS_ON_CONTEXT.match(text):
+        return False
+    found = _FIRST_SENTENCE.match(text)
+    first = found.group(1) if found else text
+    return not first.endswith("?") and not _FIRST_PERSON.search(first)
+
+
 def tip_candidates(passages: Sequence[Passage]) -> list[Passage]:
     """Passages short enough for a tip and long enough to say something on their own."""
     return [p for p in passages if TIP_MIN_CHARS <= len(p.text) <= TIP_MAX_CHARS]

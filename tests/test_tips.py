@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from index.library import Library
-from index.tips import TIP_MAX_CHARS, TIP_MIN_CHARS, random_tip, tip_text
+from index.tips import TIP_MAX_CHARS, TIP_MIN_CHARS, random_tip, stands_alone, tip_text
 from index.types import ArticleMeta, Passage
 
 
@@ -16,6 +16,50 @@ def test_tips_without_topic_are_advice_not_introductions(shipped_library: Librar
     for intro in ("Our first quoted participant", "For those of you who are thinking"):
         assert not any(t.startswith(intro) for t in texts), intro
     assert all(TIP_MIN_CHARS <= len(t) <= TIP_MAX_CHARS for t in texts)
+
+
+def test_tips_without_topic_never_start_mid_thought(shipped_library: Library) -> None:
+    """A tip is read on its own: an interview's question, the author's story or the third
+    item of a list whose first two are elsewhere reads as a fragment."""
+    pool = shipped_library.tip_pool()
+    assert len(pool) >= 40
+    texts = [p.text for p in pool]
+    for fragment in (
+        "So are sales and leadership the same thing",  # an interview, mid-conversation
+        "Ever since I was called in",  # the author's own story
+        "The third is account type",  # a list's third item
+        "With those four inputs",
+        "His point is that",
+    ):
+        assert not any(t.startswith(fragment) for t in texts), fragment
+    assert len({p.article.id for p in pool}) >= 10  # still spread across the library
+
+
+def test_what_stands_alone_as_a_tip() -> None:
+    meta = ArticleMeta(id="a", title="A")
+
+    def alone(text: str) -> bool:
+        return stands_alone(Passage("a#1", meta, 1, text))
+
+    for advice in (
+        "Ramp time varies widely. Track how long each new hire takes to reach quota.",
+        "Both marketing and sales manage knowledge, in different ways.",
+        "There are three ways to run a pipeline review. Pick one and keep it.",
+        "Choose mentors deliberately and give them time to do it.",
+        "Thisbe's team kept a shared document of commitments.",  # a name, not "This"
+    ):
+        assert alone(advice), advice
+    for fragment in (
+        "So are sales and leadership the same thing? Maybe.",
+        "This comes as a result of setting goals.",
+        "The second is to stay with today.",
+        "Finally, measure ramp.",
+        "Then estimate the capacity of one rep.",
+        "How do you coach a rep who stalls? Start with the calendar.",
+        "Ever since I was called in by a client, I have argued for coaching.",
+        "“But that is not enough,” she said.",
+    ):
+        assert not alone(fragment), fragment
 
 
 def test_tips_vary_and_never_repeat_the_last_one(shipped_library: Library) -> None:
