@@ -2,7 +2,8 @@
 
 waitress bounds what a client can do (body size, idle connections, a deep listen backlog for
 bursts); the small WSGI guard in front answers /healthz and turns anything that is not a
-well-formed Slack request into a 4xx with one log line, never a 5xx or a traceback. The
+well-formed Slack request into a 4xx with one log line, never a 5xx or a traceback. /healthz
+answers 503 while the health report says not ok (the database unreachable). The
 guard checks the Slack signature itself before Bolt sees the request: Bolt logs a refused
 request with its whole body, so each forged or stale request (up to 1 MB, maybe someone's
 question) became a log line that long.
@@ -45,7 +46,8 @@ class SlackEndpoint:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            return _json(start_response, 200, self.health())
+            report = self.health()
+            return _json(start_response, 200 if report.get("ok") else 503, report)
         if path != EVENTS_PATH:
             return self._reject(environ, start_response, 404, "not_found")
         if method != "POST":

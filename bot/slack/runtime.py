@@ -35,6 +35,7 @@ from bot.store.answer_queue import AnswerQueue
 from bot.store.asked import AskedQuestions
 from bot.store.events import EventStore
 from bot.store.feedback import FeedbackStore
+from bot.store.health import DatabaseCheck
 from bot.store.said_once import SaidOnce
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class SlackRuntime:
         self.answers = AnswerQueue(engine, owner=replica_name())
         self.answer_workers: AnswerWorkers | None = None  # started by bot.slack.app
         self.feedback = FeedbackStore(engine)
+        self.database = DatabaseCheck(engine)  # for /healthz
         self.said_once = SaidOnce(engine)  # welcomes, shared coaching: at most once each
         # :eyes: and "still working": each call tried once, briefly (they are decoration)
         quick = copy.copy(single_shot(client))

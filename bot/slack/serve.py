@@ -200,8 +200,13 @@ def _start_gaps(settings: Settings, slack: SlackRuntime, engine: Engine) -> Gaps
 
 
 def health(slack: SlackRuntime) -> dict[str, Any]:
-    """What /healthz reports: up, how many passages, how much work is queued."""
-    return {"ok": True, "passages": len(slack.coach.library.passages), "pending": slack.pending}
+    """What /healthz reports: ok only while the database answers (questions are stored
+    there before Slack is acked), how many passages, how much work is queued."""
+    report: dict[str, Any] = {"ok": True}
+    problem = slack.database.problem()
+    if problem:
+        report = {"ok": False, "error": problem}
+    return {**report, "passages": len(slack.coach.library.passages), "pending": slack.pending}
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:
