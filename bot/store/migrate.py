@@ -36,6 +36,10 @@ class DatabaseUnavailable(CoachError):
     """DATABASE_URL names a database the bot cannot open; says which (password hidden)."""
 
     def __init__(self, url: str, reason: str) -> None:
+        # the driver's first line says what failed; the lines after it are advice such as
+        # psycopg's "Is the server running on that host...?", which broke the one-line error
+        lines = reason.strip().splitlines()
+        reason = lines[0].strip() if lines else "no reason given"
         super().__init__(f"DATABASE_URL={safe_url(url)}: cannot use this database: {reason}")
 
 
@@ -118,5 +122,9 @@ def _upgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
 
 
 def safe_url(url: str) -> str:
-    """The URL with its password hidden, for logs and messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL with its password hidden, for logs and messages: the one after the user name
+    and one given as a query parameter (`?password=...`, which psycopg accepts too)."""
+    parsed = make_url(url)
+    query = {k: ("***" if "pass" in k.lower() else v) for k, v in parsed.query.items()}
+    shown = parsed.set(query=query).render_as_string(hide_password=True)
+    return shown.replace("%2A%2A%2A", "***")
