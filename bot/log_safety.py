@@ -1,4 +1,5 @@
-"""Log lines an admin can read: no Slack token or secret, one line per problem, no floods.
+"""Log lines an admin can read: no Slack token, secret or response_url, one line per
+problem, no floods.
 
 During an outage (the database or Slack away) every worker's poll fails the same way each
 second; logged each time, with SQLAlchemy's statement, parameters and psycopg's multi-line
@@ -19,6 +20,9 @@ _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|xoxe\.[A-Za-z0-9
 _SECRET_FIELD = re.compile(
     r"((?:token|secret|authorization)[\"']?\s*[:=]\s*[\"']?(?:Bearer )?)[^\s\"',}]+", re.I
 )
+# A response_url (slash command, button) posts as the app for 30 minutes: a credential too,
+# whether written out or form-encoded (as in a request body).
+_HOOK_URL = re.compile(r"(hooks\.slack(?:-gov)?\.com)(?:/|%2F)[^\s\"'&<>,]+", re.I)
 # What SQLAlchemy appends to an error's text: the statement, its parameters (which may hold
 # a question's words) and a link; none of it says more about the problem.
 _SQL_DETAIL = re.compile(
@@ -29,6 +33,7 @@ _SQL_DETAIL = re.compile(
 
 def redact(text: str) -> str:
     text = _TOKEN.sub("xox*-***", text)
+    text = _HOOK_URL.sub(r"\1/***", text)
     return _SECRET_FIELD.sub(r"\1***", text)
 
 

@@ -135,3 +135,17 @@ def test_a_long_running_replica_does_not_keep_every_problem_it_ever_logged(
     for _ in range(3):  # and a problem that repeats is still held back
         log.warning("could not post to %s: %s", "CSAME", "not_in_channel")
     assert logged.getvalue().count("CSAME") == 1
+
+
+def test_a_response_url_never_reaches_the_log(logged: io.StringIO) -> None:
+    """A response_url posts as the app for 30 minutes: whatever logs one, it is hidden."""
+    url = "https://hooks.slack.com/commands/T0STUB/1234567890/AbCdEfGhIjKlMnOp"
+    log = logging.getLogger("bot.test_outage")
+    log.warning("could not post to %s", url)
+    log.info(
+        "body: command=%2Fleadership-tip&response_url="
+        "https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0STUB%2F1%2FAbCd&text=x"
+    )
+    out = logged.getvalue()
+    assert "AbCd" not in out and "1234567890" not in out
+    assert out.count("hooks.slack.com/***") == 2
