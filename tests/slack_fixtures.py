@@ -298,7 +298,7 @@ def slack_command_form(text: str, response_url: str, *, user: str = "UASKER") ->
         "command": "/leadership-tip",
         "text": text,
         "response_url": response_url,
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": f"13345224609.{next(_counter)}.8088930838d88f008e0",  # one per request
     }
 
 
@@ -329,7 +329,7 @@ def block_action(
         "api_app_id": API_APP,
         "token": "legacy-verification-token",
         "container": container,
-        "trigger_id": "12466734323.1395872398.abc",
+        "trigger_id": f"12466734323.{next(_counter)}.abc",
         "channel": {"id": channel, "name": "sales-leaders"},
         "message": message,
         "response_url": response_url,

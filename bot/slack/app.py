@@ -22,6 +22,8 @@ from bot.slack.client import make_client, slack_error
 from bot.slack.intake import store_questions_first
 from bot.slack.listeners import register_listeners
 from bot.slack.runtime import SlackRuntime
+from bot.slack.tips import TIP_KINDS, tip_job
+from bot.store.answer_queue import Job
 from index.library import Library
 from index.reload import LibraryReloader
 
@@ -37,6 +39,14 @@ _BOLT_TOKEN_NOTES = frozenset(
 
 def _not_a_token_note(record: logging.LogRecord) -> bool:
     return record.getMessage() not in _BOLT_TOKEN_NOTES
+
+
+def work_on(slack: SlackRuntime, job: Job) -> None:
+    """What an answer worker does with a claimed row: deliver a tip, or answer a question."""
+    if job.kind in TIP_KINDS:
+        tip_job(slack, job)
+    else:
+        answer_job(slack, job)
 
 
 def build_app(
@@ -85,7 +95,7 @@ def build_app(
     register_listeners(app, slack)
     slack.answer_workers = AnswerWorkers(
         slack.answers,
-        lambda job: answer_job(slack, job),
+        lambda job: work_on(slack, job),
         workers=settings.answer_workers,
         lease=timedelta(seconds=settings.answer_lease_seconds),
         poll=min(1.0, settings.answer_lease_seconds / 4),

@@ -41,6 +41,11 @@ from bot.store.said_once import SaidOnce
 log = logging.getLogger(__name__)
 
 RESPONSE_URL_SECONDS = 25 * 60.0  # Slack takes a response_url for 30 minutes: keep a margin
+# slack_sdk's WebhookClient logs its URL (a response_url: a credential while it lives) in its
+# debug lines and in an INFO line per retry, and an ERROR line per failed try that the caller
+# logs anyway; its own logger, kept quiet, stops all three (every outcome is logged below)
+_WEBHOOK_LOG = logging.getLogger("bot.slack.webhook_client")
+_WEBHOOK_LOG.setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,12 @@ def webhook_error(response: WebhookResponse) -> str | None:
         code = body if body and " " not in body and len(body) < 64 else ""
         return code or f"HTTP {response.status_code}"
     return None
+
+
+def _unsent(err: Exception, response_url: str) -> str:
+    """Why a post did not go, without the response_url (a credential while it lives) that
+    an error such as an unknown URL type would quote."""
+    return f"{type(err).__name__}: {err}".replace(response_url, "<response_url>")
 
 
 def replica_name() -> str:
@@ -288,6 +299,14 @@ class SlackRuntime:
         if self.submit(self._respond_until, response_url, message, options, since) is None:
             log.warning("could not answer on the response_url: the work queue is full")
 
+    def respond_once(
+        self, response_url: str | None, message: Message, timeout: int, **options: Any
+    ) -> Undelivered | None:
+        """One post to a response_url, without the SDK's retries and within `timeout`
+        seconds (retrying is the answer queue's job, under a lease); None when Slack took
+        it, else why not (not logged: the caller decides what to say)."""
+        return self._respond(response_url, message, options, quiet=True, timeout=timeout)
+
     def _respond(
         self,
         response_url: str | None,
@@ -295,12 +314,17 @@ class SlackRuntime:
         options: dict[str, Any],
         *,
         quiet: bool = False,
+        timeout: int | None = None,
     ) -> Undelivered | None:
-        """None when Slack took the message; else why not (logged unless `quiet`)."""
+        """None when Slack took the message; else why not (logged unless `quiet`). With a
+        `timeout`, tried once within it; else with slack_sdk's retries, 15 s a try."""
         if not response_url:
             log.warning("no response_url to answer on")
             return Undelivered("no response_url")
-        hook = WebhookClient(url=response_url, timeout=15, retry_handlers=retry_handlers())
+        retries = retry_handlers() if timeout is None else []
+        hook = WebhookClient(
+            url=response_url, timeout=timeout or 15, retry_handlers=retries, logger=_WEBHOOK_LOG
+        )
         try:
             response = hook.send_dict({**message, **options})
             refused = webhook_error(response)
@@ -308,9 +332,9 @@ class SlackRuntime:
                 log.warning("Slack refused a response (%s); sending it as plain text", refused)
                 response = hook.send_dict({**plain_text(message), **options})
         except (URLError, OSError) as err:  # no connection, even after the SDK's retries
-            failed = Undelivered(f"{type(err).__name__}: {err}", later=True)
+            failed = Undelivered(_unsent(err, response_url), later=True)
         except Exception as err:
-            failed = Undelivered(f"{type(err).__name__}: {err}")
+            failed = Undelivered(_unsent(err, response_url))
         else:
             refused = webhook_error(response)
             if refused is None:

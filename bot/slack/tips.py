@@ -1,18 +1,49 @@
 """Tips in Slack: what /leadership-tip and the tip buttons share (so no listener imports
-another). The tip itself comes from the coach; this is only how it reaches a person."""
+another). The tip itself comes from the coach; this is only how it reaches a person.
+
+A tip request is stored in the answer queue before its ack (`queue_tip`), so a replica
+stopped or killed before the tip reached Slack loses nothing: any replica's answer workers
+claim it under a lease and deliver it (`tip_job`) to the command's response_url, retrying
+through Slack outages with the answers' backoff for up to ANSWER_MAX_AGE_MINUTES, within the
+30 minutes Slack keeps a response_url. The response_url is a credential meanwhile: never
+logged, and dropped from the row once it is settled.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.slack.client import slack_error
+from bot.slack import runtime
+from bot.slack.client import retry_delay, slack_error
+from bot.slack.delivery import lease_lasts
+from bot.slack.messages.answers import error_message
 from bot.slack.messages.parts import share_failed
 from bot.slack.messages.tips import no_tip_message, shared_tip_message, tip_message
-from bot.slack.runtime import SlackRuntime
+from bot.slack.runtime import Message, SlackRuntime
+from bot.store.answer_queue import Job
+from bot.store.tables import AnswerState
 
 log = logging.getLogger(__name__)
+
+TIP = "tip"  # answer_queue kinds: /leadership-tip, shown below the command
+ANOTHER_TIP = "another_tip"  # the Another tip button: replaces the tip it was clicked on
+TIP_KINDS = frozenset({TIP, ANOTHER_TIP})
+URL_LIFETIME = timedelta(minutes=30)  # Slack refuses a response_url older than this
+
+
+def tip_reply(slack: SlackRuntime, user: str, topic: str | None) -> Message:
+    """A tip for this person (never the one they saw last), or why there is none."""
+    picked = slack.coach.pick_tip(user, topic)
+    if picked is None:
+        return no_tip_message(topic or "", slack.coach.topics)
+    passage, key = picked
+    return tip_message(passage, topic=topic, key_sentence=key)
 
 
 def send_tip(
@@ -23,16 +54,102 @@ def send_tip(
     *,
     replace: bool = False,
 ) -> None:
-    """Pick a tip (never the one this person saw last) and answer privately."""
-    picked = slack.coach.pick_tip(user, topic)
-    if picked is None:
-        message = no_tip_message(topic or "", slack.coach.topics)
-    else:
-        passage, key = picked
-        message = tip_message(passage, topic=topic, key_sentence=key)
+    """Pick a tip and answer privately, retrying in memory: the way a tip goes only when
+    the database could not store its request (see `queue_tip`)."""
     slack.respond_until_delivered(
-        response_url, message, response_type="ephemeral", replace_original=replace
+        response_url,
+        tip_reply(slack, user, topic),
+        response_type="ephemeral",
+        replace_original=replace,
     )
+
+
+def queue_tip(
+    slack: SlackRuntime,
+    user: str,
+    topic: str | None,
+    response_url: str | None,
+    *,
+    channel: str | None,
+    trigger_id: str | None,
+    replace: bool = False,
+) -> bool:
+    """Store a tip request for the answer workers; call it before the ack. False when the
+    database could not take it (the caller then sends the tip from memory, as before).
+
+    The same request delivered twice (its trigger_id) is stored once; a person asking
+    again is a new request."""
+    if not response_url:
+        log.warning("no response_url to answer on")
+        return True
+    key = f"tip:{trigger_id or uuid.uuid4().hex}"
+    try:
+        stored = slack.answers.enqueue_tip(
+            key=key,
+            kind=ANOTHER_TIP if replace else TIP,
+            channel=channel or "",
+            user_id=user,
+            topic=topic or "",
+            response_url=response_url,
+        )
+    except SQLAlchemyError as err:
+        log.warning(
+            "could not store a tip request: the database is unavailable (%s); sending it "
+            "from memory",
+            type(getattr(err, "orig", None) or err).__name__,
+        )
+        return False
+    if stored:
+        slack.wake_answers()
+    else:
+        log.info("already have the tip request %s", trigger_id)
+    return True
+
+
+def tip_job(slack: SlackRuntime, job: Job) -> None:
+    """Deliver one claimed tip request, or put it back to be tried later, or give it up.
+
+    The tip is chosen by its first holder and kept with the request, so a retry sends the
+    same tip. A response_url cannot be read back: a holder killed after Slack took the tip
+    and before it was recorded leaves it to be sent again (a window of milliseconds)."""
+    settings = slack.settings
+    now = datetime.now(UTC)
+    age = (now - job.created_at).total_seconds()
+    if job.created_at + URL_LIFETIME < now:  # every replica was away: the URL is dead
+        slack.answers.give_up(job, AnswerState.DROPPED, "response_url expired")
+        log.warning("could not answer on the response_url: it expired (%.0f s old)", age)
+        return
+    message = json.loads(job.reply) if job.reply else None
+    if message is None:
+        try:
+            message = tip_reply(slack, job.user_id, job.text or None)
+        except SQLAlchemyError:
+            raise  # the database is away: the lease runs out and the request is tried again
+        except Exception:
+            log.exception("choosing a tip for %s failed", job.user_id)
+            message = error_message()
+        if not slack.answers.keep_reply(job, json.dumps(message)):
+            return  # the lease ran out meanwhile: another replica has the request
+    lease = timedelta(seconds=settings.answer_lease_seconds)
+    timeout = max(1, min(15, int(lease.total_seconds() / 2)))  # ends while the lease lasts
+    if not lease_lasts(job, timeout + 1) and not slack.answers.renew(job, lease):
+        return
+    options = {"response_type": "ephemeral", "replace_original": job.kind == ANOTHER_TIP}
+    failed = slack.respond_once(job.response_url, message, timeout, **options)
+    if failed is None:
+        slack.answers.answered(job, None)
+        log.info("delivered a tip to %s", job.user_id)
+        return
+    limit = min(settings.answer_max_age_minutes * 60.0, runtime.RESPONSE_URL_SECONDS)
+    delay = retry_delay(age, failed.wait, settings.answer_retry_max_seconds)
+    if not failed.later or age + delay > limit:
+        state = AnswerState.DROPPED if failed.later else AnswerState.FAILED
+        slack.answers.give_up(job, state, failed.reason)
+        gave_up = "; given up" if failed.later else ""
+        log.warning("could not answer on the response_url: %s%s", failed.reason, gave_up)
+        return
+    slack.answers.retry_later(job, now + timedelta(seconds=delay), failed.reason)
+    log.info("response_url unavailable (%s); trying again in %.1f s", failed.reason, delay)
 
 
 def share_tip(

@@ -8,11 +8,16 @@ holder may change a row, so a replica that lost its lease cannot record anything
 claimed before may already be answered in Slack, and whoever posts next looks first. (It is
 counted by the claim itself rather than by a write right before each post: one transaction
 less per answer, at the price of one look after a replica died before posting.)
+
+A /leadership-tip request rides the same queue (kind "tip" or "another_tip"), keyed by its
+trigger_id, with the command's response_url: a credential while it lives, so it is never
+logged and is set to NULL when the row is settled. The tip chosen for it is kept in `reply`
+by its first holder, so every later attempt sends the same tip.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +63,8 @@ class Job:
     attempts: int  # earlier claims of this question (each may have posted its answer)
     created_at: datetime
     lease_until: datetime | None = None  # this claim's lease
+    response_url: str | None = field(default=None, repr=False)  # a tip's; never logged
+    reply: str | None = None  # a tip's message (JSON), once its first holder chose it
 
     @property
     def maybe_posted(self) -> bool:
@@ -80,6 +87,8 @@ def _job(row: Any) -> Job:
         attempts=row.attempts - 1,  # the claim that returned the row counted itself
         created_at=created,
         lease_until=from_db(row.lease_until),
+        response_url=row.response_url,
+        reply=row.reply,
     )
 
 
@@ -141,6 +150,42 @@ class AnswerQueue:
         }
         return insert_once(self.engine, (_INSERT_SEEN, seen), (_INSERT_QUEUED, queued))
 
+    def enqueue_tip(
+        self,
+        *,
+        key: str,
+        kind: str,
+        channel: str,
+        user_id: str,
+        topic: str,
+        response_url: str,
+        now: datetime | None = None,
+    ) -> bool:
+        """Store a tip request before its ack; False if this request (`key`, from its
+        trigger_id) was stored before. Database errors propagate: nothing is acked unstored
+        that the caller does not deliver some other way."""
+        stamp = now or datetime.now(UTC)
+        row = {
+            "question_key": key,
+            "kind": kind,
+            "channel": channel,
+            "ts": f"{stamp.timestamp():.6f}",  # when it was asked (a command has no ts)
+            "user_id": user_id,
+            "text": topic[:8000],
+            "response_url": response_url,
+            "state": AnswerState.QUEUED,
+            "attempts": 0,
+            "created_at": to_db(stamp),
+            "next_attempt_at": to_db(stamp),
+        }
+        return insert_once(self.engine, (_INSERT_QUEUED, row))
+
+    def keep_reply(self, job: Job, reply: str) -> bool:
+        """Remember the tip chosen for a request, so a retry (here or on another replica)
+        sends the same one; False when the lease was lost."""
+        with self.engine.begin() as conn:
+            return self._owned(conn, job, reply=reply)
+
     # ---- workers ---------------------------------------------------------------------------
     def claim(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[Job]:
         """Up to `limit` questions that are due, or whose holder's lease ran out, oldest
@@ -197,10 +242,10 @@ class AnswerQueue:
         stamp: datetime,
         values: dict[str, Any],
     ) -> bool:
-        """Finish a held row and its dedupe row together; False when the lease was lost."""
-        if not self._owned(
-            conn, job, state=state, done_at=to_db(stamp), lease_until=None, **values
-        ):
+        """Finish a held row and its dedupe row together; False when the lease was lost. A
+        tip's response_url goes with it: it is never needed again."""
+        settled = {"done_at": to_db(stamp), "lease_until": None, "response_url": None}
+        if not self._owned(conn, job, state=state, **settled, **values):
             return False
         conn.execute(_UPDATE_SEEN, {"seen_key": job.key, "status": event, "done_at": stamp})
         return True

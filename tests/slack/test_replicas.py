@@ -1,7 +1,8 @@
 """Three real `coach serve` processes on one PostgreSQL database, as a team would run them:
 started together on an empty database; a mention answered once when Slack's retry goes to
-another replica; a replica killed (-9) holding acked, unanswered questions, which another
-replica answers within 60 s, once each; one daily quote between them."""
+another replica; a replica killed (-9) holding acked, unanswered questions and a
+/leadership-tip, which the other replicas answer and deliver within 60 s, once each; one
+daily quote between them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -22,7 +24,14 @@ from sqlalchemy import create_engine, select
 from bot.store.tables import AnswerState, answer_queue
 from tests.library_fixtures import COACH, REPO_ROOT
 from tests.pg_fixtures import PostgresServer
-from tests.slack_fixtures import BOT_TOKEN, BOT_USER, SIGNING_SECRET, event_envelope, mention
+from tests.slack_fixtures import (
+    BOT_TOKEN,
+    BOT_USER,
+    SIGNING_SECRET,
+    event_envelope,
+    mention,
+    slack_command_form,
+)
 from tests.slack_fixtures import signed_headers as sign
 from tests.slack_stub import SlackStub
 
@@ -70,6 +79,18 @@ class Replica:
         headers = {**sign(body, secret=SIGNING_SECRET), "Content-Type": "application/json"}
         if retry_num is not None:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "x"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/slack/events", data=body.encode(), headers=headers
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+
+    def command(self, form: dict[str, str]) -> int:
+        body = urlencode(form)
+        headers = {
+            **sign(body, secret=SIGNING_SECRET),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/slack/events", data=body.encode(), headers=headers
         )
@@ -130,6 +151,10 @@ def answers_in(stub: SlackStub, thread_ts: str) -> list[dict[str, Any]]:
     ]
 
 
+def tips_shown(stub: SlackStub) -> list[Any]:
+    return [c for c in stub.calls_to("response_url") if c.status == 200]
+
+
 def test_three_replicas_share_one_postgres_database(
     replicas: tuple[list[Replica], SlackStub, str],
 ) -> None:
@@ -145,33 +170,41 @@ def test_three_replicas_share_one_postgres_database(
     assert started[2].send(envelope, retry_num=2) == 200
     wait_until(lambda: answers_in(stub, event["ts"]), 120, "the answer")
 
-    # a replica holding acked, unanswered questions is killed -9 mid-post
+    # a replica holding acked, unanswered questions and a tip is killed -9 mid-post
     engine = create_engine(url)
     victim = started[0]
     stub.fail("chat.postMessage", hang=20, times=3)  # Slack never gets those posts
+    stub.fail("response_url", hang=20, times=1)  # ... nor the tip
     asked = [mention(f"<@{BOT_USER}> {QUESTION}", user=f"U{i}") for i in range(3)]
     for e in asked:
         assert victim.send(event_envelope(e)) == 200  # acked: stored before the ack
+    assert victim.command(slack_command_form("coaching", stub.response_url("tip"))) == 200
 
-    def victim_holds_one() -> bool:
+    def victim_holds_a_question_and_the_tip() -> bool:
         with engine.connect() as conn:
-            owners = conn.scalars(
-                select(answer_queue.c.owner).where(answer_queue.c.state == AnswerState.WORKING)
+            held = conn.execute(
+                select(answer_queue.c.kind, answer_queue.c.owner).where(
+                    answer_queue.c.state == AnswerState.WORKING
+                )
             ).all()
-        return any(f":{victim.process.pid}:" in (o or "") for o in owners)
+        kinds = {kind for kind, owner in held if f":{victim.process.pid}:" in (owner or "")}
+        return "tip" in kinds and "mention" in kinds
 
-    wait_until(victim_holds_one, 30, "the victim working on a question")
+    wait_until(victim_holds_a_question_and_the_tip, 30, "the victim working on both")
     victim.process.send_signal(signal.SIGKILL)
     victim.process.wait(10)
     killed_at = time.monotonic()
     wait_until(lambda: all(answers_in(stub, e["ts"]) for e in asked), 60, "answers after the kill")
+    wait_until(lambda: tips_shown(stub), 60, "the tip after the kill")
     assert time.monotonic() - killed_at < 60
     time.sleep(2)  # anything late would show up now
     for e in [event, *asked]:
         assert len(answers_in(stub, e["ts"])) == 1, e["ts"]
+    assert len(tips_shown(stub)) == 1
     with engine.connect() as conn:
-        states = conn.scalars(select(answer_queue.c.state)).all()
-    assert states == [AnswerState.ANSWERED] * 4
+        rows = conn.execute(select(answer_queue.c.state, answer_queue.c.response_url)).all()
+    assert [state for state, _ in rows] == [AnswerState.ANSWERED] * 5
+    assert [u for _, u in rows if u is not None] == []  # no response_url kept once delivered
     engine.dispose()
 
     # one quote of the day between the three of them

@@ -171,3 +171,35 @@ def test_a_question_is_stored_after_the_server_dropped_idle_connections(
     assert ask(queue, "2.2")  # not refused (Slack would have to deliver it again)
     assert queue.counts() == {AnswerState.QUEUED: 2}
     engine.dispose()
+
+
+def ask_tip(queue: AnswerQueue, key: str = "tip:T1", now: datetime = T0) -> bool:
+    return queue.enqueue_tip(
+        key=key,
+        kind="tip",
+        channel="C1",
+        user_id="U1",
+        topic="coaching",
+        response_url="https://hooks.slack.com/commands/T1/1/secret",
+        now=now,
+    )
+
+
+def test_a_tip_request_is_stored_once_held_by_one_replica_and_its_url_goes_when_settled(
+    queue_engine: Engine,
+) -> None:
+    a, b = AnswerQueue(queue_engine, "a"), AnswerQueue(queue_engine, "b")
+    assert ask_tip(a)
+    assert not ask_tip(b)  # the same request (trigger_id) delivered twice
+    [job] = a.claim(5, LEASE, now=T0)
+    assert job.kind == "tip" and job.text == "coaching" and job.response_url
+    assert "secret" not in repr(job)  # a credential: never in a log line
+    assert a.keep_reply(job, '{"text": "a tip"}')
+    [again] = b.claim(5, LEASE, now=T0 + LEASE)  # a died: b sends the tip a chose
+    assert again.reply == '{"text": "a tip"}' and again.response_url == job.response_url
+    assert not a.answered(job, None)
+    assert b.answered(again, None)
+    [row] = a.rows()
+    assert row["state"] == AnswerState.ANSWERED and row["response_url"] is None
+    assert b.claim(5, LEASE, now=T0 + 10 * LEASE) == []  # delivered is final
+    assert a.purge(timedelta(days=14), now=T0 + timedelta(days=15)) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +180,41 @@ def test_database_made_before_migrations_is_upgraded_in_place(schema_db_url: str
         with engine.connect() as conn:
             assert conn.scalar(select(func.count()).select_from(feedback)) == 1
             assert conn.scalar(select(quote_ledger.c.message_ts)) == "9.9"
+    finally:
+        engine.dispose()
+    assert schema_diff(schema_db_url) == [], ADD_A_MIGRATION
+
+
+def test_a_database_at_0004_keeps_its_queued_questions_and_takes_tips(
+    schema_db_url: str,
+) -> None:
+    """0005 adds the tip columns in place: a question queued before the upgrade is still
+    there to be answered, and tip requests can be stored beside it."""
+    from bot.store.answer_queue import AnswerQueue
+
+    old = create_engine(schema_db_url)
+    upgrade(old, "0004")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with old.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO answer_queue (question_key, kind, channel, ts, text, state, "
+                "attempts, next_attempt_at, created_at) VALUES ('msg:C1:1.1', 'mention', "
+                "'C1', '1.1', 'how do I coach?', 'queued', 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+    old.dispose()
+
+    engine = make_engine(schema_db_url)
+    try:
+        assert current_revision(engine) == head_revision()
+        queue = AnswerQueue(engine, "a")
+        assert queue.enqueue_tip(
+            key="tip:T1", kind="tip", channel="C1", user_id="U1", topic="", response_url="u"
+        )
+        jobs = queue.claim(5, timedelta(seconds=30))
+        assert [(j.kind, j.text) for j in jobs] == [("mention", "how do I coach?"), ("tip", "")]
     finally:
         engine.dispose()
     assert schema_diff(schema_db_url) == [], ADD_A_MIGRATION
