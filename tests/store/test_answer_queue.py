@@ -13,10 +13,11 @@ from sqlalchemy import Engine, text
 
 from bot.store import engine as engine_module
 from bot.store.answer_queue import AnswerQueue
+from bot.store.asked import AskedQuestions
 from bot.store.engine import make_engine
 from bot.store.events import EventStore
 from bot.store.said_once import SaidOnce
-from bot.store.tables import AnswerState, SaidKind
+from bot.store.tables import AnswerState, AskOutcome, EventStatus, SaidKind, Write
 from tests.pg_fixtures import BACKENDS, PostgresServer, database_url_for
 
 LEASE = timedelta(seconds=30)
@@ -67,6 +68,44 @@ def test_a_live_lease_keeps_others_off_and_an_expired_one_lets_them_in(
     assert a.counts() == {AnswerState.ANSWERED: 1}
     assert EventStore(queue_engine).first_question("C1", "1.1") == "question 1.1"
     assert b.claim(5, LEASE, now=T0 + 10 * LEASE) == []  # answered is final
+
+
+def test_an_answer_is_recorded_with_its_thread_and_curator_row_or_not_at_all(
+    queue_engine: Engine,
+) -> None:
+    """The answer, the thread it started and the curator's row of the question are written
+    together by the lease holder; a replica that lost the lease writes none of them."""
+    a, b = AnswerQueue(queue_engine, "a"), AnswerQueue(queue_engine, "b")
+    asked = AskedQuestions(queue_engine)
+
+    def row(ts: str, answer_ts: str) -> Write:
+        return asked.row(
+            channel="C1",
+            ts=ts,
+            question=f"question {ts}",
+            outcome=AskOutcome.ANSWERED,
+            user_id="U1",
+            passage_ids=["a#1", "b#2"],
+            answer_ts=answer_ts,
+        )
+
+    ask(a, "1.1", "Ev1")
+    ask(a, "2.2", "Ev2")
+    first, second = a.claim(5, LEASE, now=T0)
+    assert a.answered(first, "7.7", thread=("1.1", "question 1.1"), also=row("1.1", "7.7"))
+    [again] = b.claim(5, LEASE, now=T0 + LEASE)  # a's lease on the second ran out
+    assert not a.answered(second, "8.8", thread=("2.2", "question 2.2"), also=row("2.2", "8.8"))
+    events = EventStore(queue_engine)
+    assert events.first_question("C1", "1.1") == "question 1.1"
+    assert events.first_question("C1", "2.2") is None  # nothing of a's late answer
+    with queue_engine.connect() as conn:
+        rows = conn.execute(text("SELECT ts, answer_ts, passage_ids FROM asked_questions")).all()
+        seen = dict(conn.execute(text("SELECT key, status FROM slack_handled_events")).all())
+    assert [tuple(r) for r in rows] == [("1.1", "7.7", "a#1,b#2")]
+    assert seen["msg:C1:1.1"] == EventStatus.DONE
+    assert seen["msg:C1:2.2"] == EventStatus.PENDING
+    assert b.answered(again, "9.9", also=row("2.2", "9.9"))
+    assert a.counts() == {AnswerState.ANSWERED: 2}
 
 
 def test_posting_attempts_survive_a_takeover_so_the_next_holder_looks_first(
