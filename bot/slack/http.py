@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
@@ -24,6 +25,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import create_server
+
+from index.errors import CoachError
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +130,41 @@ def _json(start_response: StartResponse, status: int, data: dict[str, Any]) -> I
     return [body]
 
 
+class PortUnavailable(CoachError):
+    """PORT cannot be listened on (another process has it, or it is not ours to take)."""
+
+    def __init__(self, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on PORT={port}: {reason}")
+
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """The socket the server will listen on, bound now: a PORT in use is found before the
+    model loads (seconds), not after. Nothing is accepted until the server starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise PortUnavailable(port, err.strerror or str(err)) from None
+    return sock
+
+
 class HttpServer:
     """waitress serving one WSGI app; `serve_forever` in a thread, `shutdown` from another."""
 
-    def __init__(self, wsgi: Callable[..., Iterable[bytes]], host: str, port: int) -> None:
+    def __init__(
+        self,
+        wsgi: Callable[..., Iterable[bytes]],
+        host: str,
+        port: int,
+        sock: socket.socket | None = None,
+    ) -> None:
+        where: dict[str, Any] = {"sockets": [sock]} if sock else {"host": host, "port": port}
         self._server = create_server(
             wsgi,
-            host=host,
-            port=port,
+            **where,
             threads=16,
             backlog=1024,  # a burst of connections must queue, not be refused
             connection_limit=1000,
@@ -174,8 +204,10 @@ def make_http_server(
     *,
     health: Health | None = None,
     signing_secret: str | None = None,
+    sock: socket.socket | None = None,
 ) -> HttpServer:
-    """The HTTP front for `app` (port 0 picks a free one; see `.port`); with the signing
-    secret, requests not signed by Slack are refused before Bolt sees them."""
+    """The HTTP front for `app` (port 0 picks a free one; see `.port`), on `sock` when it was
+    reserved beforehand; with the signing secret, requests not signed by Slack are refused
+    before Bolt sees them."""
     endpoint = SlackEndpoint(app, health or (lambda: {"ok": True}), signing_secret)
-    return HttpServer(endpoint, host, port)
+    return HttpServer(endpoint, host, port, sock)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +29,7 @@ from bot.settings import Settings
 from bot.slack.answering import purge_old
 from bot.slack.app import build_app
 from bot.slack.client import make_client, slack_error
-from bot.slack.http import EVENTS_PATH, make_http_server
+from bot.slack.http import EVENTS_PATH, PortUnavailable, make_http_server, reserve_port
 from bot.slack.runtime import SlackRuntime
 from bot.store.engine import make_engine
 from index.library import Library
@@ -79,6 +80,11 @@ def serve(
     if problem:
         log.error(problem)
         return 1
+    try:  # before the model loads: a PORT in use is said at once, not seconds later
+        listener = None if socket_mode else reserve_port(host, settings.port)
+    except PortUnavailable as err:
+        log.error("%s", err)
+        return 1
 
     try:
         if library is None:
@@ -108,6 +114,8 @@ def serve(
         log.info("model loaded; ready")
     except Exception as err:
         log.error("could not start: %s: %s", type(err).__name__, err)
+        if listener is not None:
+            listener.close()
         return 1
 
     stop = stop or threading.Event()
@@ -122,7 +130,8 @@ def serve(
     try:
         if socket_mode:
             return _run_socket_mode(app, settings, stop, on_ready)
-        return _run_http(app, slack, settings, stop, on_ready, host)
+        assert listener is not None
+        return _run_http(app, slack, settings, stop, on_ready, host, listener)
     finally:
         stop.set()  # the recovery loop ends too, even when serving failed to start
         if reloader is not None:
@@ -223,18 +232,16 @@ def _run_http(
     stop: threading.Event,
     on_ready: Callable[[dict[str, Any]], None] | None,
     host: str,
+    listener: socket.socket,
 ) -> int:
-    try:
-        server = make_http_server(
-            app,
-            host,
-            settings.port,
-            health=lambda: health(slack),
-            signing_secret=settings.slack_signing_secret,
-        )
-    except OSError as err:
-        log.error("cannot listen on port %s: %s", settings.port, err.strerror or err)
-        return 1
+    server = make_http_server(
+        app,
+        host,
+        settings.port,
+        health=lambda: health(slack),
+        signing_secret=settings.slack_signing_secret,
+        sock=listener,
+    )
     thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     thread.start()
     log.info("Leadership Coach listening on http://%s:%s%s", host, server.port, EVENTS_PATH)
