@@ -127,11 +127,14 @@ def serve(
         reloader.on_swap = lambda _library: slack.submit(slack.coach.suggestions)
         reloader.start()
     gaps = _start_gaps(settings, slack, engine)
+    code = 1
     try:
         if socket_mode:
-            return _run_socket_mode(app, settings, stop, on_ready)
-        assert listener is not None
-        return _run_http(app, slack, settings, stop, on_ready, host, listener)
+            code = _run_socket_mode(app, settings, stop, on_ready)
+        else:
+            assert listener is not None
+            code = _run_http(app, slack, settings, stop, on_ready, host, listener)
+        return code
     finally:
         stop.set()  # the recovery loop ends too, even when serving failed to start
         if reloader is not None:
@@ -145,6 +148,8 @@ def serve(
         if not slack.wait_idle(SHUTDOWN_GRACE_S):
             log.warning("stopping with work unfinished; it is answered after the next start")
         slack.shutdown(wait=False)
+        if code == 0:  # said once the answers under way were posted, not before
+            log.info("stopped")
 
 
 def _start_housekeeping(slack: SlackRuntime, stop: threading.Event) -> None:
@@ -251,7 +256,6 @@ def _run_http(
         stop.wait()
     finally:
         server.shutdown()
-    log.info("stopped")
     return 0
 
 
@@ -281,5 +285,4 @@ def _run_socket_mode(
         stop.wait()
     finally:
         handler.close()
-    log.info("stopped")
     return 0

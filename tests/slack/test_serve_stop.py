@@ -1,0 +1,52 @@
+"""Stopping `coach serve` (SIGTERM, Ctrl-C): the answers being worked on are posted first,
+and only then does the log say "stopped" (an admin reads that line as "safe to move on")."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests.slack.socket_mode import Served
+from tests.slack_fixtures import BOT_USER, event_envelope, make_settings, mention, signed_headers
+from tests.slack_stub import SlackStub
+
+
+class AnswersAtStopped(logging.Handler):
+    """Notes how many answers Slack had received when "stopped" was logged."""
+
+    def __init__(self, stub: SlackStub, thread_ts: str) -> None:
+        super().__init__()
+        self.stub, self.thread_ts = stub, thread_ts
+        self.answers_posted: int | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() == "stopped":
+            posts = self.stub.calls_to("chat.postMessage")
+            self.answers_posted = sum(c.params.get("thread_ts") == self.thread_ts for c in posts)
+
+
+def test_stopped_is_logged_after_the_last_answer_is_posted(
+    slack_stub: SlackStub, shipped_library: Any, tmp_path: Path
+) -> None:
+    served = Served(make_settings(slack_stub, tmp_path / "data"), shipped_library)
+    event = mention(f"<@{BOT_USER}> how do I motivate my reps?")
+    watcher = AnswersAtStopped(slack_stub, event["ts"])
+    serve_log = logging.getLogger("bot.slack.serve")
+    serve_log.addHandler(watcher)
+    try:
+        slack_stub.latency = 1.0  # Slack slow: the answer is still on its way at SIGTERM
+        body = json.dumps(event_envelope(event))
+        headers = {**signed_headers(body), "Content-Type": "application/json"}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{served.info['port']}/slack/events", body.encode(), headers
+        )
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            assert resp.status == 200
+        assert served.close() == 0  # what SIGTERM does: set the stop event
+    finally:
+        serve_log.removeHandler(watcher)
+        slack_stub.latency = 0.0
+    assert watcher.answers_posted == 1
