@@ -21,6 +21,17 @@ from index.vocabulary import Vocabulary, load_vocabulary
 log = logging.getLogger(__name__)
 
 
+def one_blas_thread() -> None:
+    """numpy's BLAS on one thread, for the rest of the process. The library's matrices are
+    small (hundreds to a few thousand rows of 384), and a second BLAS thread that has to
+    wait for a core another process is using stalls every LAPACK call: the 30 ms SVD of
+    `index/anisotropy.py` took 2.0 s then, and a batch of searches a third longer
+    (bench/blas_threads.py). The model's own threads are set apart (`Embedder.use_threads`)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+
+
 @dataclass
 class Library:
     """Articles, their passages, the search over them and the quotes for the daily post.
@@ -52,6 +63,7 @@ class Library:
 
         Without an `embedder`, one is made for `model` on `backend`; an exported ONNX model
         is kept in the index folder, beside the vectors it made."""
+        one_blas_thread()
         report = load_library(Path(content_dir))
         articles, problems = report.articles, list(report.errors)
         if not articles:

@@ -184,3 +184,13 @@ def test_a_question_is_embedded_once_even_when_the_vocabulary_adds_words(
     assert searcher.features_batch(asked) and embedded == asked, "gained words are kept"
     for f in features:
         assert not np.allclose(f["tokens_vocab"], f["tokens"]), "the vocabulary changed nothing"
+
+
+def test_an_open_library_keeps_numpy_blas_on_one_thread(shipped_library: Library) -> None:
+    """A second BLAS thread that waits for a busy core stalls the library's LAPACK calls
+    (its 30 ms SVD took 2 s beside another process: bench/blas_threads.py)."""
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas, "numpy's BLAS is not visible to threadpoolctl"
+    assert all(pool["num_threads"] == 1 for pool in blas)
