@@ -56,6 +56,13 @@ def quote(
             fail(f"--date {on!r} is not a date like 2026-11-23")
     if force and not post:
         fail("--force goes with --post")
+    if post:  # what is missing is said before the library and its index are opened (seconds)
+        if day is not None:
+            fail("--post posts today's quote; it takes no --date")
+        if not channel and not settings.quote_channel:
+            fail("QUOTE_CHANNEL is not set: name the channel ID to post to, or use --channel")
+        if not settings.slack_bot_token:
+            fail("SLACK_BOT_TOKEN is not set")
     library = open_library(settings)
     if not library.quotes:
         fail(f"no quotes: add some to {settings.content_dir / 'quotes.yaml'}")
@@ -76,12 +83,6 @@ def quote(
         quote = daily_quote.todays_quote(settings, library, engine, today=day, plan=plan)
         typer.echo(render_quote(quote))
         return
-    if day is not None:
-        fail("--post posts today's quote; it takes no --date")
-    if plan is None and not settings.quote_channel:
-        fail("QUOTE_CHANNEL is not set: name the channel ID to post to, or use --channel")
-    if not settings.slack_bot_token:
-        fail("SLACK_BOT_TOKEN is not set")
     from bot.slack.client import make_client
 
     outcome = daily_quote.post_today(
