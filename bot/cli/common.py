@@ -36,7 +36,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 # Curating commands report every malformed file themselves, once: the loaders' own log of
 # the same problem would say it twice.
-CURATION_LOGGERS = ("index.content", "trafilatura", "htmldate", "urllib3")
+CURATION_LOGGERS = ("index.content", "trafilatura", "htmldate", "urllib3", "pypdf")
 # The loaders' loggers, which say nothing but "this content file is malformed": a command
 # that opens the library prints each problem once itself (open_library).
 CONTENT_LOGGERS = ("index.content", "index.library")

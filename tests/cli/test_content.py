@@ -211,3 +211,17 @@ def test_quote_round_trip(admin: tuple[Run, Path]) -> None:
         assert before[0]["text"][:40] not in shown.stdout
     assert run("quote", "retire", "999").returncode == 1
     assert run("quote", "add", "No author").returncode != 0
+
+
+def test_a_corrupt_pdf_is_our_one_refusal_line_without_pypdf_warnings(
+    admin: tuple[Run, Path], tmp_path: Path
+) -> None:
+    """pypdf logged 'invalid pdf header' and 'EOF marker not found' above the refusal."""
+    run, _content = admin
+    broken = tmp_path / "report.pdf"
+    broken.write_bytes(b"\x88\x87j\x00 these bytes were never a PDF\n" * 100)
+    result = run("content", "add", str(broken))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"refused: {broken}: not a readable PDF (Stream has ended unexpectedly)"
+    ]
