@@ -27,6 +27,7 @@ from index.ingest.errors import (
     DuplicateSourceError,
     IngestError,
     NearDuplicateError,
+    TooLongError,
     UnreadableSourceError,
     UnsupportedTypeError,
 )
@@ -37,6 +38,9 @@ from index.types import Article, ArticleMeta
 
 REVIEW_AFTER = timedelta(days=365)  # review date when --review-by is not given
 MIN_WORDS = 20  # fewer is a menu or a stub, not an article
+# more is a book or a dump, not an article: every passage of it would be embedded and searched
+# (the longest shipped article has about 1,200 words; a 32 MB file made ~50,000 passages)
+MAX_WORDS = 50_000
 
 _BY_CONTENT_TYPE = {
     "text/html": convert_html,
@@ -121,6 +125,12 @@ def to_article(document: Document, source: str, curation: Curation) -> Article:
         raise UnreadableSourceError(
             source, f"no article text found (only {words} words once clutter is removed)"
         )
+    if words > MAX_WORDS:
+        raise TooLongError(
+            source,
+            f"{words:,} words, more than the {MAX_WORDS:,} an article may have "
+            "(split it into articles)",
+        )
     review_by = curation.review_by
     if review_by is None and document.review_by:
         try:
@@ -145,9 +155,7 @@ def to_article(document: Document, source: str, curation: Curation) -> Article:
 def plan_additions(content_dir: Path, sources: list[str], curation: Curation) -> Plan:
     """Convert and check every source; nothing is written here."""
     existing = load_library(content_dir).articles
-    known_sources = {
-        same_source_key(a.meta.source): a.meta.id for a in existing if a.meta.source
-    }
+    known_sources = {same_source_key(a.meta.source): a.meta.id for a in existing if a.meta.source}
     texts = [(a.meta.id, a.body) for a in existing]
     plan = Plan()
     taken: set[str] = set()

@@ -22,6 +22,10 @@ class UnreadableSourceError(IngestError):
     """The file is missing, corrupt, or holds no text."""
 
 
+class TooLongError(IngestError):
+    """More words than one article may have (MAX_WORDS): a book or a dump, not an article."""
+
+
 class FetchError(IngestError):
     """The URL did not answer: refused, timed out, or a status other than 2xx."""
 

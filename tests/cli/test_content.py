@@ -225,3 +225,21 @@ def test_a_corrupt_pdf_is_our_one_refusal_line_without_pypdf_warnings(
     assert result.stderr.strip().splitlines() == [
         f"refused: {broken}: not a readable PDF (Stream has ended unexpectedly)"
     ]
+
+
+def test_a_source_longer_than_the_word_limit_is_refused_naming_count_and_limit(
+    admin: tuple[Run, Path], tmp_path: Path
+) -> None:
+    """A 1.5 MB Markdown file (240,000 words, thousands of passages) used to be added."""
+    run, content = admin
+    before = sorted(p.name for p in content.iterdir())
+    handbook = tmp_path / "handbook.md"
+    paragraph = " ".join(f"word{i}" for i in range(50)) + ".\n\n"
+    handbook.write_text("# Handbook\n\n" + paragraph * 1001, encoding="utf-8")  # 50,050 words
+    result = run("content", "add", str(handbook))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"refused: {handbook}: 50,050 words, more than the 50,000 an article may have "
+        "(split it into articles)"
+    ]
+    assert sorted(p.name for p in content.iterdir()) == before
