@@ -18,6 +18,8 @@ _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
 _QUOTE_PREFIX = re.compile(r"^\s*(?:&gt;|>)+\s?", re.MULTILINE)
 _WS = re.compile(r"\s+")
 _SPECIAL_MENTION = re.compile(r"<![^<>]*>")
+# an emoji as Slack writes it in message text (`:thinking_face:`, `:+1::skin-tone-2:`)
+_EMOJI = re.compile(r"(?<![\w:]):[a-z0-9_+'-]+:(?::skin-tone-\d:)?(?![\w])")
 _SURROGATE = re.compile("[\ud800-\udfff]")  # after json.loads, only lone ones remain
 ZWSP = "\u200b"
 
@@ -95,7 +97,8 @@ def _replace_angle(match: re.Match[str], bot_user_id: str | None) -> str:
 
 
 def clean_question(text: str | None, bot_user_id: str | None = None) -> str:
-    """The question a person asked: mentions, links and formatting reduced to plain words."""
+    """The question a person asked: mentions, links and formatting reduced to plain words;
+    emoji left out (searched, `:wave:` found passages on anything with "wave" nearby)."""
     if not text:
         return ""
     text = _FENCE.sub(" ", text)
@@ -103,6 +106,7 @@ def clean_question(text: str | None, bot_user_id: str | None = None) -> str:
     text = _ANGLE.sub(lambda m: _replace_angle(m, bot_user_id), text)
     text = unescape(text)
     text = _INLINE_CODE.sub(r"\1", text)
+    text = _EMOJI.sub(" ", text)  # an emoji's name is not part of the question
     for _ in range(2):  # nested *_bold italic_*
         text = _EMPHASIS.sub(r"\2", text)
     # anything that still looks like Slack markup is dropped, never echoed as markup

@@ -94,6 +94,13 @@ def test_escape_only_the_three_characters() -> None:
     assert escape("a & <b> 'c'") == "a &amp; &lt;b&gt; 'c'"
 
 
+def test_emoji_names_are_not_words_of_the_question_but_times_and_ratios_are() -> None:
+    assert is_special_only(clean_question(f"<@{BOT}> :thinking_face:", BOT))
+    assert clean_question(":+1::skin-tone-2: coaching tips :fire:") == "coaching tips"
+    assert clean_question("1:1s at 10:30: how long?") == "1:1s at 10:30: how long?"
+    assert clean_question("Q3: pipeline: review") == "Q3: pipeline: review"
+
+
 def test_bare_mention_is_special_only() -> None:
     assert is_special_only(clean_question(f"<@{BOT}>", BOT))
     assert is_special_only(clean_question(f"<@{BOT}> ?!", BOT))

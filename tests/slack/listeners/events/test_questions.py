@@ -113,6 +113,23 @@ def test_help_in_a_dm_gets_the_help_not_a_search_for_help(slack_app: SlackApp, t
     assert "library says about" not in call.text
 
 
+@pytest.mark.parametrize("text", [f"<@{BOT_USER}> :thinking_face:", f"<@{BOT_USER}> :wave: :+1:"])
+def test_a_mention_of_only_emoji_gets_the_help_not_passages(slack_app: SlackApp, text: str) -> None:
+    """An emoji's name was searched as the question: `:thinking_face:` got three unrelated
+    passages (face-to-face calls, a customer visit, an aside from a blog post)."""
+    call = ask(slack_app, mention(text))
+    assert "/leadership-tip" in json.dumps(call.params)
+    assert not passage_ids(call)
+    assert "library says about" not in call.text
+
+
+def test_emoji_in_a_question_are_not_searched_or_echoed(slack_app: SlackApp) -> None:
+    call = ask(slack_app, dm(f":wave: {QUESTION} :muscle::skin-tone-2:"))
+    assert passage_ids(call)
+    assert f"_{QUESTION}_" in json.dumps(call.blocks)
+    assert "muscle" not in call.text
+
+
 def test_nothing_relevant_says_so_and_suggests_questions(
     slack_app: SlackApp, shipped_library: Any
 ) -> None:
