@@ -27,7 +27,7 @@ from bot.slack.messages.parts import share_failed
 from bot.slack.messages.tips import no_tip_message, shared_tip_message, tip_message
 from bot.slack.runtime import Message, SlackRuntime
 from bot.store.answer_queue import Job
-from bot.store.tables import AnswerState
+from bot.store.tables import AnswerState, SaidKind
 
 log = logging.getLogger(__name__)
 
@@ -153,23 +153,38 @@ def tip_job(slack: SlackRuntime, job: Job) -> None:
 
 
 def share_tip(
-    slack: SlackRuntime, user: str, channel: str, passage_id: str, response_url: str | None
+    slack: SlackRuntime,
+    user: str,
+    channel: str,
+    passage_id: str,
+    response_url: str | None,
+    tip_ts: str | None = None,
 ) -> None:
-    """Post a tip publicly, attributed to the person sharing it; tell them how it went."""
+    """Post a tip publicly, attributed to the person sharing it; tell them how it went.
+    Once per tip shown (`tip_ts`, the private tip's ts): a double click, or a click before
+    the tip turned into "Shared", posted it in the channel again."""
     passage = slack.coach.passage(passage_id)
     if passage is None:
         slack.tell(
             response_url, "That tip is no longer in the library — try `/leadership-tip` again."
         )
         return
+    once = f"{channel}/{tip_ts}/{user}/{passage_id}"[:255] if tip_ts else None
+    if once and not slack.said_once.claim(SaidKind.SHARE_TIP, once):
+        log.info("'Share in channel' clicked again for %s; already shared", tip_ts)
+        return
     message = shared_tip_message(passage, shared_by=user)
     try:
-        slack.send(channel, message)
+        response = slack.send(channel, message)
     except Exception as err:
+        if once:  # nothing was shared: a later click may try again
+            slack.said_once.release(SaidKind.SHARE_TIP, once)
         error = slack_error(err)
         log.warning("sharing a tip in %s failed: %s", channel, error)
         if not isinstance(err, SlackApiError):
             return
         slack.tell(response_url, share_failed(error, where="this conversation", what="that tip"))
         return
+    if once:
+        slack.said_once.done(SaidKind.SHARE_TIP, once, response.get("ts"))
     slack.tell(response_url, ":white_check_mark: Shared in the channel.", replace=True)

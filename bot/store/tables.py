@@ -99,6 +99,7 @@ class SaidKind(StrEnum):
     WELCOME = "welcome"  # key: channel id
     REFLECTION = "reflection"  # key: "<channel>/<local date>"
     SHARE = "share"  # key: "<channel>/<thread>/<user>/<passage ids>"
+    SHARE_TIP = "share_tip"  # key: "<channel>/<tip message ts>/<user>/<passage id>"
     EYES = "eyes"  # key: the question's answer_queue key; the :eyes: was put on it
     STILL_WORKING = "still_working"  # key: likewise; the "still working" reply was posted
 

@@ -22,10 +22,11 @@ def register(app: App, slack: SlackRuntime) -> None:
     @guarded
     def on_share(ack: Callable[..., Any], body: dict[str, Any]) -> None:
         ack()
-        user, channel, _, _ = where(body)
+        user, channel, tip_ts, _ = where(body)
         value = decode_value(first_action(body).get("value"))
         passage_id = value.get("p") if isinstance(value.get("p"), str) else None
         if not (user and channel and passage_id):
             log.info("'Share in channel' click missing user/channel/tip; ignored")
             return
-        slack.submit(share_tip, slack, user, channel, passage_id, text_at(body, "response_url"))
+        response_url = text_at(body, "response_url")
+        slack.submit(share_tip, slack, user, channel, passage_id, response_url, tip_ts)

@@ -76,3 +76,43 @@ def test_another_tip_replaces_the_tip_with_a_different_one(slack_app: SlackApp) 
     assert_valid_message(again)
     assert again.params["replace_original"] is True
     assert tip_passage(again) != tip_passage(tip)
+
+
+def test_share_in_channel_clicked_twice_posts_the_tip_once(slack_app: SlackApp) -> None:
+    """A double click (or a click before the tip turned into "Shared") posted the same tip
+    in the channel twice, attributed twice."""
+    tip = run_tip(slack_app, "coaching")
+    message = {"type": "message", "ts": "1800000500.000100", "text": tip.text}
+    for n in (1, 2):
+        payload = block_action(
+            ACTION_SHARE_TIP,
+            button(tip, ACTION_SHARE_TIP)["value"],
+            user="USHARER",
+            message=message,
+            response_url=slack_app.stub.response_url(f"share{n}"),
+            ephemeral=True,
+        )
+        assert slack_app.send_action(payload) == 200
+        slack_app.stub.wait_for("chat.postMessage")
+        slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+
+
+def test_a_share_that_failed_can_be_clicked_again(slack_app: SlackApp) -> None:
+    tip = run_tip(slack_app, "coaching")
+    message = {"type": "message", "ts": "1800000600.000100", "text": tip.text}
+    slack_app.stub.fail("chat.postMessage", error="not_in_channel")
+    for n in (1, 2):
+        payload = block_action(
+            ACTION_SHARE_TIP,
+            button(tip, ACTION_SHARE_TIP)["value"],
+            message=message,
+            response_url=slack_app.stub.response_url(f"share{n}"),
+            ephemeral=True,
+        )
+        assert slack_app.send_action(payload) == 200
+        slack_app.stub.wait_for("response_url", 1 + n)
+        slack_app.settle()
+    posted = slack_app.stub.wait_for("chat.postMessage")
+    assert len(posted) == 1
+    assert "Shared by" in json.dumps(posted[0].blocks)
