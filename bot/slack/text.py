@@ -127,10 +127,11 @@ def is_special_only(question: str) -> bool:
     return not re.search(r"\w", question)
 
 
-_HELP = re.compile(r"(?:help|help me|usage|\?)[\s?!.]*", re.I)
+_HELP = re.compile(r"(?:help|help me|usage|\?|(?:hi|hello|hey)(?: there)?)[\s?!.,]*", re.I)
 
 
 def asks_for_help(question: str) -> bool:
-    """A question that is only "help" (as people type in a new app's DM): the usage help,
-    as for a bare mention and `/leadership-tip help`, not a search for the word."""
+    """A question that is only "help" or a greeting (as people type in a new app's DM): the
+    usage help, as for a bare mention and `/leadership-tip help`, not a search for the word
+    ("hi" got "the library doesn't have anything that answers hi" and a content gap)."""
     return bool(_HELP.fullmatch(question.strip()))

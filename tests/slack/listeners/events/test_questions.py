@@ -102,7 +102,7 @@ def test_bare_mention_gets_help(slack_app: SlackApp) -> None:
     assert not passage_ids(call)
 
 
-@pytest.mark.parametrize("text", ["help", "Help?", "help me"])
+@pytest.mark.parametrize("text", ["help", "Help?", "help me", "hi", "Hello!", "hey there"])
 def test_help_in_a_dm_gets_the_help_not_a_search_for_help(slack_app: SlackApp, text: str) -> None:
     """People type "help" into a new app's DM; it used to be searched, and got a passage on
     the company's support services."""
