@@ -26,6 +26,7 @@ from bot.slack.messages.answers import error_message
 from bot.slack.messages.parts import share_failed
 from bot.slack.messages.tips import no_tip_message, shared_tip_message, tip_message
 from bot.slack.runtime import Message, SlackRuntime
+from bot.slack.text import clean_question
 from bot.store.answer_queue import Job
 from bot.store.tables import AnswerState, SaidKind
 
@@ -38,7 +39,10 @@ URL_LIFETIME = timedelta(minutes=30)  # Slack refuses a response_url older than 
 
 
 def tip_reply(slack: SlackRuntime, user: str, topic: str | None) -> Message:
-    """A tip for this person (never the one they saw last), or why there is none."""
+    """A tip for this person (never the one they saw last), or why there is none. The topic
+    is read as words, as a question is (code marks, emoji, bold and mentions left out):
+    echoed as typed, `/leadership-tip ```x``` *bold*` broke the tip's heading into markup."""
+    topic = clean_question(topic) or None if topic else None
     picked = slack.coach.pick_tip(user, topic)
     if picked is None:
         return no_tip_message(topic or "", slack.coach.topics)

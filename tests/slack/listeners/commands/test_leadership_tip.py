@@ -63,6 +63,17 @@ def test_tip_without_topic_never_repeats_back_to_back(slack_app: SlackApp) -> No
     assert slack_app.coach.tips.recent("UASKER", 1) == [shown[-1]]
 
 
+def test_a_topic_typed_with_markup_is_read_and_echoed_as_its_words(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    """The topic was echoed and searched as typed: code marks, bold and emoji showed as
+    markup inside the tip's italic heading."""
+    call = run_tip(slack_app, "`*coaching*` :fire:")
+    assert call.blocks[0]["text"]["text"] == ":bulb: *Leadership tip* on _coaching_"
+    assert tip_passage(call) == shipped_library.search("coaching", 8).hits[0].passage.id
+    assert ":fire:" not in json.dumps(call.params)
+
+
 def test_tip_on_unknown_topic_says_so(slack_app: SlackApp) -> None:
     call = run_tip(slack_app, "banana bread recipes")
     assert "don't have a tip" in call.text
