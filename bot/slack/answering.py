@@ -187,7 +187,14 @@ def record_answer(
 ) -> None:
     """The answer is in Slack: settle the question, remember its thread and, for the
     curator's report, what was asked, in one transaction. Should the curator's row be what
-    fails, the answer is recorded without it (a lost row must not have it posted again)."""
+    fails, the answer is recorded without it (a lost row must not have it posted again).
+
+    A DM answered where it was asked (not in a thread) starts a thread of its own: a reply
+    in the answer's thread follows up on this question. Unrecorded, such a reply was
+    searched alone ("what if they are remote?" got "the library doesn't have anything")."""
+    thread = reply.thread
+    if thread is None and answer_ts and reply.outcome is not None and reply.asked:
+        thread = (answer_ts, reply.asked)
     asked = None
     if reply.outcome is not None:
         asked = slack.asked.row(
@@ -200,12 +207,12 @@ def record_answer(
             answer_ts=answer_ts,
         )
     try:
-        slack.answers.answered(job, answer_ts, thread=reply.thread, also=asked)
+        slack.answers.answered(job, answer_ts, thread=thread, also=asked)
     except SQLAlchemyError as err:
         if asked is None:
             raise
         log.warning("could not record the question %s in %s: %s", q.ts, q.channel, err)
-        slack.answers.answered(job, answer_ts, thread=reply.thread)
+        slack.answers.answered(job, answer_ts, thread=thread)
 
 
 def answer_job(slack: SlackRuntime, job: Job) -> None:

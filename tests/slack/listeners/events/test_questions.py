@@ -167,6 +167,25 @@ def test_follow_up_in_an_answered_thread_uses_the_first_question(
     assert "Following up on" in call.blocks[0]["text"]["text"]
 
 
+def test_a_reply_in_the_thread_of_a_dm_answer_follows_up_on_its_question(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    """A DM is answered where it was asked; a reply in that answer's thread was searched
+    alone, so "what about remote teams?" lost the question it followed up on."""
+    answer = ask(slack_app, dm(QUESTION))
+    assert "thread_ts" not in answer.params or not answer.params["thread_ts"]
+    slack_app.stub.calls.clear()
+    follow = "what about remote teams?"
+    assert slack_app.send_event(event_envelope(dm(follow, thread_ts=answer.response["ts"]))) == 200
+    call = slack_app.stub.wait_for("chat.postMessage")[0]
+    slack_app.settle()
+    assert_valid_message(call)
+    assert call.params["thread_ts"] == answer.response["ts"]
+    with_context = shipped_library.search(follow, 3, context=QUESTION)
+    assert passage_ids(call) == [h.passage.id for h in with_context.hits]
+    assert "Following up on" in call.blocks[0]["text"]["text"]
+
+
 def test_follow_up_context_from_slack_history_when_the_db_has_none(
     slack_app: SlackApp, shipped_library: Any
 ) -> None:
