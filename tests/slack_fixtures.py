@@ -5,6 +5,7 @@ requests and build payloads the way Slack does."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -151,6 +152,21 @@ def make_settings(stub: SlackStub, data_dir: Path, **overrides: Any) -> Any:
     # short leases and retry waits, so outages and takeovers play out in seconds
     values: dict[str, Any] = {"answer_lease_seconds": 3, "answer_retry_max_seconds": 1}
     return settings.replace(port=0, **{**values, **overrides})
+
+
+def serve_env(stub: SlackStub, data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a `coach serve` started as README says (settings from the
+    environment only): this run's own Slack and database settings, none inherited."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    env.update(
+        HF_HUB_OFFLINE="1",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=stub.api_url,
+        DATA_DIR=str(data_dir),
+        **settings,
+    )
+    return env
 
 
 @contextmanager

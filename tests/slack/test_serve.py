@@ -26,6 +26,7 @@ from tests.slack_fixtures import (
     event_envelope,
     make_settings,
     mention,
+    serve_env,
     signed_headers,
     slack_command_form,
 )
@@ -272,15 +273,9 @@ def test_a_mistyped_database_url_is_one_line_naming_it_without_the_password(
     slack_stub: SlackStub, tmp_path: Path
 ) -> None:
     """`coach serve` as README starts it, settings from the environment only."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET="s",
-        SLACK_API_URL=slack_stub.api_url,
-        DATA_DIR=str(tmp_path),
-        DATABASE_URL="postgres//coach:S3cretPw@db.example/coach",  # the ':' left out
-    )
+    env = serve_env(
+        slack_stub, tmp_path, DATABASE_URL="postgres//coach:S3cretPw@db.example/coach"
+    )  # the ':' left out
     coach = Path(sys.executable).with_name("coach")
     result = subprocess.run(
         [str(coach), "serve"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.slack_fixtures import BOT_TOKEN
+from tests.slack_fixtures import serve_env
 from tests.slack_stub import SlackStub
 
 
@@ -21,15 +20,7 @@ def test_a_port_in_use_is_one_line_naming_port_before_the_model_loads(
         taken.bind(("0.0.0.0", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
-        env.update(
-            HF_HUB_OFFLINE="1",
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET="s",
-            SLACK_API_URL=slack_stub.api_url,
-            DATA_DIR=str(tmp_path),
-            PORT=str(port),
-        )
+        env = serve_env(slack_stub, tmp_path, PORT=str(port))
         coach = Path(sys.executable).with_name("coach")
         result = subprocess.run(
             [str(coach), "serve"],
