@@ -23,12 +23,19 @@ from bot.slack.messages.answers import (
     error_message,
     help_message,
     no_answer_message,
+    welcome_message,
 )
 from bot.slack.messages.parts import section, text_message
 from bot.slack.messages.values import encode_value
 from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
-from bot.slack.text import asks_for_help, clean_question, is_special_only, safe_echo
+from bot.slack.text import (
+    asks_for_help,
+    clean_question,
+    is_special_only,
+    safe_echo,
+    says_thanks,
+)
 from bot.store.answer_queue import Job
 from bot.store.tables import AnswerState, AskOutcome, SaidKind
 from index.types import SearchResult
@@ -160,6 +167,8 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
             examples=slack.coach.suggestions(3, q.user),
         )
         return Reply(message)
+    if says_thanks(asked):
+        return Reply(welcome_message())
     context = thread_context(slack, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
     result = slack.coach.search(asked, context=context)
     found = result.answered and bool(result.hits)

@@ -135,3 +135,17 @@ def asks_for_help(question: str) -> bool:
     usage help, as for a bare mention and `/leadership-tip help`, not a search for the word
     ("hi" got "the library doesn't have anything that answers hi" and a content gap)."""
     return bool(_HELP.fullmatch(question.strip()))
+
+
+_THANKS = re.compile(
+    r"(?:many |great,? )?(?:thanks|thank you|thank u|thx|ty|cheers|much appreciated|"
+    r"appreciate it)(?: (?:so much|a lot|very much|again))?(?:,? coach)?[\s!.,:)]*",
+    re.IGNORECASE,
+)
+
+
+def says_thanks(question: str) -> bool:
+    """A message that only thanks the coach (after an answer, in its thread or DM): it gets a
+    short "you're welcome", not "the library doesn't have anything that answers thanks"
+    and a content gap in the curator's report."""
+    return bool(_THANKS.fullmatch(question.strip()))

@@ -141,6 +141,15 @@ def busy_message() -> Message:
     return text_message(text)
 
 
+def welcome_message() -> Message:
+    """The reply to a message that only says thanks."""
+    text = (
+        "You're welcome! Ask me anything else about leading your team, "
+        "or try `/leadership-tip` for a quick tip."
+    )
+    return text_message(text)
+
+
 def error_message() -> Message:
     text = "Sorry, something went wrong while I was looking that up. Please try again."
     return text_message(text)

@@ -113,6 +113,21 @@ def test_help_in_a_dm_gets_the_help_not_a_search_for_help(slack_app: SlackApp, t
     assert "library says about" not in call.text
 
 
+@pytest.mark.parametrize("text", ["thanks!", "Thank you so much", "thx", "Cheers, coach :pray:"])
+def test_thanks_gets_a_welcome_not_a_search_for_thanks(slack_app: SlackApp, text: str) -> None:
+    """A leader thanking the coach after an answer got "the library doesn't have anything
+    that really answers _thanks_" (and, for the curator, a content gap)."""
+    call = ask(slack_app, dm(text))
+    assert "welcome" in call.text.lower()
+    assert not passage_ids(call)
+    assert "doesn't have anything" not in json.dumps(call.params)
+
+
+def test_a_question_that_starts_with_thanks_is_still_answered(slack_app: SlackApp) -> None:
+    call = ask(slack_app, dm(f"thanks! and {QUESTION}"))
+    assert passage_ids(call)
+
+
 @pytest.mark.parametrize("text", [f"<@{BOT_USER}> :thinking_face:", f"<@{BOT_USER}> :wave: :+1:"])
 def test_a_mention_of_only_emoji_gets_the_help_not_passages(slack_app: SlackApp, text: str) -> None:
     """An emoji's name was searched as the question: `:thinking_face:` got three unrelated
