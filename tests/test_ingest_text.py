@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from index.ingest import convert
 from index.ingest.add import Curation, add_sources
 from index.ingest.errors import UnreadableSourceError
 from tests.library_fixtures import SHIPPED_CONTENT
@@ -62,3 +63,45 @@ def test_broken_front_matter_is_refused_in_one_line_naming_the_line(
     assert isinstance(error, UnreadableSourceError)
     assert "\n" not in str(error)
     assert str(error).startswith(f"{path}: front matter is not valid YAML at line 4 ("), error
+
+
+@pytest.mark.parametrize(
+    ("front", "said"),
+    [
+        ("title: Deal reviews\ntags: 5", "front matter tags at line 3 must be a list"),
+        ("title: [1, 2]", "front matter title at line 2 must be text, not a list"),
+        ("title: Deals\nauthor: {name: Pat}", "front matter author at line 3 must be text, not"),
+        ("title: Deals\npublished: yes", "front matter published at line 3 must be text, not"),
+    ],
+)
+def test_front_matter_of_the_wrong_type_is_refused_in_one_line_naming_field_and_line(
+    content: Path, tmp_path: Path, front: str, said: str
+) -> None:
+    """`tags: 5` was a TypeError traceback out of `coach content add`; `title: [1, 2]` was
+    written out as the title '[1, 2]'."""
+    path = tmp_path / "typed.md"
+    path.write_text(f"---\n{front}\n---\n\n{BODY}\n", encoding="utf-8")
+    before = sorted(p.name for p in content.iterdir())
+    plan = add_sources(content, [str(path)], CURATION)
+    assert plan.written == [] and sorted(p.name for p in content.iterdir()) == before
+    [error] = plan.refused
+    assert isinstance(error, UnreadableSourceError)
+    assert str(error).startswith(f"{path}: {said}"), error
+
+
+def test_a_converter_failing_unexpectedly_is_one_refusal_line_not_a_traceback(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library's own bug on an odd file (pypdf, trafilatura, python-docx) names the source
+    and writes nothing, as every other refusal does."""
+
+    def broken(data: bytes, source: str) -> None:
+        raise KeyError("/Root")
+
+    monkeypatch.setitem(convert.CONVERTERS, ".md", broken)
+    path = tmp_path / "odd.md"
+    path.write_text(BODY, encoding="utf-8")
+    plan = add_sources(content, [str(path)], CURATION)
+    assert plan.written == []
+    [error] = plan.refused
+    assert str(error) == f"{path}: cannot be converted (KeyError: '/Root')"

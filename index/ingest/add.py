@@ -178,6 +178,12 @@ def plan_additions(content_dir: Path, sources: list[str], curation: Curation) ->
         except IngestError as exc:
             plan.refused.append(exc)
             continue
+        except Exception as exc:  # noqa: BLE001 - a converter's own bug: one refusal line,
+            # never a traceback that leaves the curator guessing which source broke
+            first = (str(exc).splitlines() or [""])[0]
+            why = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+            plan.refused.append(UnreadableSourceError(source, f"cannot be converted ({why})"))
+            continue
         path = free_path(content_dir, article.meta.id, taken)
         taken.add(path.stem)
         article = replace(article, meta=replace(article.meta, id=path.stem), path=str(path))

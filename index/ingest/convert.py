@@ -127,9 +127,22 @@ def convert_markdown(data: bytes, source: str) -> Document:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UnreadableSourceError(source, f"front matter cannot be read ({first})") from None
     meta = post.metadata if isinstance(post.metadata, dict) else {}
+    for key in _TEXT_FIELDS:
+        if isinstance(meta.get(key), list | dict | bool):
+            kind = {list: "a list", dict: "key: value pairs", bool: "true/false"}[type(meta[key])]
+            raise UnreadableSourceError(
+                source,
+                f"front matter {key} at line {_line_of(text, key)} must be text, not {kind}",
+            )
     tags = meta.get("tags") or []
     if isinstance(tags, str):
         tags = tags.split(",")
+    if not isinstance(tags, list):
+        raise UnreadableSourceError(
+            source,
+            f"front matter tags at line {_line_of(text, 'tags')} must be a list, "
+            "e.g. [motivation, coaching]",
+        )
     source_url = clean_text(meta.get("source"))
     if source_url and not source_url.startswith(("http://", "https://")):
         source_url = None
@@ -143,6 +156,19 @@ def convert_markdown(data: bytes, source: str) -> Document:
         owner=clean_text(meta.get("owner")),
         review_by=_iso(meta.get("review_by")),
     )
+
+
+# the front-matter fields an article keeps as text (a list or mapping there is a slip, and
+# was written out as its Python repr, e.g. `title: '[1, 2]'`)
+_TEXT_FIELDS = ("title", "author", "published", "source", "owner", "review_by")
+
+
+def _line_of(text: str, key: str) -> int:
+    """The file line of `key:` in the front matter (1 when not found)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
 
 
 def convert_text(data: bytes, source: str) -> Document:
