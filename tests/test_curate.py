@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import stat
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -177,3 +178,16 @@ def test_retiring_the_rotation_keys_is_stable_for_the_rest(tmp_path: Path) -> No
 
 
 TODAY_DT = __import__("datetime").datetime(2026, 1, 1, tzinfo=__import__("datetime").UTC)
+
+
+def test_quote_add_and_retire_keep_quotes_yaml_readable_by_the_bot(tmp_path: Path) -> None:
+    """quotes.yaml came back owner-only (0600, mkstemp's mode) after `coach quote add`, so
+    a `coach serve` running as another user could no longer read the quotes."""
+    folder = Path(shutil.copytree(SHIPPED_CONTENT, tmp_path / "content"))
+    quotes = folder / "quotes.yaml"
+    quotes.chmod(0o644)
+    add_quote(folder, "Coach the player, not the scoreboard.", "Ann Lee")
+    assert stat.S_IMODE(quotes.stat().st_mode) == 0o644
+    quotes.chmod(0o664)
+    retire_quote(folder, 1)
+    assert stat.S_IMODE(quotes.stat().st_mode) == 0o664

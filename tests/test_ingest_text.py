@@ -4,7 +4,9 @@ front matter is broken is refused in one line that says where."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from datetime import date
 from pathlib import Path
 
@@ -105,3 +107,20 @@ def test_a_converter_failing_unexpectedly_is_one_refusal_line_not_a_traceback(
     assert plan.written == []
     [error] = plan.refused
     assert str(error) == f"{path}: cannot be converted (KeyError: '/Root')"
+
+
+def test_an_added_article_gets_the_mode_of_any_new_file_not_owner_only(
+    content: Path, tmp_path: Path
+) -> None:
+    """Added articles were written 0600 (mkstemp's mode): a `coach serve` running as
+    another user could not read them, while the hand-written articles beside them were
+    0644."""
+    path = tmp_path / "culture.txt"
+    path.write_text(f"Team culture\n\n{BODY}\n", encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        plan = add_sources(content, [str(path)], CURATION)
+    finally:
+        os.umask(old)
+    assert plan.refused == []
+    assert stat.S_IMODE(plan.written[0].stat().st_mode) == 0o644

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 from datetime import date
@@ -70,13 +71,29 @@ def free_path(content_dir: Path, slug: str, taken: set[str] | None = None) -> Pa
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write beside the target then rename: a running server never reads half an article."""
+    """Write beside the target then rename: a running server never reads half an article.
+
+    The file gets the mode a plain write would give it (an existing file's own, else what
+    the umask allows), not mkstemp's owner-only 0600: a `coach serve` running as another
+    user must still read the article, or quotes.yaml after `coach quote add`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits `open(path, "w")` would leave: kept if it exists, else 0666
+    less the umask (read by setting it and putting it back: there is no getter)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
