@@ -247,8 +247,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        with contextlib.suppress(OSError):  # the client gave up (the time-out test)
-            self.wfile.write(body)
+        with contextlib.suppress(OSError):  # the client gave up (the time-out tests)
+            if self.path == "/trickle":  # a byte stream that never stalls long: 5 s in all
+                for start in range(0, len(body), len(body) // 25 + 1):
+                    self.wfile.write(body[start : start + len(body) // 25 + 1])
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            else:
+                self.wfile.write(body)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -256,11 +262,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def web_server() -> Iterator[str]:
-    """http://127.0.0.1:PORT serving /territory (an article page), /empty, /slow, 404s."""
+    """http://127.0.0.1:PORT serving /territory (an article page), /empty, /slow (stalls),
+    /trickle (the page a few bytes at a time), /broken (500), 404s."""
     _Handler.pages = {
         "/territory": (200, "text/html; charset=utf-8", TERRITORY_HTML.encode()),
         "/empty": (200, "text/html", b""),
         "/slow": (200, "text/html", TERRITORY_HTML.encode()),
+        "/trickle": (200, "text/html", TERRITORY_HTML.encode()),
         "/broken": (500, "text/html", b"<h1>oops</h1>"),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)

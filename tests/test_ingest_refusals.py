@@ -100,6 +100,16 @@ def test_a_url_that_does_not_answer_is_asked_once(content: Path, web_server: str
     assert server_hits("/slow") - before == 1
 
 
+def test_a_url_trickling_its_page_is_refused_at_the_time_out(
+    content: Path, web_server: str
+) -> None:
+    """README: no answer within 15 s is refused. A server sending its page a few bytes at a
+    time never let the per-read time-out run out, so `content add` waited for as long as it
+    kept sending (a 90 s wait on a test server, with no output)."""
+    error = refuse(content, [f"{web_server}/trickle"], FetchError)
+    assert error.reason == "the page was still coming after 1 s"
+
+
 def test_empty_page(content: Path, web_server: str) -> None:
     refuse(content, [f"{web_server}/empty"], UnreadableSourceError)
 

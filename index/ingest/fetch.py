@@ -7,10 +7,12 @@ a PDF or Word file behind a link is converted as one.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import urllib3
+from urllib3 import BaseHTTPResponse
 from urllib3.exceptions import (
     HTTPError,
     MaxRetryError,
@@ -41,6 +43,7 @@ def fetch(url: str, timeout: float = 15.0) -> Fetched:
         # curator sees for a server that does not answer (a retry doubled it)
         retries=urllib3.Retry(total=2, connect=0, read=0, redirect=5, status=0),
     )
+    deadline = time.monotonic() + timeout
     try:
         response = http.request("GET", url, preload_content=False)
     except MaxRetryError as exc:
@@ -50,9 +53,7 @@ def fetch(url: str, timeout: float = 15.0) -> Fetched:
     try:
         if not 200 <= response.status < 300:
             raise FetchError(url, f"the server answered HTTP {response.status}")
-        data = response.read(MAX_BYTES + 1, decode_content=True)
-        if len(data) > MAX_BYTES:
-            raise FetchError(url, f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+        data = _read_by(response, deadline, url, timeout)
     except (HTTPError, OSError) as exc:
         raise FetchError(url, _why(exc)) from None
     finally:
@@ -60,6 +61,22 @@ def fetch(url: str, timeout: float = 15.0) -> Fetched:
     content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     final = urljoin(url, response.geturl() or url)
     return Fetched(final, data, content_type)
+
+
+def _read_by(response: BaseHTTPResponse, deadline: float, url: str, timeout: float) -> bytes:
+    """The body, or FetchError once `timeout` has passed since the request: the read time-out
+    only bounds each wait for a byte, so a server trickling its page never ran out of it
+    and `content add` waited on it for as long as it kept sending."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read1(64 * 1024, decode_content=True):
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise FetchError(url, f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+        if time.monotonic() > deadline:
+            raise FetchError(url, f"the page was still coming after {timeout:g} s")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _why(exc: BaseException | None) -> str:
