@@ -6,6 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH_VERSION := 2.13.0
+# PyPI's Linux torch wheel depends on CUDA (gigabytes); PyTorch's CPU index has the +cpu
+# build. macOS wheels on PyPI are CPU-only already. TORCH_INDEX= (empty) uses pip's own.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+ifeq ($(shell uname -s),Linux)
+TORCH := "torch==$(TORCH_VERSION)+cpu" $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+else
+TORCH := "torch==$(TORCH_VERSION)"
+endif
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -18,7 +26,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install "torch==$(TORCH_VERSION)"
+	$(BIN)/pip install $(TORCH)
 	$(BIN)/pip install -e ".[dev,postgres]"
 	touch $(STAMP)
 
