@@ -26,13 +26,16 @@ def index_build(
     """Build (or refresh) the index from content/; only changed passages are re-embedded."""
     settings = load_settings()
     library = open_library(settings, progress=sys.stderr.isatty(), rebuild=rebuild)
-    manifest = library.searcher.dense.manifest
+    dense = library.searcher.dense
+    manifest = dense.manifest
     embedder = library.searcher.embedder
     _ = embedder.dimensions  # the model loads: an ONNX export is made now, not at serve
+    # this run's work, not the manifest's (which keeps the last build's counts)
+    built = dense.embedded or dense.reused
+    work = f"embedded {dense.embedded}, reused {dense.reused}" if built else "already up to date"
     typer.echo(
         f"index ready: {manifest.get('articles')} articles, {manifest.get('passages')} passages, "
-        f"{manifest.get('sentences')} sentences; embedded {manifest.get('embedded', 0)}, "
-        f"reused {manifest.get('reused', 0)} ({settings.index_dir})"
+        f"{manifest.get('sentences')} sentences; {work} ({settings.index_dir})"
     )
     if library.problems:
         raise typer.Exit(1)

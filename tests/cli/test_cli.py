@@ -259,6 +259,21 @@ def test_index_build_is_incremental_and_reports_bad_files(
     assert json.loads(ask.stdout)["passages"][0]["article"]["id"] == "zz-trade-show"
 
 
+def test_an_index_build_with_nothing_changed_says_up_to_date_not_the_last_builds_counts(
+    shipped_library: Library, invoke: Invoke, lib_data_dir: Path, tmp_path: Path
+) -> None:
+    """It printed the manifest's counts of whatever build came before ("embedded 1136,
+    reused 0" after a first build), as if every run re-embedded the library."""
+    content = copy_content(tmp_path / "content")
+    shutil.copytree(lib_data_dir / "index", tmp_path / "data" / "index")
+    env = {"CONTENT_DIR": str(content), "DATA_DIR": str(tmp_path / "data")}
+    proc = invoke("index", "build", env=env)
+    assert proc.exit_code == 0, proc.output
+    articles = len(shipped_library.articles)
+    assert re.search(rf"index ready: {articles} articles, .*; already up to date \(", proc.stdout)
+    assert "embedded" not in proc.stdout
+
+
 def test_bad_embedding_model_names_the_setting(coach_env: dict[str, str], tmp_path: Path) -> None:
     proc = CliRunner().invoke(
         app,
