@@ -14,6 +14,7 @@ from index.ingest.errors import (
     FetchError,
     IngestError,
     NearDuplicateError,
+    TooLongError,
     UnreadableSourceError,
     UnsupportedTypeError,
 )
@@ -184,3 +185,51 @@ def test_a_file_with_front_matter_keeps_it(content: Path, tmp_path: Path) -> Non
     ):
         assert line in text.splitlines(), line
     assert "## Call the number" in text
+
+
+def test_a_long_pdf_is_refused_once_the_pages_read_prove_it_without_reading_the_rest(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 400-page handbook (144,000 words) took 26 s to refuse: every page was extracted
+    before the words were counted. The limit is lowered here so a 12-page PDF stands in."""
+    from fpdf import FPDF
+
+    from index.ingest import pdf
+
+    monkeypatch.setattr(pdf, "MAX_WORDS", 300)
+    book = FPDF()
+    book.set_font("Helvetica", size=10)
+    for page in range(12):
+        book.add_page()
+        for line in range(10):
+            book.cell(0, 6, f"chapter {page} line {line} coaching reps on pipeline and quota")
+            book.ln(8)
+    path = tmp_path / "handbook.pdf"
+    book.output(str(path))
+    read: list[int] = []
+    page_lines = pdf._page_lines
+    monkeypatch.setattr(pdf, "_page_lines", lambda page: read.append(1) or page_lines(page))
+    error = refuse(content, [str(path)], TooLongError)
+    assert error.reason == (
+        "more than 300 words by page 6 of 12, more than an article may have "
+        "(split it into articles)"
+    )
+    assert len(read) == 6
+
+
+def test_a_huge_text_file_is_refused_before_its_clutter_is_cleaned(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every line of a 16 MB Markdown file went through the clutter rules (8 s) before its
+    2.5 million words were counted; cleaning only drops words, so a book needs no cleaning
+    to be refused."""
+    from index.ingest import add
+
+    cleaned: list[int] = []
+    clean_body = add.clean_body
+    monkeypatch.setattr(add, "clean_body", lambda text: cleaned.append(1) or clean_body(text))
+    path = tmp_path / "handbook.md"
+    path.write_text("# Handbook\n\n" + "coach the rep on the next step. " * 10_001, "utf-8")
+    error = refuse(content, [str(path)], TooLongError)
+    assert error.reason.startswith("70,007 words, more than the 50,000")
+    assert cleaned == []

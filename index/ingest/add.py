@@ -21,7 +21,14 @@ from index.ingest.convert import (
     convert_markdown,
     convert_text,
 )
-from index.ingest.document import Document, drop_title_heading, first_heading, first_line
+from index.ingest.document import (
+    MAX_WORDS,
+    Document,
+    count_words,
+    drop_title_heading,
+    first_heading,
+    first_line,
+)
 from index.ingest.duplicates import find_duplicate
 from index.ingest.errors import (
     DuplicateSourceError,
@@ -38,9 +45,6 @@ from index.types import Article, ArticleMeta
 
 REVIEW_AFTER = timedelta(days=365)  # review date when --review-by is not given
 MIN_WORDS = 20  # fewer is a menu or a stub, not an article
-# more is a book or a dump, not an article: every passage of it would be embedded and searched
-# (the longest shipped article has about 1,200 words; a 32 MB file made ~50,000 passages)
-MAX_WORDS = 50_000
 
 _BY_CONTENT_TYPE = {
     "text/html": convert_html,
@@ -119,17 +123,20 @@ def to_article(document: Document, source: str, curation: Curation) -> Article:
         or first_line(document.markdown)
         or _fallback_title(source)
     )
-    body = clean_body(drop_title_heading(document.markdown, title))
-    words = len(re.findall(r"\w+", body))
-    if words < MIN_WORDS:
-        raise UnreadableSourceError(
-            source, f"no article text found (only {words} words once clutter is removed)"
-        )
-    if words > MAX_WORDS:
+    text = drop_title_heading(document.markdown, title)
+    words = count_words(text)
+    if words > MAX_WORDS:  # counted before cleaning, which only drops words: a book is
+        # refused without running every line of it through the clutter rules (8 s for 16 MB)
         raise TooLongError(
             source,
             f"{words:,} words, more than the {MAX_WORDS:,} an article may have "
             "(split it into articles)",
+        )
+    body = clean_body(text)
+    words = count_words(body)
+    if words < MIN_WORDS:
+        raise UnreadableSourceError(
+            source, f"no article text found (only {words} words once clutter is removed)"
         )
     review_by = curation.review_by
     if review_by is None and document.review_by:

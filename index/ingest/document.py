@@ -6,6 +6,16 @@ import re
 from dataclasses import dataclass, field
 
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+_WORD = re.compile(r"\w+")
+
+# more is a book or a dump, not an article: every passage of it would be embedded and searched
+# (the longest shipped article has about 1,200 words; a 32 MB file made ~50,000 passages)
+MAX_WORDS = 50_000
+
+
+def count_words(text: str) -> int:
+    """Words as the article limits count them."""
+    return sum(1 for _ in _WORD.finditer(text))
 
 
 @dataclass(frozen=True)

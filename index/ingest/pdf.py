@@ -19,8 +19,8 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from index.ingest.document import Document, clean_text
-from index.ingest.errors import UnreadableSourceError
+from index.ingest.document import MAX_WORDS, Document, clean_text, count_words
+from index.ingest.errors import TooLongError, UnreadableSourceError
 
 EDGE_LINES = 2  # lines at each end of a page that may be a running head or foot
 _PAGE_NUMBER = re.compile(
@@ -146,12 +146,33 @@ def _pdf_date(value: object) -> str | None:
     return f"{match.group(1)}-{match.group(2)}-{match.group(3)}" if match else None
 
 
+def _read_pages(reader: PdfReader, source: str) -> list[list[Line]]:
+    """Every page's lines; TooLongError as soon as the pages read hold more than MAX_WORDS
+    words away from their edges (running heads and page numbers live there), so a
+    400-page handbook is refused after the pages that prove it, not after all of them
+    (26 s for 400 pages here)."""
+    pages: list[list[Line]] = []
+    words = 0
+    total = len(reader.pages)
+    for number, page in enumerate(reader.pages, start=1):
+        lines = _page_lines(page)
+        pages.append(lines)
+        words += sum(count_words(line.text) for line in lines[EDGE_LINES:-EDGE_LINES])
+        if words > MAX_WORDS:
+            raise TooLongError(
+                source,
+                f"more than {MAX_WORDS:,} words by page {number} of {total}, more than an "
+                "article may have (split it into articles)",
+            )
+    return pages
+
+
 def convert_pdf(data: bytes, source: str) -> Document:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise UnreadableSourceError(source, "the PDF is encrypted")
-        pages = [_page_lines(page) for page in reader.pages]
+        pages = _read_pages(reader, source)
         info = reader.metadata
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError) as exc:
         raise UnreadableSourceError(source, f"not a readable PDF ({exc})") from None
