@@ -18,8 +18,17 @@ from typing import Protocol
 
 from bot.gaps.cluster import DEFAULT_THRESHOLD, Encode, Gap, merge_gaps
 from bot.log_safety import redact
+from bot.slack.text import asks_for_help, is_special_only, says_thanks
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def is_chatter(question: str) -> bool:
+    """A greeting, thanks or a call for help: the bot answers these itself (the usage help,
+    "you're welcome"), so none is a need the library missed. Versions before that were
+    recorded them as abstentions, and *Coach me on this* on such a message still does; the
+    curator's top gaps were "hi" and "thanks!"."""
+    return is_special_only(question) or asks_for_help(question) or says_thanks(question)
 
 
 def scrub(text: str) -> str:
@@ -106,7 +115,8 @@ def build_report(
     since = (now or datetime.now(UTC)) - timedelta(days=days)
     answered, abstained = source.outcome_counts(since)
     helpful, not_helpful = source.vote_counts(since)
-    gaps = merge_gaps([scrub(q) for q in source.gap_questions(since)], encode, threshold)
+    asked = [scrub(q) for q in source.gap_questions(since) if not is_chatter(q)]
+    gaps = merge_gaps(asked, encode, threshold)
     reasons = [Reason(scrub(r.question), scrub(r.reason), r.at) for r in source.reasons(since)]
     return GapReport(
         since=since,

@@ -356,3 +356,24 @@ def test_a_question_row_the_database_refuses_is_logged_not_raised(
     )
     assert stored is False
     assert "could not record the question 7.7 in C7" in caplog.text
+
+
+def test_greetings_thanks_and_help_are_not_content_gaps(engine: Engine) -> None:
+    """Rows an older version recorded (and *Coach me on this* on a "thanks!") made "hi",
+    "thanks!" and "help" the curator's top content gaps."""
+    asked = AskedQuestions(engine)
+    now = datetime.now(UTC)
+    for i, text in enumerate(
+        ["hi", "Hello!", "thanks!", "Thank you so much", "help", "?", "Which CRM should we buy?"]
+    ):
+        asked.record(
+            asked.row(
+                channel="C1",
+                ts=f"3.{i}",
+                question=text,
+                outcome=AskOutcome.ABSTAINED,
+                at=now - timedelta(hours=1),
+            )
+        )
+    report = Gaps(engine, None, 90).report(7).to_json()
+    assert [g["question"] for g in report["gaps"]] == ["Which CRM should we buy?"]
