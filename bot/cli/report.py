@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli.common import fail, load_settings, open_engine, shown_url
+from bot.gaps.cluster import Gap
 from bot.gaps.report import GapReport, write_eval
 from index.errors import CoachError
 
@@ -79,10 +80,23 @@ def _rate(part: int, whole: int) -> str:
     return f"{part} ({round(100 * part / whole)}%)" if whole else str(part)
 
 
+def _question_cell(gap: Gap) -> Text:
+    """The gap's leading wording, then (dim) the other wordings merged into it, so the
+    curator sees what the count is made of. Leaders' words: Text, never markup."""
+    cell = Text(gap.question)
+    others = [w for w in gap.wordings if w != gap.question]
+    for wording in others[:3]:
+        cell.append(f"\n  {wording}", style="dim")
+    if len(others) > 3:
+        cell.append(f"\n  and {len(others) - 3} more", style="dim")
+    return cell
+
+
 def print_report(result: GapReport, days: int, console: Console | None = None) -> None:
     console = console or Console()
     votes = result.helpful + result.not_helpful
-    summary = Table(title=f"Last {days} days (since {result.since:%Y-%m-%d %H:%M} UTC)")
+    console.print(f"Last {days} days, since {result.since:%Y-%m-%d %H:%M} UTC", style="bold")
+    summary = Table()
     summary.add_column("")
     summary.add_column("count", justify="right")
     summary.add_row("questions", str(result.questions))
@@ -94,9 +108,11 @@ def print_report(result: GapReport, days: int, console: Console | None = None) -
     if result.gaps:
         gaps = Table(title="Content gaps (abstained or not helpful), most frequent first")
         gaps.add_column("asked", justify="right")
-        gaps.add_column("question")
+        gaps.add_column("last asked")
+        gaps.add_column("question (other wordings merged into it below)")
         for gap in result.gaps:
-            gaps.add_row(str(gap.count), Text(gap.question))  # leaders' words, not markup
+            last = f"{gap.last_asked:%Y-%m-%d}" if gap.last_asked else "-"
+            gaps.add_row(str(gap.count), last, _question_cell(gap))
         console.print(gaps)
     elif result.questions:
         console.print("No content gaps: every question found a passage nobody disliked.")

@@ -16,8 +16,9 @@ different pair we found.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -34,6 +35,7 @@ class Gap:
     question: str
     count: int
     wordings: tuple[str, ...] = ()
+    last_asked: datetime | None = None  # a need asked weeks ago may be covered already
 
 
 def _key(text: str) -> str:
@@ -41,19 +43,27 @@ def _key(text: str) -> str:
 
 
 def merge_gaps(
-    questions: Iterable[str], encode: Encode | None, threshold: float = DEFAULT_THRESHOLD
+    questions: Iterable[str],
+    encode: Encode | None,
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    asked_at: Sequence[datetime] = (),
 ) -> list[Gap]:
     """Group `questions` by meaning; most frequent group first, each led by its most asked
-    wording. Without `encode` (no model available) only identical wordings are merged."""
+    wording. Without `encode` (no model available) only identical wordings are merged.
+    `asked_at`, when given, is when each question was asked: a gap keeps the latest."""
     counts: dict[str, int] = {}
     shown: dict[str, str] = {}
-    for raw in questions:
+    latest: dict[str, datetime] = {}
+    for i, raw in enumerate(questions):
         text = " ".join(raw.split())
         if not text:
             continue
         key = _key(text)
         counts[key] = counts.get(key, 0) + 1
         shown.setdefault(key, text)
+        if i < len(asked_at) and (key not in latest or asked_at[i] > latest[key]):
+            latest[key] = asked_at[i]
     # most asked first, then first asked, so the leader of a group is its usual wording
     first = {k: i for i, k in enumerate(counts)}
     keys = sorted(counts, key=lambda k: (-counts[k], first[k]))
@@ -79,6 +89,7 @@ def merge_gaps(
             question=shown[group[0]],
             count=sum(counts[k] for k in group),
             wordings=tuple(shown[k] for k in group),
+            last_asked=max((latest[k] for k in group if k in latest), default=None),
         )
         for group in groups
     ]

@@ -57,8 +57,9 @@ class GapSource(Protocol):
         """(helpful, not helpful) votes cast since `since`."""
         ...
 
-    def gap_questions(self, since: datetime) -> list[str]:
-        """Each abstained question and each question voted "Not helpful", once per event."""
+    def gap_questions(self, since: datetime) -> list[tuple[str, datetime]]:
+        """Each abstained question and each question voted "Not helpful", once per event,
+        with when it was asked (or voted on)."""
         ...
 
     def reasons(self, since: datetime) -> list[Reason]:
@@ -98,7 +99,16 @@ class GapReport:
             "abstained": self.abstained,
             "helpful": self.helpful,
             "not_helpful": self.not_helpful,
-            "gaps": [{"question": g.question, "count": g.count} for g in self.gaps],
+            "gaps": [
+                {
+                    "question": g.question,
+                    "count": g.count,
+                    "last_asked": g.last_asked.isoformat(timespec="seconds")
+                    if g.last_asked
+                    else None,
+                }
+                for g in self.gaps
+            ],
             "reasons": [{"question": r.question, "reason": r.reason} for r in self.reasons],
         }
 
@@ -115,8 +125,8 @@ def build_report(
     since = (now or datetime.now(UTC)) - timedelta(days=days)
     answered, abstained = source.outcome_counts(since)
     helpful, not_helpful = source.vote_counts(since)
-    asked = [scrub(q) for q in source.gap_questions(since) if not is_chatter(q)]
-    gaps = merge_gaps(asked, encode, threshold)
+    asked = [(scrub(q), at) for q, at in source.gap_questions(since) if not is_chatter(q)]
+    gaps = merge_gaps([q for q, _ in asked], encode, threshold, asked_at=[at for _, at in asked])
     reasons = [Reason(scrub(r.question), scrub(r.reason), r.at) for r in source.reasons(since)]
     return GapReport(
         since=since,

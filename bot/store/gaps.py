@@ -39,22 +39,22 @@ class GapStore:
         counts = {bool(helpful): int(n) for helpful, n in rows}
         return counts.get(True, 0), counts.get(False, 0)
 
-    def gap_questions(self, since: datetime) -> list[str]:
+    def gap_questions(self, since: datetime) -> list[tuple[str, datetime]]:
         with self.engine.connect() as conn:
             abstained = conn.execute(
-                select(asked_questions.c.question).where(
+                select(asked_questions.c.question, asked_questions.c.asked_at).where(
                     asked_questions.c.asked_at >= since,
                     asked_questions.c.outcome == AskOutcome.ABSTAINED,
                 )
-            ).scalars()
+            ).all()
             not_helpful = conn.execute(
-                select(feedback.c.question).where(
+                select(feedback.c.question, feedback.c.created_at).where(
                     feedback.c.created_at >= since,
                     feedback.c.helpful.is_(False),
                     feedback.c.question != "",
                 )
-            ).scalars()
-            return [str(q) for q in abstained] + [str(q) for q in not_helpful]
+            ).all()
+        return [(str(q), from_db(at)) for q, at in [*abstained, *not_helpful]]  # type: ignore[misc]
 
     def reasons(self, since: datetime) -> list[Reason]:
         with self.engine.connect() as conn:

@@ -36,3 +36,38 @@ def test_report_shows_questions_and_reasons_with_square_brackets_verbatim() -> N
     for question in BRACKETED:
         assert question in text
     assert "a [template] for the [/red] review" in text
+
+
+def test_each_gap_shows_when_it_was_last_asked_and_the_wordings_merged_into_it() -> None:
+    """The table gave a count and one wording per gap: the curator could not tell a need
+    asked this morning from one asked six days ago (perhaps covered since), nor what the
+    count of a merged gap was made of."""
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    report = GapReport(
+        since=now,
+        answered=0,
+        abstained=4,
+        helpful=0,
+        not_helpful=0,
+        gaps=(
+            Gap(
+                question="How do I design commission accelerators?",
+                count=3,
+                wordings=(
+                    "How do I design commission accelerators?",
+                    "accelerators in our comp plan?",
+                ),
+                last_asked=datetime(2026, 11, 22, 16, 5, tzinfo=UTC),
+            ),
+            Gap(question="Which CRM?", count=1, last_asked=datetime(2026, 11, 17, tzinfo=UTC)),
+        ),
+    )
+    out = io.StringIO()
+    print_report(report, 7, Console(file=out, width=120, color_system=None))
+    lines = out.getvalue().splitlines()
+    [first] = [line for line in lines if "How do I design commission accelerators?" in line]
+    assert " 3 " in first and "2026-11-22" in first
+    [second] = [line for line in lines if "Which CRM?" in line]
+    assert "2026-11-17" in second
+    assert any("accelerators in our comp plan?" in line for line in lines)
+    assert "Last 7 days, since 2026-11-23 10:00 UTC" in lines[0]
