@@ -59,6 +59,8 @@ def content_add(
         raise typer.Exit(1)
     for path in plan.written:
         typer.echo(str(path))
+    for note in plan.notes:
+        typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
 
 
 @app.command("list")

@@ -75,6 +75,7 @@ class Plan:
     articles: list[tuple[Path, Article]] = field(default_factory=list)
     refused: list[IngestError] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth a look, not a reason to refuse
 
 
 def is_url(source: str) -> bool:
@@ -164,6 +165,7 @@ def plan_additions(content_dir: Path, sources: list[str], curation: Curation) ->
     existing = load_library(content_dir).articles
     known_sources = {same_source_key(a.meta.source): a.meta.id for a in existing if a.meta.source}
     texts = [(a.meta.id, a.body) for a in existing]
+    titles = {_title_key(a.meta.title): a.meta.id for a in existing}
     plan = Plan()
     taken: set[str] = set()
     for source in sources:
@@ -196,9 +198,19 @@ def plan_additions(content_dir: Path, sources: list[str], curation: Curation) ->
         article = replace(article, meta=replace(article.meta, id=path.stem), path=str(path))
         plan.articles.append((path, article))
         texts.append((path.stem, article.body))
+        same_title = titles.setdefault(_title_key(article.meta.title), path.stem)
+        if same_title != path.stem:
+            plan.notes.append(
+                f"{path.name}: {same_title!r} has the same title, {article.meta.title!r}; "
+                "their citations will read alike (change one title to tell them apart)"
+            )
         if article.meta.source:
             known_sources[same_source_key(article.meta.source)] = path.stem
     return plan
+
+
+def _title_key(title: str) -> str:
+    return " ".join(re.findall(r"\w+", title.lower()))
 
 
 def write_plan(plan: Plan) -> list[Path]:

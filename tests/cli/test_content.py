@@ -243,3 +243,25 @@ def test_a_source_longer_than_the_word_limit_is_refused_naming_count_and_limit(
         "(split it into articles)"
     ]
     assert sorted(p.name for p in content.iterdir()) == before
+
+
+def test_an_article_with_the_title_of_one_in_the_library_is_added_with_a_note(
+    admin: tuple[Run, Path], tmp_path: Path
+) -> None:
+    """It was added without a word: two articles titled alike, whose citations in Slack
+    read the same."""
+    run, content = admin
+    [existing] = [p for p in content.glob("*.md") if p.stem == "sales-one-on-ones"]
+    title = existing.read_text(encoding="utf-8").split("title: ", 1)[1].splitlines()[0]
+    page = tmp_path / "same-title.md"
+    body = "Ask about territory splits, travel time and account counts before quotas. " * 4
+    page.write_text(f"---\ntitle: {title}\n---\n\n{body}\n", encoding="utf-8")
+    result = run("content", "add", str(page))
+    assert result.returncode == 0, result.stderr
+    written = Path(result.stdout.strip())
+    assert written.parent == content and written.stem != "sales-one-on-ones"
+    assert result.stderr.strip().splitlines() == [
+        f"note: {written.name}: 'sales-one-on-ones' has the same title, "
+        f"{title.strip(chr(34))!r}; their citations will read alike (change one title to "
+        "tell them apart)"
+    ]
