@@ -4,6 +4,7 @@ front matter is broken is refused in one line that says where."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import stat
@@ -124,3 +125,32 @@ def test_an_added_article_gets_the_mode_of_any_new_file_not_owner_only(
         os.umask(old)
     assert plan.refused == []
     assert stat.S_IMODE(plan.written[0].stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_unicode_text_file_with_its_byte_order_mark_is_read_as_such(
+    content: Path, tmp_path: Path, encoding: str
+) -> None:
+    """A text file saved as Notepad's "Unicode" was read as Windows-1252: the article
+    'yc-o-a-c-h-i-n-g...' with a NUL between every letter was written and indexed."""
+    path = tmp_path / "culture.txt"
+    data = f"Café culture for sales teams\n\n{BODY}\n".encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    path.write_bytes(data)
+    plan = add_sources(content, [str(path)], CURATION)
+    assert plan.refused == [], [str(e) for e in plan.refused]
+    assert plan.written[0].name == "cafe-culture-for-sales-teams.md"
+    text = plan.written[0].read_text(encoding="utf-8")
+    assert "\x00" not in text and BODY in text
+
+
+def test_text_holding_nul_characters_is_refused_as_not_text(content: Path, tmp_path: Path) -> None:
+    """UTF-16 without its mark (or a binary file) decoded as Windows-1252 became an article
+    of letters and NULs; it is refused, and the line says what to do."""
+    path = tmp_path / "notes.md"
+    path.write_bytes(f"Team culture\n\n{BODY}\n".encode("utf-16-le"))
+    plan = add_sources(content, [str(path)], CURATION)
+    assert plan.written == []
+    [error] = plan.refused
+    assert str(error) == f"{path}: not a text file (cannot decode it; save it as UTF-8)"

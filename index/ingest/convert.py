@@ -7,6 +7,7 @@ levels come from paragraph styles); PDF through pypdf (see index/ingest/pdf.py).
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -26,12 +27,31 @@ SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
 
 
 def _decode(data: bytes, source: str) -> str:
+    """UTF-8, else UTF-16/32 with its byte-order mark (Notepad's "Unicode", Word's "Unicode
+    text"), else Windows-1252. Text holding NUL characters is not text: UTF-16 without its
+    mark, or a binary file, read as Windows-1252 made an article of "C\0o\0a\0c\0h"."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                break
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableSourceError(source, "not a text file (cannot decode it)")
+        if "\x00" not in text:
+            return text
+    raise UnreadableSourceError(source, "not a text file (cannot decode it; save it as UTF-8)")
+
+
+_BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def convert_html(data: bytes | str, source: str, url: str | None = None) -> Document:
