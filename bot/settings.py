@@ -77,6 +77,7 @@ EXPECTED = {
     "search_lanes": "a whole number of searches at once from 0 (one per core) to 64",
     "embedding_backend": "onnx or torch",
     "database_url": "a database URL, sqlite:///PATH or postgresql://USER:PASS@HOST:PORT/DB",
+    "embedding_model": "a model folder that exists, or unset for the bundled all-MiniLM-L6-v2",
 }
 
 
@@ -245,6 +246,16 @@ class Settings(BaseSettings):
                 make_url(value)
         except ArgumentError:
             raise ValueError(EXPECTED["database_url"]) from None
+        return value
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _embedding_model(cls, value: str) -> str:
+        """A path (absolute, ./ or ~/) must be a folder: loading a missing one went through
+        torch and the Hugging Face hub for 20 s and ended in "Repo id must use alphanumeric
+        chars". A bare name (org/model) is left to the loader, which knows the hub cache."""
+        if value.startswith(("/", ".", "~")) and not Path(value).expanduser().is_dir():
+            raise ValueError(EXPECTED["embedding_model"])
         return value
 
     @field_validator("embedding_backend", mode="before")
