@@ -29,7 +29,10 @@ def print_metrics(metrics: dict[str, float | int]) -> None:
         f"{metrics['answerable']} / {metrics['uncovered']} / {metrics['off_topic']}",
     )
     for key in ("hit@1", "hit@3", "mrr@10", "false_abstain"):
-        table.add_row(key, f"{metrics[key]:.3f}")
+        # of no answerable question there is no rate: "0.000" read as search finding nothing
+        table.add_row(key, f"{metrics[key]:.3f}" if metrics["answerable"] else "-")
+    if not metrics["answerable"]:
+        table.caption = "hit@1 to false_abstain need answerable questions (with gold phrases)"
     for kind, label in (("uncovered", "uncovered abstain"), ("off_topic", "off-topic abstain")):
         if metrics[kind]:
             table.add_row(

@@ -145,6 +145,22 @@ def test_eval_table_and_explain(shipped_library: Library, invoke: Invoke, tmp_pa
     assert "t5" in proc.stdout and "no passage contains a gold phrase" in proc.stdout
 
 
+def test_eval_of_only_uncovered_questions_shows_no_rates_rather_than_zeros(
+    shipped_library: Library, invoke: Invoke, tmp_path: Path
+) -> None:
+    """README's gap loop: `coach eval gaps.jsonl` before any gold is filled in. It showed
+    hit@1 0.000, hit@3 0.000, MRR@10 0.000, as if search had found nothing."""
+    gaps = tmp_path / "gaps.jsonl"
+    gap = {"id": "gap-1", "question": OFF_TOPIC, "gold": [], "kind": "uncovered"}
+    gaps.write_text(json.dumps(gap) + "\n")
+    proc = invoke("eval", str(gaps))
+    assert proc.exit_code == 0, proc.output
+    assert re.search(r"hit@1\s+│\s+-\s", proc.stdout), proc.stdout
+    assert "0.000" not in proc.stdout
+    assert "need answerable questions" in proc.stdout
+    assert re.search(r"uncovered abstain\s+│\s+1\.000 \(1 of 1\)", proc.stdout)
+
+
 def test_eval_rejects_a_malformed_question_file(run_coach: RunCoach, tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "a", "question": "ok", "gold": []}\nnot json\n', encoding="utf-8")
