@@ -51,4 +51,10 @@ class EmptyLibraryError(CoachError):
     """content/ holds no readable article, so there is nothing to search."""
 
     def __init__(self, content_dir: Path | str) -> None:
+        if not Path(content_dir).is_dir():  # a mistyped CONTENT_DIR: "add one" would mislead
+            super().__init__(
+                f"CONTENT_DIR={content_dir}: no such folder (unset it to use the checkout's "
+                "content/)"
+            )
+            return
         super().__init__(f"{content_dir}: no articles (*.md) found; add one and rebuild the index")

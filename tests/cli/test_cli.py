@@ -312,8 +312,11 @@ def test_empty_library_is_a_clear_error(run_coach: RunCoach, tmp_path: Path, cas
         content.mkdir()
     proc = run_coach("ask", "how do I coach?", env={"CONTENT_DIR": str(content)})
     assert proc.returncode == 1
-    assert str(content) in proc.stderr
-    assert "Traceback" not in proc.stderr
+    [line] = proc.stderr.splitlines()
+    if case == "empty folder":
+        assert line == f"error: {content}: no articles (*.md) found; add one and rebuild the index"
+    else:  # a mistyped CONTENT_DIR was told to "add one" article to a folder that is not there
+        assert line.startswith(f"error: CONTENT_DIR={content}: no such folder"), line
 
 
 @pytest.mark.parametrize("command", [("report",), ("quote", "schedule", "list")])
