@@ -318,9 +318,17 @@ def test_index_status_reports_each_state(
     assert "needs rebuild (no index built yet)" in status(run_coach, work)
 
 
-def test_index_status_lists_content_problems(
+def test_index_status_lists_each_content_problem_once(
     work: Path, run_coach: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
+    """Each problem is one `problem:` line; it also came as an ERROR log line on stderr."""
     (work / "content" / "broken.md").write_bytes(b"---\nauthor: Nobody\n---\n\nText.\n")
-    out = status(run_coach, work)
-    assert "problem:" in out and "broken.md:1" in out and "no title" in out
+    proc = run_coach(
+        "index",
+        "status",
+        env={"CONTENT_DIR": str(work / "content"), "DATA_DIR": str(work / "data")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "problem:" in proc.stdout and "broken.md:1" in proc.stdout
+    assert "no title" in proc.stdout
+    assert "broken.md" not in proc.stderr, proc.stderr

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import load_settings, open_library
+from bot.cli.common import CONTENT_LOGGERS, load_settings, open_library
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -43,7 +43,8 @@ def index_build(
 
 def index_status() -> None:
     """Show what the index holds and whether it is up to date with content/."""
-    settings = load_settings()
+    # each content problem is a `problem:` line below, not also the loader's log line
+    settings = load_settings(silence=CONTENT_LOGGERS)
     from index.content import load_library
     from index.embedder import Embedder
     from index.errors import IndexCorruptError
