@@ -66,7 +66,10 @@ def _stdin_batches(batch: int = 64) -> Iterator[list[str]]:
 
 
 def ask(
-    question: Annotated[str | None, typer.Argument(help="Omit to read one per line.")] = None,
+    question: Annotated[
+        str | None,
+        typer.Argument(metavar="QUESTION", help="Omit to read one per line from stdin."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     k: Annotated[
         int | None,

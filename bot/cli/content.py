@@ -110,7 +110,7 @@ def content_check() -> None:
 
 @app.command("remove")
 def content_remove(
-    article_id: Annotated[str, typer.Argument(metavar="ID", help="As `content list` shows.")],
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="As `coach content list` shows.")],
 ) -> None:
     """Delete the article; the index drops its passages on its next refresh."""
     from index.ingest.catalog import remove_article

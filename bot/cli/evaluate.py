@@ -92,7 +92,15 @@ def register(app: typer.Typer) -> None:
 
 
 def eval_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Questions .jsonl")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            metavar="FILE.jsonl",
+            help='{"id", "question", "gold"} a line.',
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Metrics as JSON.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show each miss.")] = False,
     k: Annotated[int, typer.Option("-k", help="Passages shown per question.")] = 10,
