@@ -31,9 +31,13 @@ def render_result(result: SearchResult, suggestions: list[str] | None = None) ->
         lines.append(
             f"(Your question was long, so I searched its first {len(result.question)} characters.)"
         )
+    declined = result.out_of_scope
     if not result.answered:
         lines.append(
-            "I couldn't find anything in the coaching library that answers that. "
+            f"That sounds like a question about {declined.topic}, which the coaching library "
+            f"leaves to others: {declined.ask} is the place to ask."
+            if declined
+            else "I couldn't find anything in the coaching library that answers that. "
             "It covers sales leadership: motivating a team, coaching and feedback, "
             "leading change, and how leading differs from managing and selling."
         )

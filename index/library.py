@@ -12,6 +12,7 @@ from index.encoders import EmbeddingBackend
 from index.errors import ContentError, EmptyLibraryError
 from index.passages import split_articles
 from index.quotes import load_quotes
+from index.scope import ScopeMap, example_vectors, load_scope
 from index.search import HybridSearcher
 from index.store import IndexStore
 from index.tips import stands_alone, tip_candidates
@@ -81,10 +82,23 @@ class Library:
             log.error("%s", exc)
             problems.append(exc)
             vocabulary = Vocabulary()
+        try:
+            scope = load_scope(Path(content_dir))
+        except ContentError as exc:
+            log.error("%s", exc)
+            problems.append(exc)
+            scope = ScopeMap()
         embedder = embedder or Embedder(model, backend=backend, onnx_dir=Path(index_dir))
         store = IndexStore(index_dir)
         index = store.ensure(passages, embedder, progress=progress, rebuild=rebuild)
-        searcher = HybridSearcher(passages, index, embedder, vocabulary=vocabulary)
+        searcher = HybridSearcher(
+            passages,
+            index,
+            embedder,
+            vocabulary=vocabulary,
+            scope=scope,
+            scope_vectors=example_vectors(scope, embedder, Path(index_dir)),
+        )
         return cls(articles, passages, quotes, searcher, store, problems)
 
     @property

@@ -21,6 +21,7 @@ from pathlib import Path
 from index.embedder import Embedder
 from index.library import Library
 from index.quotes import QUOTES_FILE
+from index.scope import SCOPE_FILE
 from index.vocabulary import VOCABULARY_FILE
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,8 @@ DEFAULT_INTERVAL = 10.0  # seconds; a change shows within interval + build time
 
 
 def content_fingerprint(content_dir: Path) -> str:
-    """Changes whenever an article, quotes.yaml or vocabulary.yaml is added, edited or
-    removed."""
+    """Changes whenever an article, quotes.yaml, vocabulary.yaml or scope.yaml is added,
+    edited or removed."""
     digest = hashlib.sha256()
     try:
         paths = sorted(
@@ -38,6 +39,7 @@ def content_fingerprint(content_dir: Path) -> str:
                 *Path(content_dir).glob("*.md"),
                 Path(content_dir) / QUOTES_FILE,
                 Path(content_dir) / VOCABULARY_FILE,
+                Path(content_dir) / SCOPE_FILE,
             ]
         )
     except OSError:
@@ -110,7 +112,7 @@ class LibraryReloader:
                 log.error("library reload failed, still serving the previous one: %s", message)
                 return ReloadOutcome(changed=True, error=message)
             self._seen = seen
-            library.searcher.warm_vocabulary()  # before the swap: no question pays for it
+            library.searcher.warm()  # before the swap: no question pays for it
             self._current = library
             seconds = time.perf_counter() - started
             embedded = library.searcher.dense.embedded

@@ -13,8 +13,9 @@ from index.anisotropy import CommonDirections
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.passages import split_sentences
+from index.scope import ScopeMap, example_vectors
 from index.store import DenseIndex
-from index.types import Hit, Passage, SearchResult
+from index.types import Hit, OutOfScope, Passage, SearchResult
 from index.vocabulary import Vocabulary
 from index.vocabulary_tokens import VocabularyTokens
 
@@ -46,6 +47,11 @@ class SearchTuning:
     # and its top principal directions removed (all-but-the-top; index/anisotropy.py): 2,
     # chosen by cross-validation (bench/quality_anisotropy.py); 0 = plain cosine.
     common_directions: int = 2
+    # Decline a question whose three nearest out-of-scope examples (content/scope.yaml) are,
+    # on average, closer than its nearest library sentence by more than this (cosine).
+    # Chosen by cross-validation over four question sets and two libraries: the most
+    # uncovered questions declined with false abstain at most 5% (bench/quality_scope.md).
+    out_of_scope_margin: float = 0.07
 
 
 def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
@@ -67,6 +73,8 @@ class HybridSearcher:
         embedder: Embedder,
         tuning: SearchTuning | None = None,
         vocabulary: Vocabulary | None = None,
+        scope: ScopeMap | None = None,
+        scope_vectors: np.ndarray | None = None,
     ) -> None:
         order = {pid: i for i, pid in enumerate(dense.passage_ids)}
         if [p.id for p in passages] != dense.passage_ids:
@@ -78,6 +86,9 @@ class HybridSearcher:
         self.tuning = tuning or SearchTuning()
         self.vocabulary = vocabulary or Vocabulary()
         self._vocabulary_tokens = VocabularyTokens(self.vocabulary, embedder)
+        self.scope = scope or ScopeMap()
+        self._scope_vectors = scope_vectors  # embedded when first needed if not given
+        self._scope_owner = np.array(self.scope.examples()[1], dtype="int64")
         self.lexical = LexicalIndex([p.embed_text for p in passages])
         self._sentences = [split_sentences(p.text) or [p.text] for p in passages]
         n = dense.faiss_index.ntotal
@@ -91,10 +102,17 @@ class HybridSearcher:
         self._words = [set(re.findall(r"[a-z]+", p.text.lower())) for p in passages]
         self._sentence_sets = [set(sentences) for sentences in self._sentences]
 
-    def warm_vocabulary(self) -> None:
-        """Embed every vocabulary entry now (about a second and a half), so that no question
-        pays for it; otherwise an entry is embedded the first time a question gains it."""
+    def warm(self) -> None:
+        """Embed every vocabulary entry and out-of-scope example now (about two seconds), so
+        that no question pays for it; otherwise each is embedded when first needed."""
         self._vocabulary_tokens.prepare()
+        self._scope_matrix()
+
+    def _scope_matrix(self) -> np.ndarray:
+        """The out-of-scope examples' vectors (embedded once per library)."""
+        if self._scope_vectors is None:
+            self._scope_vectors = example_vectors(self.scope, self.embedder, None)
+        return self._scope_vectors
 
     # ---- scoring -------------------------------------------------------------------------
     def features(self, question: str, context: str | None = None) -> dict[str, np.ndarray]:
@@ -116,6 +134,8 @@ class HybridSearcher:
         expanded = [" ".join([t, *words]) for t, words in zip(texts, added, strict=True)]
         extra = [i for i, each in enumerate(gained) if each]
         query_vectors, tokens = self.embedder.encode_with_tokens(texts)
+        scope = self._scope_matrix()
+        scope_scores = query_vectors @ scope.T if len(scope) else np.zeros((len(texts), 0))
         dense_queries = self._common(query_vectors) if self._common else query_vectors
         passage_scores = dense_queries @ self._dense_passages.T if n else None
         sentence_scores = query_vectors @ self.dense.sentence_vectors.T if n else None
@@ -129,7 +149,7 @@ class HybridSearcher:
             if n == 0:
                 empty = np.zeros(0, dtype="float32")
                 keys = ("dense", "sentence", "lexical", "tokens", "tokens_vocab", "best_sentence")
-                out.append({k: empty for k in keys})
+                out.append({k: empty for k in keys} | {"scope": scope_scores[row]})
                 continue
             sims = sentence_scores[row]
             sentence = np.maximum.reduceat(sims, offsets[:-1])
@@ -141,6 +161,7 @@ class HybridSearcher:
                     "tokens": late[row],
                     "tokens_vocab": late_vocab.get(row, late[row]),
                     "best_sentence": self._first_best(sims, sentence),
+                    "scope": scope_scores[row],  # cosine to each out-of-scope example
                 }
             )
         return out
@@ -218,6 +239,22 @@ class HybridSearcher:
         if not len(f["sentence"]):
             return False
         return float(f["sentence"].mean()) >= self.tuning.answer_library
+
+    def out_of_scope(self, f: dict[str, np.ndarray]) -> OutOfScope | None:
+        """The curator's out-of-scope topic the question is about, when its three nearest
+        examples are (on average) closer than anything the library says, by the margin."""
+        sims = f["scope"]
+        if len(sims) == 0 or len(f["sentence"]) == 0:
+            return None
+        top = np.argsort(-sims, kind="stable")[:3]
+        if float(sims[top].mean()) - float(f["sentence"].max()) <= self.tuning.out_of_scope_margin:
+            return None
+        # named by the topic whose own three nearest examples are closest
+        topics = np.full(len(self.scope), -1.0)
+        for t in range(len(self.scope)):
+            own = np.sort(sims[self._scope_owner == t])[-3:]
+            topics[t] = own.mean()
+        return self.scope.topics[int(np.argmax(topics))].declined
 
     # ---- selection -----------------------------------------------------------------------
     def _near_duplicate(self, i: int, chosen: list[int]) -> bool:
@@ -311,6 +348,17 @@ class HybridSearcher:
             f = features.get(i)
             if f is None or not self.should_answer(texts[i], f):
                 results.append(SearchResult(question=question, answered=False, truncated=truncated))
+                continue
+            declined = self.out_of_scope(f)
+            if declined is not None:
+                results.append(
+                    SearchResult(
+                        question=question,
+                        answered=False,
+                        truncated=truncated,
+                        out_of_scope=declined,
+                    )
+                )
                 continue
             score = self.fused(f)
             ranked = [int(j) for j in np.argsort(-score, kind="stable")]

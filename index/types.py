@@ -55,12 +55,21 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class OutOfScope:
+    """A topic the curator marked as not the library's (content/scope.yaml), and who to ask."""
+
+    topic: str
+    ask: str
+
+
+@dataclass(frozen=True)
 class SearchResult:
     question: str  # the question as searched (after any truncation)
     answered: bool
     hits: tuple[Hit, ...] = ()
     truncated: bool = False  # the question was cut to a sane length before searching
     more: bool = False  # further relevant passages exist beyond these ("More like this")
+    out_of_scope: OutOfScope | None = None  # why it was declined, when a curator said so
 
 
 @dataclass(frozen=True)

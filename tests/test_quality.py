@@ -28,13 +28,15 @@ OWN_SET = REPO_ROOT / "bench" / "data" / "own_questions.jsonl"
 # seed passages the gold phrases come from).
 DEV_FLOOR = {"hit@1": 0.79, "hit@3": 0.91, "mrr@10": 0.85}
 DEV_TARGET = {"hit@1": 0.80, "hit@3": 0.92, "mrr@10": 0.85}
-# dev2.jsonl reaches 0.212 / 0.333 / 0.279, false abstain 0, off-topic 5/5; its ten
+# dev2.jsonl reaches 0.212 / 0.333 / 0.279, false abstain 0.03, off-topic 5/5; its ten
 # "uncovered" questions were written against the five seed articles, and four of them
-# (which CRM, accelerators, territories, ramp length) are now answered by the new articles.
+# (which CRM, accelerators, territories, ramp length) are now answered by the new articles;
+# the curator's out-of-scope map (content/scope.yaml) declines 4 of the ten.
 DEV2_FLOOR = {"hit@1": 0.21, "hit@3": 0.33, "mrr@10": 0.27}
 DEV2_TARGET = {"hit@1": 0.40, "hit@3": 0.60, "mrr@10": 0.50}
 # Our own questions (answerable from the seed and the new articles, in a manager's words,
-# uncovered and off-topic): 0.597 / 0.742 / 0.664, false abstain 0.03, off-topic 24/25.
+# uncovered and off-topic): 0.597 / 0.742 / 0.664, false abstain 0.03, off-topic 24/25,
+# uncovered 12/28 declined by the out-of-scope map (bench/quality_scope.md).
 OWN_FLOOR = {"hit@1": 0.59, "hit@3": 0.74, "mrr@10": 0.66}
 
 BOILERPLATE = (
@@ -84,7 +86,7 @@ def test_dev2_holds_what_was_reached(
     metrics = _eval(run_coach, DEV2_SET)
     _at_least(metrics, DEV2_FLOOR)
     assert metrics["false_abstain"] <= 0.05
-    assert metrics["uncovered"] == 10
+    assert metrics["uncovered"] == 10 and metrics["uncovered_abstained"] >= 4
     assert metrics["off_topic_abstained"] == metrics["off_topic"] == 5
 
 
@@ -105,6 +107,7 @@ def test_own_questions_hold_what_was_reached(
     _at_least(metrics, OWN_FLOOR)
     assert metrics["false_abstain"] <= 0.05
     assert metrics["off_topic"] == 25 and metrics["off_topic_abstained"] >= 24
+    assert metrics["uncovered"] == 28 and metrics["uncovered_abstained"] >= 12
 
 
 @pytest.mark.parametrize(

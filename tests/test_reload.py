@@ -139,7 +139,10 @@ def test_fingerprint_sees_size_and_name_changes(tmp_path: Path) -> None:
     path = write_article(tmp_path, "a", "Text one.")
     one = content_fingerprint(tmp_path)
     path.rename(tmp_path / "b.md")
-    assert len({empty, one, content_fingerprint(tmp_path)}) == 3
+    renamed = content_fingerprint(tmp_path)
+    (tmp_path / "scope.yaml").write_text("out_of_scope: []\n", encoding="utf-8")
+    # the curator's out-of-scope map is reloaded like the articles
+    assert len({empty, one, renamed, content_fingerprint(tmp_path)}) == 4
 
 
 def test_two_processes_sharing_an_index_never_mix_builds(

@@ -165,7 +165,7 @@ def test_a_question_is_embedded_once_even_when_the_vocabulary_adds_words(
     """The manager's words still reach late interaction, without a second model pass over
     the expanded question (half a burst's model work)."""
     searcher = shipped_library.searcher
-    searcher.warm_vocabulary()  # the vocabulary's own words are embedded once, here
+    searcher.warm()  # the vocabulary's own words are embedded once, here
     asked = ["my crew keeps sandbagging the number", "how do I ramp new hires faster"]
     assert all(searcher.vocabulary.expansions(q) for q in asked)
     embedded: list[str] = []

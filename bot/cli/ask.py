@@ -21,7 +21,10 @@ def register(app: typer.Typer) -> None:
 
 
 def result_json(question: str, result: SearchResult) -> dict[str, object]:
-    """The `coach ask --json` contract; other tools rely on these keys."""
+    """The `coach ask --json` contract; other tools rely on these keys. A question declined
+    as out of scope (content/scope.yaml) also says which topic and who to ask."""
+    declined = result.out_of_scope
+    extra = {"out_of_scope": {"topic": declined.topic, "ask": declined.ask}} if declined else {}
     return {
         "question": question,
         "answered": result.answered,
@@ -39,6 +42,7 @@ def result_json(question: str, result: SearchResult) -> dict[str, object]:
             }
             for hit in (result.hits if result.answered else ())
         ],
+        **extra,
     }
 
 

@@ -181,6 +181,7 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
             max_chars=settings.max_question_chars,
             truncated=result.truncated,
             suggestions=slack.coach.suggestions(3, asked),
+            out_of_scope=result.out_of_scope,
         )
     return Reply(
         message,

@@ -106,7 +106,7 @@ def serve(
         library.searcher.embedder.use_threads(1)
         library.searcher.embedder.run_passes_side_by_side(search_threads(settings))
         slack.coach.search("warm up")  # load the model now, not on the first question
-        library.searcher.warm_vocabulary()  # and the vocabulary's words
+        library.searcher.warm()  # the vocabulary's words, the out-of-scope examples
         # what is loaded by now (the model's runtime, the library: millions of objects) lives
         # as long as the process: kept out of the collector's way, so a full collection in a
         # burst no longer stops every thread, acks included, for 0.2-0.9 s (bench/burst.py)

@@ -29,6 +29,7 @@ Invoke = Callable[..., Result]
 ON_TOPIC = "Are leaders born or made?"
 OFF_TOPIC = "What is the capital of Australia?"
 CELEBRATE = "How do I celebrate wins with my sales team?"
+OUT_OF_SCOPE = "which call-recording tool should we buy?"
 
 
 @pytest.fixture
@@ -57,6 +58,7 @@ def test_ask_json_contract(shipped_library: Library, run_coach: RunCoach) -> Non
         "  <!channel> how do I motivate my reps?  ",
         long.strip(),
         CELEBRATE,
+        OUT_OF_SCOPE,
     ]
     proc = run_coach("ask", "--json", "-k", "2", stdin="\n".join(questions) + "\n")
     assert proc.returncode == 0, proc.stderr
@@ -64,7 +66,9 @@ def test_ask_json_contract(shipped_library: Library, run_coach: RunCoach) -> Non
     assert len(lines) == len(questions)
     objects = [json.loads(line) for line in lines]
     assert [o["question"] for o in objects] == questions  # in order, as typed
-    assert [o["answered"] for o in objects] == [True, False, False, True, True, True]
+    assert [o["answered"] for o in objects] == [True, False, False, True, True, True, False]
+    declined = objects.pop()  # the curator's out-of-scope map says who to ask instead
+    assert declined["passages"] == [] and set(declined["out_of_scope"]) == {"topic", "ask"}
     for obj in objects:
         assert set(obj) == {"question", "answered", "passages"}
         assert isinstance(obj["question"], str) and isinstance(obj["answered"], bool)

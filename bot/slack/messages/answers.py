@@ -19,7 +19,7 @@ from bot.slack.messages.parts import (
 )
 from bot.slack.messages.values import ACTION_HELPFUL, ACTION_MORE, ACTION_NOT_HELPFUL
 from bot.slack.text import escape, safe_echo
-from index.types import Hit, SearchResult
+from index.types import Hit, OutOfScope, SearchResult
 
 
 def hit_blocks(hit: Hit) -> list[Block]:
@@ -90,14 +90,23 @@ def no_answer_message(
     max_chars: int,
     truncated: bool = False,
     suggestions: Sequence[str] | None = None,
+    out_of_scope: OutOfScope | None = None,
 ) -> Message:
-    """Nothing relevant: say so kindly, cite nothing, suggest questions that do work."""
+    """Nothing relevant: say so kindly, cite nothing, suggest questions that do work. A
+    question on a topic the curator marked as not the library's says who to ask instead."""
     echo = safe_echo(asked, 150)
     suggestions = list(suggestions if suggestions is not None else suggest_questions(topics, 3))
-    lines = [
-        f"I looked, but the library doesn't have anything that really answers _{echo}_ yet — "
-        "I'd rather say so than guess."
-    ]
+    if out_of_scope is not None:
+        topic, ask = safe_echo(out_of_scope.topic, 100), safe_echo(out_of_scope.ask, 100)
+        lines = [
+            f"_{echo}_ sounds like a question about *{topic}*, which the coaching library "
+            f"leaves to others: {ask} is the place to ask. I'd rather say so than guess."
+        ]
+    else:
+        lines = [
+            f"I looked, but the library doesn't have anything that really answers _{echo}_ "
+            "yet — I'd rather say so than guess."
+        ]
     blocks: list[Block] = [section(lines[0])]
     if truncated:
         blocks.append(truncated_note(max_chars))

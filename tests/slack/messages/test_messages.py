@@ -29,7 +29,7 @@ from bot.slack.text import (
     safe_echo,
     well_formed,
 )
-from index.types import ArticleMeta, Hit, Passage, Quote, SearchResult
+from index.types import ArticleMeta, Hit, OutOfScope, Passage, Quote, SearchResult
 
 BOT = "UCOACHBOT"
 
@@ -189,6 +189,20 @@ def test_no_answer_suggests_from_topics_and_cites_nothing() -> None:
     assert "coaching" in dumped and "hiring reps" in dumped
     assert "context" not in [b["type"] for b in msg["blocks"]]  # no citation lines
     assert "banana bread" in msg["blocks"][0]["text"]["text"]
+
+
+def test_an_out_of_scope_question_is_told_who_to_ask_and_nothing_pings() -> None:
+    msg = no_answer_message(
+        asked="is our non-compete enforceable?",
+        topics=["coaching"],
+        max_chars=500,
+        out_of_scope=OutOfScope(topic="non-competes", ask="your legal team <!channel>"),
+    )
+    _valid(msg)
+    first = msg["blocks"][0]["text"]["text"]
+    assert "non-competes" in first and "your legal team" in first
+    assert "<!channel>" not in json.dumps(msg)
+    assert "non-competes" in msg["text"]  # the notification says it too
 
 
 def test_button_values_fit_slack_limit() -> None:

@@ -237,6 +237,12 @@ def test_injection_in_a_question_with_no_answer(slack_app: SlackApp) -> None:
     assert not passage_ids(call)
 
 
+def test_a_question_the_library_leaves_to_others_says_who_to_ask(slack_app: SlackApp) -> None:
+    call = ask(slack_app, mention(f"<@{BOT_USER}> which call-recording tool should we buy?"))
+    assert not passage_ids(call)
+    assert "is the place to ask" in call.text and "RevOps" in call.text
+
+
 def test_a_40000_character_question_is_cut_and_the_reply_says_so(slack_app: SlackApp) -> None:
     long_question = QUESTION + " " + ("and keep them engaged " * 2000)
     long_question = long_question[:40_000]

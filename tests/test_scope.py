@@ -1,0 +1,101 @@
+"""The curator's out-of-scope map (content/scope.yaml): questions on topics the library leaves
+to others are declined with who to ask, and everything else is searched as before."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedder import Embedder
+from index.errors import ContentError
+from index.ingest.catalog import check_content
+from index.library import Library
+from index.scope import SCOPE_FILE, ScopeMap, ScopeTopic, example_vectors, load_scope
+from index.search import HybridSearcher
+
+VENDOR_QUESTION = "which call-recording tool should we buy?"
+COACHING_QUESTION = "how do I motivate my reps?"
+
+
+def test_a_question_on_a_topic_the_library_leaves_to_others_says_who_to_ask(
+    shipped_library: Library,
+) -> None:
+    declined = shipped_library.search(VENDOR_QUESTION)
+    assert not declined.answered and not declined.hits
+    assert declined.out_of_scope is not None
+    assert "vendor" in declined.out_of_scope.topic
+    assert "RevOps" in declined.out_of_scope.ask
+    answered = shipped_library.search(COACHING_QUESTION)
+    assert answered.answered and answered.hits and answered.out_of_scope is None
+
+
+def test_it_is_the_scope_map_that_declines(shipped_library: Library) -> None:
+    """Without the curator's map the same question gets passages (that only share its
+    words): the map is what knows the library's edges."""
+    bare = HybridSearcher(
+        shipped_library.passages,
+        shipped_library.searcher.dense,
+        shipped_library.searcher.embedder,
+        vocabulary=shipped_library.searcher.vocabulary,
+    )
+    result = bare.search_many([VENDOR_QUESTION])[0]
+    assert result.answered and result.out_of_scope is None
+
+
+def test_off_topic_questions_are_still_plain_abstentions(shipped_library: Library) -> None:
+    result = shipped_library.search("What is the capital of Australia?")
+    assert not result.answered and result.out_of_scope is None
+
+
+def _scope(folder: Path, text: str) -> Path:
+    (folder / SCOPE_FILE).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_the_shipped_scope_file_loads(shipped_library: Library) -> None:
+    scope = shipped_library.searcher.scope
+    assert len(scope) >= 20
+    assert all(t.topic and t.ask and len(t.examples) >= 3 for t in scope.topics)
+
+
+def test_scope_file_mistakes_name_the_file_and_line(tmp_path: Path) -> None:
+    assert len(load_scope(tmp_path)) == 0  # no file: nothing declined
+    _scope(tmp_path, "out_of_scope:\n  - topic: tax\n    ask: [finance\n")
+    with pytest.raises(ContentError, match=rf"{SCOPE_FILE}:\d+: not valid YAML"):
+        load_scope(tmp_path)
+    _scope(
+        tmp_path,
+        "out_of_scope:\n"
+        "  - topic: tax\n    ask: finance\n    examples:\n      - how is commission taxed\n"
+        "  - topic: visas\n    examples:\n      - can we hire in Canada\n",
+    )
+    with pytest.raises(ContentError, match=rf"{SCOPE_FILE}:6: entry without ask"):
+        load_scope(tmp_path)
+    _scope(tmp_path, "- tax\n")
+    with pytest.raises(ContentError, match="expected `out_of_scope:`"):
+        load_scope(tmp_path)
+    problems = [str(p) for p in check_content(tmp_path, date.today())]
+    assert any(SCOPE_FILE in p and "out_of_scope" in p for p in problems)
+
+
+def test_example_vectors_are_kept_in_the_index_folder(
+    tmp_path: Path, lib_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`coach ask` starts without embedding the examples again; an edited map is embedded
+    once more and the old vectors go."""
+    scope = ScopeMap((ScopeTopic("tax", "finance", ("how is commission taxed?",)),))
+    first = example_vectors(scope, lib_embedder, tmp_path)
+    assert first.shape == (1, lib_embedder.dimensions)
+
+    def no_model(*args: object, **kwargs: object) -> object:
+        raise AssertionError("embedded again")
+
+    monkeypatch.setattr(lib_embedder, "encode", no_model)
+    assert np.allclose(example_vectors(scope, lib_embedder, tmp_path), first)
+    monkeypatch.undo()
+    edited = ScopeMap((ScopeTopic("tax", "finance", ("is a bonus taxed like salary?",)),))
+    example_vectors(edited, lib_embedder, tmp_path)
+    assert len(list(tmp_path.glob("scope-*.npy"))) == 1
