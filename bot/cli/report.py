@@ -118,6 +118,13 @@ def print_report(result: GapReport, days: int, console: Console | None = None) -
         console.print("No content gaps: every question found a passage nobody disliked.")
     else:
         console.print("No questions were asked in this period.")
+    if result.left_to_others:
+        others = Table(title="Left to others (content/scope.yaml), not content gaps")
+        others.add_column("asked", justify="right")
+        others.add_column("topic")
+        for topic, count in result.left_to_others:
+            others.add_row(str(count), Text(topic))
+        console.print(others)
     if result.reasons:
         reasons = Table(title='"What were you looking for?"')
         reasons.add_column("question")

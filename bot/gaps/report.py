@@ -50,7 +50,11 @@ class GapSource(Protocol):
     """The reads a report needs (bot.store.gaps.GapStore implements them)."""
 
     def outcome_counts(self, since: datetime) -> tuple[int, int]:
-        """(answered, abstained) questions asked since `since`."""
+        """(answered, not answered) questions asked since `since`."""
+        ...
+
+    def declined_topics(self, since: datetime) -> list[tuple[str, int]]:
+        """(out-of-scope topic, questions) left to others since `since`, most first."""
         ...
 
     def vote_counts(self, since: datetime) -> tuple[int, int]:
@@ -76,6 +80,9 @@ class GapReport:
     not_helpful: int
     gaps: Sequence[Gap] = ()
     reasons: Sequence[Reason] = field(default_factory=tuple)
+    # questions on topics the curator's out-of-scope map leaves to others (content/scope.yaml):
+    # not content gaps, but what leaders keep asking there, in case the library should cover it
+    left_to_others: Sequence[tuple[str, int]] = ()
 
     @property
     def questions(self) -> int:
@@ -110,6 +117,7 @@ class GapReport:
                 for g in self.gaps
             ],
             "reasons": [{"question": r.question, "reason": r.reason} for r in self.reasons],
+            "left_to_others": [{"topic": t, "count": n} for t, n in self.left_to_others],
         }
 
 
@@ -136,6 +144,7 @@ def build_report(
         not_helpful=not_helpful,
         gaps=tuple(gaps),
         reasons=tuple(reasons),
+        left_to_others=tuple(source.declined_topics(since)),
     )
 
 

@@ -154,6 +154,7 @@ class Reply:
     thread: tuple[str, str] | None = None  # (thread, first question) a follow-up builds on
     outcome: AskOutcome | None = None  # for the curator's report; None: not a search
     passage_ids: list[str] = field(default_factory=list)
+    declined_topic: str | None = None  # the out-of-scope topic it was left to others as
 
 
 def compose(slack: SlackRuntime, q: Question) -> Reply:
@@ -172,6 +173,7 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
     context = thread_context(slack, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
     result = slack.coach.search(asked, context=context)
     found = result.answered and bool(result.hits)
+    declined = result.out_of_scope.topic if result.out_of_scope and not found else None
     if found:
         message = answer_blocks(slack, asked, result, context, q.reply_thread, offset=0)
     else:
@@ -187,8 +189,9 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
         message,
         asked=asked,
         thread=(q.reply_thread, context or result.question) if q.reply_thread else None,
-        outcome=AskOutcome.ANSWERED if found else AskOutcome.ABSTAINED,
+        outcome=AskOutcome.of(found, declined),
         passage_ids=[h.passage.id for h in result.hits] if found else [],
+        declined_topic=declined,
     )
 
 
@@ -215,6 +218,7 @@ def record_answer(
             user_id=q.user,
             passage_ids=reply.passage_ids,
             answer_ts=answer_ts,
+            declined_topic=reply.declined_topic,
         )
     try:
         slack.answers.answered(job, answer_ts, thread=thread, also=asked)

@@ -92,13 +92,15 @@ def coach_on_message(slack: SlackRuntime, req: CoachRequest) -> None:
     where = deliver_privately(slack, req, message)
     if where:
         found = result.answered and bool(result.hits)
+        declined = result.out_of_scope.topic if result.out_of_scope and not found else None
         row = slack.asked.row(
             channel=req.channel,
             ts=req.message_ts,
             question=asked,
-            outcome=AskOutcome.ANSWERED if found else AskOutcome.ABSTAINED,
+            outcome=AskOutcome.of(found, declined),
             user_id=req.user,
             passage_ids=[h.passage.id for h in result.hits] if found else [],
+            declined_topic=declined,
         )
         slack.asked.record(row)  # the curator's gap report counts shortcuts too; never raises
     log.info(

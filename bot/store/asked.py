@@ -35,6 +35,7 @@ class AskedQuestions:
         passage_ids: Sequence[str] = (),
         answer_ts: str | None = None,
         at: datetime | None = None,
+        declined_topic: str | None = None,
     ) -> Write:
         """The INSERT of one question's row; it does nothing for a message recorded before,
         so it can ride in the answer's own transaction (AnswerQueue.answered)."""
@@ -47,6 +48,7 @@ class AskedQuestions:
             "outcome": outcome,
             "passage_ids": ",".join(passage_ids)[:4000],
             "asked_at": at or datetime.now(UTC),
+            "declined_topic": declined_topic[:200] if declined_topic else None,
         }
         return insert_new(self.engine.dialect.name, asked_questions), values
 

@@ -27,7 +27,22 @@ class GapStore:
                 .group_by(asked_questions.c.outcome)
             ).all()
         counts = {str(outcome): int(n) for outcome, n in rows}
-        return counts.get(AskOutcome.ANSWERED, 0), counts.get(AskOutcome.ABSTAINED, 0)
+        unanswered = counts.get(AskOutcome.ABSTAINED, 0) + counts.get(AskOutcome.DECLINED, 0)
+        return counts.get(AskOutcome.ANSWERED, 0), unanswered
+
+    def declined_topics(self, since: datetime) -> list[tuple[str, int]]:
+        topic = asked_questions.c.declined_topic
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(topic, func.count())
+                .where(
+                    asked_questions.c.asked_at >= since,
+                    asked_questions.c.outcome == AskOutcome.DECLINED,
+                    topic.is_not(None),
+                )
+                .group_by(topic)
+            ).all()
+        return sorted(((str(t), int(n)) for t, n in rows), key=lambda r: (-r[1], r[0]))
 
     def vote_counts(self, since: datetime) -> tuple[int, int]:
         with self.engine.connect() as conn:

@@ -91,6 +91,14 @@ class AskOutcome(StrEnum):
 
     ANSWERED = "answered"  # cited at least one passage
     ABSTAINED = "abstained"  # said the library does not cover it
+    DECLINED = "declined"  # left to others by the curator's out-of-scope map (content/scope.yaml)
+
+    @classmethod
+    def of(cls, answered: bool, declined_topic: str | None) -> AskOutcome:
+        """What a search's result counts as in the curator's report."""
+        if answered:
+            return cls.ANSWERED
+        return cls.DECLINED if declined_topic else cls.ABSTAINED
 
 
 class SaidKind(StrEnum):
@@ -193,6 +201,7 @@ asked_questions = Table(
     Column("outcome", String(16), nullable=False),  # AskOutcome
     Column("passage_ids", Text, nullable=False, default=""),
     Column("asked_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("declined_topic", String(200)),  # the out-of-scope topic, when DECLINED
     UniqueConstraint("channel", "ts", name="uq_asked_question"),
 )
 

@@ -16,6 +16,7 @@ from bot.gaps.report import write_eval
 from bot.gaps.service import Gaps
 from bot.gaps.weekly import WeeklyReporter
 from bot.settings import Settings
+from bot.slack.messages.gaps import gaps_section
 from bot.store.asked import AskedQuestions
 from bot.store.engine import make_engine
 from bot.store.feedback import FeedbackStore
@@ -132,7 +133,8 @@ def test_report_counts_gaps_and_reasons(engine: Engine, lib_embedder: Embedder) 
         }
     ]
     assert set(report) == {
-        "since", "questions", "answered", "abstained", "helpful", "not_helpful", "gaps", "reasons"
+        "since", "questions", "answered", "abstained", "helpful", "not_helpful", "gaps", "reasons",
+        "left_to_others",
     }  # fmt: skip
     assert "U1" not in json.dumps(report)  # who asked is never in a report
 
@@ -256,6 +258,40 @@ def test_weekly_report_off_without_report_channel(slack_stub: SlackStub, engine:
 
 
 # ---- coach report ------------------------------------------------------------------------------
+def test_questions_left_to_others_are_counted_by_topic_not_listed_as_gaps(
+    engine: Engine, run_coach: Any
+) -> None:
+    """A question the out-of-scope map declined is not content to add: the curator sees
+    how often each topic was asked instead (in case the library should cover it after all)."""
+    asked = AskedQuestions(engine)
+    rows = [
+        ("is our non-compete enforceable?", AskOutcome.DECLINED, "non-competes"),
+        ("can we enforce a non-solicit?", AskOutcome.DECLINED, "non-competes"),
+        ("what visa does a Toronto hire need?", AskOutcome.DECLINED, "visas"),
+        ("Which CRM should we buy?", AskOutcome.ABSTAINED, None),
+    ]
+    for i, (text, outcome, topic) in enumerate(rows):
+        row = asked.row(
+            channel="C1", ts=f"3.{i}", question=text, outcome=outcome, declined_topic=topic
+        )
+        asked.record(row)
+    report = Gaps(engine, None, 90).report(7).to_json()
+    assert (report["questions"], report["answered"], report["abstained"]) == (4, 0, 4)
+    assert [(g["question"], g["count"]) for g in report["gaps"]] == [
+        ("Which CRM should we buy?", 1)
+    ]
+    assert report["left_to_others"] == [
+        {"topic": "non-competes", "count": 2},
+        {"topic": "visas", "count": 1},
+    ]
+    table = run_coach("report", env={"DATABASE_URL": str(engine.url)})
+    assert table.returncode == 0, table.stderr
+    assert "Left to others" in table.stdout and "non-competes" in table.stdout
+    assert "non-compete enforceable" not in table.stdout  # a topic, not a gap to fill
+    home = json.dumps(gaps_section(Gaps(engine, None, 90).report(7), days=7))
+    assert "non-competes (2)" in home and "visas (1)" in home
+
+
 def test_coach_report_json_table_and_eval_out(
     run_coach: Any, engine: Engine, tmp_path: Path
 ) -> None:

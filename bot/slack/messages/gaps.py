@@ -96,6 +96,11 @@ def gaps_section(report: GapReport, *, days: int, top: int = 5, reasons: int = 3
     ]
     if said:
         blocks.append(section("*What leaders said they were looking for:*\n" + "\n".join(said)))
+    others = [f"{safe_echo(t, 100)} ({n})" for t, n in list(report.left_to_others)[:top]]
+    if others:
+        blocks.append(
+            context("Left to others by `content/scope.yaml` (not gaps): " + ", ".join(others))
+        )
     blocks.append(
         context(
             "Add an article that covers a gap (`coach content add`), then check it with "

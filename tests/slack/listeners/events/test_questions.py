@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.slack.sign_of_life import STILL_WORKING
+from bot.store.tables import AskOutcome, asked_questions
 from tests.slack_fixtures import (
     BOT_USER,
     SlackApp,
@@ -241,6 +243,12 @@ def test_a_question_the_library_leaves_to_others_says_who_to_ask(slack_app: Slac
     call = ask(slack_app, mention(f"<@{BOT_USER}> which call-recording tool should we buy?"))
     assert not passage_ids(call)
     assert "is the place to ask" in call.text and "RevOps" in call.text
+    # the curator's report counts it under its topic, not as a content gap
+    with slack_app.engine.connect() as conn:
+        row = conn.execute(
+            select(asked_questions.c.outcome, asked_questions.c.declined_topic)
+        ).one()
+    assert row.outcome == AskOutcome.DECLINED and "vendors" in row.declined_topic
 
 
 def test_a_40000_character_question_is_cut_and_the_reply_says_so(slack_app: SlackApp) -> None:
