@@ -63,7 +63,11 @@ def test_both_backends_rank_passages_the_same(
 ) -> None:
     searcher = shipped_library.searcher
     on_torch = HybridSearcher(
-        searcher.passages, searcher.dense, torch_embedder, vocabulary=searcher.vocabulary
+        searcher.passages,
+        searcher.dense,
+        torch_embedder,
+        vocabulary=searcher.vocabulary,
+        scope=searcher.scope,  # its examples embedded on torch too
     )
     asked = questions()
     for ours, theirs in zip(
