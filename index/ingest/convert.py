@@ -74,6 +74,12 @@ def convert_html(data: bytes | str, source: str, url: str | None = None) -> Docu
     meta = trafilatura.extract_metadata(html, default_url=url)
     if not markdown or not markdown.strip():
         raise UnreadableSourceError(source, "no article text found in the page")
+    published = clean_text(meta.date) if meta else None
+    if published and published.endswith("-01-01"):
+        # htmldate's extensive search turns a footer's "Copyright 2025" into 2025-01-01, a
+        # date the page never gives; a real one is found without it (metadata, byline, URL)
+        strict = trafilatura.extract_metadata(html, default_url=url, extensive=False)
+        published = clean_text(strict.date) if strict else None
     title = clean_text(meta.title) if meta else None
     site = clean_text(meta.sitename) if meta else None
     if title and site and title.endswith(site) and title != site:
@@ -82,7 +88,7 @@ def convert_html(data: bytes | str, source: str, url: str | None = None) -> Docu
         markdown=markdown,
         title=title,
         author=clean_text(meta.author) if meta else None,
-        published=clean_text(meta.date) if meta else None,
+        published=published,
         source=url,
     )
 
