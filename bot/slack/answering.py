@@ -164,6 +164,7 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
     if is_special_only(asked) or asks_for_help(asked):
         message = help_message(
             slack.coach.topics,
+            where=q.kind,
             daily_quote=bool(settings.quote_channel),
             examples=slack.coach.suggestions(3, q.user),
         )

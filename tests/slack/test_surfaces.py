@@ -229,6 +229,23 @@ def test_follow_up_in_the_panel_builds_on_the_first_question(slack_app: SlackApp
     assert len(slack_app.stub.calls_to("assistant.threads.setTitle")) == 1  # first question only
 
 
+def test_hello_in_the_panel_gets_the_panels_help(slack_app: SlackApp) -> None:
+    """The panel's help said "Mention me ... I'll answer in a thread", as in a channel."""
+    started = thread_started()
+    assert slack_app.send_event(event_envelope(started)) == 200
+    slack_app.settle()
+    thread = started["assistant_thread"]["thread_ts"]
+    assert slack_app.send_event(event_envelope(panel_message("hi", thread))) == 200
+    slack_app.settle()
+    greeting, help_ = slack_app.stub.calls_to("chat.postMessage")
+    assert_valid_message(help_)
+    assert help_.params["thread_ts"] == thread
+    how = help_.blocks[0]["text"]["text"]
+    assert "this thread" in how and "mention me" not in how.lower()
+    assert "@Leadership Coach" not in json.dumps(help_.blocks[1])
+    assert "/leadership-tip" in json.dumps(help_.blocks)
+
+
 def test_panel_message_retried_by_slack_is_answered_once(slack_app: SlackApp) -> None:
     thread = new_ts()
     envelope = event_envelope(panel_message(QUESTION, thread))

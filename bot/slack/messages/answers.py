@@ -119,27 +119,49 @@ def no_answer_message(
     return check({"text": fallback(" ".join(lines)), "blocks": blocks})
 
 
+HELP_OPENING = {
+    "mention": "Mention me with a question about leading a sales team and I'll answer in a "
+    "thread with passages from our article library, each cited.",
+    "dm": "Ask me a question about leading a sales team right here and I'll answer with "
+    "passages from our article library, each cited. A reply in an answer's thread follows "
+    "up on its question.",
+    "assistant": "Ask me a question about leading a sales team here and I'll answer with "
+    "passages from our article library, each cited. Follow-up questions in this thread "
+    "build on the first one.",
+}
+HELP_ELSEWHERE = {
+    "mention": "Message me directly — I answer DMs too",
+    "dm": "In a channel, mention me (@Leadership Coach) and I'll answer in a thread",
+    "assistant": "In a channel, mention me (@Leadership Coach) and I'll answer in a thread",
+}
+
+
 def help_message(
-    topics: Sequence[str], *, daily_quote: bool = True, examples: Sequence[str] | None = None
+    topics: Sequence[str],
+    *,
+    where: str = "mention",
+    daily_quote: bool = True,
+    examples: Sequence[str] | None = None,
 ) -> Message:
-    """What to ask, the slash command and the daily quote: for a bare mention."""
+    """What to ask, the slash command and the daily quote: for a bare mention, a greeting or
+    "help". `where` is where it was asked ("mention", "dm" or "assistant"): a DM or the
+    assistant panel is answered right there, so "mention me ... in a thread" would be wrong."""
+    where = where if where in HELP_OPENING else "mention"
     examples = list(examples or suggest_questions(topics, 3) or ["How do I motivate my reps?"])
-    example_text = "\n".join(f"• @Leadership Coach {escape(q)}" for q in examples)
+    prefix = "@Leadership Coach " if where == "mention" else ""
+    example_text = "\n".join(f"• {prefix}{escape(q)}" for q in examples)
     blocks: list[Block] = [
-        section(
-            ":wave: I'm *Leadership Coach*. Mention me with a question about leading a "
-            "sales team and I'll answer in a thread with passages from our article library, "
-            "each cited."
-        ),
+        section(f":wave: I'm *Leadership Coach*. {HELP_OPENING[where]}"),
         section(f"*Try:*\n{example_text}"),
         section(
             "*Also:*\n• `/leadership-tip` for a quick tip (or `/leadership-tip coaching` "
-            "for one on a topic)\n• Message me directly — I answer DMs too"
+            f"for one on a topic)\n• {HELP_ELSEWHERE[where]}"
             + ("\n• A leadership quote is posted every weekday morning" if daily_quote else "")
         ),
     ]
+    ask = "mention me with" if where == "mention" else "ask me"
     text = (
-        "I'm Leadership Coach: mention me with a question about sales leadership, "
+        f"I'm Leadership Coach: {ask} a question about sales leadership, "
         "or use /leadership-tip for a quick tip."
     )
     return check({"text": text, "blocks": blocks})

@@ -115,6 +115,33 @@ def test_help_in_a_dm_gets_the_help_not_a_search_for_help(slack_app: SlackApp, t
     assert "library says about" not in call.text
 
 
+def help_parts(call: Call) -> tuple[str, str]:
+    """(how the help says to ask, its example questions) as the asker reads them."""
+    sections = [b["text"]["text"] for b in call.blocks if b["type"] == "section"]
+    return sections[0], next(s for s in sections if s.startswith("*Try:*"))
+
+
+@pytest.mark.parametrize("text", ["", "hi", ":wave:", "help"])
+def test_the_help_in_a_dm_says_to_ask_right_there(slack_app: SlackApp, text: str) -> None:
+    """A DM is answered where it was asked: the help sent for an empty DM, a greeting or
+    emoji said "Mention me ... and I'll answer in a thread", with @mention examples."""
+    call = ask(slack_app, dm(text))
+    how, examples = help_parts(call)
+    assert "right here" in how
+    assert "mention me" not in how.lower() and "in a thread" not in how
+    assert "@Leadership Coach" not in examples
+    assert "mention me" not in call.text.lower()
+    assert "/leadership-tip" in json.dumps(call.params)
+
+
+def test_the_help_for_a_bare_mention_says_to_mention_in_a_channel(slack_app: SlackApp) -> None:
+    call = ask(slack_app, mention(f"<@{BOT_USER}> hi"))
+    how, examples = help_parts(call)
+    assert "Mention me" in how and "in a thread" in how
+    assert "@Leadership Coach" in examples
+    assert "/leadership-tip" in json.dumps(call.params)
+
+
 @pytest.mark.parametrize("text", ["thanks!", "Thank you so much", "thx", "Cheers, coach :pray:"])
 def test_thanks_gets_a_welcome_not_a_search_for_thanks(slack_app: SlackApp, text: str) -> None:
     """A leader thanking the coach after an answer got "the library doesn't have anything
