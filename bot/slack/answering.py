@@ -9,13 +9,13 @@ Slack outages for up to ANSWER_MAX_AGE_MINUTES.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.slack.assistant_panel import before_answer
+from bot.slack.assistant_panel import before_answer, is_assistant_thread
 from bot.slack.client import retry_delay, slack_error
 from bot.slack.delivery import Verdict, deliver
 from bot.slack.messages.answers import (
@@ -237,7 +237,10 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
     q = Question(job.kind, job.channel, job.ts, job.thread_ts, job.user_id, job.text)
     try:
         if q.kind == "assistant" and q.reply_thread:
-            before_answer(slack, q.channel, q.reply_thread, q.text)  # status and title
+            if is_assistant_thread(slack, q.channel, q.reply_thread):
+                before_answer(slack, q.channel, q.reply_thread, q.text)  # status and title
+            else:  # a reply in a plain DM thread: a DM, answered in that thread
+                q = replace(q, kind="dm")
         reply = compose(slack, q)
     except Exception:
         log.exception("answering %s in %s failed", q.ts, q.channel)
@@ -335,9 +338,11 @@ def more(
 
 def purge_old(slack: SlackRuntime) -> None:
     """Forget handled-event keys older than Slack would ever retry, and with them the
-    settled questions of the answer queue and their sign-of-life claims."""
+    settled questions of the answer queue, their sign-of-life claims and the panel
+    greetings' claims (an older panel thread is then known by its root message)."""
     removed = slack.events.purge(KEPT)
     removed += slack.answers.purge(KEPT)
-    removed += slack.said_once.forget((SaidKind.EYES, SaidKind.STILL_WORKING), KEPT)
+    said = (SaidKind.EYES, SaidKind.STILL_WORKING, SaidKind.PANEL_GREETING)
+    removed += slack.said_once.forget(said, KEPT)
     if removed:
         log.info("forgot %d handled events, settled questions and signs of life", removed)

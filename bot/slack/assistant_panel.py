@@ -1,6 +1,10 @@
 """Slack's assistant side panel: a greeting with suggested prompts when a thread opens, and
 for each question a status while the library is searched and a title from the first one.
 
+Bolt takes every threaded DM for a message in an assistant thread, but a reply in the thread
+of a DM answer is in a plain DM thread, where assistant.threads.* do not belong (Slack
+refused the status and title): `is_assistant_thread` tells them apart.
+
 The answer itself is the ordinary threaded answer (bot.slack.answering): a follow-up in the
 panel builds on the thread's first question exactly as it does in a channel thread.
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.slack.client import slack_error
 from bot.slack.messages.assistant import (
     LOOKING,
     assistant_greeting,
@@ -19,6 +24,7 @@ from bot.slack.messages.assistant import (
 )
 from bot.slack.runtime import SlackRuntime
 from bot.slack.text import clean_question
+from bot.store.tables import SaidKind
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +40,23 @@ def _call(slack: SlackRuntime, method: str, **args: Any) -> bool:
     return True
 
 
+def thread_key(channel: str, thread_ts: str) -> str:
+    return f"{channel}/{thread_ts}"
+
+
 def greet(slack: SlackRuntime, channel: str, thread_ts: str, user: str | None) -> None:
-    """assistant_thread_started: say hello and offer prompts drawn from the library's topics."""
-    slack.post(channel, assistant_greeting(), thread_ts)
+    """assistant_thread_started: say hello and offer prompts drawn from the library's topics,
+    once per thread (Slack delivers an event again when it missed the ack). The claim also
+    marks the thread as an assistant thread."""
+    key = thread_key(channel, thread_ts)
+    if not slack.said_once.claim(SaidKind.PANEL_GREETING, key):
+        log.info("already greeted in %s; not again", key)
+        return
+    ts = slack.post(channel, assistant_greeting(), thread_ts)
+    if ts is None:
+        slack.said_once.release(SaidKind.PANEL_GREETING, key)  # a redelivery may try again
+        return
+    slack.said_once.done(SaidKind.PANEL_GREETING, key, ts)
     prompts = suggested_prompts(slack.coach.topics, slack.coach.suggestions(4, user or thread_ts))
     _call(
         slack,
@@ -45,6 +65,25 @@ def greet(slack: SlackRuntime, channel: str, thread_ts: str, user: str | None) -
         thread_ts=thread_ts,
         prompts=prompts_payload(prompts),
         title="Try asking:",
+    )
+
+
+def is_assistant_thread(slack: SlackRuntime, channel: str, thread_ts: str) -> bool:
+    """A thread of the assistant panel: greeted when it started or, when its start was not
+    seen here, a thread whose root message Slack made for the panel (subtype
+    assistant_app_thread). Unknowable (Slack unreachable): not one, so no status."""
+    if slack.said_once.said(SaidKind.PANEL_GREETING, thread_key(channel, thread_ts)):
+        return True
+    try:
+        replies = slack.client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
+    except Exception as err:
+        log.info("could not read the root of %s/%s: %s", channel, thread_ts, slack_error(err))
+        return False
+    root = next(iter(replies.get("messages") or []), None)
+    return (
+        isinstance(root, dict)
+        and root.get("ts") == thread_ts
+        and root.get("subtype") == "assistant_app_thread"
     )
 
 

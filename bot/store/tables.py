@@ -110,6 +110,7 @@ class SaidKind(StrEnum):
     SHARE_TIP = "share_tip"  # key: "<channel>/<tip message ts>/<user>/<passage id>"
     EYES = "eyes"  # key: the question's answer_queue key; the :eyes: was put on it
     STILL_WORKING = "still_working"  # key: likewise; the "still working" reply was posted
+    PANEL_GREETING = "panel_greeting"  # key: "<channel>/<thread ts>" of an assistant thread
 
 
 class LedgerState(StrEnum):

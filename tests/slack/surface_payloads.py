@@ -61,6 +61,15 @@ def thread_started(channel: str = "DPANEL", thread_ts: str | None = None) -> dic
     }
 
 
+def panel_root(stub: Any, channel: str = "DPANEL") -> str:
+    """An assistant thread as Slack makes it when the panel opens: its root message (subtype
+    assistant_app_thread) in the stub's history; the thread's ts."""
+    thread_ts = new_ts()
+    root = stub.seed_message(channel, thread_ts, "New chat", user="ULEADER")
+    root["subtype"] = "assistant_app_thread"
+    return thread_ts
+
+
 def panel_message(text: str, thread_ts: str, channel: str = "DPANEL") -> dict[str, Any]:
     """A person's message in an assistant thread: message.im with thread_ts."""
     ts = new_ts()

@@ -17,6 +17,7 @@ from tests.slack.surface_payloads import (
     member_joined,
     message_action,
     panel_message,
+    panel_root,
     thread_started,
 )
 from tests.slack_fixtures import (
@@ -25,6 +26,7 @@ from tests.slack_fixtures import (
     SlackApp,
     assert_valid_message,
     block_action,
+    dm,
     event_envelope,
     new_ts,
 )
@@ -199,7 +201,8 @@ def test_thread_started_greets_and_suggests_three_prompts_from_the_library(
 def test_question_in_the_panel_gets_status_title_and_a_cited_answer(
     slack_app: SlackApp, shipped_library: Any
 ) -> None:
-    thread = new_ts()
+    """A panel thread whose start this replica did not see: known by its root message."""
+    thread = panel_root(slack_app.stub)
     assert slack_app.send_event(event_envelope(panel_message(QUESTION, thread))) == 200
     slack_app.settle()
     [status] = slack_app.stub.calls_to("assistant.threads.setStatus")
@@ -218,7 +221,7 @@ def test_question_in_the_panel_gets_status_title_and_a_cited_answer(
 
 
 def test_follow_up_in_the_panel_builds_on_the_first_question(slack_app: SlackApp) -> None:
-    thread = new_ts()
+    thread = panel_root(slack_app.stub)
     assert slack_app.send_event(event_envelope(panel_message(QUESTION, thread))) == 200
     slack_app.settle()
     assert slack_app.send_event(event_envelope(panel_message("what about remote teams?", thread)))
@@ -227,6 +230,36 @@ def test_follow_up_in_the_panel_builds_on_the_first_question(slack_app: SlackApp
     assert len(answers) == 2
     assert "Following up on" in json.dumps(answers[1].blocks)
     assert len(slack_app.stub.calls_to("assistant.threads.setTitle")) == 1  # first question only
+
+
+def test_thread_started_delivered_again_greets_once(slack_app: SlackApp) -> None:
+    """Slack delivers an event again when it missed the ack: the panel got a second
+    greeting and a second set of prompts."""
+    envelope = event_envelope(thread_started())
+    assert slack_app.send_event(envelope) == 200
+    slack_app.settle()
+    assert slack_app.send_event(envelope, retry_num=1) == 200
+    slack_app.settle()
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+    assert len(slack_app.stub.calls_to("assistant.threads.setSuggestedPrompts")) == 1
+
+
+def test_a_reply_in_a_dm_thread_is_no_assistant_thread(slack_app: SlackApp) -> None:
+    """A reply in the thread of a DM answer (Bolt takes any threaded DM for the panel's)
+    set the assistant status and title on a thread that is not an assistant thread, which
+    Slack refuses; it is answered in that thread, as a follow-up, with no assistant.threads.*"""
+    assert slack_app.send_event(event_envelope(dm(QUESTION, channel="DLEADER"))) == 200
+    slack_app.settle()
+    [answer] = slack_app.stub.calls_to("chat.postMessage")
+    answer_ts = slack_app.stub.messages["DLEADER"][-1]["ts"]
+    reply = panel_message("what if they are remote?", answer_ts, channel="DLEADER")
+    assert slack_app.send_event(event_envelope(reply)) == 200
+    slack_app.settle()
+    follow_up = slack_app.stub.calls_to("chat.postMessage")[1]
+    assert_valid_message(follow_up)
+    assert (follow_up.params["channel"], follow_up.params["thread_ts"]) == ("DLEADER", answer_ts)
+    assert "Following up on" in json.dumps(follow_up.blocks)
+    assert [c.method for c in slack_app.stub.calls if c.method.startswith("assistant.")] == []
 
 
 def test_hello_in_the_panel_gets_the_panels_help(slack_app: SlackApp) -> None:
@@ -247,7 +280,7 @@ def test_hello_in_the_panel_gets_the_panels_help(slack_app: SlackApp) -> None:
 
 
 def test_panel_message_retried_by_slack_is_answered_once(slack_app: SlackApp) -> None:
-    thread = new_ts()
+    thread = panel_root(slack_app.stub)
     envelope = event_envelope(panel_message(QUESTION, thread))
     assert slack_app.send_event(envelope) == 200
     assert slack_app.send_event(envelope, retry_num=1) == 200
@@ -295,6 +328,7 @@ def test_every_recorded_call_has_the_current_required_arguments(slack_app: Slack
     """Drive all three surfaces, then check each call (spec + current docs for newer ones)."""
     thread = thread_started()
     slack_app.send_event(event_envelope(thread))
+    slack_app.settle()  # greeted: the thread is known as the panel's
     slack_app.send_event(
         event_envelope(panel_message(QUESTION, thread["assistant_thread"]["thread_ts"]))
     )
