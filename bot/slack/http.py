@@ -27,6 +27,7 @@ from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.slack.payload_guard import payload_problem
 from index.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; anything bigger is not Slack
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-VIEW_PAYLOADS = ("view_submission", "view_closed")
 
 StartResponse = Callable[..., Any]
 Health = Callable[[], dict[str, Any]]
@@ -75,7 +75,7 @@ class SlackEndpoint:
             return self._reject(environ, start_response, 400, "malformed_body (not an object)")
         if not self._signed(raw, environ):
             return self._reject(environ, start_response, 401, "invalid or stale Slack signature")
-        problem = _view_problem(body, environ.get("CONTENT_TYPE", ""))
+        problem = _bolt_problem(body, parsed, environ.get("CONTENT_TYPE", ""))
         if problem:
             return self._reject(environ, start_response, 400, problem)
         environ["wsgi.input"] = io.BytesIO(raw)
@@ -126,10 +126,11 @@ class SlackEndpoint:
         return _json(start_response, status, {"ok": False, "error": reason})
 
 
-def _view_problem(body: str, content_type: str) -> str | None:
-    """What Bolt would trip over in a signed view_submission / view_closed payload: a `view`
-    without a string `type` (Bolt reads it unchecked for every such payload and logs a
-    traceback); None when the payload is fine or not a view's."""
+def _bolt_problem(body: str, parsed: Any, content_type: str) -> str | None:
+    """What Bolt would trip over in a signed request (bot.slack.payload_guard, as for Socket
+    Mode): the JSON body, or a form's `payload`; None when it is fine or not such a body."""
+    if parsed is not None:
+        return payload_problem(parsed)
     if "application/x-www-form-urlencoded" not in content_type:
         return None
     raw = parse_qs(body).get("payload")
@@ -137,12 +138,7 @@ def _view_problem(body: str, content_type: str) -> str | None:
         payload = json.loads(raw[0]) if raw else None
     except ValueError:  # Bolt refuses broken JSON itself, quietly
         return None
-    if not isinstance(payload, dict) or payload.get("type") not in VIEW_PAYLOADS:
-        return None
-    view = payload.get("view")
-    if isinstance(view, dict) and isinstance(view.get("type"), str):
-        return None
-    return f"malformed_payload ({payload['type']} without view.type)"
+    return None if payload is None else payload_problem(payload)
 
 
 def _json(start_response: StartResponse, status: int, data: dict[str, Any]) -> Iterable[bytes]:

@@ -265,9 +265,9 @@ def _run_socket_mode(
     stop: threading.Event,
     on_ready: Callable[[dict[str, Any]], None] | None,
 ) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from bot.slack.socket_mode import GuardedSocketModeHandler
 
-    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler = GuardedSocketModeHandler(app, settings.slack_app_token)
     try:
         handler.connect()
     except SlackApiError as err:

@@ -8,6 +8,9 @@ as over HTTP.
 from __future__ import annotations
 
 import json
+import logging
+
+import pytest
 
 from tests.slack.socket_mode import SocketSession
 from tests.slack.surface_payloads import (
@@ -22,6 +25,7 @@ from tests.slack_fixtures import (
     assert_valid_message,
     block_action,
     event_envelope,
+    mention,
 )
 from tests.slack_stub import missing_required
 
@@ -75,3 +79,33 @@ def test_assistant_panel_and_welcome_over_socket_mode(socket_session: SocketSess
     assert hello.params["channel"] == "CNEWTEAM"
     for call in slack_stub.calls:
         assert missing_required(call) == [], call.method
+
+
+MALFORMED_ENVELOPES = [
+    ("interactive", {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}}),
+    (
+        "interactive",
+        {"type": "view_closed", "user": {"id": "U1"}, "view": {"id": "V1", "type": None}},
+    ),
+    ("events_api", {"type": "event_callback", "team_id": "T1", "event": "a string"}),
+]
+
+
+def test_a_malformed_payload_over_socket_mode_is_acked_with_one_short_log_line(
+    socket_session: SocketSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The HTTP guard's check applies to Socket Mode too: each of these was a Bolt traceback
+    and an envelope never acked (so Slack would deliver it again, into the same failure)."""
+    caplog.set_level(logging.INFO)
+    for kind, payload in MALFORMED_ENVELOPES:
+        caplog.clear()
+        socket_session.push(kind, payload)  # acked
+        said = [r.getMessage() for r in caplog.records if r.name.startswith("bot")]
+        assert not [r for r in caplog.records if r.exc_info], said
+        bolt = [r.getMessage() for r in caplog.records if r.name.startswith("slack")]
+        assert not [m for m in bolt if "Unsuccessful" in m or "Failed" in m], bolt
+        assert len(said) == 1 and len(said[0]) < 200 and "malformed_payload" in said[0], said
+    # and the next question is answered as ever
+    socket_session.push("events_api", event_envelope(mention(f"<@{BOT_USER}> {QUESTION}")))
+    [answer] = socket_session.stub.wait_for("chat.postMessage")
+    assert_valid_message(answer)

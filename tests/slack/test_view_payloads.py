@@ -36,3 +36,20 @@ def test_a_view_payload_without_view_type_is_400_and_one_short_log_line(
     said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert len(said) == 1 and len(said[0]) < 200, said
     assert "view.type" in said[0]
+
+
+@pytest.mark.parametrize("event", ["a string", ["x"], 7])
+def test_an_event_that_is_not_an_object_is_400_and_one_short_log_line(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture, event: Any
+) -> None:
+    """Bolt read event.type unchecked: a traceback per request (the same check now guards
+    Socket Mode, tests/slack/test_socket_mode.py)."""
+    caplog.set_level(logging.INFO)
+    body = json.dumps({"type": "event_callback", "team_id": "T1", "event": event})
+    status, _ = slack_app.post_signed(body)
+    slack_app.settle()
+    assert status == 400
+    assert not [r for r in caplog.records if r.exc_info]
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(said) == 1 and len(said[0]) < 200, said
+    assert "event is not an object" in said[0]
