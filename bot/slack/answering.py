@@ -324,16 +324,22 @@ def more(
     context: str | None,
     offset: int,
 ) -> None:
-    """'More like this': the next passages for the same question, in the same thread."""
+    """'More like this': the next passages for the same question, in the same thread.
+
+    Outside a thread (a DM answer's button) the passages start a thread of their own about
+    the question, as the DM answer does: a reply there follows up on it."""
     result = slack.coach.search(question, context=context, offset=offset)
-    if result.answered and result.hits:
+    found = result.answered and bool(result.hits)
+    if found:
         message = answer_blocks(slack, question, result, context, thread, offset=offset)
         message["blocks"][0] = section(f"More on _{safe_echo(question, 150)}_:")
     else:
         message = text_message(
             f"That's everything the library has on _{safe_echo(question, 150)}_ for now."
         )
-    slack.post(channel, message, thread)
+    ts = slack.post(channel, message, thread)
+    if ts and not thread:
+        slack.events.remember_thread(channel, ts, context or question)
 
 
 def purge_old(slack: SlackRuntime) -> None:

@@ -217,6 +217,11 @@ class EventStore:
             ).rowcount
 
     # ---- threads ----------------------------------------------------------------------
+    def remember_thread(self, channel: str, thread_ts: str, question: str) -> None:
+        """A message the bot posted outside any thread starts one about `question`."""
+        with self.engine.begin() as conn:
+            remember_thread(conn, channel, thread_ts, question)
+
     def first_question(self, channel: str, thread_ts: str) -> str | None:
         """The question that started a thread the bot answered, if it answered there."""
         with self.engine.connect() as conn:

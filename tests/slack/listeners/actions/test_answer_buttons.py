@@ -19,6 +19,7 @@ from tests.slack_fixtures import (
     assert_valid_message,
     block_action,
     button,
+    dm,
     event_envelope,
     mention,
     on_both_databases,
@@ -153,3 +154,36 @@ def test_more_like_this_refused_for_its_blocks_is_posted_as_plain_text(
     assert posted.text.startswith(f"More on _{question}_:")
     for hit in shipped_library.search(question, 3, offset=3).hits:
         assert hit.passage.article.title in posted.text
+
+
+def test_a_reply_in_the_thread_of_more_like_this_in_a_dm_follows_up_on_its_question(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    """In a DM, 'More like this' is posted where the answer is (no thread); a reply in its
+    thread was searched alone, so 'what if they are remote?' lost the question it was about
+    (the DM answer's own thread already followed up)."""
+    assert slack_app.send_event(event_envelope(dm(QUESTION, channel="DLEADER"))) == 200
+    reply = slack_app.stub.wait_for("chat.postMessage")[-1]
+    slack_app.settle()
+    payload = block_action(
+        ACTION_MORE,
+        button(reply, ACTION_MORE)["value"],
+        channel="DLEADER",
+        message=answered_message(reply),
+        response_url=slack_app.stub.response_url("more"),
+    )
+    assert slack_app.send_action(payload) == 200
+    more = slack_app.stub.wait_for("chat.postMessage", 2)[-1]
+    slack_app.settle()
+    assert not more.params.get("thread_ts")  # beside the answer, as it was
+    follow = "what if they are remote?"
+    event = dm(follow, channel="DLEADER", thread_ts=more.response["ts"])
+    assert slack_app.send_event(event_envelope(event)) == 200
+    answer_ = slack_app.stub.wait_for("chat.postMessage", 3)[-1]
+    slack_app.settle()
+    assert_valid_message(answer_)
+    assert answer_.params["thread_ts"] == more.response["ts"]
+    assert "Following up on" in answer_.blocks[0]["text"]["text"]
+    with_context = shipped_library.search(follow, 3, context=QUESTION)
+    shown = json.loads(button(answer_, ACTION_HELPFUL)["value"])["p"]
+    assert shown == [h.passage.id for h in with_context.hits]
