@@ -23,7 +23,7 @@ from bot.slack.messages.assistant import (
     thread_title,
 )
 from bot.slack.runtime import SlackRuntime
-from bot.slack.text import clean_question
+from bot.slack.text import asks_for_help, clean_question, is_special_only, says_thanks
 from bot.store.tables import SaidKind
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,8 @@ def is_assistant_thread(slack: SlackRuntime, channel: str, thread_ts: str) -> bo
 
 
 def before_answer(slack: SlackRuntime, channel: str, thread_ts: str, text: str) -> None:
-    """Show that the coach is working; name the thread after its first question."""
+    """Show that the coach is working; name the thread after its first question (not after
+    a "hi", "help" or "thanks", which the panel's history showed as the thread's title)."""
     _call(
         slack,
         "assistant_threads_setStatus",
@@ -98,7 +99,7 @@ def before_answer(slack: SlackRuntime, channel: str, thread_ts: str, text: str) 
     )
     if slack.events.first_question(channel, thread_ts) is None:
         asked = clean_question(text, slack.bot_user_id)
-        if asked:
+        if asked and not (is_special_only(asked) or asks_for_help(asked) or says_thanks(asked)):
             _call(
                 slack,
                 "assistant_threads_setTitle",

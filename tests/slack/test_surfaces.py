@@ -263,7 +263,8 @@ def test_a_reply_in_a_dm_thread_is_no_assistant_thread(slack_app: SlackApp) -> N
 
 
 def test_hello_in_the_panel_gets_the_panels_help(slack_app: SlackApp) -> None:
-    """The panel's help said "Mention me ... I'll answer in a thread", as in a channel."""
+    """The panel's help said "Mention me ... I'll answer in a thread", as in a channel; and
+    the thread was titled "hi" in the panel's history."""
     started = thread_started()
     assert slack_app.send_event(event_envelope(started)) == 200
     slack_app.settle()
@@ -277,6 +278,13 @@ def test_hello_in_the_panel_gets_the_panels_help(slack_app: SlackApp) -> None:
     assert "this thread" in how and "mention me" not in how.lower()
     assert "@Leadership Coach" not in json.dumps(help_.blocks[1])
     assert "/leadership-tip" in json.dumps(help_.blocks)
+
+    # the thread is named after its first question, not after "hi"
+    assert slack_app.stub.calls_to("assistant.threads.setTitle") == []
+    assert slack_app.send_event(event_envelope(panel_message(QUESTION, thread))) == 200
+    slack_app.settle()
+    [title] = slack_app.stub.calls_to("assistant.threads.setTitle")
+    assert title.params["title"] == QUESTION
 
 
 def test_panel_message_retried_by_slack_is_answered_once(slack_app: SlackApp) -> None:
