@@ -203,12 +203,13 @@ def record_answer(
     curator's report, what was asked, in one transaction. Should the curator's row be what
     fails, the answer is recorded without it (a lost row must not have it posted again).
 
-    A DM answered where it was asked (not in a thread) starts a thread of its own: a reply
-    in the answer's thread follows up on this question. Unrecorded, such a reply was
-    searched alone ("what if they are remote?" got "the library doesn't have anything")."""
-    thread = reply.thread
-    if thread is None and answer_ts and reply.outcome is not None and reply.asked:
-        thread = (answer_ts, reply.asked)
+    A DM answered where it was asked (not in a thread) starts two threads about this
+    question: a reply in the answer's thread, or in the question's own, follows up on it.
+    Unrecorded, such a reply was searched alone ("what if they are remote?" got "the
+    library doesn't have anything")."""
+    threads = [reply.thread] if reply.thread else []
+    if not threads and answer_ts and reply.outcome is not None and reply.asked:
+        threads = [(answer_ts, reply.asked), (q.ts, reply.asked)]
     asked = None
     if reply.outcome is not None:
         asked = slack.asked.row(
@@ -222,12 +223,12 @@ def record_answer(
             declined_topic=reply.declined_topic,
         )
     try:
-        slack.answers.answered(job, answer_ts, thread=thread, also=asked)
+        slack.answers.answered(job, answer_ts, threads=threads, also=asked)
     except SQLAlchemyError as err:
         if asked is None:
             raise
         log.warning("could not record the question %s in %s: %s", q.ts, q.channel, err)
-        slack.answers.answered(job, answer_ts, thread=thread)
+        slack.answers.answered(job, answer_ts, threads=threads)
 
 
 def answer_job(slack: SlackRuntime, job: Job) -> None:

@@ -17,6 +17,7 @@ by its first holder, so every later attempt sends the same tip.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -267,19 +268,20 @@ class AnswerQueue:
         job: Job,
         message_ts: str | None,
         *,
-        thread: tuple[str, str] | None = None,
+        threads: Sequence[tuple[str, str]] = (),
         also: Write | None = None,
         now: datetime | None = None,
     ) -> bool:
-        """Record the answer, the thread the bot now answers in and `also` (the curator's
-        row of the question, an insert that ignores a repeat) in one transaction."""
+        """Record the answer, the threads (thread ts, first question) a follow-up builds on
+        and `also` (the curator's row of the question, an insert that ignores a repeat) in
+        one transaction."""
         stamp = now or datetime.now(UTC)
         with self.engine.begin() as conn:
             answer = {"answered_ts": message_ts, "last_error": None}
             if not self._settle(conn, job, AnswerState.ANSWERED, EventStatus.DONE, stamp, answer):
                 return False
-            if thread is not None:
-                remember_thread(conn, job.channel, thread[0], thread[1])
+            for thread_ts, question in threads:
+                remember_thread(conn, job.channel, thread_ts, question)
             if also is not None:
                 conn.execute(*also)
         return True

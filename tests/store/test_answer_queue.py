@@ -64,7 +64,7 @@ def test_a_live_lease_keeps_others_off_and_an_expired_one_lets_them_in(
     assert again.id == job.id
     assert not a.renew(job, LEASE, attempt=True)  # a is back, but no longer holds it
     assert not a.answered(job, "5.5")
-    assert b.answered(again, "5.5", thread=("1.1", "question 1.1"))
+    assert b.answered(again, "5.5", threads=[("1.1", "question 1.1")])
     assert a.counts() == {AnswerState.ANSWERED: 1}
     assert EventStore(queue_engine).first_question("C1", "1.1") == "question 1.1"
     assert b.claim(5, LEASE, now=T0 + 10 * LEASE) == []  # answered is final
@@ -92,9 +92,9 @@ def test_an_answer_is_recorded_with_its_thread_and_curator_row_or_not_at_all(
     ask(a, "1.1", "Ev1")
     ask(a, "2.2", "Ev2")
     first, second = a.claim(5, LEASE, now=T0)
-    assert a.answered(first, "7.7", thread=("1.1", "question 1.1"), also=row("1.1", "7.7"))
+    assert a.answered(first, "7.7", threads=[("1.1", "question 1.1")], also=row("1.1", "7.7"))
     [again] = b.claim(5, LEASE, now=T0 + LEASE)  # a's lease on the second ran out
-    assert not a.answered(second, "8.8", thread=("2.2", "question 2.2"), also=row("2.2", "8.8"))
+    assert not a.answered(second, "8.8", threads=[("2.2", "question 2.2")], also=row("2.2", "8.8"))
     events = EventStore(queue_engine)
     assert events.first_question("C1", "1.1") == "question 1.1"
     assert events.first_question("C1", "2.2") is None  # nothing of a's late answer

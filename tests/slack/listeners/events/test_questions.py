@@ -505,3 +505,23 @@ def test_questions_queued_while_every_lane_searches_are_searched_in_one_batch(
         expected = shipped_library.search(q, settings.top_k)
         assert results[i].answered == expected.answered
         assert [h.passage.id for h in results[i].hits] == [h.passage.id for h in expected.hits]
+
+
+def test_a_reply_in_the_thread_of_a_dm_question_follows_up_on_it(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    """A DM is answered beside the question; a reply in the question's own thread ("Reply
+    in thread" on one's own message) was searched alone and got "the library doesn't have
+    anything that really answers _what if they are remote?_"."""
+    question = dm(QUESTION)
+    ask(slack_app, question)
+    slack_app.stub.calls.clear()
+    follow = "what if they are remote?"
+    assert slack_app.send_event(event_envelope(dm(follow, thread_ts=question["ts"]))) == 200
+    call = slack_app.stub.wait_for("chat.postMessage")[0]
+    slack_app.settle()
+    assert_valid_message(call)
+    assert call.params["thread_ts"] == question["ts"]
+    assert "Following up on" in call.blocks[0]["text"]["text"]
+    with_context = shipped_library.search(follow, 3, context=QUESTION)
+    assert passage_ids(call) == [h.passage.id for h in with_context.hits]
