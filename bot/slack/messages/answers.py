@@ -69,7 +69,10 @@ def answer_message(
         blocks.append(truncated_note(max_chars))
     passages, lines = passages_with_lines(result.hits[:10])
     blocks += passages
-    summary = [f"Here's what the library says about {safe_echo(asked, 100)}:", *lines]
+    heading = f"Here's what the library says about {safe_echo(asked, 100)}:"
+    if follow_up_of:  # the notification says so too, not only the blocks
+        heading = f"Following up on {safe_echo(follow_up_of, 100)} — h{heading[1:]}"
+    summary = [heading, *lines]
     if result.truncated:
         summary.append(f"(Your question was long; I searched its first {max_chars} characters.)")
     elements = [

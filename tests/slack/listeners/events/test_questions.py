@@ -523,5 +523,6 @@ def test_a_reply_in_the_thread_of_a_dm_question_follows_up_on_it(
     assert_valid_message(call)
     assert call.params["thread_ts"] == question["ts"]
     assert "Following up on" in call.blocks[0]["text"]["text"]
+    assert call.text.startswith(f"Following up on {QUESTION}")  # the notification too
     with_context = shipped_library.search(follow, 3, context=QUESTION)
     assert passage_ids(call) == [h.passage.id for h in with_context.hits]
