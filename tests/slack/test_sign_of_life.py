@@ -19,7 +19,8 @@ from bot.store.answer_queue import AnswerQueue, question_key
 from bot.store.engine import make_engine
 from bot.store.said_once import SaidOnce
 from bot.store.tables import AnswerState
-from tests.slack_fixtures import BOT_USER, SlackApp, dm, event_envelope, mention, new_ts
+from tests.slack.surface_payloads import panel_root
+from tests.slack_fixtures import BOT_USER, SlackApp, dm, event_envelope, mention
 
 QUESTION = "how do I motivate my reps?"
 
@@ -66,7 +67,8 @@ def test_a_message_in_the_assistant_panel_is_answered_once_with_no_eyes(
     slack_app: SlackApp,
 ) -> None:
     slack_app.slack.sign_of_life_after = 0.0
-    event = dm(QUESTION, thread_ts=new_ts())  # a threaded DM: Bolt's assistant thread
+    thread = panel_root(slack_app.stub, "DASKER")  # a thread Slack made for the panel
+    event = dm(QUESTION, thread_ts=thread)
     assert slack_app.send_event(event_envelope(event)) == 200
     slack_app.settle()
     [row] = slack_app.slack.answers.rows()
