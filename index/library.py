@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from index.content import load_library
 from index.embedder import Embedder
@@ -20,6 +22,7 @@ from index.types import Article, Passage, Quote, SearchResult
 from index.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def one_blas_thread() -> None:
@@ -31,6 +34,20 @@ def one_blas_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
+
+
+def _or_reported(
+    load: Callable[[Path], T], content_dir: Path | str, problems: list[ContentError], default: T
+) -> T:
+    """One of the curator's files (quotes, vocabulary, out-of-scope map): when it cannot be
+    read it is logged and listed with the library's problems, and the library opens without
+    it rather than not at all."""
+    try:
+        return load(Path(content_dir))
+    except ContentError as exc:
+        log.error("%s", exc)
+        problems.append(exc)
+        return default
 
 
 @dataclass
@@ -70,24 +87,9 @@ class Library:
         if not articles:
             raise EmptyLibraryError(content_dir)
         passages = split_articles(articles)
-        try:
-            quotes = load_quotes(Path(content_dir), articles)
-        except ContentError as exc:
-            log.error("%s", exc)
-            problems.append(exc)
-            quotes = []
-        try:
-            vocabulary = load_vocabulary(Path(content_dir))
-        except ContentError as exc:
-            log.error("%s", exc)
-            problems.append(exc)
-            vocabulary = Vocabulary()
-        try:
-            scope = load_scope(Path(content_dir))
-        except ContentError as exc:
-            log.error("%s", exc)
-            problems.append(exc)
-            scope = ScopeMap()
+        quotes = _or_reported(lambda d: load_quotes(d, articles), content_dir, problems, [])
+        vocabulary = _or_reported(load_vocabulary, content_dir, problems, Vocabulary())
+        scope = _or_reported(load_scope, content_dir, problems, ScopeMap())
         embedder = embedder or Embedder(model, backend=backend, onnx_dir=Path(index_dir))
         store = IndexStore(index_dir)
         index = store.ensure(passages, embedder, progress=progress, rebuild=rebuild)
