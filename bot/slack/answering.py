@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.assistant_panel import before_answer, is_assistant_thread
-from bot.slack.client import retry_delay, slack_error
+from bot.slack.client import retry_delay, thread_messages
 from bot.slack.delivery import Verdict, deliver
 from bot.slack.messages.answers import (
     answer_message,
@@ -127,12 +127,7 @@ def thread_context(slack: SlackRuntime, channel: str, thread_ts: str) -> str | N
     first = slack.events.first_question(channel, thread_ts)
     if first:
         return first
-    try:
-        replies = slack.client.conversations_replies(channel=channel, ts=thread_ts, limit=50)
-    except Exception as err:
-        log.info("no thread context for %s/%s: %s", channel, thread_ts, slack_error(err))
-        return None
-    messages = [m for m in (replies.get("messages") or []) if isinstance(m, dict)]
+    messages = thread_messages(slack.client, channel, thread_ts, limit=50)
     if not messages:
         return None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.slack.client import slack_error
+from bot.slack.client import thread_messages
 from bot.slack.messages.assistant import (
     LOOKING,
     assistant_greeting,
@@ -74,14 +74,9 @@ def is_assistant_thread(slack: SlackRuntime, channel: str, thread_ts: str) -> bo
     assistant_app_thread). Unknowable (Slack unreachable): not one, so no status."""
     if slack.said_once.said(SaidKind.PANEL_GREETING, thread_key(channel, thread_ts)):
         return True
-    try:
-        replies = slack.client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
-    except Exception as err:
-        log.info("could not read the root of %s/%s: %s", channel, thread_ts, slack_error(err))
-        return False
-    root = next(iter(replies.get("messages") or []), None)
+    root = next(iter(thread_messages(slack.client, channel, thread_ts, limit=1) or []), None)
     return (
-        isinstance(root, dict)
+        root is not None
         and root.get("ts") == thread_ts
         and root.get("subtype") == "assistant_app_thread"
     )

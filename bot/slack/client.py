@@ -1,5 +1,6 @@
 """The Slack Web API client: slack_sdk's own retry handlers for dropped connections, 429s
-(honouring Retry-After) and 5xx, and one way to log a failed call."""
+(honouring Retry-After) and 5xx, one way to log a failed call, and one way to read a thread
+where not knowing it is no error."""
 
 from __future__ import annotations
 
@@ -97,3 +98,19 @@ def slack_error(err: Exception) -> str:
         code = data.get("error") if isinstance(data, dict) else None
         return str(code or f"HTTP {err.response.status_code}")
     return f"{type(err).__name__}: {err}"
+
+
+def thread_messages(
+    client: WebClient, channel: str, thread_ts: str, limit: int
+) -> list[dict[str, Any]] | None:
+    """The thread's first `limit` messages (its root first), or None when Slack cannot say.
+
+    For callers to whom a thread is a hint (is this the assistant panel's thread? what did
+    it start with?): a failed read is one log line, never raised, and they carry on as if
+    they knew nothing."""
+    try:
+        replies = client.conversations_replies(channel=channel, ts=thread_ts, limit=limit)
+    except Exception as err:
+        log.info("could not read the thread %s/%s: %s", channel, thread_ts, slack_error(err))
+        return None
+    return [m for m in (replies.get("messages") or []) if isinstance(m, dict)]
