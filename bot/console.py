@@ -12,6 +12,7 @@ from typing import TextIO
 
 from bot.coach import Coach
 from bot.render_text import citation, render_quote, render_result
+from bot.small_talk import SmallTalk, small_talk
 from index.tips import tip_text
 from index.types import Quote
 
@@ -24,6 +25,7 @@ Commands:
   /quote                    today's leadership quote
   /help                     this help
   /quit                     leave (or Ctrl-D)"""
+WELCOME = "You're welcome! Ask me anything else about leading your team, or /leadership-tip."
 
 
 class Console:
@@ -63,9 +65,20 @@ class Console:
         elif command.startswith("/"):
             self.say(f"Unknown command {command}. Type /help for what I can do.")
         else:
-            result = self.coach.search(line)
-            self.say(render_result(result, self.coach.topics[:6]))
+            self.answer(line)
         return True
+
+    def answer(self, question: str) -> None:
+        """As the Slack app answers: a greeting gets the help and a thanks "you're welcome"
+        (both were searched: "hi" got "I couldn't find anything"), anything else a search."""
+        talk = small_talk(question)
+        if talk is SmallTalk.HELP:
+            self.say(HELP)
+        elif talk is SmallTalk.THANKS:
+            self.say(WELCOME)
+        else:
+            result = self.coach.search(question)
+            self.say(render_result(result, self.coach.topics[:6]))
 
     def tip(self, topic: str) -> None:
         if topic.lower() == "help":

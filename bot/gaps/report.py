@@ -18,7 +18,7 @@ from typing import Protocol
 
 from bot.gaps.cluster import DEFAULT_THRESHOLD, Encode, Gap, merge_gaps
 from bot.log_safety import redact
-from bot.slack.text import asks_for_help, is_special_only, says_thanks
+from bot.small_talk import small_talk
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -28,7 +28,7 @@ def is_chatter(question: str) -> bool:
     "you're welcome"), so none is a need the library missed. Versions before that were
     recorded them as abstentions, and *Coach me on this* on such a message still does; the
     curator's top gaps were "hi" and "thanks!"."""
-    return is_special_only(question) or asks_for_help(question) or says_thanks(question)
+    return small_talk(question) is not None
 
 
 def scrub(text: str) -> str:

@@ -29,13 +29,8 @@ from bot.slack.messages.parts import section, text_message
 from bot.slack.messages.values import encode_value
 from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
-from bot.slack.text import (
-    asks_for_help,
-    clean_question,
-    is_special_only,
-    safe_echo,
-    says_thanks,
-)
+from bot.slack.text import clean_question, safe_echo
+from bot.small_talk import SmallTalk, is_special_only, small_talk
 from bot.store.answer_queue import Job
 from bot.store.tables import AnswerState, AskOutcome, SaidKind
 from index.types import SearchResult
@@ -156,7 +151,8 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
     """The reply to a question (a search, or the help for an empty mention)."""
     settings = slack.settings
     asked = clean_question(q.text, slack.bot_user_id)
-    if is_special_only(asked) or asks_for_help(asked):
+    talk = small_talk(asked)
+    if talk is SmallTalk.HELP:
         message = help_message(
             slack.coach.topics,
             where=q.kind,
@@ -164,7 +160,7 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
             examples=slack.coach.suggestions(3, q.user),
         )
         return Reply(message)
-    if says_thanks(asked):
+    if talk is SmallTalk.THANKS:
         return Reply(welcome_message())
     context = thread_context(slack, q.channel, q.thread_ts) if q.thread_ts and q.in_thread else None
     result = slack.coach.search(asked, context=context)

@@ -23,7 +23,8 @@ from bot.slack.messages.assistant import (
     thread_title,
 )
 from bot.slack.runtime import SlackRuntime
-from bot.slack.text import asks_for_help, clean_question, is_special_only, says_thanks
+from bot.slack.text import clean_question
+from bot.small_talk import small_talk
 from bot.store.tables import SaidKind
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def before_answer(slack: SlackRuntime, channel: str, thread_ts: str, text: str) 
     )
     if slack.events.first_question(channel, thread_ts) is None:
         asked = clean_question(text, slack.bot_user_id)
-        if asked and not (is_special_only(asked) or asks_for_help(asked) or says_thanks(asked)):
+        if asked and small_talk(asked) is None:
             _call(
                 slack,
                 "assistant_threads_setTitle",

@@ -22,7 +22,8 @@ from bot.slack.messages.coach_me import (
 )
 from bot.slack.messages.parts import share_failed
 from bot.slack.runtime import SlackRuntime
-from bot.slack.text import clean_question, is_special_only
+from bot.slack.text import clean_question
+from bot.small_talk import is_special_only
 from bot.store.tables import AskOutcome, SaidKind
 from index.types import Hit, SearchResult
 

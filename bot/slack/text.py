@@ -120,32 +120,3 @@ def mentions_user(text: str | None, user_id: str | None) -> bool:
     if not text or not user_id:
         return False
     return f"<@{user_id}>" in text or f"<@{user_id}|" in text
-
-
-def is_special_only(question: str) -> bool:
-    """True when nothing but punctuation is left: treat as a bare mention."""
-    return not re.search(r"\w", question)
-
-
-_HELP = re.compile(r"(?:help|help me|usage|\?|(?:hi|hello|hey)(?: there)?)[\s?!.,]*", re.I)
-
-
-def asks_for_help(question: str) -> bool:
-    """A question that is only "help" or a greeting (as people type in a new app's DM): the
-    usage help, as for a bare mention and `/leadership-tip help`, not a search for the word
-    ("hi" got "the library doesn't have anything that answers hi" and a content gap)."""
-    return bool(_HELP.fullmatch(question.strip()))
-
-
-_THANKS = re.compile(
-    r"(?:many |great,? )?(?:thanks|thank you|thank u|thx|ty|cheers|much appreciated|"
-    r"appreciate it)(?: (?:so much|a lot|very much|again))?(?:,? coach)?[\s!.,:)]*",
-    re.IGNORECASE,
-)
-
-
-def says_thanks(question: str) -> bool:
-    """A message that only thanks the coach (after an answer, in its thread or DM): it gets a
-    short "you're welcome", not "the library doesn't have anything that answers thanks"
-    and a content gap in the curator's report."""
-    return bool(_THANKS.fullmatch(question.strip()))

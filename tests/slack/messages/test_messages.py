@@ -25,10 +25,10 @@ from bot.slack.text import (
     ZWSP,
     clean_question,
     escape,
-    is_special_only,
     safe_echo,
     well_formed,
 )
+from bot.small_talk import is_special_only
 from index.types import ArticleMeta, Hit, OutOfScope, Passage, Quote, SearchResult
 
 BOT = "UCOACHBOT"
