@@ -25,9 +25,9 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 def is_chatter(question: str) -> bool:
     """A greeting, thanks or a call for help: the bot answers these itself (the usage help,
-    "you're welcome"), so none is a need the library missed. Versions before that were
-    recorded them as abstentions, and *Coach me on this* on such a message still does; the
-    curator's top gaps were "hi" and "thanks!"."""
+    "you're welcome"), so none is a need the library missed. Versions before that, and
+    *Coach me on this* on such a message until 2026-11-27, recorded them as abstentions;
+    the curator's top gaps were "hi" and "thanks!"."""
     return small_talk(question) is not None
 
 

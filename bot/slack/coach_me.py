@@ -18,12 +18,13 @@ from bot.slack.messages.coach_me import (
     coach_me_message,
     coach_me_nothing,
     coach_me_shared,
+    coach_me_small_talk,
     share_value,
 )
 from bot.slack.messages.parts import share_failed
 from bot.slack.runtime import SlackRuntime
 from bot.slack.text import clean_question
-from bot.small_talk import is_special_only
+from bot.small_talk import is_special_only, small_talk
 from bot.store.tables import AskOutcome, SaidKind
 from index.types import Hit, SearchResult
 
@@ -73,10 +74,14 @@ def parse_shortcut(body: dict[str, Any]) -> CoachRequest | None:
 
 
 def coach_on_message(slack: SlackRuntime, req: CoachRequest) -> None:
-    """Search the message's text and tell only the asker what the library says."""
+    """Search the message's text and tell only the asker what the library says.
+
+    Small talk is not searched, nor recorded for the curator: a "thanks!" coached on was a
+    question the library could not answer in the gap report."""
     asked = clean_question(req.text, slack.bot_user_id)
-    if not asked or is_special_only(asked):
-        deliver_privately(slack, req, coach_me_empty())
+    if small_talk(asked) is not None:
+        empty = not asked or is_special_only(asked)
+        deliver_privately(slack, req, coach_me_empty() if empty else coach_me_small_talk())
         return
     result = slack.coach.search(asked)
     if result.answered and result.hits:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.gaps.service import Gaps
 from tests.slack.surface_payloads import (
     member_joined,
     message_action,
@@ -152,6 +153,22 @@ def test_shortcuts_reach_the_curators_gap_report(slack_app: SlackApp) -> None:
     assert sorted(rows) == sorted(
         [(QUESTION, AskOutcome.ANSWERED), (OFF_TOPIC, AskOutcome.ABSTAINED)]
     )
+
+
+def test_coach_me_on_small_talk_is_no_question_the_library_missed(slack_app: SlackApp) -> None:
+    """*Coach me on this* on a "thanks!" or a "hi" was searched, told the asker "There's
+    nothing in the library on _thanks!_" and counted as a question the library could not
+    answer (the curator's report: 3 questions, 3 not answered, answer rate 0%)."""
+    for text in ("thanks!", "Thank you so much", "hi there"):
+        shortcut(slack_app, message_action(text, response_url=slack_app.stub.response_url()))
+    replies = private_answers(slack_app)
+    assert len(replies) == 3
+    for call in replies:
+        assert_valid_message(call)
+        assert "nothing in the library" not in call.text.lower()
+        assert "nothing to coach on" in call.text.lower()
+    report = Gaps(slack_app.engine, None, 90).report(7).to_json()
+    assert (report["questions"], report["abstained"], report["gaps"]) == (0, 0, [])
 
 
 def test_shortcut_is_acknowledged_before_the_answer_is_searched(slack_app: SlackApp) -> None:

@@ -90,6 +90,15 @@ def coach_me_empty() -> Message:
     return {"text": text, "blocks": [section(text)]}
 
 
+def coach_me_small_talk() -> Message:
+    """The shortcut was used on a greeting or a thanks: nothing to search for."""
+    text = (
+        "That message is only a greeting or a thanks, so there's nothing to coach on — "
+        "try it on a message that asks something or describes a situation."
+    )
+    return {"text": text, "blocks": [section(text)]}
+
+
 def coach_me_shared(result: SearchResult, *, asked: str, shared_by: str) -> Message:
     """The coaching as posted publicly in the message's thread, attributed to its sharer."""
     who = _user(shared_by)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.gaps.service import Gaps
 from bot.slack.sign_of_life import STILL_WORKING
 from bot.store.tables import AskOutcome, asked_questions
 from tests.slack_fixtures import (
@@ -150,6 +151,17 @@ def test_thanks_gets_a_welcome_not_a_search_for_thanks(slack_app: SlackApp, text
     assert "welcome" in call.text.lower()
     assert not passage_ids(call)
     assert "doesn't have anything" not in json.dumps(call.params)
+
+
+def test_thanks_and_greetings_are_no_questions_the_library_missed(slack_app: SlackApp) -> None:
+    """A "thanks!" or "hi" in a DM or a mention must not count, in the curator's report, as
+    a question the library could not answer."""
+    for text in ("thanks!", "hi", "Thank you so much"):
+        ask(slack_app, dm(text))
+        slack_app.stub.reset()
+    ask(slack_app, mention(f"<@{BOT_USER}> thanks!"))
+    report = Gaps(slack_app.engine, None, 90).report(7).to_json()
+    assert (report["questions"], report["abstained"], report["gaps"]) == (0, 0, [])
 
 
 def test_a_question_that_starts_with_thanks_is_still_answered(slack_app: SlackApp) -> None:
