@@ -80,13 +80,17 @@ def retry_delay(age: float, wait: float | None, longest: float) -> float:
     return max(delay, wait or 0.0)
 
 
-def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A WebClient on SLACK_API_URL that retries 429s, 5xx and dropped connections."""
+def make_client(
+    settings: Settings, token: str | None = None, *, logger: logging.Logger | None = None
+) -> WebClient:
+    """A WebClient on SLACK_API_URL that retries 429s, 5xx and dropped connections; it logs
+    to `logger` (slack_sdk's own by default)."""
     return WebClient(
         token=token if token is not None else settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=15,
         retry_handlers=retry_handlers(),
+        logger=logger,
     )
 
 

@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL_S = 3600.0
 SHUTDOWN_GRACE_S = 10.0
+# slack_sdk logs each failed try of the start-up auth.test and each retry (five lines when
+# Slack is unreachable) before check_token's own line says the same; that one client logs
+# here, kept quiet. Every other client logs to slack_sdk's logger as before.
+_TOKEN_CHECK_LOG = logging.getLogger("bot.slack.token_check")
+_TOKEN_CHECK_LOG.setLevel(logging.CRITICAL)
 
 
 def _configure_logging(level: str) -> None:
@@ -51,8 +56,9 @@ def _configure_logging(level: str) -> None:
 
 
 def check_token(settings: Settings) -> str | None:
-    """None when Slack accepts SLACK_BOT_TOKEN; otherwise the one line to print."""
-    client = make_client(settings)
+    """None when Slack accepts SLACK_BOT_TOKEN; otherwise the one line to print (still after
+    slack_sdk's retries of a dropped connection, a 429 or a 5xx, which it keeps quiet)."""
+    client = make_client(settings, logger=_TOKEN_CHECK_LOG)
     try:
         client.auth_test()
     except SlackApiError as err:

@@ -254,6 +254,18 @@ def test_rejected_token_at_start_up_is_one_clear_line_and_exit_1(
     assert [c.method for c in slack_stub.calls] == ["auth.test"]
 
 
+def test_slack_unreachable_at_start_up_is_one_clear_line_and_exit_1(tmp_path: Path) -> None:
+    """slack_sdk's five lines on failing and retrying auth.test came before our own."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/api/"
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    result = run_serve_process({**env, "SLACK_API_URL": url, "DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1 and f"Could not reach Slack at {url}" in lines[0], lines
+
+
 def test_missing_signing_secret_in_http_mode(slack_stub: SlackStub, tmp_path: Path) -> None:
     result = run_serve_process(
         {
