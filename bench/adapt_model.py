@@ -50,7 +50,7 @@ from index.embedder import Embedder  # noqa: E402
 from index.passages import split_articles, split_sentences  # noqa: E402
 from index.search import HybridSearcher  # noqa: E402
 
-FUSION = quality.METHODS["z-sum d,s,LI,LIv,BM25v (shipped)"]
+FUSION = quality.METHODS[quality.SHIPPED]
 TOKEN_SIGNALS = ("tokens", "tokens_vocab")
 Metrics = tuple[float, float, float]
 

@@ -110,7 +110,7 @@ def main() -> None:
         lib: {n: features(rows, embedder, scope, owners) for n, rows in sets.items()}
         for lib, (_, sets) in libs.items()
     }
-    scorer = quality.METHODS["z-sum d,s,LI,LIv,BM25v (shipped)"]
+    scorer = quality.METHODS[quality.SHIPPED]
     for key in ("scope", "scope3", "topic2", "topic3"):
         print(f"\n## feature {key}: fixed margins (FA, uncovered, off-topic declined)")
         for m in [None, *MARGINS[::3]]:

@@ -230,7 +230,7 @@ def report(
 ) -> None:
     print(f"\n## {label}: held-out per set (knob chosen on the others), worst, mean")
     print(f"{'method':50}" + "".join(f"{n:>16}" for n in NAMES) + f"{'worst':>16}{'mean':>16}")
-    shipped = quality.zsum(*SearchTuning().signals)
+    shipped = quality.shipped
     base = [quality.rank_metrics(searcher, sets[n], shipped) for n in NAMES]
     w, m = summary(base)
     line = "".join(f"{quality.cell(c):>16}" for c in base)
@@ -280,7 +280,7 @@ def pooled_report(libraries: dict[str, tuple[HybridSearcher, dict[str, list[Row]
     answerable questions the chosen configuration moves up and down against the shipped
     fusion (first right passage's place)."""
     print("\n## One knob for both libraries (chosen on the other sets of both libraries)")
-    shipped = quality.zsum(*SearchTuning().signals)
+    shipped = quality.shipped
     for name, members in families().items():
         tables = {
             lib: {

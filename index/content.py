@@ -12,6 +12,7 @@ import frontmatter
 import yaml
 
 from index.errors import ContentError
+from index.passages import headings
 from index.types import Article, ArticleMeta
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,7 @@ def parse_article(path: Path) -> Article:
     if not re.search(r"\w", body):
         raise ContentError(path, "the article has no text after its front matter", _body_line(text))
     article_id = path.stem
+    questions = _questions(path, text, meta.get("questions"), title, body)
     return Article(
         meta=ArticleMeta(
             id=article_id,
@@ -199,7 +201,45 @@ def parse_article(path: Path) -> Article:
         ),
         body=body,
         path=str(path),
+        questions=questions,
     )
+
+
+def _questions(
+    path: Path, text: str, value: object, title: str, body: str
+) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
+    """Front matter `questions:`: for each section heading (or the title, for the text before
+    the first heading), the questions leaders ask that it answers, in their own words."""
+    if value is None:
+        return ()
+    where = _line_of(text, "questions")
+    if not isinstance(value, dict):
+        raise ContentError(
+            path, "questions must map a section heading to a list of questions", where
+        )
+    sections = headings(body)
+    out: list[tuple[str | None, tuple[str, ...]]] = []
+    for key, asked in value.items():
+        heading = _as_text(key) or ""
+        line = _line_containing(text, heading, where)
+        if heading != title and heading not in sections:
+            raise ContentError(
+                path,
+                f"questions: {heading!r} is not a heading of this article (nor its title)",
+                line,
+            )
+        if not isinstance(asked, list) or not all(isinstance(q, str) for q in asked):
+            raise ContentError(path, f"questions: {heading!r} needs a list of questions", line)
+        kept = tuple(" ".join(q.split()) for q in asked if q.strip())
+        out.append((None if heading == title and heading not in sections else heading, kept))
+    return tuple(out)
+
+
+def _line_containing(text: str, needle: str, default: int) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number >= default and needle and needle in line:
+            return number
+    return default
 
 
 def _line_of(text: str, key: str) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from index.asked import AskedQuestions
 from index.content import load_library
 from index.embedder import Embedder
 from index.encoders import EmbeddingBackend
@@ -93,6 +94,7 @@ class Library:
         embedder = embedder or Embedder(model, backend=backend, onnx_dir=Path(index_dir))
         store = IndexStore(index_dir)
         index = store.ensure(passages, embedder, progress=progress, rebuild=rebuild)
+        asked = AskedQuestions.of(articles)
         searcher = HybridSearcher(
             passages,
             index,
@@ -100,6 +102,8 @@ class Library:
             vocabulary=vocabulary,
             scope=scope,
             scope_vectors=example_vectors(scope, embedder, Path(index_dir)),
+            asked=asked,
+            asked_vectors=asked.vectors(embedder, Path(index_dir)),
         )
         return cls(articles, passages, quotes, searcher, store, problems)
 

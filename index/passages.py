@@ -42,6 +42,7 @@ _ABBREVIATIONS = {
     "p.m",
     "cf",
 }
+HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _BOUNDARY = re.compile(r"([.!?…]+[\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9¿¡])")
 
 
@@ -86,6 +87,12 @@ def _windows(sentences: list[str], max_chars: int, overlap: int) -> Iterable[lis
         i = max(i + 1, j - overlap)
 
 
+def headings(body: str) -> list[str]:
+    """The article's section headings, as passages name their section."""
+    found = (HEADING.match(para.strip()) for para in body.split("\n\n"))
+    return [m.group(1).strip() for m in found if m]
+
+
 def split_article(
     article: Article,
     *,
@@ -124,7 +131,7 @@ def split_article(
         para = para.strip()
         if not para:
             continue
-        heading = re.match(r"^#{1,6}\s+(.*)$", para)
+        heading = HEADING.match(para)
         if heading:
             flush_run()
             section = heading.group(1).strip()

@@ -9,10 +9,7 @@ those than to any sentence of the library is declined with a pointer, not answer
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +19,7 @@ import yaml
 from index.embedder import Embedder
 from index.errors import ContentError
 from index.types import OutOfScope
+from index.vector_cache import kept_vectors
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +45,18 @@ class ScopeMap:
 
     def __len__(self) -> int:
         return len(self.topics)
+
+    def decline(self, sims: np.ndarray, library: float, margin: float) -> OutOfScope | None:
+        """The topic to decline a question for, when the mean cosine of its three nearest
+        examples (`sims`, one per example) beats its best library sentence (`library`) by
+        more than `margin`; named by the topic whose own three nearest are closest."""
+        if len(sims) == 0:
+            return None
+        if float(np.sort(sims)[-3:].mean()) - library <= margin:
+            return None
+        owner = np.array(self.examples()[1], dtype="int64")
+        nearest = [float(np.sort(sims[owner == t])[-3:].mean()) for t in range(len(self))]
+        return self.topics[int(np.argmax(nearest))].declined
 
     def examples(self) -> tuple[list[str], list[int]]:
         """Every example, with the index of its topic."""
@@ -109,41 +119,5 @@ def load_scope(content_dir: Path) -> ScopeMap:
 
 
 def example_vectors(scope: ScopeMap, embedder: Embedder, cache_dir: Path | None) -> np.ndarray:
-    """The examples' unit vectors, kept in `cache_dir` (the index folder) under a name that
-    changes with the examples and the model: a few hundred texts are seconds of model time
-    that `coach ask` should not pay at every start."""
-    texts, _ = scope.examples()
-    if not texts:
-        return np.zeros((0, 1), dtype="float32")
-    basis = "\0".join([embedder.fingerprint, *texts])
-    path = None
-    if cache_dir is not None:
-        path = Path(cache_dir) / f"scope-{hashlib.sha256(basis.encode()).hexdigest()[:16]}.npy"
-        try:
-            kept = np.load(path, allow_pickle=False)
-            if kept.ndim == 2 and kept.shape[0] == len(texts):
-                return kept
-        except (OSError, ValueError):
-            pass  # absent or unreadable: embed again
-    vectors = embedder.encode(texts).astype("float32")
-    if path is not None:
-        try:
-            _save(path, vectors)
-        except OSError as exc:
-            log.warning("could not keep the out-of-scope vectors in %s: %s", path.parent, exc)
-    return vectors
-
-
-def _save(path: Path, vectors: np.ndarray) -> None:
-    """Beside the target then renamed (a reader never sees half a file); older ones go."""
-    fd, tmp = tempfile.mkstemp(prefix=".scope.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, vectors, allow_pickle=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    for old in path.parent.glob("scope-*.npy"):
-        if old != path:
-            old.unlink(missing_ok=True)
+    """The examples' unit vectors, kept in `cache_dir` (the index folder)."""
+    return kept_vectors(scope.examples()[0], embedder, cache_dir, "scope")

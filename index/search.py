@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.anisotropy import CommonDirections
+from index.asked import AskedQuestions, AskedSignal
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.passages import split_sentences
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # The signals summed, each standardised over the library's passages for the question.
 FUSED_SIGNALS = ("dense", "sentence", "tokens", "tokens_vocab", "lexical")
+_PER_PASSAGE = (*FUSED_SIGNALS, "asked", "best_sentence")
+_EMPTY = np.zeros(0, dtype="float32")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class SearchTuning:
     that is flat for a question (BM25 with no shared word) adds nothing either way.
     """
 
-    signals: tuple[str, ...] = FUSED_SIGNALS
+    signals: tuple[str, ...] = (*FUSED_SIGNALS, "asked")
     per_article: int = 2  # at most this many passages of one article among those shown
     near_duplicate: float = 0.5  # share of words two shown passages may have in common
     # Abstain unless the question is this close to the library as a whole: the mean, over
@@ -52,6 +55,13 @@ class SearchTuning:
     # Chosen by cross-validation over four question sets and two libraries: the most
     # uncovered questions declined with false abstain at most 5% (bench/quality_scope.md).
     out_of_scope_margin: float = 0.07
+    # The nearest of the questions a section answers (front matter `questions:`) counts
+    # this many times a signal of the passage's own text: the weight that gives the best
+    # worst held-out set on both libraries (bench/quality_asked.md).
+    asked_weight: float = 2.0
+
+    def weight(self, signal: str) -> float:
+        return self.asked_weight if signal == "asked" else 1.0
 
 
 def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
@@ -75,6 +85,8 @@ class HybridSearcher:
         vocabulary: Vocabulary | None = None,
         scope: ScopeMap | None = None,
         scope_vectors: np.ndarray | None = None,
+        asked: AskedQuestions | None = None,
+        asked_vectors: np.ndarray | None = None,
     ) -> None:
         order = {pid: i for i, pid in enumerate(dense.passage_ids)}
         if [p.id for p in passages] != dense.passage_ids:
@@ -88,17 +100,16 @@ class HybridSearcher:
         self._vocabulary_tokens = VocabularyTokens(self.vocabulary, embedder)
         self.scope = scope or ScopeMap()
         self._scope_vectors = scope_vectors  # embedded when first needed if not given
-        self._scope_owner = np.array(self.scope.examples()[1], dtype="int64")
         self.lexical = LexicalIndex([p.embed_text for p in passages])
         self._sentences = [split_sentences(p.text) or [p.text] for p in passages]
         n = dense.faiss_index.ntotal
-        self._passage_vectors = (
-            dense.faiss_index.reconstruct_n(0, n) if n else np.zeros((0, 1), dtype="float32")
-        )
+        self._passage_vectors = dense.faiss_index.reconstruct_n(0, n) if n else _EMPTY[:, None]
         self._common = CommonDirections.fit(self._passage_vectors, self.tuning.common_directions)
         self._dense_passages = (
             self._common(self._passage_vectors) if self._common else self._passage_vectors
         )
+        self.asked, self._asked_vectors = asked or AskedQuestions(), asked_vectors
+        self._asked: AskedSignal | None = None  # made when first needed
         self._words = [set(re.findall(r"[a-z]+", p.text.lower())) for p in passages]
         self._sentence_sets = [set(sentences) for sentences in self._sentences]
 
@@ -107,12 +118,21 @@ class HybridSearcher:
         that no question pays for it; otherwise each is embedded when first needed."""
         self._vocabulary_tokens.prepare()
         self._scope_matrix()
+        self._asked_signal()
 
     def _scope_matrix(self) -> np.ndarray:
         """The out-of-scope examples' vectors (embedded once per library)."""
         if self._scope_vectors is None:
             self._scope_vectors = example_vectors(self.scope, self.embedder, None)
         return self._scope_vectors
+
+    def _asked_signal(self) -> AskedSignal:
+        """The questions the sections answer (embedded once per library)."""
+        if self._asked is None:
+            if self._asked_vectors is None:
+                self._asked_vectors = self.asked.vectors(self.embedder, None)
+            self._asked = AskedSignal(self.asked, self._asked_vectors, self.passages)
+        return self._asked
 
     # ---- scoring -------------------------------------------------------------------------
     def features(self, question: str, context: str | None = None) -> dict[str, np.ndarray]:
@@ -140,6 +160,10 @@ class HybridSearcher:
         passage_scores = dense_queries @ self._dense_passages.T if n else None
         sentence_scores = query_vectors @ self.dense.sentence_vectors.T if n else None
         offsets = self.dense.sentence_offsets
+        best_sentence = (
+            np.maximum.reduceat(sentence_scores, offsets[:-1], axis=1) if n else _EMPTY[None]
+        )
+        asked_scores = self._asked_signal().scores(query_vectors, best_sentence)
         # each word's best matches once: the question's own words serve both signals
         best = self._best_matches(self._vocabulary_tokens.with_expansions(list(tokens), gained))
         late = [self._mean_of(b, len(t)) for b, t in zip(best, tokens, strict=True)]
@@ -147,12 +171,9 @@ class HybridSearcher:
         out: list[dict[str, np.ndarray]] = []
         for row in range(len(texts)):
             if n == 0:
-                empty = np.zeros(0, dtype="float32")
-                keys = ("dense", "sentence", "lexical", "tokens", "tokens_vocab", "best_sentence")
-                out.append({k: empty for k in keys} | {"scope": scope_scores[row]})
+                out.append(dict.fromkeys(_PER_PASSAGE, _EMPTY) | {"scope": scope_scores[row]})
                 continue
-            sims = sentence_scores[row]
-            sentence = np.maximum.reduceat(sims, offsets[:-1])
+            sims, sentence = sentence_scores[row], best_sentence[row]
             out.append(
                 {
                     "dense": passage_scores[row],
@@ -161,6 +182,7 @@ class HybridSearcher:
                     "tokens": late[row],
                     "tokens_vocab": late_vocab.get(row, late[row]),
                     "best_sentence": self._first_best(sims, sentence),
+                    "asked": asked_scores[row],  # nearest question the section answers
                     "scope": scope_scores[row],  # cosine to each out-of-scope example
                 }
             )
@@ -219,13 +241,13 @@ class HybridSearcher:
         return out
 
     def fused(self, f: dict[str, np.ndarray]) -> np.ndarray:
-        """Sum of the signals' z-scores over the passages (0 for a flat signal)."""
+        """Weighted sum of the signals' z-scores over the passages (0 for a flat signal)."""
         total = np.zeros(len(self.passages), dtype="float64")
         for name in self.tuning.signals:
             signal = f[name].astype("float64")
             spread = float(signal.std())
             if spread > 1e-9:
-                total += (signal - signal.mean()) / spread
+                total += self.tuning.weight(name) * (signal - signal.mean()) / spread
         return total
 
     def should_answer(self, question: str, f: dict[str, np.ndarray]) -> bool:
@@ -241,20 +263,11 @@ class HybridSearcher:
         return float(f["sentence"].mean()) >= self.tuning.answer_library
 
     def out_of_scope(self, f: dict[str, np.ndarray]) -> OutOfScope | None:
-        """The curator's out-of-scope topic the question is about, when its three nearest
-        examples are (on average) closer than anything the library says, by the margin."""
-        sims = f["scope"]
-        if len(sims) == 0 or len(f["sentence"]) == 0:
+        """The curator's out-of-scope topic the question is about, if any (index/scope.py)."""
+        if len(f["sentence"]) == 0:
             return None
-        top = np.argsort(-sims, kind="stable")[:3]
-        if float(sims[top].mean()) - float(f["sentence"].max()) <= self.tuning.out_of_scope_margin:
-            return None
-        # named by the topic whose own three nearest examples are closest
-        topics = np.full(len(self.scope), -1.0)
-        for t in range(len(self.scope)):
-            own = np.sort(sims[self._scope_owner == t])[-3:]
-            topics[t] = own.mean()
-        return self.scope.topics[int(np.argmax(topics))].declined
+        margin = self.tuning.out_of_scope_margin
+        return self.scope.decline(f["scope"], float(f["sentence"].max()), margin)
 
     # ---- selection -----------------------------------------------------------------------
     def _near_duplicate(self, i: int, chosen: list[int]) -> bool:

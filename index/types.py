@@ -25,6 +25,9 @@ class Article:
     meta: ArticleMeta
     body: str  # cleaned Markdown body, paragraphs separated by blank lines
     path: str = ""
+    # What leaders ask that each section answers (front matter `questions:`), by section
+    # heading; None is the text before the first heading.
+    questions: tuple[tuple[str | None, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ def test_list_has_the_columns_and_marks_stale(folder: Path) -> None:
         "review_by": "2027-01-31",
         "passages": 1,
         "stale": False,
+        "questions": 0,
+        "sections_without_questions": 1,
     }
     assert rows["comp-plans"]["stale"] is True  # review_by was yesterday
     assert rows["comp-plans"]["author"] is None

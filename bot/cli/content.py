@@ -67,7 +67,7 @@ def content_add(
 def content_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array.")] = False,
 ) -> None:
-    """Every article: id, title, author, owner, review_by, passages, stale."""
+    """Every article: id, title, author, owner, review_by, passages, questions, stale."""
     from index.ingest.catalog import list_content
 
     settings = load_settings(silence=CURATION_LOGGERS)
@@ -75,7 +75,7 @@ def content_list(
     if as_json:
         typer.echo(json.dumps([row.as_json() for row in rows], indent=2))
         return
-    headers = ("id", "title", "author", "owner", "review_by", "passages", "stale")
+    headers = ("id", "title", "author", "owner", "review_by", "passages", "questions", "stale")
     table = [
         (
             r.id,
@@ -84,6 +84,12 @@ def content_list(
             r.owner or "-",
             r.review_by or "-",
             str(r.passages),
+            f"{r.questions}"
+            + (
+                f" ({r.sections_without_questions} sections without)"
+                if r.sections_without_questions
+                else ""
+            ),
             "STALE" if r.stale else "",
         )
         for r in rows

@@ -27,6 +27,8 @@ class ContentRow:
     review_by: str | None
     passages: int
     stale: bool  # review_by is before today
+    questions: int = 0  # curated questions its sections answer (front matter `questions:`)
+    sections_without_questions: int = 0  # sections leaders' own wording cannot reach yet
 
     def as_json(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -45,8 +47,10 @@ def review_date(article: Article) -> date | None:
 def list_content(content_dir: Path, today: date) -> list[ContentRow]:
     articles = load_library(content_dir).articles
     counts: dict[str, int] = {}
+    sections: dict[str, set[str | None]] = {}
     for passage in split_articles(articles):
         counts[passage.article.id] = counts.get(passage.article.id, 0) + 1
+        sections.setdefault(passage.article.id, set()).add(passage.section)
     rows = []
     for article in articles:
         due = review_date(article)
@@ -59,6 +63,11 @@ def list_content(content_dir: Path, today: date) -> list[ContentRow]:
                 review_by=article.meta.review_by,
                 passages=counts.get(article.meta.id, 0),
                 stale=due is not None and due < today,
+                questions=sum(len(asked) for _, asked in article.questions),
+                sections_without_questions=len(
+                    sections.get(article.meta.id, set())
+                    - {heading for heading, asked in article.questions if asked}
+                ),
             )
         )
     return rows

@@ -1,0 +1,90 @@
+"""The questions each section answers, as the curator wrote them (front matter `questions:`).
+
+MiniLM matches a question to another question far better than to the prose that answers it:
+"my managers are too chummy with their reps" is near "how do I stop my team leads being
+friends with their reps", and far from a sentence about "people's natural inclination to get
+along with others". So each passage also scores by the nearest question its section answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.types import Article, Passage
+from index.vector_cache import kept_vectors
+
+Section = tuple[str, str | None]  # (article id, heading; None = before the first heading)
+
+
+@dataclass(frozen=True)
+class AskedQuestions:
+    """Every curated question, grouped by the section that answers it."""
+
+    texts: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()  # one per text, texts of a section together
+
+    @classmethod
+    def of(cls, articles: Iterable[Article]) -> AskedQuestions:
+        texts: list[str] = []
+        sections: list[Section] = []
+        for article in articles:
+            for heading, asked in article.questions:
+                texts.extend(asked)
+                sections.extend([(article.meta.id, heading)] * len(asked))
+        return cls(tuple(texts), tuple(sections))
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def vectors(self, embedder: Embedder, cache_dir: Path | None) -> np.ndarray:
+        return kept_vectors(list(self.texts), embedder, cache_dir, "asked")
+
+
+class AskedSignal:
+    """Per passage, the cosine of the question to the nearest question its section answers."""
+
+    def __init__(self, asked: AskedQuestions, vectors: np.ndarray, passages: list[Passage]):
+        self._vectors = vectors
+        order = {s: i for i, s in enumerate(dict.fromkeys(asked.sections))}
+        owner = np.array([order[s] for s in asked.sections], dtype="int64")
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
+        self._starts = starts  # first text of each run of one section
+        self._run_section = owner[starts] if len(owner) else owner
+        self._of_passage = np.array(
+            [order.get((p.article.id, p.section), -1) for p in passages], dtype="int64"
+        )
+        self._sections = len(order)
+
+    def __bool__(self) -> bool:
+        return bool(self._sections) and bool((self._of_passage >= 0).any())
+
+    def scores(self, query_vectors: np.ndarray, stand_in: np.ndarray) -> np.ndarray:
+        """(questions x passages). A passage whose section has no curated question yet (an
+        article just added) is scored by `stand_in` (its best sentence's cosine), moved to
+        the curated scores' mean and spread, so it ranks as its own text deserves rather
+        than below every section a curator has described."""
+        n = len(self._of_passage)
+        if not self or not len(query_vectors):
+            return np.zeros((len(query_vectors), n), dtype="float32")
+        sims = query_vectors @ self._vectors.T
+        runs = np.maximum.reduceat(sims, self._starts, axis=1)
+        best = np.full((len(query_vectors), self._sections), -np.inf, dtype="float32")
+        for col, section in enumerate(self._run_section):
+            best[:, section] = np.maximum(best[:, section], runs[:, col])
+        covered = self._of_passage >= 0
+        out = np.empty((len(query_vectors), n), dtype="float32")
+        out[:, covered] = best[:, self._of_passage[covered]]
+        if covered.all():
+            return out
+        mine, theirs = out[:, covered], stand_in[:, covered]
+        spread = theirs.std(axis=1, keepdims=True)
+        z = (stand_in[:, ~covered] - theirs.mean(axis=1, keepdims=True)) / np.where(
+            spread > 1e-9, spread, np.inf
+        )
+        out[:, ~covered] = mine.mean(axis=1, keepdims=True) + z * mine.std(axis=1, keepdims=True)
+        return out
