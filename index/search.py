@@ -45,7 +45,9 @@ class SearchTuning:
     # holds as articles are added (the same cut-off was chosen by cross-validation on the
     # five seed articles and on the grown library); see bench/quality.py --cv.
     answer_library: float = 0.096
-    relevant_ratio: float = 0.75  # share of the best fused score still "relevant"
+    # Share of the best fused score still "about as relevant": 0.6 keeps one answer in six
+    # from a single article, as before the curated questions (bench/quality_asked.md).
+    relevant_ratio: float = 0.6
     # The dense signal compares question and passage with the library's mean passage vector
     # and its top principal directions removed (all-but-the-top; index/anisotropy.py): 2,
     # chosen by cross-validation (bench/quality_anisotropy.py); 0 = plain cosine.
@@ -105,9 +107,8 @@ class HybridSearcher:
         n = dense.faiss_index.ntotal
         self._passage_vectors = dense.faiss_index.reconstruct_n(0, n) if n else _EMPTY[:, None]
         self._common = CommonDirections.fit(self._passage_vectors, self.tuning.common_directions)
-        self._dense_passages = (
-            self._common(self._passage_vectors) if self._common else self._passage_vectors
-        )
+        common = self._common or (lambda vectors: vectors)
+        self._dense_passages = common(self._passage_vectors)
         self.asked, self._asked_vectors = asked or AskedQuestions(), asked_vectors
         self._asked: AskedSignal | None = None  # made when first needed
         self._words = [set(re.findall(r"[a-z]+", p.text.lower())) for p in passages]

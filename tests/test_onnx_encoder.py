@@ -68,6 +68,7 @@ def test_both_backends_rank_passages_the_same(
         torch_embedder,
         vocabulary=searcher.vocabulary,
         scope=searcher.scope,  # its examples embedded on torch too
+        asked=searcher.asked,  # and the sections' questions
     )
     asked = questions()
     for ours, theirs in zip(

@@ -140,7 +140,14 @@ def test_list_json_and_table(admin: tuple[Run, Path]) -> None:
     assert set(rows) >= {p.stem for p in SHIPPED_CONTENT.glob("*.md")}
     table = run("content", "list").stdout.splitlines()
     assert table[0].split() == [
-        "id", "title", "author", "owner", "review_by", "passages", "questions", "stale"
+        "id",
+        "title",
+        "author",
+        "owner",
+        "review_by",
+        "passages",
+        "questions",
+        "stale",
     ]
     assert any(line.startswith("old-news") and line.endswith("STALE") for line in table)
 
