@@ -1,0 +1,94 @@
+"""Issue 14, abstention: decline by comparing a question's nearest out-of-scope examples with
+its nearest curated section questions (both question-to-question), instead of with its best
+library sentence (shipped). Margins by the same cross-validation as bench/quality_scope.py
+(both libraries pooled), then the fixed-margin curve.
+
+    .venv/bin/python bench/quality_asked_scope.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import quality  # first: it sets HF_HUB_OFFLINE and puts the checkout on the path
+import quality_scope
+
+from index.embedder import Embedder
+
+SIDES = ("sentence (shipped)", "asked3", "asked1", "max(sentence, asked3)")
+
+
+def collect(embedder: Embedder) -> tuple[dict, dict]:
+    scope, topics = quality_scope.scope_vectors(quality.ROOT / "content/scope.yaml", embedder)
+    owners = np.array([sorted(set(topics)).index(t) for t in topics])
+    libs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = quality.seed_library(quality.ROOT / "content", Path(tmp) / "seed")
+        for lib, content in (("grown", quality.ROOT / "content"), ("seed", seed)):
+            libs[lib] = quality.collect(content, embedder)
+    feats = {}
+    for lib, (searcher, sets) in libs.items():
+        asked = searcher.asked.vectors(embedder, None)
+        for n, rows in sets.items():
+            f = quality_scope.features(rows, embedder, scope, owners)
+            vectors = embedder.encode([r["q"].question for r in rows])
+            for x, v in zip(f, vectors, strict=True):
+                sims = np.sort(asked @ v)
+                x["sentence (shipped)"] = x["library"]
+                x["asked1"] = float(sims[-1])
+                x["asked3"] = float(sims[-3:].mean())
+                x["max(sentence, asked3)"] = max(x["library"], x["asked3"])
+            feats[(lib, n)] = f
+    return libs, feats
+
+
+def use(feats: dict, side: str) -> None:
+    for f in feats.values():
+        for x in f:
+            x["library"] = x[side]
+
+
+def main() -> None:
+    libs, feats = collect(Embedder(quality.default_model()))
+    print("## Margin chosen on three sets (both libraries), scored on the fourth")
+    for side in SIDES:
+        use(feats, side)
+        totals: dict[str, list[float]] = {}
+        cells = []
+        for held in quality.SETS:
+            pool = [(libs[lib][1][n], f) for (lib, n), f in feats.items() if n != held]
+            m = quality_scope.choose(pool, "scope3")
+            for lib in libs:
+                rows = libs[lib][1][held]
+                fa, _, _, u, nu, _, _, _ = quality_scope.outcome(
+                    rows, feats[(lib, held)], m, "scope3"
+                )
+                cells.append(f"{lib[0]}-{held} m {m} FA {fa:.2f} unc {u}/{nu}")
+                t = totals.setdefault(lib, [0, 0, 0.0])
+                t[0], t[1], t[2] = t[0] + u, t[1] + nu, max(t[2], fa)
+        print(f"{side}: " + " | ".join(cells))
+        print(
+            "   "
+            + "  ".join(
+                f"{lib}: uncovered {u}/{nu}, worst false abstain {w:.2f}"
+                for lib, (u, nu, w) in totals.items()
+            )
+        )
+    print("\n## Fixed margins: false abstain, uncovered declined (dev has no uncovered)")
+    for side in ("sentence (shipped)", "asked3"):
+        use(feats, side)
+        for m in np.arange(-0.12, 0.13, 0.02):
+            parts = []
+            for (lib, n), f in feats.items():
+                if n != "dev":
+                    fa, _, _, u, nu, _, _, _ = quality_scope.outcome(
+                        libs[lib][1][n], f, m, "scope3"
+                    )
+                    parts.append(f"{lib[0]}-{n} {fa:.2f} {u}/{nu}")
+            print(f"{side:18} m {m:+.2f} " + " | ".join(parts))
+
+
+if __name__ == "__main__":
+    main()
