@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -22,6 +23,7 @@ from slack_bolt.request.payload_utils import is_user_message_event_in_assistant_
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.answering import store_question
+from bot.slack.assistant_panel import is_assistant_thread
 from bot.slack.runtime import SlackRuntime
 from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
 from bot.slack.text import well_formed
@@ -67,9 +69,12 @@ def store_questions_first(slack: SlackRuntime) -> Callable[..., BoltResponse]:
             return BoltResponse(status=503, body="database unavailable")
         if question is not None:
             slack.wake_answers()
+            key = question_key(question.channel, question.ts)
             if kind in SIGN_OF_LIFE_KINDS:
-                key = question_key(question.channel, question.ts)
                 slack.signs.watch(key, question.channel, question.ts)
+            elif kind == "assistant" and question.thread_ts:  # or a plain DM thread's reply
+                in_panel = partial(is_assistant_thread, slack, question.channel, question.thread_ts)
+                slack.signs.watch(key, question.channel, question.ts, unless=in_panel)
         return next()
 
     return store_questions

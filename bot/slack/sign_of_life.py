@@ -20,7 +20,7 @@ import heapq
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -45,7 +45,8 @@ STILL_WORKING = (
 )
 SETTLED = {AnswerState.ANSWERED, AnswerState.DROPPED, AnswerState.FAILED}
 
-Watched = tuple[str, str, str]  # question key, channel, message ts
+Unless = Callable[[], bool] | None  # asked when the :eyes: are due: True, none wanted
+Watched = tuple[str, str, str, Unless]  # question key, channel, message ts, unless
 
 
 class SignsOfLife:
@@ -64,7 +65,7 @@ class SignsOfLife:
         self.answers = answers
         self.said = said
         self.after = after  # seconds before a late answer gets :eyes:
-        self._due: dict[str, tuple[float, str, str]] = {}  # key -> (when, channel, ts)
+        self._due: dict[str, tuple[float, str, str, Unless]] = {}  # key -> (when, ...)
         self._heap: list[tuple[float, str]] = []  # (when, key); stale entries are skipped
         self._posting: dict[str, float] = {}  # answers being posted here -> since (monotonic)
         self._cond = threading.Condition()
@@ -72,16 +73,19 @@ class SignsOfLife:
         self._stopped = False
         self._pool: ThreadPoolExecutor | None = None  # reactions of late answers, off-thread
 
-    def watch(self, key: str, channel: str, ts: str) -> None:
-        """A question was just stored: :eyes: on it if it is unanswered `after` seconds on."""
-        self._schedule(key, channel, ts, self.after)
+    def watch(self, key: str, channel: str, ts: str, unless: Unless = None) -> None:
+        """A question was just stored: :eyes: on it if it is unanswered `after` seconds on.
 
-    def _schedule(self, key: str, channel: str, ts: str, delay: float) -> None:
+        `unless` is asked then, off the intake path (it may call Slack): a threaded DM may
+        be a message of the assistant panel, which shows a status instead."""
+        self._schedule(key, channel, ts, unless, self.after)
+
+    def _schedule(self, key: str, channel: str, ts: str, unless: Unless, delay: float) -> None:
         when = time.monotonic() + delay
         with self._cond:
             if self._stopped:
                 return
-            self._due[key] = (when, channel, ts)
+            self._due[key] = (when, channel, ts, unless)
             heapq.heappush(self._heap, (when, key))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="sign-of-life", daemon=True)
@@ -94,8 +98,8 @@ class SignsOfLife:
                 due = self._take_due()
                 if due is None:
                     return
-            for key, channel, ts in self.check(due):
-                self._react_later(key, channel, ts)
+            for watched in self.check(due):
+                self._react_later(watched)
 
     def _take_due(self) -> list[Watched] | None:
         """Wait (holding the condition) until something is due; None once stopped."""
@@ -107,7 +111,7 @@ class SignsOfLife:
                 entry = self._due.get(key)
                 if entry is not None and entry[0] == when:
                     del self._due[key]
-                    due.append((key, entry[1], entry[2]))
+                    due.append((key, *entry[1:]))
             if due:
                 return due
             self._cond.wait(self._heap[0][0] - now if self._heap else None)
@@ -117,22 +121,22 @@ class SignsOfLife:
         """The :eyes: are due on these questions: those still unanswered, to `show`."""
         late: list[Watched] = []
         now = time.monotonic()
-        for key, channel, ts in due:
+        for key, channel, ts, unless in due:
             since = self._posting.get(key)
             if since is not None and now - since < POSTING_GRACE_SECONDS:
-                self._schedule(key, channel, ts, RECHECK_SECONDS)  # on its way: look again
+                self._schedule(key, channel, ts, unless, RECHECK_SECONDS)  # on its way: again
             else:
-                late.append((key, channel, ts))
+                late.append((key, channel, ts, unless))
         if not late:
             return []
         try:
-            states = self.answers.states([key for key, _, _ in late])
+            states = self.answers.states([w[0] for w in late])
         except Exception as err:  # the database is down: no reaction, nothing worse
             log.info("no sign of life on %d questions: %s", len(late), err)
             return []
         return [w for w in late if states.get(w[0]) not in SETTLED]
 
-    def _react_later(self, key: str, channel: str, ts: str) -> None:
+    def _react_later(self, watched: Watched) -> None:
         """`show` on a small pool: a slow Slack must not hold up the next questions' checks."""
         with self._cond:
             if self._stopped:
@@ -140,11 +144,12 @@ class SignsOfLife:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="coach-eyes")
             pool = self._pool
-        pool.submit(self._show_quietly, key, channel, ts)
+        pool.submit(self._show_quietly, *watched)
 
-    def _show_quietly(self, key: str, channel: str, ts: str) -> None:
+    def _show_quietly(self, key: str, channel: str, ts: str, unless: Unless) -> None:
         try:
-            self.show(key, channel, ts)
+            if unless is None or not unless():
+                self.show(key, channel, ts)
         except Exception as err:  # the database went away meanwhile
             log.info("no sign of life on %s/%s: %s", channel, ts, err)
 

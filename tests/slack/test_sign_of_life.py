@@ -20,7 +20,7 @@ from bot.store.engine import make_engine
 from bot.store.said_once import SaidOnce
 from bot.store.tables import AnswerState
 from tests.slack.surface_payloads import panel_root
-from tests.slack_fixtures import BOT_USER, SlackApp, dm, event_envelope, mention
+from tests.slack_fixtures import BOT_USER, SlackApp, dm, event_envelope, mention, new_ts
 
 QUESTION = "how do I motivate my reps?"
 
@@ -61,6 +61,24 @@ def test_slow_dm_gets_eyes_too(slack_app: SlackApp) -> None:
     gate.set()
     slack_app.stub.wait_for("reactions.remove")
     assert added.params["channel"] == event["channel"]
+
+
+def test_a_slow_reply_in_a_plain_dm_thread_gets_eyes_like_any_dm(slack_app: SlackApp) -> None:
+    """A reply in a DM thread the leader started (not the panel's) waited with no sign of
+    life: it was taken for a panel message, which shows a status instead."""
+    slack_app.slack.sign_of_life_after = 0.0
+    root = slack_app.stub.seed_message("DASKER", new_ts(), "earlier question", user="UASKER")
+    gate = hold_search(slack_app)
+    event = dm(QUESTION, thread_ts=root["ts"], parent_user_id="UASKER")
+    assert slack_app.send_event(event_envelope(event)) == 200
+    [added] = slack_app.stub.wait_for("reactions.add")  # while the answer is still held
+    gate.set()
+    slack_app.stub.wait_for("reactions.remove")
+    slack_app.settle()
+    assert added.params == {"channel": "DASKER", "timestamp": event["ts"], "name": "eyes"}
+    [answer] = slack_app.stub.calls_to("chat.postMessage")
+    assert answer.params["thread_ts"] == root["ts"]  # answered in that thread
+    assert slack_app.stub.calls_to("assistant.threads.setStatus") == []
 
 
 def test_a_message_in_the_assistant_panel_is_answered_once_with_no_eyes(
@@ -104,13 +122,13 @@ def queue(tmp_path: Path) -> Iterator[tuple[AnswerQueue, SaidOnce]]:
 
 
 KEY = question_key("C1", "1.000001")
-WATCHED = (KEY, "C1", "1.000001")
+WATCHED = (KEY, "C1", "1.000001", None)
 
 
 def show_due(signs: SignsOfLife) -> None:
     """What the check thread does once the :eyes: are due (run here, without waiting)."""
     for watched in signs.check([WATCHED]):
-        signs.show(*watched)
+        signs.show(*watched[:3])
 
 
 def test_quick_answer_costs_no_reaction_calls(queue: tuple[AnswerQueue, SaidOnce]) -> None:
