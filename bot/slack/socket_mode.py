@@ -4,12 +4,15 @@ Bolt's SocketModeHandler hands every envelope to Bolt, which read some fields un
 view payload without view.type or an event that is not an object was a traceback in the log
 and an envelope never acked (Slack delivers an unacked envelope again, into the same
 failure). Such an envelope is now acked and dropped with one short log line, as HTTP answers
-it 400.
+it 400. An envelope whose payload is neither an object nor a string (a JSON list, say) never
+even reached the handler: slack_sdk's client failed building the request from it, with a
+traceback and no ack; it is refused the same way before the client tries.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.builtin import SocketModeClient
@@ -23,6 +26,28 @@ log = logging.getLogger(__name__)
 
 class GuardedSocketModeHandler(SocketModeHandler):
     """Bolt's Socket Mode handler; a payload Bolt would trip over never reaches it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        client = self.client
+        run_listeners = client.run_message_listeners
+
+        def run_if_readable(message: dict, raw_message: str) -> None:
+            """slack_sdk makes a request of an envelope only if its payload is an object or a
+            string; anything else raised there, before any listener (ours included) saw it."""
+            payload = message.get("payload")
+            if payload is None or isinstance(payload, dict | str):
+                run_listeners(message, raw_message)
+                return
+            problem = payload_problem(payload)
+            log.info(
+                "rejected a Socket Mode %s envelope: %s", str(message.get("type"))[:40], problem
+            )
+            envelope_id = message.get("envelope_id")
+            if envelope_id:
+                client.send_socket_mode_response(SocketModeResponse(envelope_id=str(envelope_id)))
+
+        client.run_message_listeners = run_if_readable  # type: ignore[method-assign]
 
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         problem = payload_problem(req.payload)

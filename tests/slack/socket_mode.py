@@ -124,7 +124,7 @@ class SocketSession:
         self.served = served
         self._n = 0
 
-    def push(self, kind: str, payload: dict[str, Any], *, response: bool = False) -> dict:
+    def push(self, kind: str, payload: Any, *, response: bool = False) -> dict:
         self._n += 1
         envelope_id = f"env-{self._n}"
         self.server.send(

@@ -88,6 +88,7 @@ MALFORMED_ENVELOPES = [
         {"type": "view_closed", "user": {"id": "U1"}, "view": {"id": "V1", "type": None}},
     ),
     ("events_api", {"type": "event_callback", "team_id": "T1", "event": "a string"}),
+    ("events_api", [{"type": "event_callback", "team_id": "T1"}]),  # slack_sdk's own traceback
 ]
 
 
