@@ -352,7 +352,7 @@ def test_socket_mode_acks_envelopes_and_answers(socket_session: SocketSession) -
     assert "/leadership-tip" in json.dumps(ack.get("payload"))
 
 
-def test_socket_mode_rejected_app_token_exits_1(
+def test_socket_mode_rejected_app_token_is_one_clear_line_and_exit_1(
     slack_stub: SlackStub, shipped_library: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     slack_stub.socket_mode_url = "ws://127.0.0.1:9/never"
@@ -365,7 +365,9 @@ def test_socket_mode_rejected_app_token_exits_1(
     with caplog.at_level(logging.INFO):
         code = serve(settings, library=shipped_library, stop=threading.Event(), host="127.0.0.1")
     assert code == 1
-    assert "Slack rejected SLACK_APP_TOKEN (apps.connections.open said invalid_auth)" in caplog.text
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    # slack_sdk's own "Failed to retrieve WSS URL: ..." came first, with Slack's whole reply
+    assert errors == ["Slack rejected SLACK_APP_TOKEN (apps.connections.open said invalid_auth)"]
     assert APP_TOKEN not in caplog.text
 
 
