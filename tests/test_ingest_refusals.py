@@ -233,3 +233,20 @@ def test_a_huge_text_file_is_refused_before_its_clutter_is_cleaned(
     error = refuse(content, [str(path)], TooLongError)
     assert error.reason.startswith("70,007 words, more than the 50,000")
     assert cleaned == []
+
+
+def test_a_file_over_the_size_cap_is_refused_before_it_is_read(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 500 MB PDF was read whole (1.7 GB resident, 45 s) to be refused as 'not a readable
+    PDF'; the size says enough. A sparse file stands in: it takes no disk."""
+    path = tmp_path / "scanned-handbook.pdf"
+    with path.open("wb") as f:
+        f.write(b"%PDF-1.4\n")
+        f.truncate(50 * 1024 * 1024 + 1)  # the cap and a byte
+    read: list[Path] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: read.append(p) or read_bytes(p))
+    error = refuse(content, [str(path)], TooLongError)
+    assert error.reason == "51 MB, larger than the 50 MB a file may be (split it into articles)"
+    assert path not in read

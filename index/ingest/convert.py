@@ -20,9 +20,11 @@ import trafilatura
 import yaml
 
 from index.ingest.document import Document, clean_text
-from index.ingest.errors import UnreadableSourceError, UnsupportedTypeError
+from index.ingest.errors import TooLongError, UnreadableSourceError, UnsupportedTypeError
 from index.ingest.pdf import convert_pdf
 
+MB = 1024 * 1024
+MAX_FILE_BYTES = 50 * MB  # a file larger than this is no article (a URL may be 20 MB)
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
 
 
@@ -231,6 +233,13 @@ def convert_file(path: Path) -> Document:
             source, f"unsupported file type {path.suffix or '(none)'!r} (use {kinds} or a URL)"
         )
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # refused unread: a 500 MB PDF took 1.7 GB and 45 s
+            raise TooLongError(
+                source,
+                f"{-(-size // MB)} MB, larger than the {MAX_FILE_BYTES // MB} MB a file may be "
+                "(split it into articles)",
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise UnreadableSourceError(source, "no such file") from None

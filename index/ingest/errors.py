@@ -23,7 +23,8 @@ class UnreadableSourceError(IngestError):
 
 
 class TooLongError(IngestError):
-    """More words than one article may have (MAX_WORDS): a book or a dump, not an article."""
+    """More words than one article may have (MAX_WORDS), or a file over MAX_FILE_BYTES: a book
+    or a dump, not an article."""
 
 
 class FetchError(IngestError):
