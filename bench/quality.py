@@ -115,6 +115,18 @@ def collect(content: Path, embedder: Embedder) -> tuple[HybridSearcher, dict[str
     return searcher, sets
 
 
+def both_libraries(
+    content: Path, embedder: Embedder
+) -> dict[str, tuple[HybridSearcher, dict[str, list[Row]]]]:
+    """The shipped library ("grown") and its five seed articles ("seed"), each with its rows."""
+    libs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = seed_library(content, Path(tmp) / "seed")
+        for lib, folder in (("grown", content), ("seed", seed)):
+            libs[lib] = collect(folder, embedder)
+    return libs
+
+
 def z(s: np.ndarray) -> np.ndarray:
     sd = float(s.std())
     return (s - s.mean()) / sd if sd > 1e-9 else s * 0.0

@@ -14,7 +14,6 @@ sentence (shipped) or the better of that and its best curated question.
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -164,11 +163,7 @@ def main() -> None:
     parser.add_argument("--weight", type=float, default=1.0, help="for the abstention table")
     args = parser.parse_args()
     embedder = Embedder(quality.default_model())
-    libs = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        seed = quality.seed_library(args.content, Path(tmp) / "seed")
-        for lib, content in (("grown", args.content), ("seed", seed)):
-            libs[lib] = quality.collect(content, embedder)
+    libs = quality.both_libraries(args.content, embedder)
     for lib, (searcher, _) in libs.items():
         print(f"{lib}: {len(searcher.passages)} passages, {len(searcher.asked)} curated questions")
     ranking(libs)

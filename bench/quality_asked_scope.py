@@ -8,9 +8,6 @@ library sentence (shipped). Margins by the same cross-validation as bench/qualit
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import quality  # first: it sets HF_HUB_OFFLINE and puts the checkout on the path
 import quality_scope
@@ -20,14 +17,10 @@ from index.embedder import Embedder
 SIDES = ("sentence (shipped)", "asked3", "asked1", "max(sentence, asked3)")
 
 
-def collect(embedder: Embedder) -> tuple[dict, dict]:  # noqa: D103
+def collect(embedder: Embedder) -> tuple[dict, dict]:
     scope, topics = quality_scope.scope_vectors(quality.ROOT / "content/scope.yaml", embedder)
     owners = np.array([sorted(set(topics)).index(t) for t in topics])
-    libs = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        seed = quality.seed_library(quality.ROOT / "content", Path(tmp) / "seed")
-        for lib, content in (("grown", quality.ROOT / "content"), ("seed", seed)):
-            libs[lib] = quality.collect(content, embedder)
+    libs = quality.both_libraries(quality.ROOT / "content", embedder)
     feats = {}
     for lib, (searcher, sets) in libs.items():
         asked = searcher.asked.vectors(embedder, None)

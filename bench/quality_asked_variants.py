@@ -12,7 +12,6 @@ its section's questions appended, replacing BM25 or added to the shipped sum.
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -92,12 +91,9 @@ def main() -> None:
     parser.add_argument("--content", type=Path, default=quality.ROOT / "content")
     args = parser.parse_args()
     embedder = Embedder(quality.default_model())
-    libs = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        seed = quality.seed_library(args.content, Path(tmp) / "seed")
-        for lib, content in (("grown", args.content), ("seed", seed)):
-            libs[lib] = quality.collect(content, embedder)
-            add_signals(*libs[lib], embedder)
+    libs = quality.both_libraries(args.content, embedder)
+    for searcher, sets in libs.values():
+        add_signals(searcher, sets, embedder)
     names = list(quality.SETS)
     families = ["asked_max", "asked_top2", "asked_lse", "asked_abtt", "docq added"]
     candidates = {(f, w): family(f, w) for f in families for w in WEIGHTS}
