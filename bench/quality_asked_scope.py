@@ -52,7 +52,7 @@ def self_calibrated(libs: dict, feats: dict, embedder: Embedder) -> None:
     print("\n## Margin set by each library from its own curated questions (no question set)")
     margins: dict[tuple[str, float], dict[str, float]] = {}
     for leave in ("itself", "its section"):
-        for share in (0.02, 0.05, 0.10):
+        for share in (0.0, 0.01, 0.02, 0.05, 0.10):
             parts = []
             for lib, (searcher, _) in libs.items():
                 asked = searcher.asked.vectors(embedder, None)
