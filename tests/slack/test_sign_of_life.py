@@ -38,43 +38,38 @@ def hold_search(slack_app: SlackApp) -> threading.Event:
     return gate
 
 
-def test_slow_answer_gets_eyes_then_loses_them(slack_app: SlackApp) -> None:
+def eyes_while_held(slack_app: SlackApp, event: dict) -> Any:
+    """Send `event` with its answer held back; the :eyes: call made meanwhile, once the
+    answer has been let through and the eyes taken off again."""
     slack_app.slack.sign_of_life_after = 0.0
     gate = hold_search(slack_app)
-    event = mention(f"<@{BOT_USER}> {QUESTION}")
     assert slack_app.send_event(event_envelope(event)) == 200
     [added] = slack_app.stub.wait_for("reactions.add")  # while the answer is still held
     gate.set()
     slack_app.stub.wait_for("reactions.remove")
     slack_app.settle()
+    return added
+
+
+def test_slow_answer_gets_eyes_then_loses_them(slack_app: SlackApp) -> None:
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    added = eyes_while_held(slack_app, event)
     assert added.params == {"channel": "CSALES", "timestamp": event["ts"], "name": "eyes"}
     order = [c.method for c in slack_app.stub.calls if c.method != "auth.test"]
     assert order == ["reactions.add", "chat.postMessage", "reactions.remove"]
 
 
 def test_slow_dm_gets_eyes_too(slack_app: SlackApp) -> None:
-    slack_app.slack.sign_of_life_after = 0.0
-    gate = hold_search(slack_app)
     event = dm(QUESTION)
-    assert slack_app.send_event(event_envelope(event)) == 200
-    [added] = slack_app.stub.wait_for("reactions.add")
-    gate.set()
-    slack_app.stub.wait_for("reactions.remove")
-    assert added.params["channel"] == event["channel"]
+    assert eyes_while_held(slack_app, event).params["channel"] == event["channel"]
 
 
 def test_a_slow_reply_in_a_plain_dm_thread_gets_eyes_like_any_dm(slack_app: SlackApp) -> None:
     """A reply in a DM thread the leader started (not the panel's) waited with no sign of
     life: it was taken for a panel message, which shows a status instead."""
-    slack_app.slack.sign_of_life_after = 0.0
     root = slack_app.stub.seed_message("DASKER", new_ts(), "earlier question", user="UASKER")
-    gate = hold_search(slack_app)
     event = dm(QUESTION, thread_ts=root["ts"], parent_user_id="UASKER")
-    assert slack_app.send_event(event_envelope(event)) == 200
-    [added] = slack_app.stub.wait_for("reactions.add")  # while the answer is still held
-    gate.set()
-    slack_app.stub.wait_for("reactions.remove")
-    slack_app.settle()
+    added = eyes_while_held(slack_app, event)
     assert added.params == {"channel": "DASKER", "timestamp": event["ts"], "name": "eyes"}
     [answer] = slack_app.stub.calls_to("chat.postMessage")
     assert answer.params["thread_ts"] == root["ts"]  # answered in that thread
