@@ -58,8 +58,8 @@ class SearchTuning:
     # uncovered questions declined with false abstain at most 5% (bench/quality_scope.md).
     out_of_scope_margin: float = 0.07
     # The nearest of the questions a section answers (front matter `questions:`) counts
-    # this many times a signal of the passage's own text: the weight that gives the best
-    # worst held-out set on both libraries (bench/quality_asked.md).
+    # this many times a signal of the passage's own text: within a question of the best
+    # weight by cross-validation, and no article without questions buried (quality_asked.md).
     asked_weight: float = 2.0
 
     def weight(self, signal: str) -> float:
