@@ -40,8 +40,8 @@ def console() -> None:
 
 def _console(settings: Settings) -> int:
     library = open_library(settings)
+    from bot.cli.console import Console
     from bot.coach import Coach
-    from bot.console import Console
 
     engines: list[Engine | None] = []  # opened on the first /quote, then reused
 
