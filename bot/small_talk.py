@@ -1,9 +1,14 @@
 """Small talk: what people type to the coach that is no question for the library.
 
-"hi", "help", a bare mention, only emoji or punctuation: the usage help. Only thanks: a short
-"you're welcome". Searched, each got "the library doesn't have anything that answers hi"
-and became a content gap in the curator's report. Slack-free, so the Slack app, the console
-and the curator's report agree on what small talk is.
+"hi", "good morning", "help", a bare mention, only emoji or punctuation: the usage help.
+Thanks or an acknowledgement ("thanks!", "ok thanks", "that helps"): a short "you're
+welcome". Searched, each got "the library doesn't have anything that answers hi" (or, worse,
+passages that happen to contain "thank") and became a content gap in the curator's report.
+Slack-free, so the Slack app, the console and the curator's report agree on what small talk is.
+
+The rule is general rather than a list of sentences: a message is small talk when every word
+in it is a courtesy word. One word of substance ("good morning, how do I run a pipeline
+review?") makes it a question, searched as before.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from enum import StrEnum
 
 class SmallTalk(StrEnum):
     HELP = "help"  # nothing to search, "help" or a greeting: the usage help
-    THANKS = "thanks"  # only thanks: "you're welcome"
+    THANKS = "thanks"  # thanks or an acknowledgement: "you're welcome"
 
 
 def is_special_only(question: str) -> bool:
@@ -22,34 +27,39 @@ def is_special_only(question: str) -> bool:
     return not re.search(r"\w", question)
 
 
-_HELP = re.compile(r"(?:help|help me|usage|\?|(?:hi|hello|hey)(?: there)?)[\s?!.,]*", re.I)
-
-
-def asks_for_help(question: str) -> bool:
-    """A question that is only "help" or a greeting (as people type in a new app's DM): the
-    usage help, as for a bare mention and `/leadership-tip help`, not a search for the word
-    ("hi" got "the library doesn't have anything that answers hi" and a content gap)."""
-    return bool(_HELP.fullmatch(question.strip()))
-
-
-_THANKS = re.compile(
-    r"(?:many |great,? )?(?:thanks|thank you|thank u|thx|ty|cheers|much appreciated|"
-    r"appreciate it)(?: (?:so much|a lot|very much|again))?(?:,? coach)?[\s!.,:)]*",
-    re.IGNORECASE,
+# Words that greet or call for help: alone (with fillers) they get the usage help.
+_GREETING = frozenset(
+    "hi hello hey heya hiya howdy yo greetings morning afternoon evening gm help usage".split()
 )
-
-
-def says_thanks(question: str) -> bool:
-    """A message that only thanks the coach (after an answer, in its thread or DM): it gets a
-    short "you're welcome", not "the library doesn't have anything that answers thanks"
-    and a content gap in the curator's report."""
-    return bool(_THANKS.fullmatch(question.strip()))
+# Words that thank or acknowledge an answer: alone (with fillers) they get "you're welcome".
+_THANKS = frozenset(
+    "thanks thank thankyou thx thnx thanx tx ty tyvm ta cheers appreciated appreciate "
+    "ok okay k kk great awesome perfect cool nice excellent brilliant wonderful lovely super "
+    "fantastic amazing helps helped helpful useful noted understood gotcha got makes sense "
+    "sounds".split()
+)
+# Fillers that go with either but say nothing on their own: a message of only these ("coach",
+# "advice", "the team") is still searched, as before.
+_FILLER = frozenset(
+    "good there all everyone team folks guys coach bot you u ya so much very a lot again "
+    "really for the that that's thats this it it's its is was me i oh ah wow and just many "
+    "tip tips advice answer info".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
 def small_talk(question: str) -> SmallTalk | None:
-    """What a cleaned question is if it is small talk; None for a question to search."""
-    if is_special_only(question) or asks_for_help(question):
+    """What a cleaned question is if it is small talk; None for a question to search.
+
+    Only courtesy words left: thanks if any of them thanks or acknowledges, else the help
+    if any greets or asks for help. A single other word and it is a question."""
+    if is_special_only(question):
         return SmallTalk.HELP
-    if says_thanks(question):
+    words = set(_WORD.findall(question.lower().replace("\u2019", "'")))
+    if not words <= _GREETING | _THANKS | _FILLER:
+        return None
+    if words & _THANKS:
         return SmallTalk.THANKS
+    if words & _GREETING:
+        return SmallTalk.HELP
     return None

@@ -29,3 +29,27 @@ def test_the_console_answers_greetings_and_thanks_as_slack_does(
     for reply in (thanks, thank_you):
         assert "You're welcome" in reply
     assert "couldn't find anything" not in proc.stdout
+
+
+def test_acknowledgements_and_greetings_in_words_are_small_talk_a_question_is_not(
+    shipped_library: Library, run_coach: RunCoach
+) -> None:
+    """ "ok thanks!" got passages on thanking reps for their forecast, "thanks, that helps",
+    "good morning" and "hey there, good afternoon" got "I couldn't find anything" (and a
+    content gap); a question after a greeting must still be searched."""
+    thanks = ["ok thanks!", "thanks, that helps", "great, thank you", "That\u2019s helpful, cheers"]
+    greetings = ["good morning", "morning!", "hey there, good afternoon"]
+    question = "good morning, how do I run a pipeline review?"
+    script = [*thanks, *greetings, question]
+    proc = run_coach("console", stdin="\n".join(script) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    blocks = re.split(r"^> ", proc.stdout, flags=re.M)[1:]
+    assert [b.splitlines()[0] for b in blocks] == script
+    replies = dict(zip(script, blocks, strict=True))
+    for text in thanks:
+        assert "You're welcome" in replies[text], text
+    for text in greetings:
+        assert "/leadership-tip" in replies[text] and "/quote" in replies[text], text
+    assert "couldn't find anything" not in proc.stdout
+    assert "pipeline review" in replies[question].lower()
+    assert "You're welcome" not in replies[question] and "/quote" not in replies[question]

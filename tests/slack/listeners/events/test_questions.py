@@ -105,7 +105,11 @@ def test_bare_mention_gets_help(slack_app: SlackApp) -> None:
     assert not passage_ids(call)
 
 
-@pytest.mark.parametrize("text", ["help", "Help?", "help me", "hi", "Hello!", "hey there"])
+@pytest.mark.parametrize(
+    "text",
+    ["help", "Help?", "help me", "hi", "Hello!", "hey there", "good morning", "morning!",
+     "hey there, good afternoon"],
+)  # fmt: skip
 def test_help_in_a_dm_gets_the_help_not_a_search_for_help(slack_app: SlackApp, text: str) -> None:
     """People type "help" into a new app's DM; it used to be searched, and got a passage on
     the company's support services."""
@@ -143,7 +147,11 @@ def test_the_help_for_a_bare_mention_says_to_mention_in_a_channel(slack_app: Sla
     assert "/leadership-tip" in json.dumps(call.params)
 
 
-@pytest.mark.parametrize("text", ["thanks!", "Thank you so much", "thx", "Cheers, coach :pray:"])
+@pytest.mark.parametrize(
+    "text",
+    ["thanks!", "Thank you so much", "thx", "Cheers, coach :pray:", "ok thanks!",
+     "thanks, that helps", "great, thank you"],
+)  # fmt: skip
 def test_thanks_gets_a_welcome_not_a_search_for_thanks(slack_app: SlackApp, text: str) -> None:
     """A leader thanking the coach after an answer got "the library doesn't have anything
     that really answers _thanks_" (and, for the curator, a content gap)."""
@@ -156,7 +164,7 @@ def test_thanks_gets_a_welcome_not_a_search_for_thanks(slack_app: SlackApp, text
 def test_thanks_and_greetings_are_no_questions_the_library_missed(slack_app: SlackApp) -> None:
     """A "thanks!" or "hi" in a DM or a mention must not count, in the curator's report, as
     a question the library could not answer."""
-    for text in ("thanks!", "hi", "Thank you so much"):
+    for text in ("thanks!", "hi", "Thank you so much", "ok thanks!", "good morning"):
         ask(slack_app, dm(text))
         slack_app.stub.reset()
     ask(slack_app, mention(f"<@{BOT_USER}> thanks!"))
@@ -164,8 +172,11 @@ def test_thanks_and_greetings_are_no_questions_the_library_missed(slack_app: Sla
     assert (report["questions"], report["abstained"], report["gaps"]) == (0, 0, [])
 
 
-def test_a_question_that_starts_with_thanks_is_still_answered(slack_app: SlackApp) -> None:
-    call = ask(slack_app, dm(f"thanks! and {QUESTION}"))
+@pytest.mark.parametrize("greeting", ["thanks! and", "good morning,", "Hey there, thanks -"])
+def test_a_question_after_thanks_or_a_greeting_is_still_answered(
+    slack_app: SlackApp, greeting: str
+) -> None:
+    call = ask(slack_app, dm(f"{greeting} {QUESTION}"))
     assert passage_ids(call)
 
 
