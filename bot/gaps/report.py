@@ -19,6 +19,7 @@ from typing import Protocol
 from bot.gaps.cluster import DEFAULT_THRESHOLD, Encode, Gap, merge_gaps
 from bot.log_safety import redact
 from bot.small_talk import small_talk
+from bot.store.tables import AskOutcome
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -49,8 +50,9 @@ class Reason:
 class GapSource(Protocol):
     """The reads a report needs (bot.store.gaps.GapStore implements them)."""
 
-    def outcome_counts(self, since: datetime) -> tuple[int, int]:
-        """(answered, not answered) questions asked since `since`."""
+    def asked(self, since: datetime) -> list[tuple[str, str, datetime]]:
+        """(question, outcome, when) for each question asked since `since`; the outcome is
+        a bot.store.tables.AskOutcome value."""
         ...
 
     def declined_topics(self, since: datetime) -> list[tuple[str, int]]:
@@ -61,9 +63,8 @@ class GapSource(Protocol):
         """(helpful, not helpful) votes cast since `since`."""
         ...
 
-    def gap_questions(self, since: datetime) -> list[tuple[str, datetime]]:
-        """Each abstained question and each question voted "Not helpful", once per event,
-        with when it was asked (or voted on)."""
+    def not_helpful(self, since: datetime) -> list[tuple[str, datetime]]:
+        """Each question voted "Not helpful" since `since`, once per vote, with when."""
         ...
 
     def reasons(self, since: datetime) -> list[Reason]:
@@ -131,15 +132,20 @@ def build_report(
 ) -> GapReport:
     """The last `days` days: counts, gaps merged by meaning (most asked first), reasons."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
-    answered, abstained = source.outcome_counts(since)
+    # one test for the counts and the gaps: "thanks!" an older version recorded as an
+    # abstention was hidden from the gaps but counted among the questions not answered
+    asked = [(q, outcome, at) for q, outcome, at in source.asked(since) if not is_chatter(q)]
+    answered = sum(outcome == AskOutcome.ANSWERED for _, outcome, _ in asked)
+    abstained = [(q, at) for q, outcome, at in asked if outcome == AskOutcome.ABSTAINED]
+    voted_down = [(q, at) for q, at in source.not_helpful(since) if not is_chatter(q)]
     helpful, not_helpful = source.vote_counts(since)
-    asked = [(scrub(q), at) for q, at in source.gap_questions(since) if not is_chatter(q)]
-    gaps = merge_gaps([q for q, _ in asked], encode, threshold, asked_at=[at for _, at in asked])
+    missed = [(scrub(q), at) for q, at in [*abstained, *voted_down]]
+    gaps = merge_gaps([q for q, _ in missed], encode, threshold, asked_at=[at for _, at in missed])
     reasons = [Reason(scrub(r.question), scrub(r.reason), r.at) for r in source.reasons(since)]
     return GapReport(
         since=since,
         answered=answered,
-        abstained=abstained,
+        abstained=len(asked) - answered,  # abstained, or declined as out of scope
         helpful=helpful,
         not_helpful=not_helpful,
         gaps=tuple(gaps),

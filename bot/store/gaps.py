@@ -19,16 +19,16 @@ class GapStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def outcome_counts(self, since: datetime) -> tuple[int, int]:
+    def asked(self, since: datetime) -> list[tuple[str, str, datetime]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(asked_questions.c.outcome, func.count())
-                .where(asked_questions.c.asked_at >= since)
-                .group_by(asked_questions.c.outcome)
+                select(
+                    asked_questions.c.question,
+                    asked_questions.c.outcome,
+                    asked_questions.c.asked_at,
+                ).where(asked_questions.c.asked_at >= since)
             ).all()
-        counts = {str(outcome): int(n) for outcome, n in rows}
-        unanswered = counts.get(AskOutcome.ABSTAINED, 0) + counts.get(AskOutcome.DECLINED, 0)
-        return counts.get(AskOutcome.ANSWERED, 0), unanswered
+        return [(str(q), str(outcome), from_db(at)) for q, outcome, at in rows]  # type: ignore[misc]
 
     def declined_topics(self, since: datetime) -> list[tuple[str, int]]:
         topic = asked_questions.c.declined_topic
@@ -54,22 +54,16 @@ class GapStore:
         counts = {bool(helpful): int(n) for helpful, n in rows}
         return counts.get(True, 0), counts.get(False, 0)
 
-    def gap_questions(self, since: datetime) -> list[tuple[str, datetime]]:
+    def not_helpful(self, since: datetime) -> list[tuple[str, datetime]]:
         with self.engine.connect() as conn:
-            abstained = conn.execute(
-                select(asked_questions.c.question, asked_questions.c.asked_at).where(
-                    asked_questions.c.asked_at >= since,
-                    asked_questions.c.outcome == AskOutcome.ABSTAINED,
-                )
-            ).all()
-            not_helpful = conn.execute(
+            rows = conn.execute(
                 select(feedback.c.question, feedback.c.created_at).where(
                     feedback.c.created_at >= since,
                     feedback.c.helpful.is_(False),
                     feedback.c.question != "",
                 )
             ).all()
-        return [(str(q), from_db(at)) for q, at in [*abstained, *not_helpful]]  # type: ignore[misc]
+        return [(str(q), from_db(at)) for q, at in rows]  # type: ignore[misc]
 
     def reasons(self, since: datetime) -> list[Reason]:
         with self.engine.connect() as conn:

@@ -399,22 +399,32 @@ def test_a_question_row_the_database_refuses_is_logged_not_raised(
     assert "could not record the question 7.7 in C7" in caplog.text
 
 
-def test_greetings_thanks_and_help_are_not_content_gaps(engine: Engine) -> None:
+def test_greetings_thanks_and_help_are_not_content_gaps_nor_counted_as_questions(
+    engine: Engine,
+) -> None:
     """Rows an older version recorded (and *Coach me on this* on a "thanks!") made "hi",
-    "thanks!" and "help" the curator's top content gaps."""
+    "thanks!" and "help" the curator's top content gaps; hidden from the gaps, they were still
+    counted: "7 questions, 0% answered" over one real question the library missed."""
     asked = AskedQuestions(engine)
     now = datetime.now(UTC)
-    for i, text in enumerate(
-        ["hi", "Hello!", "thanks!", "Thank you so much", "help", "?", "Which CRM should we buy?"]
-    ):
+    rows = [
+        *((text, AskOutcome.ABSTAINED) for text in ["hi", "Hello!", "thanks!", "help", "?"]),
+        ("Thank you so much", AskOutcome.ABSTAINED),
+        ("good morning", AskOutcome.ABSTAINED),
+        ("ok thanks!", AskOutcome.ANSWERED),  # an older version found passages on "thank"
+        ("Which CRM should we buy?", AskOutcome.ABSTAINED),
+        ("How do I motivate my team?", AskOutcome.ANSWERED),
+    ]
+    for i, (text, outcome) in enumerate(rows):
         asked.record(
             asked.row(
                 channel="C1",
                 ts=f"3.{i}",
                 question=text,
-                outcome=AskOutcome.ABSTAINED,
+                outcome=outcome,
                 at=now - timedelta(hours=1),
             )
         )
     report = Gaps(engine, None, 90).report(7).to_json()
     assert [g["question"] for g in report["gaps"]] == ["Which CRM should we buy?"]
+    assert (report["questions"], report["answered"], report["abstained"]) == (2, 1, 1)
