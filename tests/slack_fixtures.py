@@ -1,6 +1,7 @@
 """Slack-side fixtures: one stub Slack API per session (the Library is the session's
-`shipped_library`), a fresh app, database and HTTP server per test, and helpers to sign
-requests and build payloads the way Slack does."""
+`shipped_library`), a fresh app, database and HTTP server per test, and signed requests to
+it as Slack sends them. Payloads: tests/slack_payloads.py; checks on what the app sent:
+tests/slack_checks.py; the workspace's ids and tokens: tests/slack_workspace.py."""
 
 from __future__ import annotations
 
@@ -18,23 +19,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.slack_stub import (
-    SHARED_SLACK,
-    SPEC_PATH,
-    Call,
-    SlackStub,
-    missing_required,
-    shared_file,
-)
+from tests.slack_payloads import SLACK_SHAPES
+from tests.slack_stub import SPEC_PATH, SlackStub, missing_required, shared_file
+from tests.slack_workspace import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM
 
 ROOT = Path(__file__).resolve().parent.parent
-SLACK_SHAPES = SHARED_SLACK / "slack_payload_shapes.json"
-BOT_TOKEN = "xoxb-1111-2222-testbottokensecret"
-APP_TOKEN = "xapp-1-A111-222-testapptokensecret"
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-BOT_USER = "UCOACHBOT"
-TEAM = "T0STUB"
-API_APP = "A0COACH"
 
 
 # ---- the Slack Web API stub -------------------------------------------------------------
@@ -230,207 +219,14 @@ def slack_app(
         yield running
 
 
-# ---- payloads shaped like Slack's ---------------------------------------------------------
-def payload_shapes() -> dict[str, list[str]]:
-    return json.loads(shared_file(SLACK_SHAPES).read_text())
-
-
-_counter = iter(range(1, 10**9))
-
-
-def new_ts() -> str:
-    n = next(_counter)
-    return f"{1_800_000_000 + n}.{n:06d}"
-
-
-def event_envelope(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-    """An Events API envelope with exactly the keys Slack's sample app_mention has."""
-    return {
-        "token": "legacy-verification-token",
-        "team_id": TEAM,
-        "enterprise_id": None,
-        "api_app_id": API_APP,
-        "event": event,
-        "type": "event_callback",
-        "event_id": event_id or f"Ev{next(_counter):08d}",
-        "event_time": int(time.time()),
-        "authed_users": [BOT_USER],
-    }
-
-
-def mention(
-    text: str,
-    *,
-    channel: str = "CSALES",
-    user: str = "UASKER",
-    ts: str | None = None,
-    thread_ts: str | None = None,
-) -> dict[str, Any]:
-    """An app_mention event: keys as in Slack's sample (plus thread_ts inside a thread)."""
-    ts = ts or new_ts()
-    event = {
-        "type": "app_mention",
-        "text": text,
-        "user": user,
-        "ts": ts,
-        "team": TEAM,
-        "channel": channel,
-        "event_ts": ts,
-    }
-    if thread_ts:
-        event["thread_ts"] = thread_ts
-    return event
-
-
-def dm(text: str, *, channel: str = "DASKER", user: str = "UASKER", **extra: Any) -> dict[str, Any]:
-    ts = extra.pop("ts", None) or new_ts()
-    event = {
-        "type": "message",
-        "channel_type": "im",
-        "text": text,
-        "user": user,
-        "ts": ts,
-        "team": TEAM,
-        "channel": channel,
-        "event_ts": ts,
-    }
-    event.update(extra)
-    return event
-
-
-def slack_command_form(text: str, response_url: str, *, user: str = "UASKER") -> dict[str, str]:
-    """A /leadership-tip form with the fields of Slack's sample slash command."""
-    return {
-        "token": "legacy-verification-token",
-        "api_app_id": API_APP,
-        "team_id": TEAM,
-        "team_domain": "stub-team",
-        "enterprise_id": "",
-        "enterprise_name": "",
-        "channel_id": "CSALES",
-        "channel_name": "sales-leaders",
-        "user_id": user,
-        "user_name": "asker",
-        "command": "/leadership-tip",
-        "text": text,
-        "response_url": response_url,
-        "trigger_id": f"13345224609.{next(_counter)}.8088930838d88f008e0",  # one per request
-    }
-
-
-def block_action(
-    action_id: str,
-    value: str,
-    *,
-    user: str = "UCLICKER",
-    channel: str = "CSALES",
-    message: dict[str, Any] | None = None,
-    response_url: str,
-    ephemeral: bool = False,
-) -> dict[str, Any]:
-    """A block_actions payload with the keys of Slack's sample."""
-    message = message or {"type": "message", "ts": new_ts(), "text": "answer"}
-    container: dict[str, Any] = {
-        "type": "message",
-        "message_ts": message.get("ts"),
-        "channel_id": channel,
-        "is_ephemeral": ephemeral,
-    }
-    if message.get("thread_ts"):
-        container["thread_ts"] = message["thread_ts"]
-    return {
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "stub-team"},
-        "user": {"id": user, "username": "clicker", "team_id": TEAM},
-        "api_app_id": API_APP,
-        "token": "legacy-verification-token",
-        "container": container,
-        "trigger_id": f"12466734323.{next(_counter)}.abc",
-        "channel": {"id": channel, "name": "sales-leaders"},
-        "message": message,
-        "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "answer_actions",
-                "type": "button",
-                "value": value,
-                "action_ts": str(time.time()),
-            }
-        ],
-    }
-
-
-# ---- checks on what the app sent ------------------------------------------------------------
-SPECIAL_PINGS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam^")
-
-
-def assert_valid_message(call: Any) -> None:
-    """Slack would accept it: text fallback, Block Kit limits, required params, no pings."""
-    from slack_sdk.models.blocks import Block
-
-    params = call.params
-    assert isinstance(params.get("text"), str) and params["text"].strip(), "no text fallback"
-    blocks = params.get("blocks") or []
-    assert isinstance(blocks, list) and len(blocks) <= 50
-    for block in blocks:
-        parsed = Block.parse(block)
-        assert parsed is not None, f"unknown block {block}"
-        parsed.to_dict()  # validates lengths and required fields
-    if call.method != "response_url":
-        assert missing_required(call) == [], f"{call.method} missing {missing_required(call)}"
-    assert "link_names" not in params or params["link_names"] in (False, 0, "0", "false")
-    everything = json.dumps(params)
-    for ping in SPECIAL_PINGS:
-        assert ping not in everything, f"{ping} would notify people"
-    assert "<@UINTRUDER>" not in everything
-
-
-# ---- helpers for the tip and button tests ----------------------------------------------------
-def button(call: Call, action_id: str) -> dict[str, Any]:
-    for block in call.blocks:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return element
-    raise AssertionError(f"no {action_id} button in {call.blocks}")
-
-
-def tip_passage(call: Call) -> str:
-    return json.loads(button(call, "tip_share")["value"])["p"]
-
-
-def run_tip(slack_app: SlackApp, text: str, user: str = "UASKER") -> Call:
-    before = len(slack_app.stub.calls_to("response_url"))
-    form = slack_command_form(text, slack_app.stub.response_url("tip"), user=user)
-    status, body = slack_app.send_command(form)
-    assert status == 200
-    assert body == ""  # acked at once; the tip follows on the response_url
-    calls = slack_app.stub.wait_for("response_url", before + 1)
-    slack_app.settle()
-    call = calls[-1]
-    assert_valid_message(call)
-    return call
-
-
 __all__ = [
-    "APP_TOKEN",
-    "BOT_TOKEN",
-    "BOT_USER",
-    "SIGNING_SECRET",
     "SlackApp",
-    "assert_valid_message",
-    "block_action",
-    "dm",
-    "event_envelope",
     "make_settings",
-    "mention",
-    "new_ts",
-    "payload_shapes",
-    "running_app",
-    "signed_headers",
     "on_both_databases",
+    "running_app",
+    "serve_env",
+    "signed_headers",
     "slack_app",
-    "slack_command_form",
     "slack_db_url",
     "slack_stub",
     "_slack_stub_session",

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.slack_fixtures import APP_TOKEN, make_settings
+from tests.slack_fixtures import make_settings
 from tests.slack_stub import SlackStub
+from tests.slack_workspace import APP_TOKEN
 
 
 class Served:

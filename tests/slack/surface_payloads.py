@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.slack_fixtures import TEAM, new_ts
+from tests.slack_payloads import new_ts
+from tests.slack_workspace import TEAM
 
 
 def message_action(

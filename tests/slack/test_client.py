@@ -9,8 +9,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.slack.client import thread_messages
-from tests.slack_fixtures import BOT_TOKEN
 from tests.slack_stub import SlackStub
+from tests.slack_workspace import BOT_TOKEN
 
 
 def test_a_threads_messages_come_root_first_or_none_with_one_line_when_slack_cannot_say(

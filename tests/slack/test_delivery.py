@@ -13,15 +13,11 @@ import pytest
 from bot.slack.sign_of_life import STILL_WORKING
 from bot.store.answer_queue import AnswerQueue
 from bot.store.tables import AnswerState
-from tests.slack_fixtures import (
-    BOT_USER,
-    SlackApp,
-    assert_valid_message,
-    event_envelope,
-    mention,
-    on_both_databases,
-)
+from tests.slack_checks import assert_valid_message
+from tests.slack_fixtures import SlackApp, on_both_databases
+from tests.slack_payloads import event_envelope, mention
 from tests.slack_stub import Call
+from tests.slack_workspace import BOT_USER
 
 QUESTION = "how do I motivate my reps?"
 

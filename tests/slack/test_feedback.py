@@ -24,19 +24,11 @@ from slack_sdk.models.views import View
 
 from bot.slack.messages.gaps import REASON_ACTION, REASON_BLOCK, REASON_CALLBACK
 from bot.slack.messages.values import ACTION_HELPFUL, ACTION_NOT_HELPFUL
-from tests.slack_fixtures import (
-    API_APP,
-    BOT_USER,
-    TEAM,
-    SlackApp,
-    assert_valid_message,
-    block_action,
-    event_envelope,
-    mention,
-    new_ts,
-    running_app,
-)
+from tests.slack_checks import assert_valid_message
+from tests.slack_fixtures import SlackApp, running_app
+from tests.slack_payloads import block_action, event_envelope, mention, new_ts
 from tests.slack_stub import Call, SlackStub, missing_required
+from tests.slack_workspace import API_APP, BOT_USER, TEAM
 
 ANSWERED = "how do I motivate my reps?"
 OFF_TOPIC = "How do I reset my VPN password?"

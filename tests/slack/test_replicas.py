@@ -24,16 +24,10 @@ from sqlalchemy import create_engine, select
 from bot.store.tables import AnswerState, answer_queue
 from tests.library_fixtures import COACH, REPO_ROOT
 from tests.pg_fixtures import PostgresServer
-from tests.slack_fixtures import (
-    BOT_TOKEN,
-    BOT_USER,
-    SIGNING_SECRET,
-    event_envelope,
-    mention,
-    slack_command_form,
-)
 from tests.slack_fixtures import signed_headers as sign
+from tests.slack_payloads import event_envelope, mention, slack_command_form
 from tests.slack_stub import SlackStub
+from tests.slack_workspace import BOT_TOKEN, BOT_USER, SIGNING_SECRET
 
 QUESTION = "how do I motivate my reps?"
 

@@ -16,21 +16,11 @@ from typing import Any
 import pytest
 
 from tests.slack.socket_mode import Served, SocketSession
-from tests.slack_fixtures import (
-    APP_TOKEN,
-    BOT_TOKEN,
-    BOT_USER,
-    SIGNING_SECRET,
-    SlackApp,
-    assert_valid_message,
-    event_envelope,
-    make_settings,
-    mention,
-    serve_env,
-    signed_headers,
-    slack_command_form,
-)
+from tests.slack_checks import assert_valid_message
+from tests.slack_fixtures import SlackApp, make_settings, serve_env, signed_headers
+from tests.slack_payloads import event_envelope, mention, slack_command_form
 from tests.slack_stub import SlackStub
+from tests.slack_workspace import APP_TOKEN, BOT_TOKEN, BOT_USER, SIGNING_SECRET
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTION = "how do I motivate my reps?"

@@ -18,15 +18,10 @@ from typing import Any
 import pytest
 
 from tests.library_fixtures import COACH, REPO_ROOT, SHIPPED_CONTENT
-from tests.slack_fixtures import (
-    BOT_TOKEN,
-    BOT_USER,
-    SIGNING_SECRET,
-    event_envelope,
-    mention,
-    signed_headers,
-)
+from tests.slack_fixtures import signed_headers
+from tests.slack_payloads import event_envelope, mention
 from tests.slack_stub import SlackStub
+from tests.slack_workspace import BOT_TOKEN, BOT_USER, SIGNING_SECRET
 
 QUESTION = "how should I split regions between my account executives fairly?"
 NEW_TITLE = "Drawing Fair Sales Territories"

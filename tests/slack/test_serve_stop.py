@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.slack.socket_mode import Served
-from tests.slack_fixtures import BOT_USER, event_envelope, make_settings, mention, signed_headers
+from tests.slack_fixtures import make_settings, signed_headers
+from tests.slack_payloads import event_envelope, mention
 from tests.slack_stub import SlackStub
+from tests.slack_workspace import BOT_USER
 
 
 class AnswersAtStopped(logging.Handler):

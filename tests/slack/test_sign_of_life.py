@@ -20,7 +20,9 @@ from bot.store.engine import make_engine
 from bot.store.said_once import SaidOnce
 from bot.store.tables import AnswerState
 from tests.slack.surface_payloads import panel_root
-from tests.slack_fixtures import BOT_USER, SlackApp, dm, event_envelope, mention, new_ts
+from tests.slack_fixtures import SlackApp
+from tests.slack_payloads import dm, event_envelope, mention, new_ts
+from tests.slack_workspace import BOT_USER
 
 QUESTION = "how do I motivate my reps?"
 

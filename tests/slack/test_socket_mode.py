@@ -20,14 +20,10 @@ from tests.slack.surface_payloads import (
     thread_started,
 )
 from tests.slack.test_surfaces import QUESTION, share_button
-from tests.slack_fixtures import (
-    BOT_USER,
-    assert_valid_message,
-    block_action,
-    event_envelope,
-    mention,
-)
+from tests.slack_checks import assert_valid_message
+from tests.slack_payloads import block_action, event_envelope, mention
 from tests.slack_stub import missing_required
+from tests.slack_workspace import BOT_USER
 
 
 def test_shortcut_and_share_button_over_socket_mode(socket_session: SocketSession) -> None:

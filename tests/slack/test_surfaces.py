@@ -21,17 +21,11 @@ from tests.slack.surface_payloads import (
     panel_root,
     thread_started,
 )
-from tests.slack_fixtures import (
-    API_APP,
-    BOT_USER,
-    SlackApp,
-    assert_valid_message,
-    block_action,
-    dm,
-    event_envelope,
-    new_ts,
-)
+from tests.slack_checks import assert_valid_message
+from tests.slack_fixtures import SlackApp
+from tests.slack_payloads import block_action, dm, event_envelope, new_ts
 from tests.slack_stub import Call, missing_required
+from tests.slack_workspace import API_APP, BOT_USER
 
 QUESTION = "how do I motivate my reps?"
 OFF_TOPIC = "what is the best recipe for banana bread with walnuts?"

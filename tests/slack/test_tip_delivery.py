@@ -13,14 +13,9 @@ from typing import Any
 import pytest
 
 from bot.store.tables import AnswerState
-from tests.slack_fixtures import (
-    SlackApp,
-    assert_valid_message,
-    on_both_databases,
-    running_app,
-    slack_command_form,
-    tip_passage,
-)
+from tests.slack_checks import assert_valid_message, tip_passage
+from tests.slack_fixtures import SlackApp, on_both_databases, running_app
+from tests.slack_payloads import slack_command_form
 from tests.slack_stub import Call, SlackStub
 
 

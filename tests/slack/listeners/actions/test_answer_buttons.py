@@ -13,18 +13,11 @@ from bot.slack.messages.values import (
     ACTION_NOT_HELPFUL,
     ACTION_SHARE_TIP,
 )
-from tests.slack_fixtures import (
-    BOT_USER,
-    SlackApp,
-    assert_valid_message,
-    block_action,
-    button,
-    dm,
-    event_envelope,
-    mention,
-    on_both_databases,
-)
+from tests.slack_checks import assert_valid_message, button
+from tests.slack_fixtures import SlackApp, on_both_databases
+from tests.slack_payloads import block_action, dm, event_envelope, mention
 from tests.slack_stub import Call
+from tests.slack_workspace import BOT_USER
 
 
 def answer(slack_app: SlackApp, question: str) -> Call:

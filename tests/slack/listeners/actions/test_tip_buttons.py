@@ -9,14 +9,9 @@ from bot.slack.messages.values import (
     ACTION_ANOTHER_TIP,
     ACTION_SHARE_TIP,
 )
-from tests.slack_fixtures import (
-    SlackApp,
-    assert_valid_message,
-    block_action,
-    button,
-    run_tip,
-    tip_passage,
-)
+from tests.slack_checks import assert_valid_message, button, run_tip, tip_passage
+from tests.slack_fixtures import SlackApp
+from tests.slack_payloads import block_action
 
 
 def test_share_in_channel_posts_publicly_with_attribution(

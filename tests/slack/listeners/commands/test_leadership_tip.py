@@ -13,17 +13,9 @@ from bot.slack import runtime
 from bot.slack.messages.values import (
     ACTION_ANOTHER_TIP,
 )
-from tests.slack_fixtures import (
-    SlackApp,
-    assert_valid_message,
-    block_action,
-    button,
-    on_both_databases,
-    payload_shapes,
-    run_tip,
-    slack_command_form,
-    tip_passage,
-)
+from tests.slack_checks import assert_valid_message, button, run_tip, tip_passage
+from tests.slack_fixtures import SlackApp, on_both_databases
+from tests.slack_payloads import block_action, payload_shapes, slack_command_form
 
 
 def test_command_form_has_slacks_fields() -> None:

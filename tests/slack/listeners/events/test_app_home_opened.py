@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.slack_fixtures import SlackApp, event_envelope, new_ts
+from tests.slack_fixtures import SlackApp
+from tests.slack_payloads import event_envelope, new_ts
 
 
 def test_app_home_shows_quote_examples_and_topics(

@@ -14,19 +14,11 @@ from sqlalchemy import select
 from bot.gaps.service import Gaps
 from bot.slack.sign_of_life import STILL_WORKING
 from bot.store.tables import AskOutcome, asked_questions
-from tests.slack_fixtures import (
-    BOT_USER,
-    SlackApp,
-    assert_valid_message,
-    dm,
-    event_envelope,
-    mention,
-    new_ts,
-    on_both_databases,
-    payload_shapes,
-    running_app,
-)
+from tests.slack_checks import assert_valid_message
+from tests.slack_fixtures import SlackApp, on_both_databases, running_app
+from tests.slack_payloads import dm, event_envelope, mention, new_ts, payload_shapes
 from tests.slack_stub import Call, SlackStub
+from tests.slack_workspace import BOT_USER
 
 QUESTION = "how do I motivate my reps?"
 
@@ -418,7 +410,7 @@ def test_simultaneous_duplicate_deliveries_are_answered_once(slack_app: SlackApp
 def test_the_ack_never_waits_for_the_search(slack_app: SlackApp) -> None:
     import threading
 
-    from tests.slack_fixtures import slack_command_form
+    from tests.slack_payloads import slack_command_form
 
     release = threading.Event()
     started = threading.Event()
