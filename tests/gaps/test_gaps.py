@@ -1,36 +1,25 @@
 """The curator's report without Slack: gaps merged by meaning, the JSON contract, the eval
-export, retention and the weekly post (exactly once across a restart)."""
+export and retention. The weekly post: test_weekly_post.py."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from bot.gaps.cluster import merge_gaps
 from bot.gaps.report import write_eval
 from bot.gaps.service import Gaps
-from bot.gaps.weekly import WeeklyReporter
-from bot.settings import Settings
 from bot.slack.messages.gaps import gaps_section
 from bot.store.asked import AskedQuestions
-from bot.store.engine import make_engine
-from bot.store.feedback import FeedbackStore
 from bot.store.tables import AskOutcome, asked_questions, feedback, feedback_reasons
 from index.embedder import Embedder
 from index.evaluate import load_questions
-from tests.slack_stub import SlackStub
-
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return make_engine(f"sqlite:///{tmp_path / 'coach.db'}")
+from tests.gaps.asked_rows import count, fill
 
 
 def test_near_duplicates_merge_by_meaning_and_different_needs_stay_apart(
@@ -57,59 +46,6 @@ def test_near_duplicates_merge_by_meaning_and_different_needs_stay_apart(
 def test_without_a_model_only_identical_wordings_merge() -> None:
     gaps = merge_gaps(["Which CRM?", "which crm", "What CRM to buy?"], None)
     assert [(g.question, g.count) for g in gaps] == [("Which CRM?", 2), ("What CRM to buy?", 1)]
-
-
-def fill(engine: Engine, now: datetime) -> None:
-    """Three answered questions (one voted helpful, one not), two abstentions of one need,
-    a reason, and a question from last month that the report must not count."""
-    asked = AskedQuestions(engine)
-    votes = FeedbackStore(engine)
-    for i, (text, outcome) in enumerate(
-        [
-            ("How do I motivate my team?", AskOutcome.ANSWERED),
-            ("How do I run a one-on-one?", AskOutcome.ANSWERED),
-            ("How do I handle change resistance?", AskOutcome.ANSWERED),
-            ("Which CRM should we buy?", AskOutcome.ABSTAINED),
-            ("what crm should we buy", AskOutcome.ABSTAINED),
-        ]
-    ):
-        asked.record(
-            asked.row(
-                channel="C1",
-                ts=f"1.{i}",
-                question=text,
-                outcome=outcome,
-                user_id=f"U{i}",
-                passage_ids=["a#1"] if outcome == AskOutcome.ANSWERED else [],
-                at=now - timedelta(days=1),
-            )
-        )
-    asked.record(
-        asked.row(
-            channel="C1",
-            ts="0.9",
-            question="An old question",
-            outcome=AskOutcome.ABSTAINED,
-            at=now - timedelta(days=30),
-        )
-    )
-    votes.record(user_id="U0", channel="C1", message_ts="2.0", helpful=True, question="x")
-    votes.record(
-        user_id="U1",
-        channel="C1",
-        message_ts="2.1",
-        helpful=False,
-        question="How do I handle change resistance?",
-        passage_ids=["a#2"],
-    )
-    votes.record_reason(
-        user_id="U1",
-        channel="C1",
-        message_ts="2.1",
-        reason="a script for the first team meeting, mail jane.doe@acme.com",
-        question="How do I handle change resistance?",
-        passage_ids=["a#2"],
-    )
 
 
 def test_report_counts_gaps_and_reasons(engine: Engine, lib_embedder: Embedder) -> None:
@@ -155,11 +91,6 @@ def test_eval_export_is_read_by_coach_eval(engine: Engine, tmp_path: Path) -> No
     assert (tmp_path / "again.jsonl").read_text() == path.read_text()
 
 
-def count(engine: Engine, table: Any) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-
-
 def test_retention_deletes_old_questions_votes_and_reasons(engine: Engine) -> None:
     fill(engine, datetime.now(UTC))
     gaps = Gaps(engine, None, retention_days=90)
@@ -181,80 +112,6 @@ def test_short_retention_keeps_only_recent_rows(engine: Engine) -> None:
     fill(engine, datetime.now(UTC))
     Gaps(engine, None, retention_days=7).sweep()
     assert count(engine, asked_questions) == 5  # the 30-day-old question is gone
-
-
-# ---- the weekly post -------------------------------------------------------------------------
-def weekly_settings(stub: SlackStub, **extra: Any) -> Settings:
-    return Settings(
-        embedding_model="unused",
-        slack_bot_token="xoxb-1-2-weeklytest",
-        slack_api_url=stub.api_url,
-        report_channel="CREPORTS",
-        quote_time="09:00",
-        quote_timezone="Europe/Paris",
-        **extra,
-    )
-
-
-def reporter(settings: Settings, engine: Engine, **kwargs: Any) -> WeeklyReporter:
-    from slack_sdk import WebClient
-
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    gaps = Gaps(engine, None, 90)
-    return WeeklyReporter(settings, engine, client, lambda days: gaps.report(days), **kwargs)
-
-
-def test_weekly_report_posts_once_across_a_restart(slack_stub: SlackStub, engine: Engine) -> None:
-    settings = weekly_settings(slack_stub)
-    fill(engine, NOW)
-    # Monday 09:00 in Paris is 08:00 UTC: nothing before, then one post
-    first = reporter(settings, engine)
-    assert first.tick(datetime(2026, 11, 23, 7, 59, tzinfo=UTC)) is None
-    assert first.tick(NOW) is not None
-    # the process restarts (a new owner) and a replica runs too: neither posts again
-    assert reporter(settings, engine).tick(NOW + timedelta(minutes=1)) is None
-    assert reporter(settings, engine).tick(NOW + timedelta(days=3)) is None
-    posts = slack_stub.calls_to("chat.postMessage")
-    assert len(posts) == 1
-    assert posts[0].params["channel"] == "CREPORTS"
-    assert "Content gaps" in json.dumps(posts[0].params["blocks"])
-    assert "U1" not in json.dumps(posts[0].params)  # who asked is never posted
-    # next Monday is a new week
-    assert reporter(settings, engine).tick(NOW + timedelta(days=7)) is not None
-    assert len(slack_stub.calls_to("chat.postMessage")) == 2
-
-
-def test_weekly_report_interrupted_after_posting_is_not_doubled(
-    slack_stub: SlackStub, engine: Engine
-) -> None:
-    """A process dies after Slack stored the post but before the ledger said so: the next
-    one finds the post in the history (its metadata) and records it instead of re-posting."""
-    from bot.store.quote_ledger import get_row
-
-    settings = weekly_settings(slack_stub)
-    # the stub's message ts count from 1_700_000_000 (a Tuesday); history is read from the
-    # claim's time on, so the clock sits just before the stub's first ts
-    now = datetime.fromtimestamp(1_700_000_000 - 60, UTC)
-    crashed = reporter(settings, engine)
-    crashed_mark = "bot.gaps.weekly.mark_posted"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(crashed_mark, lambda *a, **k: False)  # dies before recording
-        assert crashed.tick(now) is not None
-    assert len(slack_stub.calls_to("chat.postMessage")) == 1
-    later = reporter(settings, engine)
-    # within the dead owner's lease nothing happens; after it, the post is found
-    assert later.tick(now + timedelta(seconds=30)) is None
-    found = later.tick(now + timedelta(minutes=5))
-    assert found == slack_stub.calls_to("chat.postMessage")[0].response["ts"]
-    assert len(slack_stub.calls_to("chat.postMessage")) == 1
-    row = get_row(engine, "report:CREPORTS", date(2023, 11, 13))  # that week's Monday
-    assert row is not None and row.state == "posted"
-
-
-def test_weekly_report_off_without_report_channel(slack_stub: SlackStub, engine: Engine) -> None:
-    settings = weekly_settings(slack_stub).replace(report_channel=None)
-    assert reporter(settings, engine).tick(NOW) is None
-    assert slack_stub.calls_to("chat.postMessage") == []
 
 
 # ---- coach report ------------------------------------------------------------------------------
@@ -319,8 +176,9 @@ def test_coach_report_names_an_unusable_database(run_coach: Any, tmp_path: Path)
     assert "DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
 
 
-# ---- the loop closes ---------------------------------------------------------------------------
 GAP = "How should I design commission accelerators for my reps?"
+
+
 ARTICLE = """## What an accelerator is for
 
 An accelerator raises the commission rate once a rep passes quota, so the best month of the
@@ -364,27 +222,6 @@ def test_an_exported_gap_shows_answered_in_eval_once_an_article_covers_it(
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     after = evaluate(load_questions(path), lambda q: library.search(q, 10)).metrics()
     assert (after["answerable"], after["hit@1"]) == (1, 1.0)
-
-
-def test_serve_thread_sweeps_hourly_and_posts_the_weekly_report(
-    slack_stub: SlackStub, engine: Engine
-) -> None:
-    from bot.gaps.runner import GapsRunner
-
-    fill(engine, NOW)
-    clock = [NOW + timedelta(days=100)]  # everything filled is past 90 days' retention
-    settings = weekly_settings(slack_stub)
-    runner = GapsRunner(Gaps(engine, None, 90), reporter(settings, engine), clock=lambda: clock[0])
-    assert runner.tick() is not None  # a Monday after 09:00 Paris: the week's report
-    assert count(engine, asked_questions) == 0  # swept before it was built
-    fill(engine, clock[0] - timedelta(days=95))  # past retention again
-    clock[0] += timedelta(minutes=30)
-    assert runner.tick() is None  # posted already
-    assert count(engine, asked_questions) == 6  # no second sweep within the hour
-    clock[0] += timedelta(minutes=31)
-    runner.tick()
-    assert count(engine, asked_questions) == 0
-    assert len(slack_stub.calls_to("chat.postMessage")) == 1
 
 
 def test_a_question_row_the_database_refuses_is_logged_not_raised(
