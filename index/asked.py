@@ -1,9 +1,9 @@
 """The questions each section answers, as the curator wrote them (front matter `questions:`).
 
 MiniLM matches a question to another question far better than to the prose that answers it:
-"my managers are too chummy with their reps" is near "how do I stop my team leads being
-friends with their reps", and far from a sentence about "people's natural inclination to get
-along with others". So each passage also scores by the nearest question its section answers.
+"my reps keep padding the forecast with deals that never close" is near "how do I stop my AEs
+padding the forecast with deals that won't close?", and far from a heading like "Coach for
+truth, not optimism". So each passage also scores by the nearest question its section answers.
 """
 
 from __future__ import annotations
@@ -52,9 +52,10 @@ class AskedSignal:
         self._vectors = vectors
         order = {s: i for i, s in enumerate(dict.fromkeys(asked.sections))}
         owner = np.array([order[s] for s in asked.sections], dtype="int64")
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
-        self._starts = starts  # first text of each run of one section
-        self._run_section = owner[starts] if len(owner) else owner
+        # A section's texts are together (AskedQuestions.of), so section i starts here.
+        self._starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
+        if len(self._starts) != len(order):
+            raise ValueError("AskedQuestions must keep each section's questions together")
         self._of_passage = np.array(
             [order.get((p.article.id, p.section), -1) for p in passages], dtype="int64"
         )
@@ -72,10 +73,7 @@ class AskedSignal:
         if not self or not len(query_vectors):
             return np.zeros((len(query_vectors), n), dtype="float32")
         sims = query_vectors @ self._vectors.T
-        runs = np.maximum.reduceat(sims, self._starts, axis=1)
-        best = np.full((len(query_vectors), self._sections), -np.inf, dtype="float32")
-        for col, section in enumerate(self._run_section):
-            best[:, section] = np.maximum(best[:, section], runs[:, col])
+        best = np.maximum.reduceat(sims, self._starts, axis=1)  # (questions x sections)
         covered = self._of_passage >= 0
         out = np.empty((len(query_vectors), n), dtype="float32")
         out[:, covered] = best[:, self._of_passage[covered]]
