@@ -8,6 +8,8 @@ library sentence (shipped). Margins by the same cross-validation as bench/qualit
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import quality  # first: it sets HF_HUB_OFFLINE and puts the checkout on the path
 import quality_scope
@@ -99,9 +101,47 @@ def self_calibrated(libs: dict, feats: dict, embedder: Embedder) -> None:
         print(f"held out {held}: {chosen}  " + "  ".join(parts))
 
 
+def self_margin(searcher, embedder: Embedder, scope: np.ndarray, share: float) -> float:
+    """The margin declining `share` of the library's curated questions, each scored with its
+    whole section's questions left out."""
+    asked = searcher.asked.vectors(embedder, None)
+    sections = np.array([hash(x) for x in searcher.asked.sections])
+    sims = asked @ asked.T
+    sims[sections[:, None] == sections[None, :]] = -1.0
+    own = np.sort(sims, axis=1)[:, -3:].mean(axis=1)
+    out = np.sort(asked @ scope.T, axis=1)[:, -3:].mean(axis=1)
+    return float(np.quantile(out - own, 1 - share))
+
+
+def preregistered(libs: dict, feats: dict, embedder: Embedder) -> None:
+    """bench/data/own3_PREREGISTERED.md, decision 1: S (asked3, section left out, 1%) against
+    the shipped rule B, on every set; the verdict is own3's."""
+    scope, _ = quality_scope.scope_vectors(quality.ROOT / "content/scope.yaml", embedder)
+    print("\n## Pre-registered: S (asked3, own margin, section out, 1%) vs B (shipped)")
+    ok = True
+    for lib, (searcher, sets) in libs.items():
+        m = self_margin(searcher, embedder, scope, 0.01)
+        for n in sets:
+            use(feats, "sentence (shipped)")
+            b = quality_scope.outcome(sets[n], feats[(lib, n)], 0.07, "scope3")
+            use(feats, "asked3")
+            s = quality_scope.outcome(sets[n], feats[(lib, n)], m, "scope3")
+            print(
+                f"{lib:5} {n:5} m {m:+.3f}  B: FA {b[0]:.3f} ({b[1]}/{b[2]}) unc {b[3]}/{b[4]} "
+                f"off {b[5]}/{b[6]}  S: FA {s[0]:.3f} ({s[1]}/{s[2]}) unc {s[3]}/{s[4]} "
+                f"off {s[5]}/{s[6]}"
+            )
+            if n == "own3":
+                ok = ok and s[0] <= max(b[0], 0.05) and s[3] >= b[3]
+    print("verdict on own3:", "S replaces B" if ok else "B stays (S failed)")
+
+
 def main() -> None:
     embedder = Embedder(quality.default_model())
     libs, feats = collect(embedder)
+    if "--preregistered" in sys.argv:
+        preregistered(libs, feats, embedder)
+        return
     print("## Margin chosen on three sets (both libraries), scored on the fourth")
     for side in SIDES:
         use(feats, side)

@@ -64,6 +64,19 @@ class AskedSignal:
     def __bool__(self) -> bool:
         return bool(self._sections) and bool((self._of_passage >= 0).any())
 
+    @property
+    def described(self) -> np.ndarray:
+        """Per passage, whether its section has curated questions."""
+        return self._of_passage >= 0
+
+    def nearest(self, query_vectors: np.ndarray, k: int = 3) -> np.ndarray:
+        """Per question, the mean cosine of its `k` nearest curated questions."""
+        if not len(self._vectors) or not len(query_vectors):
+            return np.full(len(query_vectors), -1.0, dtype="float32")
+        sims = query_vectors @ self._vectors.T
+        k = min(k, sims.shape[1])
+        return np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
+
     def scores(self, query_vectors: np.ndarray, stand_in: np.ndarray) -> np.ndarray:
         """(questions x passages). A passage whose section has no curated question yet (an
         article just added) is scored by `stand_in` (its best sentence's cosine), moved to

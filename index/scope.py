@@ -4,12 +4,15 @@ the library does not cover, each with who to ask instead and a few example quest
 Similarity to what the library says cannot tell "not covered" from "paraphrased": a question
 on severance pay shares words with the coaching articles and gets passages about performance
 plans. Similarity to examples of what the library does *not* say can: a question closer to
-those than to any sentence of the library is declined with a pointer, not answered.
+those than to the questions the library's sections answer (front matter `questions:`) is
+declined with a pointer, not answered. Question against question on both sides: MiniLM
+compares two questions far better than a question and prose.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,13 +49,27 @@ class ScopeMap:
     def __len__(self) -> int:
         return len(self.topics)
 
-    def decline(self, sims: np.ndarray, library: float, margin: float) -> OutOfScope | None:
+    def decline(
+        self,
+        sims: np.ndarray,
+        asked: float | None,
+        text: float | None,
+        asked_margin: float | None,
+        text_margin: float,
+    ) -> OutOfScope | None:
         """The topic to decline a question for, when the mean cosine of its three nearest
-        examples (`sims`, one per example) beats its best library sentence (`library`) by
-        more than `margin`; named by the topic whose own three nearest are closest."""
-        if len(sims) == 0:
+        examples (`sims`, one per example) beats both what the library says it answers: the
+        mean cosine of its three nearest curated questions (`asked`) by more than
+        `asked_margin`, and its best sentence among the passages whose section has no
+        curated question yet (`text`; an article just added) by more than `text_margin`.
+        None for a side the library does not have. Named by the topic whose own three
+        nearest examples are closest."""
+        if len(sims) == 0 or (asked is None and text is None):
             return None
-        if float(np.sort(sims)[-3:].mean()) - library <= margin:
+        near = float(np.sort(sims)[-3:].mean())
+        if asked is not None and asked_margin is not None and near - asked <= asked_margin:
+            return None
+        if text is not None and near - text <= text_margin:
             return None
         owner = np.array(self.examples()[1], dtype="int64")
         nearest = [float(np.sort(sims[owner == t])[-3:].mean()) for t in range(len(self))]
@@ -116,6 +133,26 @@ def load_scope(content_dir: Path) -> ScopeMap:
     if not isinstance(entries, yaml.SequenceNode):
         raise ContentError(path, "expected `out_of_scope:` followed by a list of topics", 1)
     return ScopeMap(tuple(_topic(path, node) for node in entries.value))
+
+
+def own_margin(
+    asked: np.ndarray, sections: Sequence[Hashable], examples: np.ndarray, share: float
+) -> float | None:
+    """The margin this library sets itself: score each curated question as a leader's
+    question would be, its whole section's questions left out (a leader's words are further
+    from the curator's than a writer's siblings are), and decline `share` of them. It
+    follows the library's size and its writers, where a fixed margin fitted one library
+    (bench/quality_asked_scope.py). None when there are too few questions for that share
+    to mean one question, or no examples."""
+    if len(examples) == 0 or len(asked) * share < 1 or len(set(sections)) < 2:
+        return None
+    keys = {s: i for i, s in enumerate(dict.fromkeys(sections))}
+    owner = np.array([keys[s] for s in sections])
+    sims = asked @ asked.T
+    sims[owner[:, None] == owner[None, :]] = -1.0
+    own = np.sort(sims, axis=1)[:, -3:].mean(axis=1)
+    out = np.sort(asked @ examples.T, axis=1)[:, -3:].mean(axis=1)
+    return float(np.quantile(out - own, 1 - share))
 
 
 def example_vectors(scope: ScopeMap, embedder: Embedder, cache_dir: Path | None) -> np.ndarray:

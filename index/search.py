@@ -11,10 +11,11 @@ import numpy as np
 
 from index.anisotropy import CommonDirections
 from index.asked import AskedQuestions, AskedSignal
+from index.diversity import Diversity
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.passages import split_sentences
-from index.scope import ScopeMap, example_vectors
+from index.scope import ScopeMap, example_vectors, own_margin
 from index.store import DenseIndex
 from index.types import Hit, OutOfScope, Passage, SearchResult
 from index.vocabulary import Vocabulary
@@ -53,9 +54,15 @@ class SearchTuning:
     # chosen by cross-validation (bench/quality_anisotropy.py); 0 = plain cosine.
     common_directions: int = 2
     # Decline a question whose three nearest out-of-scope examples (content/scope.yaml) are,
-    # on average, closer than its nearest library sentence by more than this (cosine).
-    # Chosen by cross-validation over four question sets and two libraries: the most
-    # uncovered questions declined with false abstain at most 5% (bench/quality_scope.md).
+    # on average, closer than its three nearest curated section questions by more than the
+    # margin that would decline this share of the curated questions themselves, each with
+    # its section left out (index/scope.py own_margin): fixed before it was tested on
+    # questions nobody had seen, where it beat the fixed margin on both libraries
+    # (bench/data/own3_PREREGISTERED.md, bench/quality_asked.md).
+    out_of_scope_share: float = 0.01
+    # Passages without curated questions (an article just added, or a library without
+    # any) are judged by their best sentence instead: decline when the examples are closer
+    # than it by more than this (cosine; cross-validated, bench/quality_scope.md).
     out_of_scope_margin: float = 0.07
     # The nearest of the questions a section answers (front matter `questions:`) counts
     # this many times a signal of the passage's own text: within a question of the best
@@ -111,15 +118,15 @@ class HybridSearcher:
         self._dense_passages = common(self._passage_vectors)
         self.asked, self._asked_vectors = asked or AskedQuestions(), asked_vectors
         self._asked: AskedSignal | None = None  # made when first needed
-        self._words = [set(re.findall(r"[a-z]+", p.text.lower())) for p in passages]
-        self._sentence_sets = [set(sentences) for sentences in self._sentences]
+        self._asked_margin: tuple[float | None] | None = None  # set when first needed
+        self._diversity = Diversity(passages, self._sentences, self.tuning)
 
     def warm(self) -> None:
         """Embed every vocabulary entry and out-of-scope example now (about two seconds), so
         that no question pays for it; otherwise each is embedded when first needed."""
         self._vocabulary_tokens.prepare()
         self._scope_matrix()
-        self._asked_signal()
+        self._own_margin()
 
     def _scope_matrix(self) -> np.ndarray:
         """The out-of-scope examples' vectors (embedded once per library)."""
@@ -134,6 +141,19 @@ class HybridSearcher:
                 self._asked_vectors = self.asked.vectors(self.embedder, None)
             self._asked = AskedSignal(self.asked, self._asked_vectors, self.passages)
         return self._asked
+
+    def _own_margin(self) -> float | None:
+        """The out-of-scope margin on the curated questions' side (set once per library)."""
+        if self._asked_margin is None:
+            signal = self._asked_signal()  # embeds the questions when not given
+            margin = own_margin(
+                self._asked_vectors if signal else np.zeros((0, 1)),
+                self.asked.sections,
+                self._scope_matrix(),
+                self.tuning.out_of_scope_share,
+            )
+            self._asked_margin = (margin,)
+        return self._asked_margin[0]
 
     # ---- scoring -------------------------------------------------------------------------
     def features(self, question: str, context: str | None = None) -> dict[str, np.ndarray]:
@@ -165,6 +185,7 @@ class HybridSearcher:
             np.maximum.reduceat(sentence_scores, offsets[:-1], axis=1) if n else _EMPTY[None]
         )
         asked_scores = self._asked_signal().scores(query_vectors, best_sentence)
+        asked_near = self._asked_signal().nearest(query_vectors)
         # each word's best matches once: the question's own words serve both signals
         best = self._best_matches(self._vocabulary_tokens.with_expansions(list(tokens), gained))
         late = [self._mean_of(b, len(t)) for b, t in zip(best, tokens, strict=True)]
@@ -184,6 +205,7 @@ class HybridSearcher:
                     "tokens_vocab": late_vocab.get(row, late[row]),
                     "best_sentence": self._first_best(sims, sentence),
                     "asked": asked_scores[row],  # nearest question the section answers
+                    "asked_near": asked_near[row : row + 1],  # mean of 3 nearest, any section
                     "scope": scope_scores[row],  # cosine to each out-of-scope example
                 }
             )
@@ -264,60 +286,22 @@ class HybridSearcher:
         return float(f["sentence"].mean()) >= self.tuning.answer_library
 
     def out_of_scope(self, f: dict[str, np.ndarray]) -> OutOfScope | None:
-        """The curator's out-of-scope topic the question is about, if any (index/scope.py)."""
+        """The curator's out-of-scope topic the question is about, if any (index/scope.py):
+        sections with curated questions are judged by those, the rest by their text."""
         if len(f["sentence"]) == 0:
             return None
-        margin = self.tuning.out_of_scope_margin
-        return self.scope.decline(f["scope"], float(f["sentence"].max()), margin)
+        margin = self._own_margin()
+        described = self._asked_signal().described if margin is not None else None
+        asked = float(f["asked_near"][0]) if described is not None else None
+        rest = f["sentence"] if described is None else f["sentence"][~described]
+        text = float(rest.max()) if len(rest) else None
+        return self.scope.decline(f["scope"], asked, text, margin, self.tuning.out_of_scope_margin)
 
     # ---- selection -----------------------------------------------------------------------
-    def _near_duplicate(self, i: int, chosen: list[int]) -> bool:
-        """Shares a sentence with a passage already shown (overlapping windows), or most of
-        its words (the same point made twice)."""
-        for j in chosen:
-            if self._sentence_sets[i] & self._sentence_sets[j]:
-                return True
-            a, b = self._words[i], self._words[j]
-            if a and b and len(a & b) / min(len(a), len(b)) > 1 - self.tuning.near_duplicate / 2:
-                return True
-        return False
-
     def _diverse_order(
         self, ranked: list[int], score: np.ndarray, limit: int | None = None
     ) -> list[int]:
-        """Best first, no near-duplicates, and at most `per_article` passages of one article
-        while passages of other articles are still about as relevant; a capped passage
-        comes back as soon as the next candidate is clearly weaker than it."""
-        chosen: list[int] = []
-        deferred: list[int] = []
-        per_article: dict[str, int] = {}
-        best = float(score[ranked[0]]) if ranked else 0.0
-        floor = best * self.tuning.relevant_ratio
-
-        def take(i: int) -> None:
-            article = self.passages[i].article.id
-            per_article[article] = per_article.get(article, 0) + 1
-            chosen.append(i)
-
-        for i in ranked:
-            if limit is not None and len(chosen) >= limit:
-                return chosen  # enough to show, and to know whether there is more
-            if self._near_duplicate(i, chosen):
-                continue
-            if deferred and float(score[i]) < floor:
-                for j in deferred:
-                    if not self._near_duplicate(j, chosen):
-                        take(j)
-                deferred = []
-            if per_article.get(self.passages[i].article.id, 0) >= self.tuning.per_article:
-                if float(score[i]) >= floor:
-                    deferred.append(i)
-                    continue
-            take(i)
-        for j in deferred:
-            if not self._near_duplicate(j, chosen):
-                take(j)
-        return chosen
+        return self._diversity.order(ranked, score, limit)
 
     def rank_all(self, question: str) -> list[Hit]:
         """Every passage in the order search would show them, as if it never abstained:

@@ -30,17 +30,23 @@ OWN_SET = REPO_ROOT / "bench" / "data" / "own_questions.jsonl"
 DEV_FLOOR = {"hit@1": 0.79, "hit@3": 0.95, "mrr@10": 0.86}
 DEV_TARGET = {"hit@1": 0.80, "hit@3": 0.92, "mrr@10": 0.85}
 # dev2.jsonl reaches 0.242 / 0.424 / 0.341 (from 0.212 / 0.333 / 0.279 before the curated
-# questions), false abstain 0.03, off-topic 5/5; its ten "uncovered" questions were written
-# against the five seed articles, and four of them (which CRM, accelerators, territories,
-# ramp length) are now answered by the new articles; the curator's out-of-scope map
-# (content/scope.yaml) declines 4 of the ten.
+# questions), false abstain 0 (0.03 before the map's examples were compared with the curated
+# questions), off-topic 5/5; its ten "uncovered" questions were written against the five
+# seed articles, and some of them (which CRM, accelerators, territories) are now answered by
+# the new articles; the curator's out-of-scope map (content/scope.yaml) declines 6 of the
+# ten (4 before).
 DEV2_FLOOR = {"hit@1": 0.24, "hit@3": 0.42, "mrr@10": 0.34}
 DEV2_TARGET = {"hit@1": 0.40, "hit@3": 0.60, "mrr@10": 0.50}
 # Our own questions (answerable from the seed and the new articles, in a manager's words,
 # uncovered and off-topic): 0.597 / 0.790 / 0.694 (from 0.597 / 0.742 / 0.664), false
-# abstain 0.03, off-topic 24/25, uncovered 12/28 declined by the out-of-scope map
-# (bench/quality_scope.md).
+# abstain 0.03, off-topic 24/25, uncovered 17/28 declined by the out-of-scope map (12/28
+# before it compared its examples with the curated questions; bench/quality_asked.md).
 OWN_FLOOR = {"hit@1": 0.59, "hit@3": 0.79, "mrr@10": 0.69}
+# own3: 100 questions by two writers who read only the articles, measured once the decisions
+# it was to make were written down (bench/data/own3_PREREGISTERED.md): 0.386 / 0.614 / 0.527,
+# false abstain 0.03, uncovered 18/20, off-topic 10/10. Pinned as reached.
+OWN3_SET = REPO_ROOT / "bench" / "data" / "own3_questions.jsonl"
+OWN3_FLOOR = {"hit@1": 0.38, "hit@3": 0.61, "mrr@10": 0.52}
 
 BOILERPLATE = (
     "guarantee",
@@ -89,7 +95,7 @@ def test_dev2_holds_what_was_reached(
     metrics = _eval(run_coach, DEV2_SET)
     _at_least(metrics, DEV2_FLOOR)
     assert metrics["false_abstain"] <= 0.05
-    assert metrics["uncovered"] == 10 and metrics["uncovered_abstained"] >= 4
+    assert metrics["uncovered"] == 10 and metrics["uncovered_abstained"] >= 6
     assert metrics["off_topic_abstained"] == metrics["off_topic"] == 5
 
 
@@ -110,7 +116,17 @@ def test_own_questions_hold_what_was_reached(
     _at_least(metrics, OWN_FLOOR)
     assert metrics["false_abstain"] <= 0.05
     assert metrics["off_topic"] == 25 and metrics["off_topic_abstained"] >= 24
-    assert metrics["uncovered"] == 28 and metrics["uncovered_abstained"] >= 12
+    assert metrics["uncovered"] == 28 and metrics["uncovered_abstained"] >= 17
+
+
+def test_questions_nobody_tuned_for_hold_what_was_reached(
+    shipped_library: Library, run_coach: Callable[..., CompletedProcess[str]]
+) -> None:
+    metrics = _eval(run_coach, OWN3_SET)
+    _at_least(metrics, OWN3_FLOOR)
+    assert metrics["false_abstain"] <= 0.05
+    assert metrics["uncovered"] == 20 and metrics["uncovered_abstained"] >= 18
+    assert metrics["off_topic"] == metrics["off_topic_abstained"] == 10
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,14 @@ from index.embedder import Embedder
 from index.errors import ContentError
 from index.ingest.catalog import check_content
 from index.library import Library
-from index.scope import SCOPE_FILE, ScopeMap, ScopeTopic, example_vectors, load_scope
+from index.scope import (
+    SCOPE_FILE,
+    ScopeMap,
+    ScopeTopic,
+    example_vectors,
+    load_scope,
+    own_margin,
+)
 from index.search import HybridSearcher
 
 VENDOR_QUESTION = "which call-recording tool should we buy?"
@@ -43,6 +50,79 @@ def test_it_is_the_scope_map_that_declines(shipped_library: Library) -> None:
     )
     result = bare.search_many([VENDOR_QUESTION])[0]
     assert result.answered and result.out_of_scope is None
+
+
+# In-domain questions no article answers, which share enough words with the library that its
+# nearest sentence looked like an answer: our own wording, not from any question set.
+NEAR_MISSES = (
+    ("how do I fill out the customer's security questionnaire?", "security"),
+    ("what's a good net revenue retention for a series B SaaS company?", "benchmarks"),
+    ("which sales training vendor is better, Sandler or Challenger?", "methodologies"),
+)
+
+
+@pytest.mark.parametrize(("question", "topic"), NEAR_MISSES)
+def test_a_question_nearer_the_map_than_the_sections_questions_is_declined(
+    shipped_library: Library, question: str, topic: str
+) -> None:
+    """Judged by the questions the sections answer, not by their prose: each of these was
+    answered with passages that only share its words while the decline compared the map's
+    examples with the library's nearest sentence."""
+    result = shipped_library.search(question)
+    assert not result.answered and not result.hits
+    assert result.out_of_scope is not None and topic in result.out_of_scope.topic
+    searcher = shipped_library.searcher
+    by_text = HybridSearcher(
+        searcher.passages,
+        searcher.dense,
+        searcher.embedder,
+        vocabulary=searcher.vocabulary,
+        scope=searcher.scope,
+    )
+    assert by_text.search_many([question])[0].answered, "a library without questions: as before"
+
+
+def test_a_library_without_curated_questions_still_declines_by_its_text(
+    shipped_library: Library,
+) -> None:
+    searcher = shipped_library.searcher
+    by_text = HybridSearcher(
+        searcher.passages,
+        searcher.dense,
+        searcher.embedder,
+        vocabulary=searcher.vocabulary,
+        scope=searcher.scope,
+    )
+    declined = by_text.search_many([VENDOR_QUESTION, COACHING_QUESTION])
+    assert declined[0].out_of_scope is not None and declined[1].answered
+
+
+def test_an_article_without_questions_yet_speaks_for_itself() -> None:
+    """Passages whose section has no curated question (an article just added) are judged by
+    their text: a question is declined only when the map's examples beat both the curated
+    questions and that text."""
+    scope = ScopeMap((ScopeTopic("tax", "finance", ("a", "b", "c")),))
+    near = np.array([0.6, 0.6, 0.6])
+    assert scope.decline(near, asked=0.4, text=None, asked_margin=0.0, text_margin=0.07)
+    assert scope.decline(near, asked=0.4, text=0.58, asked_margin=0.0, text_margin=0.07) is None
+    assert scope.decline(near, asked=0.4, text=0.4, asked_margin=0.0, text_margin=0.07)
+    assert scope.decline(near, asked=0.65, text=0.4, asked_margin=0.0, text_margin=0.07) is None
+    assert scope.decline(near, asked=None, text=None, asked_margin=None, text_margin=0.07) is None
+
+
+def test_each_library_sets_its_own_margin_from_its_questions(shipped_library: Library) -> None:
+    """The margin declines 1% of the library's own curated questions, each scored with its
+    section left out; too few questions for 1% to be one question: no margin (text only)."""
+    searcher = shipped_library.searcher
+    vectors = searcher.asked.vectors(searcher.embedder, None)
+    examples = example_vectors(searcher.scope, searcher.embedder, None)
+    sections = searcher.asked.sections
+    margin = own_margin(vectors, sections, examples, 0.01)
+    assert margin is not None and -0.2 < margin < 0.2
+    assert own_margin(vectors[:50], sections[:50], examples, 0.01) is None
+    assert own_margin(vectors, sections, examples[:0], 0.01) is None
+    stricter = own_margin(vectors, sections, examples, 0.05)
+    assert stricter is not None and stricter < margin
 
 
 def test_off_topic_questions_are_still_plain_abstentions(shipped_library: Library) -> None:
