@@ -25,7 +25,11 @@ from typing import Any
 from sqlalchemy import (
     ClauseElement,
     Connection,
+    DateTime,
     Engine,
+    Integer,
+    String,
+    Update,
     and_,
     bindparam,
     delete,
@@ -102,6 +106,42 @@ _UPDATE_HELD = update(answer_queue).where(
     answer_queue.c.state == AnswerState.WORKING,
 )
 _UPDATE_SEEN = update(handled_events).where(handled_events.c.key == bindparam("seen_key"))
+
+
+def _claim_statement() -> Update:
+    """The claim: rows due, or whose lease ran out, taken in one statement, so SQLite takes
+    its write lock at once (no read-then-upgrade race) and PostgreSQL skips rows another
+    replica is claiming this instant. The due rows are a CTE: PostgreSQL runs a locking CTE
+    once, where an `IN (subquery)` may be run again per row and hand out more than `limit`
+    rows. Built once: the dispatcher claims about once per three questions in a burst."""
+    now = bindparam("claim_now", type_=DateTime)
+    claimable = or_(
+        and_(answer_queue.c.state == AnswerState.QUEUED, answer_queue.c.next_attempt_at <= now),
+        and_(answer_queue.c.state == AnswerState.WORKING, answer_queue.c.lease_until <= now),
+    )
+    due = (
+        select(answer_queue.c.id)
+        .where(claimable)
+        .order_by(answer_queue.c.id)
+        .limit(bindparam("claim_limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .cte("due")
+    )
+    return (
+        update(answer_queue)
+        .where(answer_queue.c.id.in_(select(due.c.id)), claimable)
+        .values(
+            state=AnswerState.WORKING,
+            owner=bindparam("claim_owner", type_=String),
+            lease_until=bindparam("claim_until", type_=DateTime),
+            attempts=answer_queue.c.attempts + 1,
+        )
+        .returning(*answer_queue.c)
+    )
+
+
+_CLAIM = _claim_statement()
+_STATE = select(answer_queue.c.state).where(answer_queue.c.question_key == bindparam("state_of"))
 
 
 class AnswerQueue:
@@ -192,38 +232,17 @@ class AnswerQueue:
         """Up to `limit` questions that are due, or whose holder's lease ran out, oldest
         first; each claim counts as an attempt (see the module's docstring)."""
         stamp = to_db(now or datetime.now(UTC))
-        claimable = or_(
-            and_(
-                answer_queue.c.state == AnswerState.QUEUED, answer_queue.c.next_attempt_at <= stamp
-            ),
-            and_(answer_queue.c.state == AnswerState.WORKING, answer_queue.c.lease_until <= stamp),
-        )
-        due = (
-            select(answer_queue.c.id)
-            .where(claimable)
-            .order_by(answer_queue.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("due")
-        )
-        # one statement, so SQLite takes its write lock at once (no read-then-upgrade race)
-        # and PostgreSQL skips rows another replica is claiming this instant. The due rows
-        # are a CTE: PostgreSQL runs a locking CTE once, where an `IN (subquery)` may be run
-        # again per row and hand out more than `limit` rows.
         with self.engine.begin() as conn:
             taken = conn.execute(
-                update(answer_queue)
-                .where(answer_queue.c.id.in_(select(due.c.id)), claimable)
-                .values(
-                    state=AnswerState.WORKING,
-                    owner=self.owner,
-                    lease_until=stamp + lease,
-                    attempts=answer_queue.c.attempts + 1,
-                )
-                .returning(*answer_queue.c)
+                _CLAIM,
+                {
+                    "claim_now": stamp,
+                    "claim_limit": limit,
+                    "claim_owner": self.owner,
+                    "claim_until": stamp + lease,
+                },
             ).all()
-        jobs = sorted((_job(row) for row in taken), key=lambda j: j.id)
-        return jobs
+        return sorted((_job(row) for row in taken), key=lambda j: j.id)
 
     def _owned(self, conn: Connection, job: Job, **values: Any) -> bool:
         """Change a row only while this replica holds its lease."""
@@ -324,9 +343,7 @@ class AnswerQueue:
     def state(self, key: str) -> AnswerState | None:
         """Where one question stands (the sign of life asks before putting :eyes: on)."""
         with self.engine.connect() as conn:
-            found = conn.scalar(
-                select(answer_queue.c.state).where(answer_queue.c.question_key == key)
-            )
+            found = conn.scalar(_STATE, {"state_of": key})
         return AnswerState(found) if found else None
 
     def states(self, keys: list[str]) -> dict[str, AnswerState]:

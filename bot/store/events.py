@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store.tables import (
@@ -79,6 +79,13 @@ class PendingQuestion:
     thread_ts: str | None
     user_id: str | None
     text: str
+
+
+# read for every follow-up question in a thread: built once
+_FIRST_QUESTION = select(answered_threads.c.first_question).where(
+    answered_threads.c.channel == bindparam("in_channel"),
+    answered_threads.c.thread_ts == bindparam("of_thread"),
+)
 
 
 def remember_thread(conn: Connection, channel: str, thread_ts: str, question: str) -> None:
@@ -225,9 +232,4 @@ class EventStore:
     def first_question(self, channel: str, thread_ts: str) -> str | None:
         """The question that started a thread the bot answered, if it answered there."""
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(answered_threads.c.first_question).where(
-                    answered_threads.c.channel == channel,
-                    answered_threads.c.thread_ts == thread_ts,
-                )
-            ).scalar()
+            return conn.scalar(_FIRST_QUESTION, {"in_channel": channel, "of_thread": thread_ts})

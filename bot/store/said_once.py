@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 
 from bot.store.tables import SaidKind, insert_once, said_once
+
+# the two statements of every late answer's :eyes: (a claim, then a look), built once
+_CLAIM = insert(said_once)
+_SAID = select(said_once.c.key).where(
+    said_once.c.kind == bindparam("said_kind"), said_once.c.key == bindparam("said_key")
+)
 
 
 class SaidOnce:
@@ -22,8 +28,8 @@ class SaidOnce:
 
     def claim(self, kind: SaidKind, key: str) -> bool:
         """True for exactly one caller per (kind, key), ever (unless released)."""
-        row = insert(said_once).values(kind=kind, key=key, claimed_at=datetime.now(UTC))
-        return insert_once(self.engine, row)
+        row = {"kind": kind, "key": key, "claimed_at": datetime.now(UTC)}
+        return insert_once(self.engine, (_CLAIM, row))
 
     def done(self, kind: SaidKind, key: str, ts: str | None) -> None:
         with self.engine.begin() as conn:
@@ -40,12 +46,7 @@ class SaidOnce:
 
     def said(self, kind: SaidKind, key: str) -> bool:
         with self.engine.connect() as conn:
-            return (
-                conn.scalar(
-                    select(said_once.c.key).where(said_once.c.kind == kind, said_once.c.key == key)
-                )
-                is not None
-            )
+            return conn.scalar(_SAID, {"said_kind": kind, "said_key": key}) is not None
 
     def forget(
         self, kinds: tuple[SaidKind, ...], older_than: timedelta, now: datetime | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -56,10 +57,12 @@ def insert_once(engine: Engine, *statements: Insert | Write) -> bool:
     return True
 
 
+@cache
 def insert_new(dialect: str, table: Table) -> Insert:
     """An INSERT (rows given when it is run) that does nothing when a row's unique key is
     taken: it can share a transaction with other writes (a failed plain INSERT would abort
-    it on PostgreSQL)."""
+    it on PostgreSQL). Built once per table: every answer runs two of them, and building
+    one anew each time cost SQLAlchemy a new cache key per run."""
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     if dialect == "sqlite":
