@@ -20,6 +20,7 @@ import heapq
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ EYES_AFTER_SECONDS = 2.0  # an answer not posted by then gets :eyes:
 RECHECK_SECONDS = 0.5  # an answer being posted when its :eyes: were due: look again then
 POSTING_GRACE_SECONDS = 1.0  # ... unless its post has been on its way this long already
 CLOCK_SLACK = timedelta(seconds=0.25)  # how far replicas' clocks may disagree
+SHOWN_MEMORY = 10_000  # :eyes: put on here, remembered until their answer (or forgotten)
 STILL_WORKING = (
     ":hourglass_flowing_sand: Still working on this: Slack is having trouble right now, "
     "so your answer will follow here as soon as it gets through."
@@ -68,6 +70,8 @@ class SignsOfLife:
         self._due: dict[str, tuple[float, str, str, Unless]] = {}  # key -> (when, ...)
         self._heap: list[tuple[float, str]] = []  # (when, key); stale entries are skipped
         self._posting: dict[str, float] = {}  # answers being posted here -> since (monotonic)
+        # questions whose :eyes: this replica put on (oldest first, at most SHOWN_MEMORY)
+        self._shown: OrderedDict[str, None] = OrderedDict()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopped = False
@@ -171,6 +175,10 @@ class SignsOfLife:
         if not self._react("reactions_add", channel, ts):
             self.said.release(SaidKind.EYES, key)
             return False
+        with self._cond:
+            self._shown[key] = None
+            while len(self._shown) > SHOWN_MEMORY:  # answered elsewhere: forget the oldest
+                self._shown.popitem(last=False)
         # the claim is written before the reaction, so an answer recorded before the claim
         # was not seen by its poster's answered(): take the reaction off here instead
         if self.answers.state(key) in SETTLED:
@@ -194,7 +202,9 @@ class SignsOfLife:
         seconds ago, wherever it was stored), nobody put them on: nothing to look up."""
         with self._cond:
             pending = self._due.pop(key, None) is not None
-        if first_try:
+            shown_here = key in self._shown
+            self._shown.pop(key, None)
+        if first_try and not shown_here:
             if pending:
                 return
             if asked_at is not None:
@@ -202,7 +212,9 @@ class SignsOfLife:
                 if now < asked_at + timedelta(seconds=self.after) - CLOCK_SLACK:
                     return
         try:
-            if self.said.said(SaidKind.EYES, key):
+            # put on here: no need to ask the database who did (one read less per late
+            # answer, and late answers come in a burst, when the database is busiest)
+            if shown_here or self.said.said(SaidKind.EYES, key):
                 self._react("reactions_remove", channel, ts)
         except Exception as err:
             log.info("could not take the sign of life off %s/%s: %s", channel, ts, err)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
+from sqlalchemy.exc import OperationalError
 
 from bot.slack.sign_of_life import STILL_WORKING, SignsOfLife
 from bot.store.answer_queue import AnswerQueue, question_key
@@ -255,3 +256,21 @@ def test_eyes_put_on_by_the_replica_that_stored_the_question_come_off_wherever_a
     answered_there.answers.answered(job, "2.000001")
     answered_there.answered(KEY, "C1", "1.000001", first_try=True, asked_at=job.created_at)
     assert client.calls == ["add", "remove"]
+
+
+def test_eyes_put_on_here_come_off_even_when_the_database_cannot_be_asked(
+    queue: tuple[AnswerQueue, SaidOnce], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers, said = queue
+    client = Recorder()
+    signs = SignsOfLife(client, answers, said, after=0.0)
+    show_due(signs)  # the answer is late: :eyes: on, put there by this replica
+    [job] = answers.claim(1, timedelta(seconds=30))
+    answers.answered(job, "2.000001")
+
+    def unavailable(*_: Any) -> bool:
+        raise OperationalError("SELECT", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(said, "said", unavailable)  # a blip right after the answer's record
+    signs.answered(KEY, "C1", "1.000001", first_try=True, asked_at=job.created_at)
+    assert client.calls == ["add", "remove"]  # not left on an answered question
