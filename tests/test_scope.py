@@ -61,6 +61,18 @@ NEAR_MISSES = (
 )
 
 
+def _without_curated_questions(library: Library) -> HybridSearcher:
+    """The shipped library as it would search with no front matter `questions:` at all."""
+    searcher = library.searcher
+    return HybridSearcher(
+        searcher.passages,
+        searcher.dense,
+        searcher.embedder,
+        vocabulary=searcher.vocabulary,
+        scope=searcher.scope,
+    )
+
+
 @pytest.mark.parametrize(("question", "topic"), NEAR_MISSES)
 def test_a_question_nearer_the_map_than_the_sections_questions_is_declined(
     shipped_library: Library, question: str, topic: str
@@ -71,28 +83,14 @@ def test_a_question_nearer_the_map_than_the_sections_questions_is_declined(
     result = shipped_library.search(question)
     assert not result.answered and not result.hits
     assert result.out_of_scope is not None and topic in result.out_of_scope.topic
-    searcher = shipped_library.searcher
-    by_text = HybridSearcher(
-        searcher.passages,
-        searcher.dense,
-        searcher.embedder,
-        vocabulary=searcher.vocabulary,
-        scope=searcher.scope,
-    )
+    by_text = _without_curated_questions(shipped_library)
     assert by_text.search_many([question])[0].answered, "a library without questions: as before"
 
 
 def test_a_library_without_curated_questions_still_declines_by_its_text(
     shipped_library: Library,
 ) -> None:
-    searcher = shipped_library.searcher
-    by_text = HybridSearcher(
-        searcher.passages,
-        searcher.dense,
-        searcher.embedder,
-        vocabulary=searcher.vocabulary,
-        scope=searcher.scope,
-    )
+    by_text = _without_curated_questions(shipped_library)
     declined = by_text.search_many([VENDOR_QUESTION, COACHING_QUESTION])
     assert declined[0].out_of_scope is not None and declined[1].answered
 
