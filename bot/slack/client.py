@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -63,10 +64,20 @@ def _seconds(values: Any) -> float:
         return 1.0
 
 
-def retry_handlers() -> list[RetryHandler]:
+def retry_handlers(*, resend_unanswered: bool = True) -> list[RetryHandler]:
+    """slack_sdk's handlers. Without `resend_unanswered`, a request that went out whole and
+    got no answer (a reset or closed connection) is not sent again: Slack may have acted on
+    it, and a response_url post cannot be looked up to tell. urllib raises URLError only for
+    what failed before the request went out (refused, no DNS, TLS), which stays retried."""
     backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    unsent: list[type[Exception]] = [URLError]
+    connection = (
+        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff)
+        if resend_unanswered
+        else ConnectionErrorRetryHandler(2, backoff, error_types=unsent)
+    )
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+        connection,
         BoundedRateLimitRetry(max_retry_count=3),
         ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
     ]

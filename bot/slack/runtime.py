@@ -55,6 +55,20 @@ class Undelivered:
     reason: str
     later: bool = False  # HTTP 5xx or 429, or no connection
     wait: float | None = None  # Retry-After
+    # sent whole and no answer came (a reset, a closed connection, a timeout): Slack may
+    # have shown it, and a response_url post cannot be looked up afterwards to tell
+    maybe_shown: bool = False
+
+    def repeats_if_resent(self, options: dict[str, Any]) -> bool:
+        """Whether sending the same post again could show it twice: it may have been shown
+        and adds a message (one that replaces the message it came from replaces it again)."""
+        return self.maybe_shown and not options.get("replace_original")
+
+
+NOT_SENT_AGAIN = (
+    "a reply on the response_url got no answer (%s); not sent again: Slack may have shown "
+    "it, and a second one would show twice"
+)
 
 
 def webhook_error(response: WebhookResponse) -> str | None:
@@ -274,6 +288,9 @@ class SlackRuntime:
         failed = self._respond(response_url, message, options, quiet=True)
         if failed is None:
             return
+        if failed.repeats_if_resent(options):
+            log.warning(NOT_SENT_AGAIN, failed.reason)
+            return
         age = time.monotonic() - since
         settings = self.settings
         limit = min(settings.answer_max_age_minutes * 60.0, RESPONSE_URL_SECONDS)
@@ -321,7 +338,8 @@ class SlackRuntime:
         if not response_url:
             log.warning("no response_url to answer on")
             return Undelivered("no response_url")
-        retries = retry_handlers() if timeout is None else []
+        additive = not options.get("replace_original")
+        retries = retry_handlers(resend_unanswered=not additive) if timeout is None else []
         hook = WebhookClient(
             url=response_url, timeout=timeout or 15, retry_handlers=retries, logger=_WEBHOOK_LOG
         )
@@ -331,8 +349,10 @@ class SlackRuntime:
             if refused_for_blocks(refused, message):  # nothing shown: say it in plain text
                 log.warning("Slack refused a response (%s); sending it as plain text", refused)
                 response = hook.send_dict({**plain_text(message), **options})
-        except (URLError, OSError) as err:  # no connection, even after the SDK's retries
+        except URLError as err:  # urllib: it never went out whole (refused, no DNS, TLS)
             failed = Undelivered(_unsent(err, response_url), later=True)
+        except OSError as err:  # it went out, and the connection ended before Slack answered
+            failed = Undelivered(_unsent(err, response_url), later=True, maybe_shown=True)
         except Exception as err:
             failed = Undelivered(_unsent(err, response_url))
         else:

@@ -114,8 +114,11 @@ def tip_job(slack: SlackRuntime, job: Job) -> None:
     """Deliver one claimed tip request, or put it back to be tried later, or give it up.
 
     The tip is chosen by its first holder and kept with the request, so a retry sends the
-    same tip. A response_url cannot be read back: a holder killed after Slack took the tip
-    and before it was recorded leaves it to be sent again (a window of milliseconds)."""
+    same tip. A response_url cannot be read back, and a second post to it is a second
+    message (`replace_original` replaces only a message with buttons, not a command's
+    reply): so a post that went out and got no answer is not sent again, and a holder
+    killed after Slack took the tip and before it was recorded leaves it to be sent again
+    (a window of milliseconds)."""
     settings = slack.settings
     now = datetime.now(UTC)
     age = (now - job.created_at).total_seconds()
@@ -143,6 +146,10 @@ def tip_job(slack: SlackRuntime, job: Job) -> None:
     if failed is None:
         slack.answers.answered(job, None)
         log.info("delivered a tip to %s", job.user_id)
+        return
+    if failed.repeats_if_resent(options):  # most likely shown: settled, never shown twice
+        slack.answers.answered(job, None, note=f"no answer from Slack: {failed.reason}")
+        log.warning(runtime.NOT_SENT_AGAIN, failed.reason)
         return
     limit = min(settings.answer_max_age_minutes * 60.0, runtime.RESPONSE_URL_SECONDS)
     delay = retry_delay(age, failed.wait, settings.answer_retry_max_seconds)

@@ -289,14 +289,15 @@ class AnswerQueue:
         *,
         threads: Sequence[tuple[str, str]] = (),
         also: Write | None = None,
+        note: str | None = None,
         now: datetime | None = None,
     ) -> bool:
         """Record the answer, the threads (thread ts, first question) a follow-up builds on
         and `also` (the curator's row of the question, an insert that ignores a repeat) in
-        one transaction."""
+        one transaction. `note`: why it counts as answered without Slack saying so."""
         stamp = now or datetime.now(UTC)
         with self.engine.begin() as conn:
-            answer = {"answered_ts": message_ts, "last_error": None}
+            answer = {"answered_ts": message_ts, "last_error": note and note[:500]}
             if not self._settle(conn, job, AnswerState.ANSWERED, EventStatus.DONE, stamp, answer):
                 return False
             for thread_ts, question in threads:

@@ -131,3 +131,40 @@ def test_a_tip_is_sent_from_memory_when_the_database_cannot_store_it(
     slack_app.settle()
     assert_valid_message(call)
     assert tip_passage(call)
+
+
+def tips_slack_took(stub: SlackStub) -> list[Call]:
+    """What the asker saw: every response_url post Slack took, its answer lost or not."""
+    return [c for c in stub.calls_to("response_url") if c.response.get("ok")]
+
+
+def test_a_tip_whose_answer_from_slack_was_lost_is_not_shown_twice(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    slack_app.stub.fail("response_url", drop_after=True)  # shown; the connection then resets
+    form = ask_tip(slack_app)
+    wait_until(lambda: slack_app.stub.calls_to("response_url"))
+    slack_app.settle()
+    assert len(tips_slack_took(slack_app.stub)) == 1
+    [row] = settled_rows(slack_app)
+    assert row["state"] == AnswerState.ANSWERED and row["response_url"] is None
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "not sent again" in logged and form["response_url"] not in logged
+
+
+def test_a_tip_sent_from_memory_whose_answer_was_lost_is_not_shown_twice(
+    slack_app: SlackApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    from sqlalchemy.exc import OperationalError
+
+    def database_down(**_: Any) -> bool:
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(slack_app.slack.answers, "enqueue_tip", database_down)
+    slack_app.stub.fail("response_url", drop_after=True)
+    ask_tip(slack_app)
+    wait_until(lambda: any("not sent again" in r.getMessage() for r in caplog.records))
+    slack_app.settle()
+    assert len(tips_slack_took(slack_app.stub)) == 1

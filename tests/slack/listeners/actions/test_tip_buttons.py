@@ -111,3 +111,27 @@ def test_a_share_that_failed_can_be_clicked_again(slack_app: SlackApp) -> None:
     posted = slack_app.stub.wait_for("chat.postMessage")
     assert len(posted) == 1
     assert "Shared by" in json.dumps(posted[0].blocks)
+
+
+def test_another_tip_whose_answer_was_lost_is_sent_again_in_its_place(
+    slack_app: SlackApp,
+) -> None:
+    """It replaces the tip it was clicked on, so sending it again cannot show it twice: a
+    lost answer from Slack (the connection reset after Slack took it) is not a lost tip."""
+    tip = run_tip(slack_app, "")
+    slack_app.stub.fail("response_url", drop_after=True)
+    payload = block_action(
+        ACTION_ANOTHER_TIP,
+        button(tip, ACTION_ANOTHER_TIP)["value"],
+        user="UASKER",
+        response_url=slack_app.stub.response_url("another"),
+        ephemeral=True,
+    )
+    assert slack_app.send_action(payload) == 200
+    slack_app.stub.wait_for("response_url", 2)
+    slack_app.settle()
+    calls = slack_app.stub.calls_to("response_url")
+    lost, again = [c for c in calls if c.path.endswith("/another")]
+    assert lost.status == 0 and again.status == 200
+    assert lost.params["replace_original"] is True and again.params["replace_original"] is True
+    assert tip_passage(again) == tip_passage(lost) != tip_passage(tip)
