@@ -100,6 +100,8 @@ def convert_docx(data: bytes, source: str) -> Document:
     import docx  # python-docx; imported here since only .docx needs it
     from docx.opc.exceptions import PackageNotFoundError
 
+    from index.ingest.word_properties import word_properties
+
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -124,13 +126,12 @@ def convert_docx(data: bytes, source: str) -> Document:
                 lines.append(f"- {text}")
         else:
             lines.append(text)
-    props = document.core_properties
-    created = props.created
+    props = word_properties(document)
     return Document(
         markdown="\n\n".join(lines),
-        title=clean_text(props.title) or title_style,
-        author=clean_text(props.author),
-        published=created.date().isoformat() if isinstance(created, datetime) else None,
+        title=props.title or title_style,
+        author=props.author,
+        published=props.published,
     )
 
 
