@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import sys
 
-import typer
-
 from bot.cli import ask, content, db, evaluate, indexing, quote, report, run
+from bot.cli.common import CoachTyper
 
-app = typer.Typer(
+app = CoachTyper(
     help="Leadership Coach: cited answers for sales leaders, from a curated library.",
     no_args_is_help=True,
     add_completion=False,

@@ -77,7 +77,9 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     k: Annotated[
         int | None,
-        typer.Option("-k", "--top", min=1, max=50, help="Passages (default: SEARCH_TOP_K, 3)."),
+        typer.Option(
+            "-k", "--top", min=1, max=50, metavar="N", help="Passages (default: SEARCH_TOP_K, 3)."
+        ),
     ] = None,
 ) -> None:
     """Answer a question with cited passages (or each line of standard input)."""

@@ -1,4 +1,5 @@
-"""What every command needs: settings, logging, the library, the database, one error line."""
+"""What every command needs: settings, logging, the library, the database, one error line,
+and a typer app whose --help shows a flag as a flag."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from index.errors import CoachError
 
@@ -139,3 +141,35 @@ def shown_url(settings: Settings) -> str:
             "DATABASE_URL is not a database URL: expected sqlite:///PATH or "
             "postgresql://USER:PASS@HOST:PORT/DB"
         )
+
+
+def _bare_flags(params: list[Any]) -> list[Any]:
+    """A flag takes no value, so --help shows none after it: typer's Rich help writes its
+    type there (`--json <bool>`, even `--help <bool>`), read as a value to give (`coach ask
+    --json true` asked the question "true"). An empty metavar is typer's way to show none."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _bare_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _bare_flags(super().get_params(ctx))
+
+
+class CoachTyper(typer.Typer):
+    """typer.Typer whose groups and commands (unless given another `cls`) show flags bare
+    in --help; an option taking a value names it with its own metavar (`--owner NAME`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cls=_Group, **kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", _Command)
+        return super().command(*args, **kwargs)

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import CURATION_LOGGERS, fail, load_settings
+from bot.cli.common import CURATION_LOGGERS, CoachTyper, fail, load_settings
 from index.errors import CoachError
 
-app = typer.Typer(
+app = CoachTyper(
     help="Curate the library: add articles from files and URLs, list, check, remove.",
     no_args_is_help=True,
 )
@@ -29,13 +29,21 @@ def _date(value: str | None, option: str) -> date | None:
 @app.command("add")
 def content_add(
     sources: Annotated[
-        list[str], typer.Argument(help="Files (.md .txt .html .htm .pdf .docx) or http(s) URLs.")
+        list[str],
+        typer.Argument(
+            metavar="SOURCE", help="Files (.md .txt .html .htm .pdf .docx) or http(s) URLs."
+        ),
     ],
-    owner: Annotated[str | None, typer.Option(help="Who keeps these articles current.")] = None,
-    review_by: Annotated[
-        str | None, typer.Option("--review-by", help="YYYY-MM-DD; default a year from today.")
+    owner: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Who keeps these articles current.")
     ] = None,
-    tags: Annotated[str | None, typer.Option(help="Comma-separated topics, e.g. a,b.")] = None,
+    review_by: Annotated[
+        str | None,
+        typer.Option("--review-by", metavar="YYYY-MM-DD", help="Default: a year from today."),
+    ] = None,
+    tags: Annotated[
+        str | None, typer.Option(metavar="TAGS", help="Comma-separated topics, e.g. a,b.")
+    ] = None,
 ) -> None:
     """Convert each SOURCE to CONTENT_DIR/<slug>.md; all are written, or none."""
     from index.ingest.add import Curation, add_sources

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.common import fail, load_settings, shown_url
+from bot.cli.common import CoachTyper, fail, load_settings, shown_url
 from index.errors import CoachError
 
 
 def register(app: typer.Typer) -> None:
-    db_app = typer.Typer(
+    db_app = CoachTyper(
         help="The database (DATABASE_URL): schema migrations.", no_args_is_help=True
     )
     db_app.command("upgrade")(db_upgrade)

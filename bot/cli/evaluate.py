@@ -103,7 +103,7 @@ def eval_command(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Metrics as JSON.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show each miss.")] = False,
-    k: Annotated[int, typer.Option("-k", help="Passages shown per question.")] = 10,
+    k: Annotated[int, typer.Option("-k", metavar="N", help="Passages shown per question.")] = 10,
 ) -> None:
     """Score search on a question file (hit@1, hit@3, MRR@10, abstention)."""
     settings = load_settings()

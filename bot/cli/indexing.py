@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import CONTENT_LOGGERS, load_settings, open_library
+from bot.cli.common import CONTENT_LOGGERS, CoachTyper, load_settings, open_library
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
-    index_app = typer.Typer(help="Build and inspect the passage index.", no_args_is_help=True)
+    index_app = CoachTyper(help="Build and inspect the passage index.", no_args_is_help=True)
     index_app.command("build")(index_build)
     index_app.command("status")(index_status)
     app.add_typer(index_app, name="index")

@@ -9,13 +9,20 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import CURATION_LOGGERS, fail, load_settings, open_engine, open_library
+from bot.cli.common import (
+    CURATION_LOGGERS,
+    CoachTyper,
+    fail,
+    load_settings,
+    open_engine,
+    open_library,
+)
 from bot.cli.quote_schedule import app as quote_schedule_app
 from index.errors import CoachError
 
 
 def register(app: typer.Typer) -> None:
-    quote_app = typer.Typer(
+    quote_app = CoachTyper(
         help="The morning quote: today's, another day's, post it, schedule channels; add, list "
         "and retire quotes."
     )
@@ -100,10 +107,13 @@ def quote(
 
 
 def quote_add(
-    text: Annotated[str, typer.Argument(help="The quote, in quotes.")],
-    author: Annotated[str, typer.Option("--author", help="Who said it (required).")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The quote, in quotes.")],
+    author: Annotated[
+        str, typer.Option("--author", metavar="NAME", help="Who said it (required).")
+    ],
     article: Annotated[
-        str | None, typer.Option("--article", help="ID of the article it appears in.")
+        str | None,
+        typer.Option("--article", metavar="ID", help="ID of the article it appears in."),
     ] = None,
 ) -> None:
     """Append a quote to quotes.yaml (its comments are kept)."""

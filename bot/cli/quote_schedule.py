@@ -12,21 +12,28 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import fail, load_settings, open_engine
+from bot.cli.common import CoachTyper, fail, load_settings, open_engine
 
-app = typer.Typer(
+app = CoachTyper(
     help="Which channels get a morning quote, when, in which time zone.", no_args_is_help=True
 )
 
 
 @app.command("add")
 def add(
-    channel: Annotated[str, typer.Argument(help="Channel ID, e.g. C0123ABCD")],
-    time: Annotated[str, typer.Option("--time", help="HH:MM, 24-hour, in --tz")] = "09:00",
-    tz: Annotated[str, typer.Option("--tz", help="IANA zone, e.g. Europe/London")] = "UTC",
-    days: Annotated[str, typer.Option("--days", help="e.g. mon-fri or mon,wed,fri")] = "mon-fri",
+    channel: Annotated[str, typer.Argument(metavar="CHANNEL", help="Channel ID, e.g. C0123ABCD")],
+    time: Annotated[
+        str, typer.Option("--time", metavar="HH:MM", help="24-hour, in --tz")
+    ] = "09:00",
+    tz: Annotated[
+        str, typer.Option("--tz", metavar="ZONE", help="IANA zone, e.g. Europe/London")
+    ] = "UTC",
+    days: Annotated[
+        str, typer.Option("--days", metavar="DAYS", help="e.g. mon-fri or mon,wed,fri")
+    ] = "mon-fri",
     skip: Annotated[
-        str | None, typer.Option("--skip", help="dates to skip, e.g. 2026-12-25,2027-01-01")
+        str | None,
+        typer.Option("--skip", metavar="DATES", help="dates to skip, e.g. 2026-12-25,2027-01-01"),
     ] = None,
     reflect: Annotated[
         bool, typer.Option("--reflect", help="Also post a reflection question in the thread.")
@@ -85,7 +92,7 @@ def list_schedules(
 
 
 @app.command("remove")
-def remove(channel: Annotated[str, typer.Argument(help="Channel ID")]) -> None:
+def remove(channel: Annotated[str, typer.Argument(metavar="CHANNEL", help="Channel ID")]) -> None:
     """Stop the morning quote in CHANNEL."""
     from bot.daily_quote.channels import delete_plan
 

@@ -30,13 +30,16 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Look back N days.")] = 7,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=3650, metavar="N", help="Look back N days.")
+    ] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
     eval_out: Annotated[
         Path | None,
         typer.Option(
             "--eval-out",
             dir_okay=False,
+            metavar="FILE",
             help="Also write the gap questions as an eval file (shared/eval format).",
         ),
     ] = None,

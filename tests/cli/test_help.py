@@ -1,5 +1,7 @@
 """README's table of `coach` commands and the commands' own --help agree: every option a
-command takes is in its README row, and every option a row shows exists."""
+command takes is in its README row, and every option a row shows exists. And --help reads
+as a person types: a flag shows no value after it (`--json <bool>` read as `--json true`,
+which asked the question "true"), an option that takes one names it (`--owner NAME`)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import re
 from typing import Any
 
 import typer.main
+from typer.testing import CliRunner
 
 from bot.cli import app
 from tests.library_fixtures import REPO_ROOT
@@ -64,3 +67,52 @@ def test_readme_shows_every_option_of_every_command_and_no_other() -> None:
             assert shown & set(spellings), f"coach {' '.join(path)}: README omits {spellings}"
         known = {s for spellings in options for s in spellings}
         assert shown <= known, f"coach {' '.join(path)}: README shows {shown - known}"
+
+
+def command_paths(command: Any = None, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and group of `coach`, the root included."""
+    command = command or typer.main.get_command(app)
+    found = [path]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += command_paths(sub, (*path, name))
+    return found
+
+
+def rendered_help(path: tuple[str, ...]) -> str:
+    result = CliRunner().invoke(app, [*path, "--help"], prog_name="coach", env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def options_section(text: str) -> str:
+    """The Options part of a --help page (Arguments and Commands left out)."""
+    tail = re.split(r"^\W*Options\W*$", text, maxsplit=1, flags=re.MULTILINE)[1]
+    return re.split(r"^\W*Commands\W*$", tail, maxsplit=1, flags=re.MULTILINE)[0]
+
+
+TYPE_PLACEHOLDER = re.compile(r"<[a-z][a-z\[\] ]*>")  # <bool>, <str>, <int range>, <file>
+
+
+def test_no_option_of_any_command_shows_a_type_placeholder() -> None:
+    paths = command_paths()
+    assert ("content", "add") in paths and ("quote", "schedule", "add") in paths
+    for path in paths:
+        options = options_section(rendered_help(path))
+        assert "--help" in options
+        assert not TYPE_PLACEHOLDER.search(options), f"coach {' '.join(path)}:\n{options}"
+
+
+def option_line(text: str, option: str) -> str:
+    [line] = [x for x in text.splitlines() if re.search(rf"(^|[\s,]){option}\b", x)]
+    return line
+
+
+def test_a_flag_shows_no_value_and_an_option_names_the_value_it_takes() -> None:
+    ask = rendered_help(("ask",))
+    assert option_line(ask, "--json").split("--json", 1)[1].split()[:3] == ["One", "JSON", "object"]
+    assert "N" in option_line(ask, "--top").split()
+    add = rendered_help(("content", "add"))
+    assert "NAME" in option_line(add, "--owner").split()
+    assert "YYYY-MM-DD" in option_line(add, "--review-by").split()
+    assert "TAGS" in option_line(add, "--tags").split()
+    assert option_line(add, "--help").split("--help", 1)[1].split()[:2] == ["Show", "this"]
