@@ -211,6 +211,12 @@ class SlackStub:
                 Fault(method, 1, status, retry_after, until=time.monotonic() + seconds)
             )
 
+    def faults_left(self, method: str) -> int:
+        """How many calls of `method` the faults set with `fail` will still catch (a fault
+        is taken when its call arrives, so 0 also means a hanging call is in flight)."""
+        with self._cond:
+            return sum(f.times for f in self._faults if f.method == method and f.until is None)
+
     def seed_message(
         self,
         channel: str,

@@ -121,7 +121,8 @@ def replicas(
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": stub.api_url,
             "DATABASE_URL": url,
-            "ANSWER_LEASE_SECONDS": "5",
+            # a post waits half a lease: 5 s, for the victim below to be killed mid-post
+            "ANSWER_LEASE_SECONDS": "10",
             "ANSWER_RETRY_MAX_SECONDS": "1",
             "QUOTE_CHANNEL": "CQUOTES",
             "QUOTE_TIMEZONE": "UTC",
@@ -175,6 +176,8 @@ def test_three_replicas_share_one_postgres_database(
     assert victim.command(slack_command_form("coaching", stub.response_url("tip"))) == 200
 
     def victim_holds_a_question_and_the_tip() -> bool:
+        if stub.faults_left("response_url"):  # the tip's post is not hanging yet: a holder
+            return False  # whose post times out does not post it again (it may have shown)
         with engine.connect() as conn:
             held = conn.execute(
                 select(answer_queue.c.kind, answer_queue.c.owner).where(
