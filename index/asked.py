@@ -69,26 +69,31 @@ class AskedSignal:
         """Per passage, whether its section has curated questions."""
         return self._of_passage >= 0
 
-    def nearest(self, query_vectors: np.ndarray, k: int = 3) -> np.ndarray:
+    def similarities(self, query_vectors: np.ndarray) -> np.ndarray:
+        """(questions x curated questions) cosines, which `scores` and `nearest` share."""
+        if not len(self._vectors):
+            return np.zeros((len(query_vectors), 0), dtype="float32")
+        return query_vectors @ self._vectors.T
+
+    @staticmethod
+    def nearest(sims: np.ndarray, k: int = 3) -> np.ndarray:
         """Per question, the mean cosine of its `k` nearest curated questions."""
-        if not len(self._vectors) or not len(query_vectors):
-            return np.full(len(query_vectors), -1.0, dtype="float32")
-        sims = query_vectors @ self._vectors.T
+        if not sims.size:
+            return np.full(len(sims), -1.0, dtype="float32")
         k = min(k, sims.shape[1])
         return np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
 
-    def scores(self, query_vectors: np.ndarray, stand_in: np.ndarray) -> np.ndarray:
+    def scores(self, sims: np.ndarray, stand_in: np.ndarray) -> np.ndarray:
         """(questions x passages). A passage whose section has no curated question yet (an
         article just added) is scored by `stand_in` (its best sentence's cosine), moved to
         the curated scores' mean and spread, so it ranks as its own text deserves rather
         than below every section a curator has described."""
         n = len(self._of_passage)
-        if not self or not len(query_vectors):
-            return np.zeros((len(query_vectors), n), dtype="float32")
-        sims = query_vectors @ self._vectors.T
+        if not self or not len(sims):
+            return np.zeros((len(sims), n), dtype="float32")
         best = np.maximum.reduceat(sims, self._starts, axis=1)  # (questions x sections)
         covered = self._of_passage >= 0
-        out = np.empty((len(query_vectors), n), dtype="float32")
+        out = np.empty((len(sims), n), dtype="float32")
         out[:, covered] = best[:, self._of_passage[covered]]
         if covered.all():
             return out

@@ -3,6 +3,7 @@ diversified, and able to abstain when the library has nothing relevant."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -118,7 +119,6 @@ class HybridSearcher:
         self._dense_passages = common(self._passage_vectors)
         self.asked, self._asked_vectors = asked or AskedQuestions(), asked_vectors
         self._asked: AskedSignal | None = None  # made when first needed
-        self._asked_margin: tuple[float | None] | None = None  # set when first needed
         self._diversity = Diversity(passages, self._sentences, self.tuning)
 
     def warm(self) -> None:
@@ -126,7 +126,7 @@ class HybridSearcher:
         that no question pays for it; otherwise each is embedded when first needed."""
         self._vocabulary_tokens.prepare()
         self._scope_matrix()
-        self._own_margin()
+        _ = self._own_margin
 
     def _scope_matrix(self) -> np.ndarray:
         """The out-of-scope examples' vectors (embedded once per library)."""
@@ -142,18 +142,16 @@ class HybridSearcher:
             self._asked = AskedSignal(self.asked, self._asked_vectors, self.passages)
         return self._asked
 
+    @functools.cached_property
     def _own_margin(self) -> float | None:
         """The out-of-scope margin on the curated questions' side (set once per library)."""
-        if self._asked_margin is None:
-            signal = self._asked_signal()  # embeds the questions when not given
-            margin = own_margin(
-                self._asked_vectors if signal else np.zeros((0, 1)),
-                self.asked.sections,
-                self._scope_matrix(),
-                self.tuning.out_of_scope_share,
-            )
-            self._asked_margin = (margin,)
-        return self._asked_margin[0]
+        signal = self._asked_signal()  # embeds the questions when not given
+        return own_margin(
+            self._asked_vectors if signal else np.zeros((0, 1)),
+            self.asked.sections,
+            self._scope_matrix(),
+            self.tuning.out_of_scope_share,
+        )
 
     # ---- scoring -------------------------------------------------------------------------
     def features(self, question: str, context: str | None = None) -> dict[str, np.ndarray]:
@@ -184,8 +182,10 @@ class HybridSearcher:
         best_sentence = (
             np.maximum.reduceat(sentence_scores, offsets[:-1], axis=1) if n else _EMPTY[None]
         )
-        asked_scores = self._asked_signal().scores(query_vectors, best_sentence)
-        asked_near = self._asked_signal().nearest(query_vectors)
+        asked = self._asked_signal()
+        asked_sims = asked.similarities(query_vectors)
+        asked_scores = asked.scores(asked_sims, best_sentence)
+        asked_near = asked.nearest(asked_sims)
         # each word's best matches once: the question's own words serve both signals
         best = self._best_matches(self._vocabulary_tokens.with_expansions(list(tokens), gained))
         late = [self._mean_of(b, len(t)) for b, t in zip(best, tokens, strict=True)]
@@ -290,7 +290,7 @@ class HybridSearcher:
         sections with curated questions are judged by those, the rest by their text."""
         if len(f["sentence"]) == 0:
             return None
-        margin = self._own_margin()
+        margin = self._own_margin
         described = self._asked_signal().described if margin is not None else None
         asked = float(f["asked_near"][0]) if described is not None else None
         rest = f["sentence"] if described is None else f["sentence"][~described]
