@@ -186,7 +186,7 @@ def parse_article(path: Path) -> Article:
     if not re.search(r"\w", body):
         raise ContentError(path, "the article has no text after its front matter", _body_line(text))
     article_id = path.stem
-    questions = _questions(path, text, meta.get("questions"), title, body)
+    questions = section_questions(path, text, meta.get("questions"), title, body)
     return Article(
         meta=ArticleMeta(
             id=article_id,
@@ -205,7 +205,7 @@ def parse_article(path: Path) -> Article:
     )
 
 
-def _questions(
+def section_questions(
     path: Path, text: str, value: object, title: str, body: str
 ) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
     """Front matter `questions:`: for each section heading (or the title, for the text before

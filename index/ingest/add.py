@@ -143,8 +143,12 @@ def to_article(document: Document, source: str, curation: Curation) -> Article:
     if review_by is None and document.review_by:
         try:
             review_by = date.fromisoformat(document.review_by)
-        except ValueError:
-            review_by = None
+        except ValueError:  # was dropped for a year from today: the curator's date lost
+            raise UnreadableSourceError(
+                source,
+                f"front matter review_by {document.review_by!r} is not a date "
+                "(write YYYY-MM-DD, or give --review-by)",
+            ) from None
     tags = tuple(dict.fromkeys([*document.tags, *curation.tags]))
     meta = ArticleMeta(
         id=slugify(title),
@@ -157,7 +161,7 @@ def to_article(document: Document, source: str, curation: Curation) -> Article:
         review_by=(review_by or curation.today + REVIEW_AFTER).isoformat(),
         added=curation.today.isoformat(),
     )
-    return Article(meta=meta, body=body)
+    return Article(meta=meta, body=body, questions=document.questions)
 
 
 def plan_additions(content_dir: Path, sources: list[str], curation: Curation) -> Plan:

@@ -19,7 +19,9 @@ import frontmatter
 import trafilatura
 import yaml
 
-from index.ingest.document import Document, clean_text
+from index.content import section_questions
+from index.errors import ContentError
+from index.ingest.document import Document, clean_text, first_heading, first_line
 from index.ingest.errors import TooLongError, UnreadableSourceError, UnsupportedTypeError
 from index.ingest.pdf import convert_pdf
 
@@ -142,7 +144,8 @@ def _heading_level(style: str) -> int | None:
 
 def convert_markdown(data: bytes, source: str) -> Document:
     """A Markdown file as it is; its front matter, if any, supplies the metadata."""
-    text = _decode(data, source)
+    text = _decode(data, source).removeprefix("\ufeff")
+    _check_front_matter(text, source)
     try:
         post = frontmatter.loads(text)
     except yaml.YAMLError as exc:  # one line saying where, as `coach content check` does
@@ -175,6 +178,17 @@ def convert_markdown(data: bytes, source: str) -> Document:
     source_url = clean_text(meta.get("source"))
     if source_url and not source_url.startswith(("http://", "https://")):
         source_url = None
+    title = clean_text(meta.get("title"))
+    try:  # kept, checked as the library checks them: a curator's questions are work
+        questions = section_questions(
+            Path(source),
+            text,
+            meta.get("questions"),
+            title or first_heading(post.content) or first_line(post.content) or "",
+            post.content,
+        )
+    except ContentError as exc:
+        raise UnreadableSourceError(source, f"line {exc.line}: {exc.reason}") from None
     return Document(
         markdown=post.content,
         title=clean_text(meta.get("title")),
@@ -184,7 +198,30 @@ def convert_markdown(data: bytes, source: str) -> Document:
         tags=tuple(t for t in (clean_text(t) for t in tags if t) if t),
         owner=clean_text(meta.get("owner")),
         review_by=_iso(meta.get("review_by")),
+        questions=questions,
     )
+
+
+def _check_front_matter(text: str, source: str) -> None:
+    """Refuse front matter the YAML reader would pass over in silence: one never closed
+    (its fields became the article's first line and title) or one that is not key: value
+    pairs (a list was dropped, the file added as if it had none)."""
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return
+    end = next((n for n, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
+    if end is None:
+        raise UnreadableSourceError(
+            source, "front matter opened with '---' at line 1 is never closed with a '---' line"
+        )
+    try:
+        value = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError:
+        return  # frontmatter.loads reports it with its line
+    if value is not None and not isinstance(value, dict):
+        raise UnreadableSourceError(
+            source, "front matter at line 2 must be key: value pairs (title: ..., author: ...)"
+        )
 
 
 # the front-matter fields an article keeps as text (a list or mapping there is a slip, and

@@ -28,6 +28,8 @@ class Document:
     tags: tuple[str, ...] = field(default_factory=tuple)
     owner: str | None = None
     review_by: str | None = None
+    # front matter `questions:` by section heading (None: the text before the first one)
+    questions: tuple[tuple[str | None, tuple[str, ...]], ...] = ()
 
 
 def first_heading(markdown: str) -> str | None:

@@ -49,6 +49,11 @@ def render(article: Article) -> str:
         fields, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=None
     )
     head = head.replace(": null\n", ":\n")
+    if article.questions:  # block style, one question a line, as hand-written files have
+        asked = {heading or meta.title: list(qs) for heading, qs in article.questions}
+        head += yaml.safe_dump(
+            {"questions": asked}, sort_keys=False, allow_unicode=True, width=1000
+        )
     return f"---\n{head}---\n\n{article.body.strip()}\n"
 
 
