@@ -49,6 +49,14 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
             raise ContentError(path, "each quote needs `text:` and `author:`", line)
         if item.get("retired") is True:
             continue  # retired by `coach quote retire`: never chosen again
+        for key in ("text", "author", "article"):  # `author: [A, B]` was posted as "['A', 'B']"
+            if isinstance(item.get(key), list | dict | bool):
+                kind = {list: "a list", dict: "key: value pairs", bool: "true/false"}
+                raise ContentError(
+                    path,
+                    f"quote {key} must be text, not {kind[type(item[key])]}",
+                    _field_line(nodes.value[i], key, line) if nodes is not None else line,
+                )
         text = str(item.get("text") or "").strip()
         author = str(item.get("author") or "").strip()
         if not text:
@@ -73,3 +81,11 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
         seen.add(quote.key)
         quotes.append(quote)
     return quotes
+
+
+def _field_line(node: yaml.Node, key: str, default: int | None) -> int | None:
+    """The file line of `key:` within one quote's mapping node."""
+    for key_node, _ in getattr(node, "value", []):
+        if getattr(key_node, "value", None) == key:
+            return int(key_node.start_mark.line) + 1
+    return default

@@ -193,3 +193,30 @@ def test_quote_add_and_retire_keep_quotes_yaml_readable_by_the_bot(tmp_path: Pat
     quotes.chmod(0o664)
     retire_quote(folder, 1)
     assert stat.S_IMODE(quotes.stat().st_mode) == 0o664
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "where", "words"),
+    [
+        ("- text: Listen first.\n  author: Ann Lee\n - text: B\n", "quotes.yaml:3", "not valid"),
+        ("- text: Listen first.\n  author: [Ann, Bo]\n", "quotes.yaml:2", "author must be text"),
+    ],
+)
+def test_check_names_a_broken_quotes_file_and_its_line(
+    folder: Path, yaml_text: str, where: str, words: str
+) -> None:
+    """`content check` said "no problems" while the daily post had no quotes (broken YAML)
+    or would have posted the author as "['Ann', 'Bo']"."""
+    (folder / "quotes.yaml").write_text(yaml_text, encoding="utf-8")
+    problems = [str(p) for p in check_content(folder, date(2026, 11, 1))]
+    assert len(problems) == 1 and where in problems[0] and words in problems[0], problems
+
+
+def test_quote_commands_name_the_line_of_broken_yaml(folder: Path) -> None:
+    """`coach quote add|list|retire` said only "cannot be read (while parsing a block
+    mapping)", not where."""
+    (folder / "quotes.yaml").write_text("- text: A\n  author: X\n - text: B\n", encoding="utf-8")
+    for edit in (lambda: list_quotes(folder), lambda: add_quote(folder, "New.", "Ann Lee")):
+        with pytest.raises(QuoteEditError) as caught:
+            edit()
+        assert str(caught.value).startswith(f"{folder / 'quotes.yaml'}:3: not valid YAML (")

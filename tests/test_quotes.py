@@ -99,6 +99,8 @@ def test_missing_quotes_file_means_no_quotes(tmp_path: Path) -> None:
         ("- text: A\n\tauthor: X\n", 2, "not valid YAML"),
         ("text: A\nauthor: X\n", 1, "expected a list"),
         ("- just a sentence\n", 1, "needs `text:` and `author:`"),
+        ("- text: A\n  author: X\n- text: B\n  author: [Y, Z]\n", 4, "author must be text"),
+        ("- text:\n    a: b\n  author: X\n", 1, "text must be text, not key: value"),
     ],
 )
 def test_malformed_quotes_file_names_line(

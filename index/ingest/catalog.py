@@ -13,6 +13,7 @@ from index.ingest.duplicates import duplicate_pairs
 from index.ingest.errors import ArticleNotFoundError
 from index.ingest.quotes_file import unlink_article
 from index.passages import split_articles
+from index.quotes import load_quotes
 from index.scope import load_scope
 from index.types import Article
 from index.vocabulary import load_vocabulary
@@ -88,11 +89,15 @@ def check_content(content_dir: Path, today: date) -> list[Problem]:
     """Every problem an admin should fix, unreadable files first."""
     report = load_library(content_dir)
     problems = [_from_error(error) for error in report.errors]
-    for load in (load_vocabulary, load_scope):  # the curator's other two files
+    for load in (load_vocabulary, load_scope):  # the curator's other files
         try:
             load(content_dir)
         except ContentError as error:
             problems.append(_from_error(error))
+    try:  # a broken quotes.yaml was "no problems" here, and no daily quote in `coach serve`
+        load_quotes(content_dir, report.articles)
+    except ContentError as error:
+        problems.append(_from_error(error))
     for article in report.articles:
         path = article.path or str(content_dir / f"{article.meta.id}.md")
         if not article.meta.owner:

@@ -46,7 +46,12 @@ def _load(path: Path) -> CommentedSeq:
         return CommentedSeq()
     try:
         data = _yaml().load(path.read_text(encoding="utf-8"))
-    except (YAMLError, UnicodeDecodeError, OSError) as exc:
+    except YAMLError as exc:  # where, as `coach content check` says it
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise QuoteEditError(where, f"not valid YAML ({problem})") from None
+    except (UnicodeDecodeError, OSError) as exc:
         raise QuoteEditError(str(path), f"cannot be read ({str(exc).splitlines()[0]})") from None
     if data is None:
         return CommentedSeq()
@@ -78,9 +83,7 @@ def list_quotes(content_dir: Path) -> list[QuoteEntry]:
     return [_entry(i, item) for i, item in enumerate(_load(content_dir / QUOTES_FILE), 1)]
 
 
-def add_quote(
-    content_dir: Path, text: str, author: str, article: str | None = None
-) -> QuoteEntry:
+def add_quote(content_dir: Path, text: str, author: str, article: str | None = None) -> QuoteEntry:
     """Append a quote; refuses an empty text or author, an unknown article, a repeat."""
     path = content_dir / QUOTES_FILE
     text, author = text.strip(), author.strip()
