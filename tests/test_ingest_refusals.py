@@ -18,7 +18,7 @@ from index.ingest.errors import (
     UnreadableSourceError,
     UnsupportedTypeError,
 )
-from tests.ingest_fixtures import BLOG_HTML, TERRITORY_HTML, server_hits
+from tests.ingest_fixtures import BLOG_HTML, TERRITORY_HTML, make_pdf, server_hits
 from tests.library_fixtures import SHIPPED_CONTENT, write_article
 
 CURATION = Curation(today=date(2026, 11, 25), owner="Sam Admin", timeout=1.0)
@@ -250,3 +250,28 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read(
     error = refuse(content, [str(path)], TooLongError)
     assert error.reason == "51 MB, larger than the 50 MB a file may be (split it into articles)"
     assert path not in read
+
+
+def _protected_copy(original: Path, path: Path, user_password: str) -> str:
+    """`original` encrypted (RC4, pypdf's default) with this password to open it."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(original))
+    writer.encrypt(user_password=user_password, owner_password="owner-only")
+    writer.write(path)
+    return str(path)
+
+
+def test_a_pdf_that_opens_without_a_password_is_added(content: Path, tmp_path: Path) -> None:
+    """Protected against printing or copying only (no password to open it, as many vendors'
+    white papers): it was refused as "the PDF is encrypted" though any viewer opens it."""
+    source = _protected_copy(make_pdf(tmp_path / "r.pdf"), tmp_path / "locked.pdf", "")
+    plan = add_sources(content, [source], CURATION)
+    assert plan.refused == [] and len(plan.written) == 1
+    assert "## Days sixty to ninety" in plan.written[0].read_text(encoding="utf-8")
+
+
+def test_a_pdf_that_needs_a_password_is_refused(content: Path, tmp_path: Path) -> None:
+    source = _protected_copy(make_pdf(tmp_path / "r.pdf"), tmp_path / "secret.pdf", "s3cret")
+    error = refuse(content, [source], UnreadableSourceError)
+    assert error.reason == "the PDF is encrypted (save a copy without a password or protection)"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
+from pypdf import PasswordType, PdfReader
+from pypdf.errors import DependencyError, PdfReadError, PyPdfError
 
 from index.ingest.document import MAX_WORDS, Document, clean_text, count_words
 from index.ingest.errors import TooLongError, UnreadableSourceError
@@ -167,11 +167,23 @@ def _read_pages(reader: PdfReader, source: str) -> list[list[Line]]:
     return pages
 
 
+def _opens_without_password(reader: PdfReader) -> bool:
+    """An encrypted PDF with an empty user password (one that only restricts printing or
+    copying) opens in any viewer without asking; it was refused as encrypted all the same.
+    AES needs the `cryptography` package, not installed: such a PDF stays refused."""
+    try:
+        return reader.decrypt("") != PasswordType.NOT_DECRYPTED
+    except (DependencyError, NotImplementedError):
+        return False
+
+
 def convert_pdf(data: bytes, source: str) -> Document:
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise UnreadableSourceError(source, "the PDF is encrypted")
+        if reader.is_encrypted and not _opens_without_password(reader):
+            raise UnreadableSourceError(
+                source, "the PDF is encrypted (save a copy without a password or protection)"
+            )
         pages = _read_pages(reader, source)
         info = reader.metadata
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError) as exc:
