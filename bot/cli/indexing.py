@@ -48,6 +48,7 @@ def index_status() -> None:
     from index.content import load_library
     from index.embedder import Embedder
     from index.errors import IndexCorruptError
+    from index.ingest.catalog import file_errors
     from index.passages import split_articles
     from index.store import IndexStore
 
@@ -62,7 +63,7 @@ def index_status() -> None:
     except IndexCorruptError as exc:
         manifest, stale = None, str(exc)
     typer.echo(f"content:   {settings.content_dir} ({len(report.articles)} articles)")
-    for problem in report.errors:
+    for problem in file_errors(settings.content_dir, report):  # search runs without them
         typer.secho(f"  problem: {problem}", fg=typer.colors.YELLOW)
     typer.echo(f"index:     {settings.index_dir}")
     if manifest:

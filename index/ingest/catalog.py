@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from index.content import load_library
+from index.content import LoadReport, load_library
 from index.errors import ContentError
 from index.ingest.duplicates import duplicate_pairs
 from index.ingest.errors import ArticleNotFoundError
@@ -85,19 +85,23 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-def check_content(content_dir: Path, today: date) -> list[Problem]:
-    """Every problem an admin should fix, unreadable files first."""
-    report = load_library(content_dir)
-    problems = [_from_error(error) for error in report.errors]
-    for load in (load_vocabulary, load_scope):  # the curator's other files
+def file_errors(content_dir: Path, report: LoadReport) -> list[ContentError]:
+    """Each file in content/ that cannot be read as it should: articles, then vocabulary,
+    scope and quotes (a broken quotes.yaml was "no problems", yet the daily post had none)."""
+    errors = list(report.errors)
+    loads = (load_vocabulary, load_scope, lambda d: load_quotes(d, report.articles))
+    for load in loads:
         try:
             load(content_dir)
         except ContentError as error:
-            problems.append(_from_error(error))
-    try:  # a broken quotes.yaml was "no problems" here, and no daily quote in `coach serve`
-        load_quotes(content_dir, report.articles)
-    except ContentError as error:
-        problems.append(_from_error(error))
+            errors.append(error)
+    return errors
+
+
+def check_content(content_dir: Path, today: date) -> list[Problem]:
+    """Every problem an admin should fix, unreadable files first."""
+    report = load_library(content_dir)
+    problems = [_from_error(error) for error in file_errors(content_dir, report)]
     for article in report.articles:
         path = article.path or str(content_dir / f"{article.meta.id}.md")
         if not article.meta.owner:

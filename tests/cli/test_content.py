@@ -172,6 +172,31 @@ def test_check_exit_codes(admin: tuple[Run, Path], tmp_path: Path) -> None:
     assert "c.md:3" in status.stdout  # `index status` still reports malformed files
 
 
+def test_index_status_lists_the_curators_other_files_too(
+    admin: tuple[Run, Path], tmp_path: Path
+) -> None:
+    """A broken vocabulary.yaml, scope.yaml or quotes.yaml (search then runs without the
+    vocabulary or scope, the daily post without quotes) was missing from `index status`:
+    it listed malformed articles only."""
+    run, _ = admin
+    folder = tmp_path / "curated"
+    folder.mkdir()
+    write_article(folder, "a", "Coach weekly. " * 5, title="A")
+    (folder / "vocabulary.yaml").write_text("crew: team\n", encoding="utf-8")
+    (folder / "scope.yaml").write_text("out_of_scope:\n  - topic: x\n   ask: y\n", "utf-8")
+    (folder / "quotes.yaml").write_text("- text: Listen.\n  author: [A, B]\n", "utf-8")
+    problems = [
+        line.strip()
+        for line in run_in(run, folder, "index", "status").stdout.splitlines()
+        if line.strip().startswith("problem:")
+    ]
+    assert [p.split(": ", 2)[1].rsplit("/", 1)[-1] for p in problems] == [
+        "vocabulary.yaml",
+        "scope.yaml:3",
+        "quotes.yaml:2",
+    ], problems
+
+
 def run_in(run: Run, content: Path, *args: str) -> subprocess.CompletedProcess[str]:
     from tests.library_fixtures import COACH, REPO_ROOT
 
