@@ -60,6 +60,7 @@ def test_the_questions_each_section_answers_are_kept(content: Path, tmp_path: Pa
     [
         ("title: Offsite\nreview_by: next spring", "review_by 'next spring' is not a date"),
         ("- title\n- Offsite", "front matter at line 2 must be key: value pairs"),
+        ("title: Offsite\nsource: HBR, April 2015", "source at line 3 must be a URL"),
         ("title: Offsite\nquestions: offsite ideas", "line 3: questions must map a section"),
         (
             'title: Offsite\nquestions:\n  "Agenda":\n    - "offsite agenda?"',

@@ -176,8 +176,12 @@ def convert_markdown(data: bytes, source: str) -> Document:
             "e.g. [motivation, coaching]",
         )
     source_url = clean_text(meta.get("source"))
-    if source_url and not source_url.startswith(("http://", "https://")):
-        source_url = None
+    if source_url and not source_url.startswith(("http://", "https://")):  # was dropped
+        raise UnreadableSourceError(
+            source,
+            f"front matter source at line {_line_of(text, 'source')} must be a URL starting "
+            f"with http(s):// or be empty (got {source_url!r})",
+        )
     title = clean_text(meta.get("title"))
     try:  # kept, checked as the library checks them: a curator's questions are work
         questions = section_questions(
