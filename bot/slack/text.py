@@ -12,6 +12,7 @@ from typing import Any
 
 _ANGLE = re.compile(r"<([^<>]*)>")
 _SPECIAL_WORDS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_BROADCAST_WORD = re.compile(r"(?<![\w@.])@(?:channel|here|everyone)\b", re.IGNORECASE)
 _FENCE = re.compile(r"```")
 _INLINE_CODE = re.compile(r"`([^`]*)`")
 _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
@@ -111,7 +112,10 @@ def clean_question(text: str | None, bot_user_id: str | None = None) -> str:
         text = _EMPHASIS.sub(r"\2", text)
     # anything that still looks like Slack markup is dropped, never echoed as markup
     text = text.replace("<", " ").replace(">", " ")
-    text = neutralise_mentions(text)
+    # a typed @here (left as text in a DM or the panel) addresses people, as <!here> does:
+    # searched, it made the coach abstain ("@here how do I set territories fairly?")
+    text = _BROADCAST_WORD.sub(" ", text)
+    text = neutralise_mentions(text)  # what is left, e.g. bob@here.com, never pings
     return _WS.sub(" ", text).strip()
 
 

@@ -61,6 +61,7 @@ def _hit(rank: int, text: str, key: str, **meta: str | None) -> Hit:
         ("*bold* _italic_ ~strike~ `code` question", "bold italic strike code question"),
         ("&gt; quoted\nline &amp; more", "quoted line & more"),
         ("in <#C123|sales-team> please", "in #sales-team please"),
+        ("@here how do I set territories fairly? @Channel", "how do I set territories fairly?"),
     ],
 )
 def test_clean_question(raw: str, expected: str) -> None:

@@ -152,6 +152,17 @@ def test_mentions_and_links_in_a_question_never_become_pings(slack_app: SlackApp
     assert "evil.example" not in json.dumps(call.params)
 
 
+def test_a_typed_at_here_in_a_dm_changes_nothing_in_the_answer(
+    slack_app: SlackApp, shipped_library: Any
+) -> None:
+    """In a DM Slack leaves a typed "@here" as text: it was searched with the question, and
+    "@here how do I set territories fairly?" got "the library doesn't have anything"."""
+    question = "how do I set territories fairly?"
+    call = ask(slack_app, dm(f"@here {question}"))
+    assert passage_ids(call) == [h.passage.id for h in shipped_library.search(question, 3).hits]
+    assert passage_ids(call) and "@here" not in json.dumps(call.params)
+
+
 def test_injection_in_a_question_with_no_answer(slack_app: SlackApp) -> None:
     call = ask(slack_app, mention(f"<@{BOT_USER}> <!here> &lt;!channel&gt; banana bread recipe"))
     assert "<!channel>" not in json.dumps(call.params)
