@@ -91,10 +91,14 @@ def _replace_angle(match: re.Match[str], bot_user_id: str | None) -> str:
         if target.startswith("!date") and label:
             return label
         return " "
-    # a link: <http://x|label> -> label, <http://x> -> http://x, <mailto:a@b|a@b> -> a@b
+    # a link: <http://x|label> -> label, <mailto:a@b> -> a@b, and a pasted <http://x> is left
+    # out: its address is no words of the question, and searched it made short questions
+    # abstain ("how do I set territories fairly? <https://zoom.us/j/98765>")
     if label:
         return label
-    return target.removeprefix("mailto:")
+    if target.startswith("mailto:"):
+        return target.removeprefix("mailto:")
+    return " "
 
 
 def clean_question(text: str | None, bot_user_id: str | None = None) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.store.tables import AskOutcome, asked_questions
@@ -152,13 +153,15 @@ def test_mentions_and_links_in_a_question_never_become_pings(slack_app: SlackApp
     assert "evil.example" not in json.dumps(call.params)
 
 
-def test_a_typed_at_here_in_a_dm_changes_nothing_in_the_answer(
-    slack_app: SlackApp, shipped_library: Any
+@pytest.mark.parametrize("extra", ["@here {}", "{} <https://zoom.us/j/98765>"])
+def test_a_typed_at_here_or_a_pasted_link_changes_nothing_in_the_answer(
+    slack_app: SlackApp, shipped_library: Any, extra: str
 ) -> None:
-    """In a DM Slack leaves a typed "@here" as text: it was searched with the question, and
-    "@here how do I set territories fairly?" got "the library doesn't have anything"."""
+    """In a DM Slack leaves a typed "@here" as text, and a pasted link is <https://...>: each
+    was searched with the question, and "@here how do I set territories fairly?" (or with a
+    meeting link after it) got "the library doesn't have anything"."""
     question = "how do I set territories fairly?"
-    call = ask(slack_app, dm(f"@here {question}"))
+    call = ask(slack_app, dm(extra.format(question)))
     assert passage_ids(call) == [h.passage.id for h in shipped_library.search(question, 3).hits]
     assert passage_ids(call) and "@here" not in json.dumps(call.params)
 
