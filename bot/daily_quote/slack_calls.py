@@ -136,23 +136,41 @@ def send_quote(
 
 
 def find_posted(client: WebClient, row: LedgerRow, quote: Quote | None) -> str | None:
-    """The ts of this row's message if an earlier attempt did reach the channel."""
+    """The ts of this row's message if an earlier attempt did reach the channel.
+
+    The history since the claim is read first; when the post is not there, the channel's
+    newest messages are read once more without that bound, matched by the marker alone: a
+    message's ts is Slack's clock, and a host whose clock runs ahead of Slack's by more than
+    HISTORY_MARGIN (or a stand-in whose ts are not the wall clock) would otherwise miss a
+    post that did go out and send the day's quote again."""
     oldest = (row.claimed_at - HISTORY_MARGIN).timestamp()
-    want_key = row.ledger_key
     # where metadata does not come back: the post's text, or its plain-text re-send's
     texts: set[str] = set()
     if quote is not None:
         message = quote_message(quote)
         texts = {message["text"], plain_text(message)["text"]}
+    found = _search_history(client, row, texts, oldest=f"{oldest:.6f}", pages=HISTORY_PAGES)
+    if found is None:
+        found = _search_history(client, row, set(), oldest=None, pages=1)
+    return found
+
+
+def _search_history(
+    client: WebClient, row: LedgerRow, texts: set[str], *, oldest: str | None, pages: int
+) -> str | None:
+    """The row's message among `pages` pages of the channel history (since `oldest`): the
+    one carrying its marker, or a bot message without metadata with one of `texts`."""
+    want_key = row.ledger_key
     cursor: str | None = None
-    for _page in range(HISTORY_PAGES):
+    for _page in range(pages):
+        options: dict[str, Any] = {"oldest": oldest} if oldest else {}
         try:
             response = client.conversations_history(
                 channel=row.channel,
-                oldest=f"{oldest:.6f}",
                 limit=200,
                 include_all_metadata=True,
                 cursor=cursor,
+                **options,
             )
         except Exception as exc:
             raise classify(exc) from None

@@ -517,6 +517,26 @@ def test_server_error_after_delivery_is_not_doubled(
     assert row_state(w) == LedgerState.POSTED
 
 
+def test_lost_reply_is_not_doubled_when_slacks_clock_is_behind_ours(
+    db_url: str, clock: Clock
+) -> None:
+    """Slack posted the quote but its reply was lost, and this host's clock runs ten minutes
+    ahead of Slack's (or a stand-in's timestamps are not the wall clock): the history look
+    still finds the post instead of posting the day's quote a second time."""
+
+    class SlowClockStub(QuoteStub):
+        def next_ts(self) -> str:
+            return str(float(super().next_ts()) - 600)
+
+    with SlowClockStub(clock) as stub:
+        w = make_world(stub, db_url, clock)
+        stub.fail("chat.postMessage", drop_after=True)
+        outcome = w.quoter.tick()
+        assert len(stub.messages[CHANNEL]) == 1  # in the channel once
+        assert outcome is not None and outcome.status == "recovered"
+        assert row_state(w) == LedgerState.POSTED
+
+
 # ---- Slack failures -----------------------------------------------------------------------
 
 
@@ -745,7 +765,8 @@ def test_client_retry_handlers_never_resend_the_post(
     assert outcome is not None and outcome.status == "posted"
     assert [c.method for c in stub.calls] == [
         "chat.postMessage",
-        "conversations.history",
+        "conversations.history",  # since the claim
+        "conversations.history",  # the newest messages, whatever their ts
         "chat.postMessage",
     ]
     assert client.retry_handlers == handlers  # the shared client is left as it was
