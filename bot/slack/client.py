@@ -5,6 +5,9 @@ where not knowing it is no error."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.error import URLError
 
@@ -20,6 +23,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web import SlackResponse
 
 from bot.settings import Settings
 
@@ -32,9 +36,15 @@ class BoundedRateLimitRetry(RateLimitErrorRetryHandler):
     """slack_sdk's 429 handler, except that a Retry-After beyond `max_wait` gives up (the
     caller logs it) rather than holding a worker for an hour."""
 
-    def __init__(self, max_retry_count: int = 3, max_wait: float = MAX_RETRY_WAIT) -> None:
+    def __init__(
+        self,
+        max_retry_count: int = 3,
+        max_wait: float = MAX_RETRY_WAIT,
+        pace: RetryAfter | None = None,
+    ) -> None:
         super().__init__(max_retry_count)
         self.max_wait = max_wait
+        self.pace = pace  # told of every 429, so the client's other calls wait too
 
     def _can_retry(
         self,
@@ -50,6 +60,8 @@ class BoundedRateLimitRetry(RateLimitErrorRetryHandler):
         wait = next(
             (_seconds(v) for k, v in response.headers.items() if k.lower() == "retry-after"), 1.0
         )
+        if self.pace is not None:
+            self.pace.said(request.url.split("?")[0].rsplit("/", 1)[-1], wait)
         if wait > self.max_wait:
             log.warning("Slack asked to wait %.0fs before retrying; giving up instead", wait)
             return False
@@ -64,7 +76,9 @@ def _seconds(values: Any) -> float:
         return 1.0
 
 
-def retry_handlers(*, resend_unanswered: bool = True) -> list[RetryHandler]:
+def retry_handlers(
+    *, resend_unanswered: bool = True, pace: RetryAfter | None = None
+) -> list[RetryHandler]:
     """slack_sdk's handlers. Without `resend_unanswered`, a request that went out whole and
     got no answer (a reset or closed connection) is not sent again: Slack may have acted on
     it, and a response_url post cannot be looked up to tell. urllib raises URLError only for
@@ -78,7 +92,7 @@ def retry_handlers(*, resend_unanswered: bool = True) -> list[RetryHandler]:
     )
     return [
         connection,
-        BoundedRateLimitRetry(max_retry_count=3),
+        BoundedRateLimitRetry(max_retry_count=3, pace=pace),
         ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
     ]
 
@@ -91,17 +105,78 @@ def retry_delay(age: float, wait: float | None, longest: float) -> float:
     return max(delay, wait or 0.0)
 
 
+class RetryAfter:
+    """When each Web API method may be called again, as Slack's last 429 for it said.
+
+    Slack rate-limits per method and asks, with Retry-After, for no call to that method
+    until the wait is over; one process's threads share what any of them was told."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def said(self, method: str, seconds: float) -> None:
+        with self._lock:
+            until = self._clock() + seconds
+            self._until[method] = max(until, self._until.get(method, until))
+
+    def left(self, method: str) -> float:
+        """Seconds until `method` may be called again (0: now)."""
+        with self._lock:
+            return max(0.0, self._until.get(method, 0.0) - self._clock())
+
+
+class PacedWebClient(WebClient):
+    """A WebClient that honours Retry-After across its threads and copies (they share one
+    `RetryAfter`): a call that tries once (no retry handlers: answers, the :eyes:, "still
+    working", the daily quote) to a method Slack asked to wait for is not sent, and fails at
+    once as a 429 with the wait left, so the caller reschedules it as it does a real one.
+    Before, each question's post and its "still working" reply went out into the 429."""
+
+    def __init__(self, *args: Any, retry_after: RetryAfter | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after = retry_after or RetryAfter()
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+        wait = self.retry_after.left(api_method)
+        if wait > 0 and not self.retry_handlers:
+            response = SlackResponse(
+                client=self,
+                http_verb="POST",
+                api_url=f"{self.base_url}{api_method}",
+                req_args={},
+                data={"ok": False, "error": "ratelimited"},
+                headers={"Retry-After": f"{wait:.3f}"},
+                status_code=429,
+            )
+            raise SlackApiError(f"{api_method}: Retry-After not over ({wait:.1f}s left)", response)
+        try:
+            return super().api_call(api_method, **kwargs)  # type: ignore[arg-type]
+        except SlackApiError as err:
+            if err.response is not None and err.response.status_code == 429:
+                headers = err.response.headers
+                self.retry_after.said(api_method, _seconds(_header(headers, "retry-after")))
+            raise
+
+
+def _header(headers: Any, name: str) -> Any:
+    return next((v for k, v in dict(headers or {}).items() if k.lower() == name), None)
+
+
 def make_client(
     settings: Settings, token: str | None = None, *, logger: logging.Logger | None = None
 ) -> WebClient:
-    """A WebClient on SLACK_API_URL that retries 429s, 5xx and dropped connections; it logs
-    to `logger` (slack_sdk's own by default)."""
-    return WebClient(
+    """A WebClient on SLACK_API_URL that retries 429s, 5xx and dropped connections and
+    honours Retry-After (PacedWebClient); it logs to `logger` (slack_sdk's own by default)."""
+    pace = RetryAfter()
+    return PacedWebClient(
         token=token if token is not None else settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=15,
-        retry_handlers=retry_handlers(),
+        retry_handlers=retry_handlers(pace=pace),
         logger=logger,
+        retry_after=pace,
     )
 
 

@@ -40,8 +40,11 @@ def test_rate_limited_then_success(slack_app: SlackApp) -> None:
     attempts = [c for c in posts if STILL_WORKING not in c.text]
     assert [c.status for c in attempts] == [429, 200]
     assert attempts[1].params["thread_ts"] == event["ts"]
-    # Slack took nothing (429): the asker was told the answer is on its way, once
-    assert [c.params["thread_ts"] for c in posts if STILL_WORKING in c.text] == [event["ts"]]
+    # Slack asked to wait: no "still working" post into the rate limit, the :eyes: instead
+    assert [c for c in posts if STILL_WORKING in c.text] == []
+    assert [c.params["timestamp"] for c in slack_app.stub.calls_to("reactions.add")] == [
+        event["ts"]
+    ]
 
 
 def test_server_error_then_success(slack_app: SlackApp) -> None:
