@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL_S = 3600.0
 SHUTDOWN_GRACE_S = 10.0
+TOKEN_RECHECK_SECONDS = 10.0  # Slack failing (5xx, 429) at start-up: look again this often
 # slack_sdk logs each failed try of the start-up auth.test and each retry (five lines when
 # Slack is unreachable) before check_token's own line says the same; that one client logs
 # here, kept quiet. Every other client logs to slack_sdk's logger as before.
@@ -55,20 +56,42 @@ def _configure_logging(level: str) -> None:
     install_log_filters()
 
 
-def check_token(settings: Settings) -> str | None:
+def check_token(settings: Settings, stop: threading.Event | None = None) -> str | None:
     """None when Slack accepts SLACK_BOT_TOKEN; otherwise the one line to print (still after
-    slack_sdk's retries of a dropped connection, a 429 or a 5xx, which it keeps quiet)."""
+    slack_sdk's retries of a dropped connection, a 429 or a 5xx, which it keeps quiet).
+
+    Slack answering 429 or 5xx is an outage, not a verdict on the token: it is waited out
+    (one line, then a look every TOKEN_RECHECK_SECONDS), so a replica restarted during an
+    outage comes up when Slack does instead of exiting with "Slack rejected SLACK_BOT_TOKEN"."""
     client = make_client(settings, logger=_TOKEN_CHECK_LOG)
-    try:
-        client.auth_test()
-    except SlackApiError as err:
-        return f"Slack rejected SLACK_BOT_TOKEN (auth.test said {slack_error(err)})"
-    except Exception as err:
-        return (
-            f"Could not reach Slack at {settings.slack_api_url} to check SLACK_BOT_TOKEN ("
-            f"{type(err).__name__}: {err})"
-        )
-    return None
+    stop = stop or threading.Event()
+    waited = False
+    while True:
+        try:
+            client.auth_test()
+        except SlackApiError as err:
+            status = err.response.status_code if err.response is not None else 0
+            if status != 429 and status < 500:
+                return f"Slack rejected SLACK_BOT_TOKEN (auth.test said {slack_error(err)})"
+            if not waited:
+                log.warning(
+                    "Slack answered auth.test with HTTP %s (Slack is failing; this says nothing "
+                    "about SLACK_BOT_TOKEN): checking again every %gs until it answers",
+                    status,
+                    TOKEN_RECHECK_SECONDS,
+                )
+            waited = True
+        except Exception as err:
+            return (
+                f"Could not reach Slack at {settings.slack_api_url} to check SLACK_BOT_TOKEN ("
+                f"{type(err).__name__}: {err})"
+            )
+        else:
+            if waited:
+                log.info("Slack answers again; SLACK_BOT_TOKEN accepted")
+            return None
+        if stop.wait(TOKEN_RECHECK_SECONDS):
+            return "stopped while waiting for Slack to answer auth.test"
 
 
 def serve(
@@ -82,7 +105,7 @@ def serve(
     """Run until stopped; 0 on a clean stop, 1 on a configuration problem (one log line)."""
     _configure_logging(settings.log_level)
     socket_mode = bool(settings.slack_app_token)
-    problem = settings.slack_problem or check_token(settings)
+    problem = settings.slack_problem or check_token(settings, stop)
     if problem:
         log.error(problem)
         return 1
