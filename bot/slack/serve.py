@@ -32,6 +32,7 @@ from bot.slack.client import make_client, slack_error
 from bot.slack.http import EVENTS_PATH, PortUnavailable, make_http_server, reserve_port
 from bot.slack.runtime import SlackRuntime
 from bot.store.engine import make_engine
+from bot.store.migrate import DatabaseUnavailable
 from index.library import Library
 from index.reload import LibraryReloader
 
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 HOUSEKEEPING_INTERVAL_S = 3600.0
 SHUTDOWN_GRACE_S = 10.0
 TOKEN_RECHECK_SECONDS = 10.0  # Slack failing (5xx, 429) at start-up: look again this often
+DB_RECHECK_SECONDS = 5.0  # the database not answering at start-up: look again this often
 # slack_sdk logs each failed try of the start-up auth.test and each retry (five lines when
 # Slack is unreachable) before check_token's own line says the same; that one client logs
 # here, kept quiet. Every other client logs to slack_sdk's logger as before.
@@ -116,6 +118,12 @@ def serve(
         return 1
 
     try:
+        # before the model loads and the index builds: a wrong DATABASE_URL is said at once
+        engine = _open_database(settings, stop)
+        if engine is None:
+            if listener is not None:
+                listener.close()
+            return 1
         if library is None:
             from index.library import Library
 
@@ -125,7 +133,6 @@ def serve(
                 settings.embedding_model,
                 backend=settings.embedding_backend,
             )
-        engine = make_engine(settings.db_url)
         reloader = _reloader(settings, library)
         app, slack = build_app(
             settings, library, engine, socket_mode=socket_mode, reloader=reloader
@@ -179,6 +186,31 @@ def serve(
         slack.shutdown(wait=False)
         if code == 0:  # said once the answers under way were posted, not before
             log.info("stopped")
+
+
+def _open_database(settings: Settings, stop: threading.Event | None) -> Engine | None:
+    """The database, migrated; a PostgreSQL server that does not answer yet (down, restarting,
+    started together with this replica) is waited for, with one line, rather than exiting:
+    the replica comes up when the database does. A server that refuses us (no such database
+    or role) or a URL that cannot work raises DatabaseUnavailable. None: stopped meanwhile."""
+    stop = stop or threading.Event()
+    waited = False
+    while True:
+        try:
+            engine = make_engine(settings.db_url)
+        except DatabaseUnavailable as err:
+            if not err.unreachable:
+                raise
+            if not waited:
+                log.warning("%s; trying again every %gs until it answers", err, DB_RECHECK_SECONDS)
+            waited = True
+        else:
+            if waited:
+                log.info("the database answers again")
+            return engine
+        if stop.wait(DB_RECHECK_SECONDS):
+            log.error("stopped while waiting for the database")
+            return None
 
 
 def _start_housekeeping(slack: SlackRuntime, stop: threading.Event) -> None:

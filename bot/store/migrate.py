@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from index.errors import CoachError
 
@@ -35,12 +35,24 @@ ADVISORY_LOCK_KEY = 7_320_531_461_297  # any fixed bigint; names "coach schema" 
 class DatabaseUnavailable(CoachError):
     """DATABASE_URL names a database the bot cannot open; says which (password hidden)."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, *, unreachable: bool = False) -> None:
         # the driver's first line says what failed; the lines after it are advice such as
         # psycopg's "Is the server running on that host...?", which broke the one-line error
         lines = reason.strip().splitlines()
         reason = lines[0].strip() if lines else "no reason given"
         super().__init__(f"DATABASE_URL={safe_url(url)}: cannot use this database: {reason}")
+        # no server answered (down, restarting, not yet up): worth waiting for, unlike a
+        # server that refused us (no such role or database, a wrong password)
+        self.unreachable = unreachable
+
+
+def _unreachable(engine: Engine, err: DatabaseError) -> bool:
+    """Whether a PostgreSQL server could not be reached at all (connection refused, timed
+    out, host not found) or is starting up or shutting down, rather than refusing us."""
+    if engine.url.get_backend_name() != "postgresql" or not isinstance(err, OperationalError):
+        return False
+    text = str(err.orig or err)
+    return "FATAL:" not in text or "the database system is" in text
 
 
 def normalise_url(url: str) -> str:
@@ -103,7 +115,8 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         return _upgrade(engine, revision)
     except DatabaseError as err:  # unreachable, or not a database (a damaged SQLite file)
         url = engine.url.render_as_string(hide_password=False)
-        raise DatabaseUnavailable(url, str(err.orig or err).strip()) from None
+        reason = str(err.orig or err).strip()
+        raise DatabaseUnavailable(url, reason, unreachable=_unreachable(engine, err)) from None
 
 
 def _upgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
