@@ -105,22 +105,28 @@ class WeeklyReporter:
         return str(ts)
 
     def _find_posted(self, channel: str, row: LedgerRow) -> str | None:
-        """The ts of this week's post if an earlier, interrupted attempt did send it."""
+        """The ts of this week's post if an earlier, interrupted attempt did send it: in the
+        history since the claim, else among the channel's newest messages (a message's ts is
+        Slack's clock, which may run behind ours)."""
         oldest = (row.claimed_at - timedelta(minutes=2)).timestamp()
-        try:
-            response = self.client.conversations_history(
-                channel=channel, oldest=f"{oldest:.6f}", limit=200, include_all_metadata=True
-            )
-        except Exception as exc:
+        for since in ({"oldest": f"{oldest:.6f}"}, {}):
             try:
-                failure: SlackFailure = classify(exc)
-            except Exception:
-                raise exc from None
-            log.warning("Cannot read %s history (%s); posting the report.", channel, failure)
-            return None
-        for message in response.get("messages") or []:
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == EVENT_TYPE and payload.get("ledger_key") == row.ledger_key:
-                return str(message.get("ts"))
+                response = self.client.conversations_history(
+                    channel=channel, limit=200, include_all_metadata=True, **since
+                )
+            except Exception as exc:
+                try:
+                    failure: SlackFailure = classify(exc)
+                except Exception:
+                    raise exc from None
+                log.warning("Cannot read %s history (%s); posting the report.", channel, failure)
+                return None
+            for message in response.get("messages") or []:
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if (
+                    meta.get("event_type") == EVENT_TYPE
+                    and payload.get("ledger_key") == row.ledger_key
+                ):
+                    return str(message.get("ts"))
         return None

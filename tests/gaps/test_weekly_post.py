@@ -85,6 +85,19 @@ def test_weekly_report_interrupted_after_posting_is_not_doubled(
     assert row is not None and row.state == "posted"
 
 
+def test_weekly_report_whose_reply_was_lost_is_not_doubled_when_slacks_ts_is_behind(
+    slack_stub: SlackStub, engine: Engine
+) -> None:
+    """Slack stored the post but its reply was lost; Slack's ts run behind this host's clock
+    (here by years: the stub's ts count from 2023). The retry finds the post, not a new one."""
+    settings = weekly_settings(slack_stub)
+    fill(engine, NOW)
+    slack_stub.fail("chat.postMessage", drop_after=True)
+    assert reporter(settings, engine).tick(NOW) is None  # failed, as far as it knows
+    reporter(settings, engine).tick(NOW + timedelta(hours=1))  # its retry
+    assert len(slack_stub.messages["CREPORTS"]) == 1
+
+
 def test_weekly_report_off_without_report_channel(slack_stub: SlackStub, engine: Engine) -> None:
     settings = weekly_settings(slack_stub).replace(report_channel=None)
     assert reporter(settings, engine).tick(NOW) is None
