@@ -241,7 +241,19 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
     with slack.signs.posting(job.key):  # written: no :eyes: now unless the post fails
         done = deliver(slack.client, slack.answers, job, reply.message, q.reply_thread, lease)
         if done.verdict == Verdict.DELIVERED:
-            record_answer(slack, job, q, reply, done.ts)
+            try:
+                record_answer(slack, job, q, reply, done.ts)
+            except SQLAlchemyError as err:
+                # posted, not recorded: the lease runs out and the next claim finds the
+                # answer in the thread (its metadata) and records it, posting nothing
+                log.warning(
+                    "the answer to %s in %s is in Slack but could not be recorded (%s); the "
+                    "next claim finds it in the thread and records it",
+                    q.ts,
+                    q.channel,
+                    type(err).__name__,
+                )
+                return
     if done.verdict == Verdict.DELIVERED:
         if q.kind in SIGN_OF_LIFE_KINDS:
             slack.signs.answered(

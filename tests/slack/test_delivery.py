@@ -297,3 +297,33 @@ def test_a_plain_text_answer_whose_reply_was_lost_is_found_not_posted_again(
     assert "blocks" not in reply
     [row] = slack_app.slack.answers.rows()
     assert row["state"] == AnswerState.ANSWERED and row["answered_ts"] == reply["ts"]
+
+
+def test_an_answer_posted_while_the_database_cannot_record_it_is_logged_as_posted_not_failed(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database drops out between the post and its record: the log says the answer is
+    in Slack (no ERROR "answering ... failed", which sent admins looking for a lost answer),
+    and the next claim finds it in the thread instead of posting it again."""
+    from sqlalchemy.exc import OperationalError
+
+    queue = slack_app.slack.answers
+    real = queue.answered
+    lost = OperationalError("UPDATE", {}, Exception("server closed the connection"))
+    failures = iter([lost, lost])  # the record, then the record without the curator's row
+
+    def answered_once_the_database_is_back(*args: Any, **kwargs: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "answered", answered_once_the_database_is_back)
+    with caplog.at_level(logging.INFO):
+        event = ask(slack_app)
+        slack_app.stub.wait_for("conversations.replies", timeout=30)  # the next claim looks
+        slack_app.settle()
+    assert len(bot_replies(slack_app, "CSALES", event["ts"])) == 1
+    assert states(slack_app) == {AnswerState.ANSWERED: 1}
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert "is in Slack but could not be recorded" in caplog.text
