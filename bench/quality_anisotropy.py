@@ -138,8 +138,8 @@ class Space:
                 plain = [t(x) for x in plain]
                 vocab = [t(x) for x in vocab]
             self._late[key] = {
-                "tokens": s._late_interaction_many(plain),
-                "tokens_vocab": s._late_interaction_many(vocab),
+                "tokens": s.late_interaction.scores(plain),
+                "tokens_vocab": s.late_interaction.scores(vocab),
             }
         return self._late[key]
 

@@ -293,7 +293,7 @@ class Background:
         offsets = d.sentence_offsets
         dense = vectors @ searcher._passage_vectors.T
         sentence = np.maximum.reduceat(vectors @ d.sentence_vectors.T, offsets[:-1], axis=1)
-        li = np.stack(searcher._late_interaction_many(list(tokens)))
+        li = np.stack(searcher.late_interaction.scores(list(tokens)))
         self.stats = {}
         for name, m in (("dense", dense), ("sentence", sentence), ("tokens", li)):
             masked = np.where(other, m, np.nan)

@@ -54,7 +54,7 @@ def cheap_vocabulary(searcher: HybridSearcher, embedder: Embedder, rows: list[Ro
     _, typed = embedder.encode_with_tokens(asked)
     expanded = [searcher.vocabulary.expand(q) for q in asked]
     _, second = embedder.encode_with_tokens(expanded)
-    for r, late in zip(rows, searcher._late_interaction_many(second), strict=True):
+    for r, late in zip(rows, searcher.late_interaction.scores(second), strict=True):
         r["tokens_second_pass"] = late
     alone, together = [], []
     for q, t in zip(asked, typed, strict=True):
@@ -63,8 +63,8 @@ def cheap_vocabulary(searcher: HybridSearcher, embedder: Embedder, rows: list[Ro
         together.append(np.concatenate([t, *encoded([" ".join(words)])]) if words else t)
     for r, a, b in zip(
         rows,
-        searcher._late_interaction_many(alone),
-        searcher._late_interaction_many(together),
+        searcher.late_interaction.scores(alone),
+        searcher.late_interaction.scores(together),
         strict=True,
     ):
         r["tokens_words"], r["tokens_phrase"] = a, b
@@ -87,7 +87,7 @@ def one_pass(searcher: HybridSearcher, embedder: Embedder, rows: list[Row]) -> N
     dense = (searcher._common(v) if searcher._common else v) @ searcher._dense_passages.T
     sentences = v @ searcher.dense.sentence_vectors.T
     offsets = searcher.dense.sentence_offsets[:-1]
-    late = searcher._late_interaction_many(typed_tokens)
+    late = searcher.late_interaction.scores(typed_tokens)
     for r, d, s, t in zip(rows, dense, sentences, late, strict=True):
         r["op_dense"], r["op_sentence"], r["op_tokens"] = d, np.maximum.reduceat(s, offsets), t
 

@@ -83,11 +83,10 @@ class AskedSignal:
         k = min(k, sims.shape[1])
         return np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
 
-    def scores(self, sims: np.ndarray, stand_in: np.ndarray) -> np.ndarray:
+    def scores(self, sims: np.ndarray) -> np.ndarray:
         """(questions x passages). A passage whose section has no curated question yet (an
-        article just added) is scored by `stand_in` (its best sentence's cosine), moved to
-        the curated scores' mean and spread, so it ranks as its own text deserves rather
-        than below every section a curator has described."""
+        article just added) gets the curated scores' mean here; the fusion puts the
+        passage's standing on its own text in its place (HybridSearcher.fused)."""
         n = len(self._of_passage)
         if not self or not len(sims):
             return np.zeros((len(sims), n), dtype="float32")
@@ -95,12 +94,5 @@ class AskedSignal:
         covered = self._of_passage >= 0
         out = np.empty((len(sims), n), dtype="float32")
         out[:, covered] = best[:, self._of_passage[covered]]
-        if covered.all():
-            return out
-        mine, theirs = out[:, covered], stand_in[:, covered]
-        spread = theirs.std(axis=1, keepdims=True)
-        z = (stand_in[:, ~covered] - theirs.mean(axis=1, keepdims=True)) / np.where(
-            spread > 1e-9, spread, np.inf
-        )
-        out[:, ~covered] = mine.mean(axis=1, keepdims=True) + z * mine.std(axis=1, keepdims=True)
+        out[:, ~covered] = out[:, covered].mean(axis=1, keepdims=True)
         return out

@@ -14,6 +14,7 @@ from index.anisotropy import CommonDirections
 from index.asked import AskedQuestions, AskedSignal
 from index.diversity import Diversity
 from index.embedder import Embedder
+from index.late_interaction import LateInteraction
 from index.lexical import LexicalIndex
 from index.passages import split_sentences
 from index.scope import ScopeMap, example_vectors, own_margin
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 
 # The signals summed, each standardised over the library's passages for the question.
 FUSED_SIGNALS = ("dense", "sentence", "tokens", "tokens_vocab", "lexical")
-_PER_PASSAGE = (*FUSED_SIGNALS, "asked", "best_sentence")
+# The signals from the questions each section answers (front matter `questions:`).
+QUESTION_SIGNALS = ("asked",)
+_PER_PASSAGE = (*FUSED_SIGNALS, *QUESTION_SIGNALS, "best_sentence")
 _EMPTY = np.zeros(0, dtype="float32")
 
 
@@ -39,7 +42,7 @@ class SearchTuning:
     that is flat for a question (BM25 with no shared word) adds nothing either way.
     """
 
-    signals: tuple[str, ...] = (*FUSED_SIGNALS, "asked")
+    signals: tuple[str, ...] = (*FUSED_SIGNALS, *QUESTION_SIGNALS)
     per_article: int = 2  # at most this many passages of one article among those shown
     near_duplicate: float = 0.5  # share of words two shown passages may have in common
     # Abstain unless the question is this close to the library as a whole: the mean, over
@@ -67,11 +70,21 @@ class SearchTuning:
     out_of_scope_margin: float = 0.07
     # The nearest of the questions a section answers (front matter `questions:`) counts
     # this many times a signal of the passage's own text: within a question of the best
-    # weight by cross-validation, and no article without questions buried (quality_asked.md).
+    # weight by cross-validation on both libraries (bench/quality_asked.md).
     asked_weight: float = 2.0
 
     def weight(self, signal: str) -> float:
         return self.asked_weight if signal == "asked" else 1.0
+
+
+def _z(signal: np.ndarray, over: np.ndarray | None = None) -> np.ndarray:
+    """`signal` as z-scores, by the mean and spread of the entries `over` marks (all by
+    default); zeros for a flat signal, which then adds nothing either way."""
+    part = signal if over is None else signal[over]
+    spread = float(part.std())
+    if spread <= 1e-9:
+        return np.zeros_like(signal)
+    return (signal - part.mean()) / spread
 
 
 def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
@@ -111,6 +124,9 @@ class HybridSearcher:
         self.scope = scope or ScopeMap()
         self._scope_vectors = scope_vectors  # embedded when first needed if not given
         self.lexical = LexicalIndex([p.embed_text for p in passages])
+        self.late_interaction = LateInteraction(
+            dense.token_vectors, dense.token_offsets, len(passages)
+        )
         self._sentences = [split_sentences(p.text) or [p.text] for p in passages]
         n = dense.faiss_index.ntotal
         self._passage_vectors = dense.faiss_index.reconstruct_n(0, n) if n else _EMPTY[:, None]
@@ -184,12 +200,13 @@ class HybridSearcher:
         )
         asked = self._asked_signal()
         asked_sims = asked.similarities(query_vectors)
-        asked_scores = asked.scores(asked_sims, best_sentence)
+        asked_scores = asked.scores(asked_sims)
         asked_near = asked.nearest(asked_sims)
         # each word's best matches once: the question's own words serve both signals
-        best = self._best_matches(self._vocabulary_tokens.with_expansions(list(tokens), gained))
-        late = [self._mean_of(b, len(t)) for b, t in zip(best, tokens, strict=True)]
-        late_vocab = {i: self._mean_of(best[i]) for i in extra}
+        li = self.late_interaction
+        best = li.best_matches(self._vocabulary_tokens.with_expansions(list(tokens), gained))
+        late = [li.mean_of(b, len(t)) for b, t in zip(best, tokens, strict=True)]
+        late_vocab = {i: li.mean_of(best[i]) for i in extra}
         out: list[dict[str, np.ndarray]] = []
         for row in range(len(texts)):
             if n == 0:
@@ -219,58 +236,29 @@ class HybridSearcher:
         _, first = np.unique(owner[at_best], return_index=True)
         return (at_best[first] - offsets[:-1]).astype("int64")
 
-    def _late_interaction_many(self, queries: list[np.ndarray]) -> list[np.ndarray]:
-        """Per question, the mean over its content words of their best cosine in each passage
-        (ColBERT-style MaxSim on MiniLM's token vectors): a soft lexical match that sees
-        "liked" in "like" and "uncomfortable" in its sentence."""
-        return [self._mean_of(best) for best in self._best_matches(queries)]
-
-    def _mean_of(self, best: np.ndarray, rows: int | None = None) -> np.ndarray:
-        """Mean over the first `rows` words (all by default) of their best match per passage."""
-        taken = best[:rows] if rows is not None else best
-        if not len(taken):
-            return np.zeros(len(self.passages), dtype="float32")
-        return taken.mean(axis=0).astype("float32")
-
-    def _best_matches(self, queries: list[np.ndarray]) -> list[np.ndarray]:
-        """Per question, (its words x passages): each word's best cosine in each passage. The
-        words of many questions share one matrix product, several times cheaper than one
-        product per question."""
-        out: list[np.ndarray] = []
-        chunk: list[np.ndarray] = []
-        rows = 0
-        for query in [*queries, None]:
-            if query is None or (chunk and rows + len(query) > 512):
-                out.extend(self._best_matches_chunk(chunk))
-                chunk, rows = [], 0
-            if query is not None:
-                chunk.append(query)
-                rows += len(query)
-        return out
-
-    def _best_matches_chunk(self, queries: list[np.ndarray]) -> list[np.ndarray]:
-        n = len(self.passages)
-        tokens = self.dense.token_vectors
-        filled = [q for q in queries if len(q)]
-        if n == 0 or not filled or not len(tokens):
-            return [np.zeros((0, n), dtype="float32") for _ in queries]
-        sims = np.concatenate(filled) @ tokens.T  # (all questions' words, all passage tokens)
-        per_passage = np.maximum.reduceat(sims, self.dense.token_offsets[:-1], axis=1)
-        out: list[np.ndarray] = []
-        start = 0
-        for query in queries:
-            out.append(per_passage[start : start + len(query)])
-            start += len(query)
-        return out
-
     def fused(self, f: dict[str, np.ndarray]) -> np.ndarray:
-        """Weighted sum of the signals' z-scores over the passages (0 for a flat signal)."""
-        total = np.zeros(len(self.passages), dtype="float64")
+        """Weighted sum of the signals' z-scores over the passages (0 for a flat signal).
+
+        A passage whose section has no curated questions yet (an article just added) has no
+        question signals of its own: its z-score in each is its text's (the sum of the text
+        signals' z-scores, standardised like the question signals, over the passages that
+        have questions), so a new article ranks as its words deserve instead of below every
+        section a curator has described (bench/quality_asked.md, "An article without
+        questions yet").
+        """
+        text = np.zeros(len(self.passages), dtype="float64")
         for name in self.tuning.signals:
-            signal = f[name].astype("float64")
-            spread = float(signal.std())
-            if spread > 1e-9:
-                total += self.tuning.weight(name) * (signal - signal.mean()) / spread
+            if name not in QUESTION_SIGNALS:
+                text += self.tuning.weight(name) * _z(f[name].astype("float64"))
+        described = self._asked_signal().described if self.asked.texts else None
+        if described is None or not described.any():
+            return text
+        stand_in = _z(text, described)
+        total = text.copy()
+        for name in self.tuning.signals:
+            if name in QUESTION_SIGNALS:
+                signal = _z(f[name].astype("float64"), described)
+                total += self.tuning.weight(name) * np.where(described, signal, stand_in)
         return total
 
     def should_answer(self, question: str, f: dict[str, np.ndarray]) -> bool:

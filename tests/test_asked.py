@@ -16,8 +16,14 @@ from index.errors import ContentError
 from index.ingest.catalog import check_content, list_content
 from index.library import Library
 from index.passages import headings
-from index.search import HybridSearcher
+from index.search import FUSED_SIGNALS, HybridSearcher
 from tests.library_fixtures import write_article
+
+
+def _z(signal: np.ndarray) -> np.ndarray:
+    spread = float(signal.std())
+    return (signal - signal.mean()) / spread if spread > 1e-9 else signal * 0.0
+
 
 BODY = """## Keep your distance
 
@@ -59,9 +65,9 @@ def test_a_leaders_own_wording_finds_the_section_whose_questions_it_matches(
 def test_an_article_without_questions_yet_is_not_buried(
     shipped_library: Library, question: str, article: str
 ) -> None:
-    """An article just added has no `questions:` yet: its best sentence stands in for them,
-    so it still comes first where its text is the best answer, rather than below every
-    article a curator has described."""
+    """An article just added has no `questions:` yet: its standing on its own text stands in
+    for them, so it still comes first where its text is the best answer, rather than below
+    every article a curator has described."""
     searcher = shipped_library.searcher
     assert searcher.rank_all(question)[0].passage.article.id == article
     pairs = zip(searcher.asked.texts, searcher.asked.sections, strict=True)
@@ -160,3 +166,31 @@ def test_content_list_shows_which_articles_lack_questions(tmp_path: Path) -> Non
     rows = {r.id: r for r in list_content(tmp_path, date.today())}
     assert (rows["peers"].questions, rows["peers"].sections_without_questions) == (1, 1)
     assert (rows["fresh"].questions, rows["fresh"].sections_without_questions) == (0, 2)
+
+
+def test_a_passage_without_questions_takes_its_texts_standing_in_their_place(
+    shipped_library: Library,
+) -> None:
+    """For the passages of an article just added, the curated-question signal is replaced by
+    how their own text ranks among the described passages (the text signals' z-sum, on the
+    described passages' scale), so the weight the curated questions carry neither buries nor
+    lifts them."""
+    searcher = shipped_library.searcher
+    article = "sales-one-on-ones"
+    pairs = zip(searcher.asked.texts, searcher.asked.sections, strict=True)
+    kept = [(t, s) for t, s in pairs if s[0] != article]
+    fresh = HybridSearcher(
+        searcher.passages,
+        searcher.dense,
+        searcher.embedder,
+        vocabulary=searcher.vocabulary,
+        asked=AskedQuestions(tuple(t for t, _ in kept), tuple(s for _, s in kept)),
+    )
+    f = fresh.features("my one-on-ones keep turning into deal reviews")
+    described = fresh._asked_signal().described
+    new = np.array([p.article.id == article for p in fresh.passages])
+    assert (new == ~described).all()
+    text = sum(_z(f[n].astype("float64")) for n in FUSED_SIGNALS)
+    text_in_place = (text - text[described].mean()) / text[described].std()
+    expected = text + fresh.tuning.asked_weight * text_in_place
+    assert fresh.fused(f)[new] == pytest.approx(expected[new])
