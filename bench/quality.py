@@ -3,9 +3,10 @@ question set, the worst set, and the abstention trade-off curve.
 
     .venv/bin/python bench/quality.py --cv [--content DIR]
 
-Sets: ../shared/eval/dev.jsonl, ../shared/eval/dev2.jsonl, bench/data/own_questions.jsonl
-bench/data/own2_questions.jsonl and bench/data/own3_questions.jsonl (held out: written before
-any measurement; own3 by two writers who read only the articles). A method with
+Sets: ../shared/eval/dev.jsonl, ../shared/eval/dev2.jsonl, bench/data/own_questions.jsonl,
+bench/data/own2_questions.jsonl, bench/data/own3_questions.jsonl and
+bench/data/own4_questions.jsonl (held out: written before any measurement; own3 and own4
+each by two writers who read only the articles). A method with
 no free parameter scores the same whether a set is held out or not; a method that learns
 (logistic ranker, abstention threshold) is fitted on three sets and scored on the fourth, in
 rotation. "CV-selected" picks, for each held-out set, the method with the best mean MRR on
@@ -54,6 +55,7 @@ SETS = {
     "own": ROOT / "bench/data/own_questions.jsonl",
     "own2": ROOT / "bench/data/own2_questions.jsonl",
     "own3": ROOT / "bench/data/own3_questions.jsonl",
+    "own4": ROOT / "bench/data/own4_questions.jsonl",
 }
 GROWN_GOLD = ROOT / "bench/data/dev2_grown_library.jsonl"
 GROWN_FROM = "2026-11-25"  # articles added from this day on grew the five seed articles

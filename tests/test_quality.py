@@ -47,6 +47,12 @@ OWN_FLOOR = {"hit@1": 0.59, "hit@3": 0.79, "mrr@10": 0.69}
 # false abstain 0.03, uncovered 18/20, off-topic 10/10. Pinned as reached.
 OWN3_SET = REPO_ROOT / "bench" / "data" / "own3_questions.jsonl"
 OWN3_FLOOR = {"hit@1": 0.38, "hit@3": 0.61, "mrr@10": 0.52}
+# own4: 86 more by two other writers who read only the articles, run once its decision was
+# written down (bench/data/own4_PREREGISTERED.md): 0.333 / 0.667 / 0.520, false abstain 0.03,
+# uncovered 14/16, off-topic 8/10 (a pivot table in Google Sheets and a haiku about Mondays
+# are answered). Pinned as reached.
+OWN4_SET = REPO_ROOT / "bench" / "data" / "own4_questions.jsonl"
+OWN4_FLOOR = {"hit@1": 0.33, "hit@3": 0.66, "mrr@10": 0.52}
 
 BOILERPLATE = (
     "guarantee",
@@ -127,6 +133,16 @@ def test_questions_nobody_tuned_for_hold_what_was_reached(
     assert metrics["false_abstain"] <= 0.05
     assert metrics["uncovered"] == 20 and metrics["uncovered_abstained"] >= 18
     assert metrics["off_topic"] == metrics["off_topic_abstained"] == 10
+
+
+def test_a_second_set_nobody_tuned_for_holds_what_was_reached(
+    shipped_library: Library, run_coach: Callable[..., CompletedProcess[str]]
+) -> None:
+    metrics = _eval(run_coach, OWN4_SET)
+    _at_least(metrics, OWN4_FLOOR)
+    assert metrics["false_abstain"] <= 0.05
+    assert metrics["uncovered"] == 16 and metrics["uncovered_abstained"] >= 14
+    assert metrics["off_topic"] == 10 and metrics["off_topic_abstained"] >= 8
 
 
 @pytest.mark.parametrize(
