@@ -17,7 +17,6 @@ from collections.abc import Callable
 import numpy as np
 import quality  # first: it sets HF_HUB_OFFLINE and puts the checkout on the path
 
-from index.asked import AskedQuestions
 from index.embedder import Embedder
 from index.search import HybridSearcher
 
@@ -71,16 +70,7 @@ def main() -> None:
         mine: dict[str, list] = {v: [] for v in VARIANTS}
         others: dict[str, list] = {v: [] for v in VARIANTS}
         for article in sorted(set(home)):
-            pairs = zip(searcher.asked.texts, searcher.asked.sections, strict=True)
-            kept = [(t, s) for t, s in pairs if s[0] != article]
-            asked = AskedQuestions(tuple(t for t, _ in kept), tuple(s for _, s in kept))
-            fresh = HybridSearcher(
-                searcher.passages,
-                searcher.dense,
-                searcher.embedder,
-                vocabulary=searcher.vocabulary,
-                asked=asked,
-            )
+            fresh = searcher.with_asked(searcher.asked.without(article))
             described = fresh._asked_signal().described
             features = fresh.features_batch([r["q"].question for r in rows])
             for r, f, at in zip(rows, features, home, strict=True):

@@ -41,6 +41,13 @@ class AskedQuestions:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def without(self, article_id: str) -> AskedQuestions:
+        """These questions but one article's: as if it had just been added."""
+        kept = [
+            (t, s) for t, s in zip(self.texts, self.sections, strict=True) if s[0] != article_id
+        ]
+        return AskedQuestions(tuple(t for t, _ in kept), tuple(s for _, s in kept))
+
     def vectors(self, embedder: Embedder, cache_dir: Path | None) -> np.ndarray:
         return kept_vectors(list(self.texts), embedder, cache_dir, "asked")
 

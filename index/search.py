@@ -137,6 +137,20 @@ class HybridSearcher:
         self._asked: AskedSignal | None = None  # made when first needed
         self._diversity = Diversity(passages, self._sentences, self.tuning)
 
+    def with_asked(self, asked: AskedQuestions) -> HybridSearcher:
+        """The same library searched with other curated questions (another batch of them, or
+        one article's taken out as if it had just been added)."""
+        return HybridSearcher(
+            self.passages,
+            self.dense,
+            self.embedder,
+            self.tuning,
+            self.vocabulary,
+            self.scope,
+            self._scope_vectors,
+            asked,
+        )
+
     def warm(self) -> None:
         """Embed every vocabulary entry and out-of-scope example now (about two seconds), so
         that no question pays for it; otherwise each is embedded when first needed."""

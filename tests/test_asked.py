@@ -70,16 +70,7 @@ def test_an_article_without_questions_yet_is_not_buried(
     every article a curator has described."""
     searcher = shipped_library.searcher
     assert searcher.rank_all(question)[0].passage.article.id == article
-    pairs = zip(searcher.asked.texts, searcher.asked.sections, strict=True)
-    kept = [(t, s) for t, s in pairs if s[0] != article]
-    asked = AskedQuestions(tuple(t for t, _ in kept), tuple(s for _, s in kept))
-    fresh = HybridSearcher(
-        searcher.passages,
-        searcher.dense,
-        searcher.embedder,
-        vocabulary=searcher.vocabulary,
-        asked=asked,
-    )
+    fresh = searcher.with_asked(searcher.asked.without(article))
     assert fresh.rank_all(question)[0].passage.article.id == article
 
 
@@ -177,15 +168,7 @@ def test_a_passage_without_questions_takes_its_texts_standing_in_their_place(
     lifts them."""
     searcher = shipped_library.searcher
     article = "sales-one-on-ones"
-    pairs = zip(searcher.asked.texts, searcher.asked.sections, strict=True)
-    kept = [(t, s) for t, s in pairs if s[0] != article]
-    fresh = HybridSearcher(
-        searcher.passages,
-        searcher.dense,
-        searcher.embedder,
-        vocabulary=searcher.vocabulary,
-        asked=AskedQuestions(tuple(t for t, _ in kept), tuple(s for _, s in kept)),
-    )
+    fresh = searcher.with_asked(searcher.asked.without(article))
     f = fresh.features("my one-on-ones keep turning into deal reviews")
     described = fresh._asked_signal().described
     new = np.array([p.article.id == article for p in fresh.passages])
