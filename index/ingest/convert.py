@@ -195,7 +195,7 @@ def convert_markdown(data: bytes, source: str) -> Document:
         raise UnreadableSourceError(source, f"line {exc.line}: {exc.reason}") from None
     return Document(
         markdown=post.content,
-        title=clean_text(meta.get("title")),
+        title=title,
         author=clean_text(meta.get("author")),
         published=_iso(meta.get("published")),
         source=source_url,
