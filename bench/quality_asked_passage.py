@@ -1,9 +1,10 @@
-"""Issue 14 (measured, not shipped): the curated questions lift a whole section; the right
+"""Issue 14 (shipped at weight 1): the curated questions lift a whole section; the right
 passage of a section is then found by the passage's own text, and misses there (section
 right, passage wrong) are 8-18 points of hit@1. Does giving each curated question to the
 passage of its section it is nearest to, and scoring a passage also by its own questions,
 help? Weight by cross-validation over the five sets and both libraries, as
-bench/quality_asked.py. Not shipped: bench/quality_asked.md says why.
+bench/quality_asked.py. Shipped at weight 1 (bench/quality_asked.md); what stands in for an
+article without questions is bench/quality_new_article.py's.
 
     .venv/bin/python bench/quality_asked_passage.py
 """

@@ -39,10 +39,18 @@ def standing(f: dict, d: np.ndarray, name: str, stand_in: np.ndarray) -> np.ndar
 
 
 VARIANTS: dict[str, Fusion] = {
-    "best sentence stands in (before)": lambda s, f, d: (
+    "section's questions x2, best sentence stands in (before)": lambda s, f, d: (
         text_sum(f) + 2 * standing(f, d, "asked", f["sentence"])
     ),
-    "text stands in (shipped)": lambda s, f, d: s.fused(f),
+    "+ passage's own x1, best sentence stands in": lambda s, f, d: (
+        text_sum(f)
+        + 2 * standing(f, d, "asked", f["sentence"])
+        + standing(f, d, "asked_passage", f["sentence"])
+    ),
+    "section's questions x2, text stands in": lambda s, f, d: (
+        text_sum(f) + 2 * standing(f, d, "asked", text_sum(f))
+    ),
+    "+ passage's own x1, text stands in (shipped)": lambda s, f, d: s.fused(f),
 }
 
 
@@ -79,7 +87,7 @@ def main() -> None:
                     (mine if at == article else others)[name].append(found)
         for name in VARIANTS:
             print(
-                f"{lib:5} {name:34} its own questions ({len(mine[name])}) "
+                f"{lib:5} {name:58} its own questions ({len(mine[name])}) "
                 f"{metrics(mine[name])}  the others ({len(others[name])}) {metrics(others[name])}",
                 flush=True,
             )

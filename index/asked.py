@@ -53,9 +53,19 @@ class AskedQuestions:
 
 
 class AskedSignal:
-    """Per passage, the cosine of the question to the nearest question its section answers."""
+    """Per passage, the cosine of the question to the nearest question its section answers,
+    and to the nearest of the section's questions that are given to the passage itself (each
+    curated question goes to the passage of its section nearest to it): the first finds
+    the section, the second the passage within it, where the passage's own text often
+    cannot (bench/quality_asked_passage.py)."""
 
-    def __init__(self, asked: AskedQuestions, vectors: np.ndarray, passages: list[Passage]):
+    def __init__(
+        self,
+        asked: AskedQuestions,
+        vectors: np.ndarray,
+        passages: list[Passage],
+        passage_vectors: np.ndarray,
+    ):
         self._vectors = vectors
         order = {s: i for i, s in enumerate(dict.fromkeys(asked.sections))}
         owner = np.array([order[s] for s in asked.sections], dtype="int64")
@@ -67,6 +77,43 @@ class AskedSignal:
             [order.get((p.article.id, p.section), -1) for p in passages], dtype="int64"
         )
         self._sections = len(order)
+        self._give(passage_vectors)
+
+    def _give(self, passage_vectors: np.ndarray) -> None:
+        """Each curated question to the passage of its section nearest to it."""
+        members: dict[int, list[int]] = {}
+        for i, section in enumerate(self._of_passage):
+            if section >= 0:
+                members.setdefault(int(section), []).append(i)
+        section_of = np.repeat(
+            np.arange(len(self._starts)), np.diff(np.r_[self._starts, len(self._vectors)])
+        )
+        given = np.full(len(self._vectors), -1, dtype="int64")
+        for k, section in enumerate(section_of):
+            candidates = members.get(int(section))
+            if candidates:
+                given[k] = candidates[
+                    int(np.argmax(passage_vectors[candidates] @ self._vectors[k]))
+                ]
+        kept = np.flatnonzero(given >= 0)
+        self._by_passage = kept[np.argsort(given[kept], kind="stable")]  # questions, by passage
+        runs = given[self._by_passage]
+        self._passage_starts = (
+            np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]]) if len(runs) else runs
+        )
+        self._given_passages = runs[self._passage_starts] if len(runs) else runs
+        # the passages given questions, by section: a described passage given none ranks as
+        # the least of its section's on this signal
+        sections = self._of_passage[self._given_passages]
+        self._given_by_section = np.argsort(sections, kind="stable")
+        ordered = sections[self._given_by_section]
+        self._section_starts = (
+            np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else ordered
+        )
+        column = np.full(max(self._sections, 1), -1, dtype="int64")
+        if len(ordered):
+            column[ordered[self._section_starts]] = np.arange(len(self._section_starts))
+        self._least_column = column
 
     def __bool__(self) -> bool:
         return bool(self._sections) and bool((self._of_passage >= 0).any())
@@ -90,16 +137,24 @@ class AskedSignal:
         k = min(k, sims.shape[1])
         return np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
 
-    def scores(self, sims: np.ndarray) -> np.ndarray:
-        """(questions x passages). A passage whose section has no curated question yet (an
-        article just added) gets the curated scores' mean here; the fusion puts the
-        passage's standing on its own text in its place (HybridSearcher.fused)."""
+    def scores(self, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(questions x passages) twice: by the section's questions, and by the passage's
+        own. A passage whose section has no curated question yet (an article just added)
+        gets the curated scores' mean here; the fusion puts the passage's standing on its
+        own text in its place (HybridSearcher.fused)."""
         n = len(self._of_passage)
         if not self or not len(sims):
-            return np.zeros((len(sims), n), dtype="float32")
+            empty = np.zeros((len(sims), n), dtype="float32")
+            return empty, empty.copy()
         best = np.maximum.reduceat(sims, self._starts, axis=1)  # (questions x sections)
         covered = self._of_passage >= 0
         out = np.empty((len(sims), n), dtype="float32")
         out[:, covered] = best[:, self._of_passage[covered]]
-        out[:, ~covered] = out[:, covered].mean(axis=1, keepdims=True)
-        return out
+        own = np.empty_like(out)
+        mine = np.maximum.reduceat(sims[:, self._by_passage], self._passage_starts, axis=1)
+        least = np.minimum.reduceat(mine[:, self._given_by_section], self._section_starts, axis=1)
+        own[:, covered] = least[:, self._least_column[self._of_passage[covered]]]
+        own[:, self._given_passages] = mine
+        for signal in (out, own):
+            signal[:, ~covered] = signal[:, covered].mean(axis=1, keepdims=True)
+        return out, own

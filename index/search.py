@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # The signals summed, each standardised over the library's passages for the question.
 FUSED_SIGNALS = ("dense", "sentence", "tokens", "tokens_vocab", "lexical")
 # The signals from the questions each section answers (front matter `questions:`).
-QUESTION_SIGNALS = ("asked",)
+QUESTION_SIGNALS = ("asked", "asked_passage")
 _PER_PASSAGE = (*FUSED_SIGNALS, *QUESTION_SIGNALS, "best_sentence")
 _EMPTY = np.zeros(0, dtype="float32")
 
@@ -69,8 +69,9 @@ class SearchTuning:
     # than it by more than this (cosine; cross-validated, bench/quality_scope.md).
     out_of_scope_margin: float = 0.07
     # The nearest of the questions a section answers (front matter `questions:`) counts
-    # this many times a signal of the passage's own text: within a question of the best
-    # weight by cross-validation on both libraries (bench/quality_asked.md).
+    # this many times a signal of the passage's own text, and the nearest of those given
+    # the passage itself ("asked_passage") once: the weights cross-validation chose on both
+    # libraries, the second kept by a set written to decide it (bench/quality_asked.md).
     asked_weight: float = 2.0
 
     def weight(self, signal: str) -> float:
@@ -169,7 +170,9 @@ class HybridSearcher:
         if self._asked is None:
             if self._asked_vectors is None:
                 self._asked_vectors = self.asked.vectors(self.embedder, None)
-            self._asked = AskedSignal(self.asked, self._asked_vectors, self.passages)
+            self._asked = AskedSignal(
+                self.asked, self._asked_vectors, self.passages, self._passage_vectors
+            )
         return self._asked
 
     @functools.cached_property
@@ -214,7 +217,7 @@ class HybridSearcher:
         )
         asked = self._asked_signal()
         asked_sims = asked.similarities(query_vectors)
-        asked_scores = asked.scores(asked_sims)
+        asked_scores, asked_own = asked.scores(asked_sims)
         asked_near = asked.nearest(asked_sims)
         # each word's best matches once: the question's own words serve both signals
         li = self.late_interaction
@@ -236,6 +239,7 @@ class HybridSearcher:
                     "tokens_vocab": late_vocab.get(row, late[row]),
                     "best_sentence": self._first_best(sims, sentence),
                     "asked": asked_scores[row],  # nearest question the section answers
+                    "asked_passage": asked_own[row],  # nearest of those given the passage
                     "asked_near": asked_near[row : row + 1],  # mean of 3 nearest, any section
                     "scope": scope_scores[row],  # cosine to each out-of-scope example
                 }
