@@ -23,51 +23,54 @@ DEV_SET = EVAL_DIR / "dev.jsonl"
 DEV2_SET = EVAL_DIR / "dev2.jsonl"
 OWN_SET = REPO_ROOT / "bench" / "data" / "own_questions.jsonl"
 
-# dev.jsonl on the grown library (19 articles) reaches 0.792 / 0.917 / 0.854 (0.958 / 0.868
-# with the sections' curated questions alone; one question's right passage falls to fourth
-# once each passage's own questions count too, which cross-validation chose and a seventh
-# set written to decide it kept: bench/quality_asked.md): pinned; the issue's hit@1 and
-# hit@3 targets (0.80, 0.92) are an xfail below (the new articles take some first places
-# from the seed passages the gold phrases come from).
-DEV_FLOOR = {"hit@1": 0.79, "hit@3": 0.91, "mrr@10": 0.85}
+# dev.jsonl on the grown library (19 articles) reaches 0.833 / 0.917 / 0.880 (0.792 / 0.958 /
+# 0.868 with the sections' curated questions alone; one question's right passage falls to
+# fourth once each passage's own questions count too, which cross-validation chose and a
+# seventh set written to decide it kept; hit@1 0.833 with a fifth batch of questions for the
+# seed articles: bench/quality_asked.md): pinned; the issue's hit@3 target (0.92, one
+# question more) keeps the target test an xfail below.
+DEV_FLOOR = {"hit@1": 0.83, "hit@3": 0.91, "mrr@10": 0.88}
 DEV_TARGET = {"hit@1": 0.80, "hit@3": 0.92, "mrr@10": 0.85}
-# dev2.jsonl reaches 0.273 / 0.485 / 0.380 (from 0.212 / 0.333 / 0.279 before the curated
+# dev2.jsonl reaches 0.303 / 0.485 / 0.407 (from 0.212 / 0.333 / 0.279 before the curated
 # questions, 0.242 / 0.424 / 0.341 with the section's alone, 0.242 / 0.455 / 0.353 with three
-# writers' batches of them), false abstain 0 (0.03 before
+# writers' batches of them, 0.273 / 0.485 / 0.380 with four), false abstain 0 (0.03 before
 # the map's examples were compared with the curated questions), off-topic 5/5; its ten
 # "uncovered" questions were written against the five seed articles, and some of them
 # (which CRM, accelerators, territories) are now answered by the new articles; the
 # curator's out-of-scope map (content/scope.yaml) declines 6 of the ten (4 before).
-DEV2_FLOOR = {"hit@1": 0.27, "hit@3": 0.48, "mrr@10": 0.37}
+DEV2_FLOOR = {"hit@1": 0.30, "hit@3": 0.48, "mrr@10": 0.40}
 DEV2_TARGET = {"hit@1": 0.40, "hit@3": 0.60, "mrr@10": 0.50}
 # Our own questions (answerable from the seed and the new articles, in a manager's words,
-# uncovered and off-topic): 0.613 / 0.790 / 0.696 (0.597 / 0.742 / 0.664 before the curated
+# uncovered and off-topic): 0.613 / 0.806 / 0.708 (0.597 / 0.742 / 0.664 before the curated
 # questions, 0.597 / 0.790 / 0.694 with the section's alone), false
-# abstain 0.03, off-topic 24/25, uncovered 18/28 declined by the out-of-scope map (12/28
+# abstain 0.03, off-topic 24/25, uncovered 17/28 declined by the out-of-scope map (12/28
 # before it compared its examples with the curated questions; bench/quality_asked.md).
-OWN_FLOOR = {"hit@1": 0.61, "hit@3": 0.79, "mrr@10": 0.69}
+OWN_FLOOR = {"hit@1": 0.61, "hit@3": 0.80, "mrr@10": 0.70}
 # own3: 100 questions by two writers who read only the articles, measured once the decisions
 # it was to make were written down (bench/data/own3_PREREGISTERED.md): 0.386 / 0.614 / 0.527,
 # 0.457 / 0.671 / 0.593 with each passage's own curated questions (chosen by
-# cross-validation with own3 among the five sets), now 0.443 / 0.657 / 0.576 with a fourth
-# batch of curated questions (bench/quality_asked.md), false abstain 0.03, uncovered 18/20,
+# cross-validation with own3 among the five sets), 0.443 / 0.657 / 0.576 with a fourth
+# batch of curated questions, now 0.429 / 0.657 / 0.564 with a fifth for the seed articles
+# (bench/quality_asked.md), false abstain 0.03, uncovered 18/20,
 # off-topic 10/10. Pinned as reached.
 OWN3_SET = REPO_ROOT / "bench" / "data" / "own3_questions.jsonl"
-OWN3_FLOOR = {"hit@1": 0.44, "hit@3": 0.65, "mrr@10": 0.57}
+OWN3_FLOOR = {"hit@1": 0.42, "hit@3": 0.65, "mrr@10": 0.56}
 # own4: 86 more by two other writers who read only the articles, run once its decision was
 # written down (bench/data/own4_PREREGISTERED.md): 0.333 / 0.667 / 0.520, 0.383 / 0.667 /
-# 0.544 with each passage's own questions, now 0.433 / 0.700 / 0.578 with a fourth batch;
+# 0.544 with each passage's own questions, 0.433 / 0.700 / 0.578 with a fourth batch, now
+# 0.450 / 0.700 / 0.584 with a fifth;
 # false abstain 0.03, uncovered 14/16, off-topic 8/10 (a pivot table in Google Sheets and a
 # haiku about Mondays are answered). Pinned.
 OWN4_SET = REPO_ROOT / "bench" / "data" / "own4_questions.jsonl"
-OWN4_FLOOR = {"hit@1": 0.43, "hit@3": 0.70, "mrr@10": 0.57}
+OWN4_FLOOR = {"hit@1": 0.45, "hit@3": 0.70, "mrr@10": 0.58}
 # own5: 80 answerable questions on the five seed articles by two more writers who read only
 # those, run once its decision was written down (bench/data/own5_PREREGISTERED.md): 0.250 /
-# 0.338 / 0.315, now 0.250 / 0.362 / 0.331 with a fourth batch; false abstain 0.025 (the
+# 0.338 / 0.315, 0.250 / 0.362 / 0.331 with a fourth batch, now 0.275 / 0.375 / 0.355 with a
+# fifth; false abstain 0.025 (the
 # newer articles answer many of them as well, and their gold phrases are in the seed
 # articles only). Pinned as reached.
 OWN5_SET = REPO_ROOT / "bench" / "data" / "own5_questions.jsonl"
-OWN5_FLOOR = {"hit@1": 0.25, "hit@3": 0.36, "mrr@10": 0.33}
+OWN5_FLOOR = {"hit@1": 0.27, "hit@3": 0.37, "mrr@10": 0.35}
 
 BOILERPLATE = (
     "guarantee",
@@ -103,7 +106,7 @@ def test_dev_set_meets_the_targets(
     assert metrics["off_topic_abstained"] == metrics["off_topic"] == 4
 
 
-@pytest.mark.xfail(strict=True, reason="issue #14 dev targets not reached on the grown library")
+@pytest.mark.xfail(strict=True, reason="issue #14 dev hit@3 target not reached (one question)")
 def test_dev_meets_the_issue_targets(
     shipped_library: Library, run_coach: Callable[..., CompletedProcess[str]]
 ) -> None:
