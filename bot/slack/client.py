@@ -77,12 +77,17 @@ def _seconds(values: Any) -> float:
 
 
 def retry_handlers(
-    *, resend_unanswered: bool = True, pace: RetryAfter | None = None
+    *,
+    resend_unanswered: bool = True,
+    pace: RetryAfter | None = None,
+    rate_limits: bool = True,
 ) -> list[RetryHandler]:
     """slack_sdk's handlers. Without `resend_unanswered`, a request that went out whole and
     got no answer (a reset or closed connection) is not sent again: Slack may have acted on
     it, and a response_url post cannot be looked up to tell. urllib raises URLError only for
-    what failed before the request went out (refused, no DNS, TLS), which stays retried."""
+    what failed before the request went out (refused, no DNS, TLS), which stays retried.
+    Without `rate_limits`, a 429 is the caller's to wait out (slack_sdk's sleep cannot be
+    interrupted by a stop)."""
     backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
     unsent: list[type[Exception]] = [URLError]
     connection = (
@@ -90,11 +95,10 @@ def retry_handlers(
         if resend_unanswered
         else ConnectionErrorRetryHandler(2, backoff, error_types=unsent)
     )
-    return [
-        connection,
-        BoundedRateLimitRetry(max_retry_count=3, pace=pace),
-        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
-    ]
+    server = ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff)
+    if not rate_limits:
+        return [connection, server]
+    return [connection, BoundedRateLimitRetry(max_retry_count=3, pace=pace), server]
 
 
 def retry_delay(age: float, wait: float | None, longest: float) -> float:
@@ -164,17 +168,30 @@ def _header(headers: Any, name: str) -> Any:
     return next((v for k, v in dict(headers or {}).items() if k.lower() == name), None)
 
 
+def retry_after_of(err: Exception) -> float | None:
+    """The Retry-After of a 429 Slack answered (None: not a 429)."""
+    response = getattr(err, "response", None)
+    if not isinstance(err, SlackApiError) or response is None or response.status_code != 429:
+        return None
+    return _seconds(_header(response.headers, "retry-after"))
+
+
 def make_client(
-    settings: Settings, token: str | None = None, *, logger: logging.Logger | None = None
+    settings: Settings,
+    token: str | None = None,
+    *,
+    logger: logging.Logger | None = None,
+    retry_rate_limits: bool = True,
 ) -> WebClient:
-    """A WebClient on SLACK_API_URL that retries 429s, 5xx and dropped connections and
-    honours Retry-After (PacedWebClient); it logs to `logger` (slack_sdk's own by default)."""
+    """A WebClient on SLACK_API_URL that retries 429s (unless `retry_rate_limits` is off),
+    5xx and dropped connections and honours Retry-After (PacedWebClient); it logs to
+    `logger` (slack_sdk's own by default)."""
     pace = RetryAfter()
     return PacedWebClient(
         token=token if token is not None else settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=15,
-        retry_handlers=retry_handlers(pace=pace),
+        retry_handlers=retry_handlers(pace=pace, rate_limits=retry_rate_limits),
         logger=logger,
         retry_after=pace,
     )

@@ -12,7 +12,8 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App
@@ -28,7 +29,7 @@ from bot.log_safety import install_log_filters
 from bot.settings import Settings
 from bot.slack.answering import purge_old
 from bot.slack.app import build_app
-from bot.slack.client import make_client, slack_error
+from bot.slack.client import make_client, retry_after_of, slack_error
 from bot.slack.http import EVENTS_PATH, PortUnavailable, make_http_server, reserve_port
 from bot.slack.runtime import SlackRuntime
 from bot.store.engine import make_engine
@@ -59,16 +60,20 @@ def _configure_logging(level: str) -> None:
 
 
 def check_token(settings: Settings, stop: threading.Event | None = None) -> str | None:
-    """None when Slack accepts SLACK_BOT_TOKEN; otherwise the one line to print (still after
-    slack_sdk's retries of a dropped connection, a 429 or a 5xx, which it keeps quiet).
+    """None when Slack accepts SLACK_BOT_TOKEN (or `stop` was set while waiting); otherwise
+    the one line to print (still after slack_sdk's retries of a dropped connection or a 5xx,
+    which it keeps quiet).
 
     Slack answering 429 or 5xx is an outage, not a verdict on the token: it is waited out
-    (one line, then a look every TOKEN_RECHECK_SECONDS), so a replica restarted during an
-    outage comes up when Slack does instead of exiting with "Slack rejected SLACK_BOT_TOKEN"."""
-    client = make_client(settings, logger=_TOKEN_CHECK_LOG)
+    (one line, then a look every TOKEN_RECHECK_SECONDS, or after Retry-After if longer), so a
+    replica restarted during an outage comes up when Slack does instead of exiting with
+    "Slack rejected SLACK_BOT_TOKEN". A 429 is waited for here, not inside slack_sdk, so a
+    SIGTERM during that wait stops at once."""
+    client = make_client(settings, logger=_TOKEN_CHECK_LOG, retry_rate_limits=False)
     stop = stop or threading.Event()
     waited = False
     while True:
+        wait = TOKEN_RECHECK_SECONDS
         try:
             client.auth_test()
         except SlackApiError as err:
@@ -83,6 +88,7 @@ def check_token(settings: Settings, stop: threading.Event | None = None) -> str 
                     TOKEN_RECHECK_SECONDS,
                 )
             waited = True
+            wait = max(wait, retry_after_of(err) or 0.0)
         except Exception as err:
             return (
                 f"Could not reach Slack at {settings.slack_api_url} to check SLACK_BOT_TOKEN ("
@@ -92,8 +98,26 @@ def check_token(settings: Settings, stop: threading.Event | None = None) -> str 
             if waited:
                 log.info("Slack answers again; SLACK_BOT_TOKEN accepted")
             return None
-        if stop.wait(TOKEN_RECHECK_SECONDS):
-            return "stopped while waiting for Slack to answer auth.test"
+        if stop.wait(wait):
+            return None
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Inside, SIGINT/SIGTERM set `stop` (as they do once serving): a replica an
+    orchestrator stops while it waits for Slack or its database exits 0 at once, with one
+    line, instead of being killed by the signal. Outside, the handlers are as they were."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def serve(
@@ -107,10 +131,15 @@ def serve(
     """Run until stopped; 0 on a clean stop, 1 on a configuration problem (one log line)."""
     _configure_logging(settings.log_level)
     socket_mode = bool(settings.slack_app_token)
-    problem = settings.slack_problem or check_token(settings, stop)
+    stop = stop or threading.Event()
+    with _stop_on_signals(stop):
+        problem = settings.slack_problem or check_token(settings, stop)
     if problem:
         log.error(problem)
         return 1
+    if stop.is_set():
+        log.info("stopped while waiting for Slack to answer auth.test")
+        return 0
     try:  # before the model loads: a PORT in use is said at once, not seconds later
         listener = None if socket_mode else reserve_port(host, settings.port)
     except PortUnavailable as err:
@@ -119,11 +148,12 @@ def serve(
 
     try:
         # before the model loads and the index builds: a wrong DATABASE_URL is said at once
-        engine = _open_database(settings, stop)
-        if engine is None:
+        with _stop_on_signals(stop):
+            engine = _open_database(settings, stop)
+        if engine is None:  # stopped while waiting for it: a clean stop, as once serving
             if listener is not None:
                 listener.close()
-            return 1
+            return 0
         if library is None:
             from index.library import Library
 
@@ -154,7 +184,6 @@ def serve(
             listener.close()
         return 1
 
-    stop = stop or threading.Event()
     _install_signal_handlers(stop)
     _start_housekeeping(slack, stop)
     scheduler = _start_scheduler(settings, slack, engine)
@@ -188,12 +217,11 @@ def serve(
             log.info("stopped")
 
 
-def _open_database(settings: Settings, stop: threading.Event | None) -> Engine | None:
+def _open_database(settings: Settings, stop: threading.Event) -> Engine | None:
     """The database, migrated; a PostgreSQL server that does not answer yet (down, restarting,
     started together with this replica) is waited for, with one line, rather than exiting:
     the replica comes up when the database does. A server that refuses us (no such database
     or role) or a URL that cannot work raises DatabaseUnavailable. None: stopped meanwhile."""
-    stop = stop or threading.Event()
     waited = False
     while True:
         try:
@@ -209,7 +237,7 @@ def _open_database(settings: Settings, stop: threading.Event | None) -> Engine |
                 log.info("the database answers again")
             return engine
         if stop.wait(DB_RECHECK_SECONDS):
-            log.error("stopped while waiting for the database")
+            log.info("stopped while waiting for the database")
             return None
 
 

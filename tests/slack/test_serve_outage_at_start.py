@@ -3,7 +3,10 @@ is down): it waits for them and comes up when they answer, instead of exiting.""
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,7 +17,7 @@ import pytest
 import bot.slack.serve as serve_module
 from tests.pg_fixtures import PostgresServer
 from tests.slack.socket_mode import Served
-from tests.slack_fixtures import make_settings
+from tests.slack_fixtures import make_settings, serve_env
 from tests.slack_stub import SlackStub
 
 
@@ -116,3 +119,53 @@ def test_a_database_not_up_yet_at_start_up_is_waited_for(
         stop.set()
         thread.join(30)
     assert codes == [0]
+
+
+def _sigterm_while_waiting(env: dict[str, str], cwd: Path, waiting: str) -> tuple[int, list[str]]:
+    """`coach serve` started as README says, sent SIGTERM once its log says it is `waiting`:
+    its exit code and its log lines."""
+    coach = Path(sys.executable).with_name("coach")
+    process = subprocess.Popen(
+        [str(coach), "serve"], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    for raw in process.stdout:
+        lines.append(raw.decode().rstrip())
+        if waiting in lines[-1]:
+            break
+    process.send_signal(signal.SIGTERM)  # what an orchestrator stopping the replica does
+    rest, _ = process.communicate(timeout=120)
+    lines += [line for line in rest.decode().splitlines() if line.strip()]
+    return process.returncode, lines
+
+
+def test_sigterm_while_waiting_for_the_database_is_a_clean_stop(
+    slack_stub: SlackStub, tmp_path: Path
+) -> None:
+    """Before, the replica died by the signal (exit -15, no line); now it stops as it does
+    once serving: exit 0 and one line saying so."""
+    with socket.socket() as probe:  # a port nothing listens on: a database not up yet
+        probe.bind(("127.0.0.1", 0))
+        url = f"postgresql+psycopg://coach@127.0.0.1:{probe.getsockname()[1]}/coach"
+    env = serve_env(slack_stub, tmp_path / "data", DATABASE_URL=url)
+    code, lines = _sigterm_while_waiting(env, tmp_path, "trying again every")
+    assert code == 0, lines
+    assert len(lines) == 2 and lines[1].endswith("stopped while waiting for the database")
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(503, None), (429, 30)])
+def test_sigterm_while_waiting_for_slack_is_a_clean_stop(
+    slack_stub: SlackStub, tmp_path: Path, status: int, retry_after: int | None
+) -> None:
+    """Slack failing auth.test at start-up, then SIGTERM: exit 0, one line, and no further
+    auth.test (before: killed by the signal; a 429's Retry-After slept out in slack_sdk and
+    auth.test asked again before the stop could be noticed)."""
+    slack_stub.outage(600, status=status, method="auth.test", retry_after=retry_after)
+    env = serve_env(slack_stub, tmp_path / "data")
+    code, lines = _sigterm_while_waiting(env, tmp_path, "checking again every")
+    assert code == 0, lines
+    assert len(lines) == 2, lines
+    assert lines[1].endswith("stopped while waiting for Slack to answer auth.test")
+    if status == 429:
+        assert len(slack_stub.calls_to("auth.test")) == 1
