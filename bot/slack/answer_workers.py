@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Protocol
 
 from bot.store.answer_queue import AnswerQueue, Job
 from bot.store.tables import AnswerState
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 
 GATHER_SECONDS = 0.02  # in a burst, the wait for more questions before the next claim
 HOT_SECONDS = 1.0  # a claim that found questions less than this ago means a burst
+
+
+class Gate(Protocol):
+    """Whether answers may be claimed (bot.slack.outage: Slack on hold for every replica)."""
+
+    def admit(self) -> float | None: ...
+
+    def probing(self, job: Job | None) -> None: ...
 
 
 class AnswerWorkers:
@@ -38,8 +47,10 @@ class AnswerWorkers:
         lease: timedelta,
         poll: float = 1.0,
         gather: float = GATHER_SECONDS,
+        gate: Gate | None = None,
     ) -> None:
         self.queue = queue
+        self.gate = gate
         self.handle = handle
         self.lease = lease
         self.poll = poll
@@ -72,8 +83,11 @@ class AnswerWorkers:
             if self._stop.is_set():
                 return
             self._wake.clear()
+            wait = self.poll
             try:
                 jobs = self.queue.claim(free, self.lease)
+                if not jobs and self.gate is not None:
+                    jobs, wait = self._probe()
             except Exception as err:  # the database is down: try again at the next poll
                 log.warning("could not claim questions to answer: %s", err)
                 jobs = []
@@ -84,7 +98,20 @@ class AnswerWorkers:
                     self._free -= 1
                 self._pool.submit(self._run, job)
             if not jobs:
-                self._wake.wait(self.poll)
+                self._wake.wait(wait)
+
+    def _probe(self) -> tuple[list[Job], float]:
+        """Nothing was claimed, maybe because Slack is on hold: then this replica's probe
+        (one question) if it is the one to try Slack now; and how long to wait."""
+        assert self.gate is not None
+        wait = self.gate.admit()
+        if wait is None:
+            return [], self.poll
+        if wait > 0:
+            return [], min(wait, self.poll)
+        jobs = self.queue.claim(1, self.lease, probe=True)
+        self.gate.probing(jobs[0] if jobs else None)
+        return jobs, self.poll
 
     def _run(self, job: Job) -> None:
         try:

@@ -227,6 +227,11 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
     settings = slack.settings
     now = datetime.now(UTC)
     q = Question(job.kind, job.channel, job.ts, job.thread_ts, job.user_id, job.text)
+    max_age = timedelta(minutes=settings.answer_max_age_minutes)
+    if job.created_at + max_age < now:  # held past it (Slack on hold, see bot.slack.outage)
+        slack.outage.skipped(job)
+        _drop(slack, job, job.last_error or "Slack on hold")
+        return
     try:
         if q.kind == "assistant" and q.reply_thread:
             if is_assistant_thread(slack, q.channel, q.reply_thread):
@@ -254,6 +259,8 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
                     type(err).__name__,
                 )
                 return
+    if done.verdict in (Verdict.DELIVERED, Verdict.REFUSED):
+        slack.outage.answered(job)  # Slack answers: a hold on every replica ends
     if done.verdict == Verdict.DELIVERED:
         if q.kind in SIGN_OF_LIFE_KINDS:
             slack.signs.answered(
@@ -263,32 +270,51 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
     elif done.verdict == Verdict.REFUSED:
         slack.answers.give_up(job, AnswerState.FAILED, done.detail)
         log.warning("Slack refused the answer to %s in %s: %s", q.ts, q.channel, done.detail)
+    elif done.verdict == Verdict.LOST:
+        slack.outage.skipped(job)
     elif done.verdict == Verdict.RETRY:
+        # Slack failing as a whole: every replica holds its answers until the next probe
+        # (said once, not per question); else this question alone tries again later
+        held = slack.outage.failed(job, done)
         age = (now - job.created_at).total_seconds()
-        delay = retry_delay(age, done.wait, settings.answer_retry_max_seconds)
-        max_age = timedelta(minutes=settings.answer_max_age_minutes)
+        delay = (
+            held
+            if held is not None
+            else retry_delay(age, done.wait, settings.answer_retry_max_seconds)
+        )
         if job.created_at + max_age < now + timedelta(seconds=delay):
-            slack.answers.give_up(job, AnswerState.DROPPED, done.detail)
-            log.warning(
-                "dropped the answer to %s in %s: Slack unreachable for %d minutes (%s)",
-                q.ts,
-                q.channel,
-                settings.answer_max_age_minutes,
-                done.detail,
-            )
+            _drop(slack, job, done.detail)
             return
         # "still working" only when Slack certainly did not take the answer: after an
-        # ambiguous failure it could land below an answer that did get through
-        if q.kind in SIGN_OF_LIFE_KINDS and done.not_posted:
-            slack.signs.still_working(job.key, q.channel, q.ts, q.reply_thread)
+        # ambiguous failure it could land below an answer that did get through. Into a rate
+        # limit the :eyes: alone; into an outage nothing (it would fail as the answer did)
+        if q.kind in SIGN_OF_LIFE_KINDS and done.not_posted and not slack.outage.is_down():
+            if held is None:
+                slack.signs.still_working(job.key, q.channel, q.ts, q.reply_thread)
+            else:
+                slack.signs.eyes(job.key, q.channel, q.ts)
         slack.answers.retry_later(job, now + timedelta(seconds=delay), done.detail)
-        log.info(
+        log.log(
+            logging.DEBUG if held is not None else logging.INFO,
             "could not deliver the answer to %s in %s (%s); next try in %.1fs",
             q.ts,
             q.channel,
             done.detail,
             delay,
         )
+
+
+def _drop(slack: SlackRuntime, job: Job, why: str) -> None:
+    """Give the answer up, with one line: Slack did not take it in ANSWER_MAX_AGE_MINUTES."""
+    minutes = slack.settings.answer_max_age_minutes
+    slack.answers.give_up(job, AnswerState.DROPPED, why)
+    log.warning(
+        "dropped the answer to %s in %s: Slack unreachable for %d minutes (%s)",
+        job.ts,
+        job.channel,
+        minutes,
+        why,
+    )
 
 
 def answer_blocks(

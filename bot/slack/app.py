@@ -99,5 +99,6 @@ def build_app(
         workers=settings.answer_workers,
         lease=timedelta(seconds=settings.answer_lease_seconds),
         poll=min(1.0, settings.answer_lease_seconds / 4),
+        gate=slack.outage,
     ).start()
     return app, slack

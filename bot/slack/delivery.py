@@ -53,6 +53,7 @@ class Delivery:
     wait: float | None = None  # Retry-After, when Slack gave one
     detail: str = ""
     not_posted: bool = False  # RETRY: Slack certainly did not take this attempt's post
+    failure: FailureKind | None = None  # RETRY: how Slack failed (an outage, or one call)
 
 
 def took_nothing(exc: Exception, failure: SlackFailure) -> bool:
@@ -169,7 +170,9 @@ def deliver(
     except SlackFailure as failure:
         if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
             return Delivery(Verdict.REFUSED, detail=failure.detail)
-        return Delivery(Verdict.RETRY, wait=failure.retry_after, detail=str(failure))
+        return Delivery(
+            Verdict.RETRY, wait=failure.retry_after, detail=str(failure), failure=failure.kind
+        )
     except Exception as exc:  # anything else on the way (a broken response): try again later
         return Delivery(Verdict.RETRY, detail=f"{type(exc).__name__}: {exc}")
 
@@ -195,5 +198,6 @@ def _post(once: WebClient, job: Job, message: dict[str, Any], thread_ts: str | N
             wait=failure.retry_after,
             detail=str(failure),
             not_posted=took_nothing(exc, failure),
+            failure=failure.kind,
         )
     return Delivery(Verdict.DELIVERED, response.get("ts"))

@@ -29,6 +29,7 @@ from bot.settings import Settings
 from bot.slack.answer_workers import AnswerWorkers
 from bot.slack.client import retry_delay, retry_handlers, slack_error
 from bot.slack.messages.plain import plain_text, refused_for_blocks
+from bot.slack.outage import SlackOutage
 from bot.slack.sign_of_life import SignsOfLife
 from bot.slack.workers import Workers
 from bot.store.answer_queue import AnswerQueue
@@ -37,6 +38,7 @@ from bot.store.events import EventStore
 from bot.store.feedback import FeedbackStore
 from bot.store.health import DatabaseCheck
 from bot.store.said_once import SaidOnce
+from bot.store.slack_hold import SlackHolds
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +126,14 @@ class SlackRuntime:
         # :eyes: and "still working": each call tried once, briefly (they are decoration)
         quick = copy.copy(single_shot(client))
         quick.timeout = 5
-        self.signs = SignsOfLife(quick, self.answers, self.said_once)
+        settings = coach.settings
+        self.outage = SlackOutage(  # Slack failing: every replica's answers held, one probe
+            SlackHolds(engine, self.answers.owner),
+            self.answers,
+            longest=settings.answer_retry_max_seconds,
+            probe_window=settings.answer_lease_seconds,
+        )
+        self.signs = SignsOfLife(quick, self.answers, self.said_once, paused=self.outage.is_down)
         self.asked = AskedQuestions(engine)
         self.gaps = Gaps(engine, coach.encode, coach.settings.feedback_retention_days)
         self.workers = Workers(workers, max_pending)

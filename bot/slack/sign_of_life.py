@@ -62,8 +62,10 @@ class SignsOfLife:
         answers: AnswerQueue,
         said: SaidOnce,
         after: float = EYES_AFTER_SECONDS,
+        paused: Callable[[], bool] | None = None,
     ) -> None:
         self.client = client
+        self.paused = paused  # True: Slack fails every call now, :eyes: would fail too
         self.answers = answers
         self.said = said
         self.after = after  # seconds before a late answer gets :eyes:
@@ -150,7 +152,13 @@ class SignsOfLife:
             pool = self._pool
         pool.submit(self._show_quietly, *watched)
 
+    def eyes(self, key: str, channel: str, ts: str) -> None:
+        """:eyes: on now (Slack rate-limits the answer); a failure is one log line."""
+        self._show_quietly(key, channel, ts, None)
+
     def _show_quietly(self, key: str, channel: str, ts: str, unless: Unless) -> None:
+        if self.paused is not None and self.paused():
+            return  # Slack is down (bot.slack.outage): no call into it per question
         try:
             if unless is None or not unless():
                 self.show(key, channel, ts)
@@ -262,6 +270,8 @@ class SignsOfLife:
         except Exception as err:
             error = getattr(getattr(err, "response", None), "get", lambda _k: None)("error")
             if error not in ("already_reacted", "no_reaction"):
-                log.info("%s on %s/%s failed: %s", method, channel, ts, error or err)
+                # a rate limit is said once for every question (bot.slack.outage), not here
+                level = logging.DEBUG if error == "ratelimited" else logging.INFO
+                log.log(level, "%s on %s/%s failed: %s", method, channel, ts, error or err)
                 return False
         return True

@@ -124,6 +124,7 @@ def tip_job(slack: SlackRuntime, job: Job) -> None:
     age = (now - job.created_at).total_seconds()
     if job.created_at + URL_LIFETIME < now:  # every replica was away: the URL is dead
         slack.answers.give_up(job, AnswerState.DROPPED, "response_url expired")
+        slack.outage.skipped(job)  # if it was Slack's probe (bot.slack.outage), another goes
         log.warning("could not answer on the response_url: it expired (%.0f s old)", age)
         return
     message = json.loads(job.reply) if job.reply else None
@@ -145,6 +146,7 @@ def tip_job(slack: SlackRuntime, job: Job) -> None:
     failed = slack.respond_once(job.response_url, message, timeout, **options)
     if failed is None:
         slack.answers.answered(job, None)
+        slack.outage.answered(job)  # Slack answers: a hold on every replica's answers ends
         log.info("delivered a tip to %s", job.user_id)
         return
     if failed.repeats_if_resent(options):  # most likely shown: settled, never shown twice

@@ -33,6 +33,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     or_,
@@ -49,6 +50,7 @@ from bot.store.tables import (
     from_db,
     handled_events,
     insert_once,
+    slack_hold,
     to_db,
 )
 
@@ -70,6 +72,7 @@ class Job:
     lease_until: datetime | None = None  # this claim's lease
     response_url: str | None = field(default=None, repr=False)  # a tip's; never logged
     reply: str | None = None  # a tip's message (JSON), once its first holder chose it
+    last_error: str | None = None  # why its last attempt failed
 
     @property
     def maybe_posted(self) -> bool:
@@ -94,6 +97,7 @@ def _job(row: Any) -> Job:
         lease_until=from_db(row.lease_until),
         response_url=row.response_url,
         reply=row.reply,
+        last_error=row.last_error,
     )
 
 
@@ -108,17 +112,20 @@ _UPDATE_HELD = update(answer_queue).where(
 _UPDATE_SEEN = update(handled_events).where(handled_events.c.key == bindparam("seen_key"))
 
 
-def _claim_statement() -> Update:
+def _claim_statement(*, probe: bool = False) -> Update:
     """The claim: rows due, or whose lease ran out, taken in one statement, so SQLite takes
     its write lock at once (no read-then-upgrade race) and PostgreSQL skips rows another
     replica is claiming this instant. The due rows are a CTE: PostgreSQL runs a locking CTE
     once, where an `IN (subquery)` may be run again per row and hand out more than `limit`
-    rows. Built once: the dispatcher claims about once per three questions in a burst."""
+    rows. Built once: the dispatcher claims about once per three questions in a burst.
+    Nothing is claimed while Slack is on hold (bot/store/slack_hold.py), but a `probe`."""
     now = bindparam("claim_now", type_=DateTime)
     claimable = or_(
         and_(answer_queue.c.state == AnswerState.QUEUED, answer_queue.c.next_attempt_at <= now),
         and_(answer_queue.c.state == AnswerState.WORKING, answer_queue.c.lease_until <= now),
     )
+    if not probe:
+        claimable = and_(claimable, ~exists(select(slack_hold.c.name)))
     due = (
         select(answer_queue.c.id)
         .where(claimable)
@@ -141,6 +148,7 @@ def _claim_statement() -> Update:
 
 
 _CLAIM = _claim_statement()
+_CLAIM_PROBE = _claim_statement(probe=True)
 _STATE = select(answer_queue.c.state).where(answer_queue.c.question_key == bindparam("state_of"))
 
 
@@ -228,13 +236,16 @@ class AnswerQueue:
             return self._owned(conn, job, reply=reply)
 
     # ---- workers ---------------------------------------------------------------------------
-    def claim(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[Job]:
+    def claim(
+        self, limit: int, lease: timedelta, now: datetime | None = None, *, probe: bool = False
+    ) -> list[Job]:
         """Up to `limit` questions that are due, or whose holder's lease ran out, oldest
-        first; each claim counts as an attempt (see the module's docstring)."""
+        first; each claim counts as an attempt (see the module's docstring). None while
+        Slack is on hold, unless this is the hold's `probe`."""
         stamp = to_db(now or datetime.now(UTC))
         with self.engine.begin() as conn:
             taken = conn.execute(
-                _CLAIM,
+                _CLAIM_PROBE if probe else _CLAIM,
                 {
                     "claim_now": stamp,
                     "claim_limit": limit,

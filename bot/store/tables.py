@@ -265,6 +265,20 @@ answer_queue = Table(
     Index("ix_answer_queue_state_due", "state", "next_attempt_at"),
 )
 
+# slack_hold: Slack failing for every replica (a 429, or an outage: 5xx, no connection), met by
+# any of them. While the row exists no replica claims an answer to post, except the one probe
+# whoever first finds `until` passed takes (moving `until` on by the probe's time); the row
+# is deleted when Slack answers again (migration 0007).
+slack_hold = Table(
+    "slack_hold",
+    metadata,
+    Column("name", String(32), primary_key=True),  # what is held: "answers"
+    Column("reason", String(64), nullable=False),  # "HTTP 429", "HTTP 503", "URLError"
+    Column("since", DateTime, nullable=False),  # naive UTC: when the outage began
+    Column("until", DateTime, nullable=False),  # naive UTC: no probe before this
+    Column("prober", String(160)),  # the replica probing Slack now, if any
+)
+
 # ---- the daily quote -----------------------------------------------------------------------
 # quote_rotation: one row per (channel, local date): the quote that channel's day got and the
 # rotation cycle it belongs to, so a retry posts the same quote and each channel's "no repeats

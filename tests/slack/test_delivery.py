@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.slack.sign_of_life import STILL_WORKING
 from bot.store.answer_queue import AnswerQueue
+from bot.store.slack_hold import SlackHolds
 from bot.store.tables import AnswerState
 from tests.slack_checks import assert_valid_message
 from tests.slack_fixtures import SlackApp, on_both_databases
@@ -179,6 +180,28 @@ def test_an_answer_undeliverable_past_the_max_age_is_dropped_with_one_line(
     ask(slack_app)
     slack_app.settle()
     assert [c.status for c in slack_app.stub.calls_to("chat.postMessage")] == [429]
+    assert states(slack_app) == {AnswerState.DROPPED: 1}
+    assert len([r for r in caplog.records if "dropped the answer" in r.getMessage()]) == 1
+
+
+def test_a_question_held_past_the_max_age_is_dropped_with_one_line_not_posted_late(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack on hold for every replica (bot.slack.outage) longer than ANSWER_MAX_AGE_MINUTES:
+    when the hold's probe takes the question it is dropped with one line, and nothing goes
+    to Slack for it (before, a question claimed late was answered however old)."""
+    caplog.set_level(logging.INFO)
+    minutes = slack_app.slack.settings.answer_max_age_minutes
+    asked_at = datetime.now(UTC) - timedelta(minutes=minutes + 1)
+    text = f"<@{BOT_USER}> {QUESTION}"
+    queue = slack_app.slack.answers
+    assert queue.enqueue(
+        kind="mention", channel="CSALES", ts="1.000100", user_id="U1", text=text, now=asked_at
+    )
+    SlackHolds(slack_app.engine, "another-replica").hold("HTTP 503", timedelta(0))  # probe due
+    slack_app.slack.wake_answers()
+    slack_app.settle()
+    assert slack_app.stub.calls == []
     assert states(slack_app) == {AnswerState.DROPPED: 1}
     assert len([r for r in caplog.records if "dropped the answer" in r.getMessage()]) == 1
 
