@@ -9,9 +9,9 @@ bench/data/own4_questions.jsonl and bench/data/own5_questions.jsonl (held out: w
 before any measurement; own3, own4 and own5 each by two writers who read only the articles;
 own5 only answerable questions on the five seed articles). A method with
 no free parameter scores the same whether a set is held out or not; a method that learns
-(logistic ranker, abstention threshold) is fitted on three sets and scored on the fourth, in
-rotation. "CV-selected" picks, for each held-out set, the method with the best mean MRR on
-the other three. Tables give each held-out set, the worst and the mean. Abstention counts as
+(logistic ranker, abstention threshold) is fitted on the other sets and scored on the one
+held out, in rotation. "CV-selected" picks, for each held-out set, the method with the best
+mean MRR on the others. Tables give each held-out set, the worst and the mean. Abstention counts as
 a miss for answerable questions, as in `coach eval`.
 
 Abstention is judged on two libraries, so that a cut-off which only fits one size shows:
@@ -355,7 +355,7 @@ def abstention_curve(
                 fa, unc, off, _ = outcome(sets[n], cut)
                 parts.append(f"{lib} {n}: FA {fa:.2f} unc {unc:>5} off {off:>5}")
         print(f"cut {cut:.3f}  " + "  ".join(parts))
-    print("\n## Cut-off fitted on three sets (both libraries), scored on the fourth")
+    print("\n## Cut-off fitted on the other sets (both libraries), scored on the one held out")
     print("   (hit@1/hit@3/MRR@10 with abstention, false abstain, uncovered, off-topic)")
     cells: dict[str, list[tuple[float, float, float]]] = {lib: [] for lib in libraries}
     for held in names:
