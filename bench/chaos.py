@@ -199,6 +199,26 @@ def report(run: Run) -> bool:
     return all(r["twice"] == 0 and r["unanswered"] == 0 for r in phases.values())
 
 
+def replica_env(stub: SlackStub, database_url: str, prefix: str) -> dict[str, str]:
+    """The environment `coach serve` replicas run with against `stub` and one database (only
+    environment settings, as the README starts it), with the library's index already built."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUOTE_", "ANSWER_"))}
+    env.update(
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=stub.api_url,
+        DATABASE_URL=database_url,
+        CONTENT_DIR=str(ROOT / "content"),
+        LOG_LEVEL="INFO",
+        DATA_DIR=tempfile.mkdtemp(prefix=prefix),
+    )
+    coach = Path(sys.executable).with_name("coach")
+    subprocess.run(
+        [str(coach), "index", "build"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
+    return env
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicas", type=int, default=3)
@@ -210,21 +230,7 @@ def main() -> int:
 
     server = start_postgres()
     stub = SlackStub(bot_user_id=BOT, latency=args.latency).start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUOTE_", "ANSWER_"))}
-    env.update(
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=stub.api_url,
-        DATABASE_URL=server.new_database(),
-        CONTENT_DIR=str(ROOT / "content"),
-        LOG_LEVEL="INFO",
-        DATA_DIR=tempfile.mkdtemp(prefix="chaos-"),
-    )
-    coach = Path(sys.executable).with_name("coach")
-    subprocess.run(
-        [str(coach), "index", "build"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
-    )
-    run = Run(stub, env, args.replicas)
+    run = Run(stub, replica_env(stub, server.new_database(), "chaos-"), args.replicas)
     try:
         chaos(run, args.outage, args.status, lambda: database_outage(server, 4.0))
     finally:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,8 +24,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from burst import BOT, SECRET, TOKEN  # noqa: E402
-from chaos import Run  # noqa: E402
+from burst import BOT  # noqa: E402
+from chaos import Run, replica_env  # noqa: E402
 
 from tests.slack_stub import SlackStub  # noqa: E402
 
@@ -58,21 +56,7 @@ def main() -> int:
 
     server = start_postgres()
     stub = SlackStub(bot_user_id=BOT, latency=0.03).start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QUOTE_", "ANSWER_"))}
-    env.update(
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=stub.api_url,
-        DATABASE_URL=server.new_database(),
-        CONTENT_DIR=str(ROOT / "content"),
-        LOG_LEVEL="INFO",
-        DATA_DIR=tempfile.mkdtemp(prefix="outage-"),
-    )
-    coach = Path(sys.executable).with_name("coach")
-    subprocess.run(
-        [str(coach), "index", "build"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
-    )
-    run = Run(stub, env, args.replicas)
+    run = Run(stub, replica_env(stub, server.new_database(), "outage-"), args.replicas)
     try:
         run.ask("warm-up", 0)
         run.wait_all(60)
