@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.assistant_panel import before_answer, is_assistant_thread
-from bot.slack.client import retry_delay, thread_messages
-from bot.slack.delivery import Verdict, deliver
+from bot.slack.client import thread_messages
+from bot.slack.delivery import Verdict
 from bot.slack.messages.answers import (
     answer_message,
     error_message,
@@ -25,14 +25,14 @@ from bot.slack.messages.answers import (
     no_answer_message,
     welcome_message,
 )
-from bot.slack.messages.parts import section, text_message
 from bot.slack.messages.values import encode_value
+from bot.slack.posting import post_once, too_old
 from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
-from bot.slack.text import clean_question, safe_echo
+from bot.slack.text import clean_question
 from bot.small_talk import SmallTalk, is_special_only, small_talk
 from bot.store.answer_queue import Job
-from bot.store.tables import AnswerState, AskOutcome, SaidKind
+from bot.store.tables import AskOutcome, SaidKind
 from index.types import SearchResult
 
 log = logging.getLogger(__name__)
@@ -224,13 +224,9 @@ def record_answer(
 
 def answer_job(slack: SlackRuntime, job: Job) -> None:
     """Answer one claimed question, or put it back to be tried later, or give it up."""
-    settings = slack.settings
     now = datetime.now(UTC)
     q = Question(job.kind, job.channel, job.ts, job.thread_ts, job.user_id, job.text)
-    max_age = timedelta(minutes=settings.answer_max_age_minutes)
-    if job.created_at + max_age < now:  # held past it (Slack on hold, see bot.slack.outage)
-        slack.outage.skipped(job)
-        _drop(slack, job, job.last_error or "Slack on hold")
+    if too_old(slack, job, now):
         return
     try:
         if q.kind == "assistant" and q.reply_thread:
@@ -242,79 +238,29 @@ def answer_job(slack: SlackRuntime, job: Job) -> None:
     except Exception:
         log.exception("answering %s in %s failed", q.ts, q.channel)
         reply = Reply(error_message())
-    lease = timedelta(seconds=settings.answer_lease_seconds)
-    with slack.signs.posting(job.key):  # written: no :eyes: now unless the post fails
-        done = deliver(slack.client, slack.answers, job, reply.message, q.reply_thread, lease)
-        if done.verdict == Verdict.DELIVERED:
-            try:
-                record_answer(slack, job, q, reply, done.ts)
-            except SQLAlchemyError as err:
-                # posted, not recorded: the lease runs out and the next claim finds the
-                # answer in the thread (its metadata) and records it, posting nothing
-                log.warning(
-                    "the answer to %s in %s is in Slack but could not be recorded (%s); the "
-                    "next claim finds it in the thread and records it",
-                    q.ts,
-                    q.channel,
-                    type(err).__name__,
-                )
-                return
-    if done.verdict in (Verdict.DELIVERED, Verdict.REFUSED):
-        slack.outage.answered(job)  # Slack answers: a hold on every replica ends
-    if done.verdict == Verdict.DELIVERED:
+
+    def waiting(held: float | None) -> None:
+        """Into a rate limit the :eyes: alone; else "still working" too."""
+        if held is None:
+            slack.signs.still_working(job.key, q.channel, q.ts, q.reply_thread)
+        else:
+            slack.signs.eyes(job.key, q.channel, q.ts)
+
+    verdict = post_once(
+        slack,
+        job,
+        reply.message,
+        q.reply_thread,
+        now=now,
+        record=lambda ts: record_answer(slack, job, q, reply, ts),
+        waiting=waiting if q.kind in SIGN_OF_LIFE_KINDS else None,
+    )
+    if verdict == Verdict.DELIVERED:
         if q.kind in SIGN_OF_LIFE_KINDS:
             slack.signs.answered(
                 job.key, q.channel, q.ts, first_try=not job.maybe_posted, asked_at=job.created_at
             )
         log.info("answered %s %s in %s", q.kind, q.ts, q.channel)
-    elif done.verdict == Verdict.REFUSED:
-        slack.answers.give_up(job, AnswerState.FAILED, done.detail)
-        log.warning("Slack refused the answer to %s in %s: %s", q.ts, q.channel, done.detail)
-    elif done.verdict == Verdict.LOST:
-        slack.outage.skipped(job)
-    elif done.verdict == Verdict.RETRY:
-        # Slack failing as a whole: every replica holds its answers until the next probe
-        # (said once, not per question); else this question alone tries again later
-        held = slack.outage.failed(job, done)
-        age = (now - job.created_at).total_seconds()
-        delay = (
-            held
-            if held is not None
-            else retry_delay(age, done.wait, settings.answer_retry_max_seconds)
-        )
-        if job.created_at + max_age < now + timedelta(seconds=delay):
-            _drop(slack, job, done.detail)
-            return
-        # "still working" only when Slack certainly did not take the answer: after an
-        # ambiguous failure it could land below an answer that did get through. Into a rate
-        # limit the :eyes: alone; into an outage nothing (it would fail as the answer did)
-        if q.kind in SIGN_OF_LIFE_KINDS and done.not_posted and not slack.outage.is_down():
-            if held is None:
-                slack.signs.still_working(job.key, q.channel, q.ts, q.reply_thread)
-            else:
-                slack.signs.eyes(job.key, q.channel, q.ts)
-        slack.answers.retry_later(job, now + timedelta(seconds=delay), done.detail)
-        log.log(
-            logging.DEBUG if held is not None else logging.INFO,
-            "could not deliver the answer to %s in %s (%s); next try in %.1fs",
-            q.ts,
-            q.channel,
-            done.detail,
-            delay,
-        )
-
-
-def _drop(slack: SlackRuntime, job: Job, why: str) -> None:
-    """Give the answer up, with one line: Slack did not take it in ANSWER_MAX_AGE_MINUTES."""
-    minutes = slack.settings.answer_max_age_minutes
-    slack.answers.give_up(job, AnswerState.DROPPED, why)
-    log.warning(
-        "dropped the answer to %s in %s: Slack unreachable for %d minutes (%s)",
-        job.ts,
-        job.channel,
-        minutes,
-        why,
-    )
 
 
 def answer_blocks(
@@ -344,32 +290,6 @@ def answer_blocks(
         more_value=more_value,
         follow_up_of=context,
     )
-
-
-def more(
-    slack: SlackRuntime,
-    channel: str,
-    thread: str | None,
-    question: str,
-    context: str | None,
-    offset: int,
-) -> None:
-    """'More like this': the next passages for the same question, in the same thread.
-
-    Outside a thread (a DM answer's button) the passages start a thread of their own about
-    the question, as the DM answer does: a reply there follows up on it."""
-    result = slack.coach.search(question, context=context, offset=offset)
-    found = result.answered and bool(result.hits)
-    if found:
-        message = answer_blocks(slack, question, result, context, thread, offset=offset)
-        message["blocks"][0] = section(f"More on _{safe_echo(question, 150)}_:")
-    else:
-        message = text_message(
-            f"That's everything the library has on _{safe_echo(question, 150)}_ for now."
-        )
-    ts = slack.post(channel, message, thread)
-    if ts and not thread:
-        slack.events.remember_thread(channel, ts, context or question)
 
 
 def purge_old(slack: SlackRuntime) -> None:

@@ -21,6 +21,7 @@ from bot.slack.answering import answer_job
 from bot.slack.client import make_client, slack_error
 from bot.slack.intake import store_questions_first
 from bot.slack.listeners import register_listeners
+from bot.slack.more_like_this import MORE, more_job
 from bot.slack.runtime import SlackRuntime
 from bot.slack.tips import TIP_KINDS, tip_job
 from bot.store.answer_queue import Job
@@ -42,9 +43,12 @@ def _not_a_token_note(record: logging.LogRecord) -> bool:
 
 
 def work_on(slack: SlackRuntime, job: Job) -> None:
-    """What an answer worker does with a claimed row: deliver a tip, or answer a question."""
+    """What an answer worker does with a claimed row: deliver a tip, post the passages of a
+    "More like this" click, or answer a question."""
     if job.kind in TIP_KINDS:
         tip_job(slack, job)
+    elif job.kind == MORE:
+        more_job(slack, job)
     else:
         answer_job(slack, job)
 

@@ -12,7 +12,8 @@ less per answer, at the price of one look after a replica died before posting.)
 A /leadership-tip request rides the same queue (kind "tip" or "another_tip"), keyed by its
 trigger_id, with the command's response_url: a credential while it lives, so it is never
 logged and is set to NULL when the row is settled. The tip chosen for it is kept in `reply`
-by its first holder, so every later attempt sends the same tip.
+by its first holder, so every later attempt sends the same tip. A "More like this" click
+rides it too (kind "more"), keyed by the message and offset clicked, with its context.
 """
 
 from __future__ import annotations
@@ -25,22 +26,16 @@ from typing import Any
 from sqlalchemy import (
     ClauseElement,
     Connection,
-    DateTime,
     Engine,
-    Integer,
-    String,
-    Update,
-    and_,
     bindparam,
     delete,
-    exists,
     func,
     insert,
-    or_,
     select,
     update,
 )
 
+from bot.store.answer_claims import CLAIM, CLAIM_PROBE
 from bot.store.events import dedupe_rows, question_key, remember_thread
 from bot.store.tables import (
     AnswerState,
@@ -50,7 +45,6 @@ from bot.store.tables import (
     from_db,
     handled_events,
     insert_once,
-    slack_hold,
     to_db,
 )
 
@@ -73,6 +67,8 @@ class Job:
     response_url: str | None = field(default=None, repr=False)  # a tip's; never logged
     reply: str | None = None  # a tip's message (JSON), once its first holder chose it
     last_error: str | None = None  # why its last attempt failed
+    context: str | None = None  # a "More like this" click's: the follow-up context
+    offset: int = 0  # ... and where its next passages start
 
     @property
     def maybe_posted(self) -> bool:
@@ -98,6 +94,8 @@ def _job(row: Any) -> Job:
         response_url=row.response_url,
         reply=row.reply,
         last_error=row.last_error,
+        context=row.context,
+        offset=row.passage_offset or 0,
     )
 
 
@@ -112,43 +110,32 @@ _UPDATE_HELD = update(answer_queue).where(
 _UPDATE_SEEN = update(handled_events).where(handled_events.c.key == bindparam("seen_key"))
 
 
-def _claim_statement(*, probe: bool = False) -> Update:
-    """The claim: rows due, or whose lease ran out, taken in one statement, so SQLite takes
-    its write lock at once (no read-then-upgrade race) and PostgreSQL skips rows another
-    replica is claiming this instant. The due rows are a CTE: PostgreSQL runs a locking CTE
-    once, where an `IN (subquery)` may be run again per row and hand out more than `limit`
-    rows. Built once: the dispatcher claims about once per three questions in a burst.
-    Nothing is claimed while Slack is on hold (bot/store/slack_hold.py), but a `probe`."""
-    now = bindparam("claim_now", type_=DateTime)
-    claimable = or_(
-        and_(answer_queue.c.state == AnswerState.QUEUED, answer_queue.c.next_attempt_at <= now),
-        and_(answer_queue.c.state == AnswerState.WORKING, answer_queue.c.lease_until <= now),
-    )
-    if not probe:
-        claimable = and_(claimable, ~exists(select(slack_hold.c.name)))
-    due = (
-        select(answer_queue.c.id)
-        .where(claimable)
-        .order_by(answer_queue.c.id)
-        .limit(bindparam("claim_limit", type_=Integer))
-        .with_for_update(skip_locked=True)
-        .cte("due")
-    )
-    return (
-        update(answer_queue)
-        .where(answer_queue.c.id.in_(select(due.c.id)), claimable)
-        .values(
-            state=AnswerState.WORKING,
-            owner=bindparam("claim_owner", type_=String),
-            lease_until=bindparam("claim_until", type_=DateTime),
-            attempts=answer_queue.c.attempts + 1,
-        )
-        .returning(*answer_queue.c)
-    )
+def _request(
+    key: str,
+    kind: str,
+    channel: str,
+    ts: str,
+    user_id: str,
+    text: str,
+    stamp: datetime,
+    **more: Any,
+) -> dict[str, Any]:
+    """The queue row of a request other than a question (a tip, a More like this click)."""
+    return {
+        "question_key": key,
+        "kind": kind,
+        "channel": channel,
+        "ts": ts,
+        "user_id": user_id,
+        "text": text[:8000],
+        "state": AnswerState.QUEUED,
+        "attempts": 0,
+        "created_at": to_db(stamp),
+        "next_attempt_at": to_db(stamp),
+        **more,
+    }
 
 
-_CLAIM = _claim_statement()
-_CLAIM_PROBE = _claim_statement(probe=True)
 _STATE = select(answer_queue.c.state).where(answer_queue.c.question_key == bindparam("state_of"))
 
 
@@ -214,20 +201,33 @@ class AnswerQueue:
         trigger_id) was stored before. Database errors propagate: nothing is acked unstored
         that the caller does not deliver some other way."""
         stamp = now or datetime.now(UTC)
-        row = {
-            "question_key": key,
-            "kind": kind,
-            "channel": channel,
-            "ts": f"{stamp.timestamp():.6f}",  # when it was asked (a command has no ts)
-            "user_id": user_id,
-            "text": topic[:8000],
-            "response_url": response_url,
-            "state": AnswerState.QUEUED,
-            "attempts": 0,
-            "created_at": to_db(stamp),
-            "next_attempt_at": to_db(stamp),
-        }
+        ts = f"{stamp.timestamp():.6f}"  # when it was asked (a command has no ts)
+        row = _request(key, kind, channel, ts, user_id, topic, stamp, response_url=response_url)
         return insert_once(self.engine, (_INSERT_QUEUED, row))
+
+    def enqueue_more(
+        self,
+        *,
+        key: str,
+        channel: str,
+        ts: str,
+        thread_ts: str | None,
+        user_id: str,
+        question: str,
+        context: str | None,
+        offset: int,
+        now: datetime | None = None,
+    ) -> bool:
+        """Store a "More like this" click before its ack; False if this click (`key`: the
+        message and the offset clicked) was stored before. Its dedupe row is the one a click
+        acted on from memory claims (EventStore.claim_once), so neither way posts it twice.
+        Database errors propagate, as `enqueue_tip`'s."""
+        stamp = now or datetime.now(UTC)
+        seen = {"key": key, "kind": "more", "channel": channel, "ts": ts, "text": ""}
+        seen |= {"status": EventStatus.DONE, "created_at": stamp}  # claimed, as claim_once's
+        more = {"thread_ts": thread_ts, "context": context, "passage_offset": offset}
+        row = _request(key, "more", channel, ts, user_id, question, stamp, **more)
+        return insert_once(self.engine, (_INSERT_SEEN, seen), (_INSERT_QUEUED, row))
 
     def keep_reply(self, job: Job, reply: str) -> bool:
         """Remember the tip chosen for a request, so a retry (here or on another replica)
@@ -245,7 +245,7 @@ class AnswerQueue:
         stamp = to_db(now or datetime.now(UTC))
         with self.engine.begin() as conn:
             taken = conn.execute(
-                _CLAIM_PROBE if probe else _CLAIM,
+                CLAIM_PROBE if probe else CLAIM,
                 {
                     "claim_now": stamp,
                     "claim_limit": limit,

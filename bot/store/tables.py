@@ -234,11 +234,12 @@ class AnswerState(StrEnum):
     FAILED = "failed"  # Slack refused it for good (e.g. channel_not_found)
 
 
-# answer_queue: every mention or DM the bot acked, and every /leadership-tip (kind "tip",
-# delivered to its response_url), written before the ack. Workers on any replica claim due
-# rows with a lease (owner, lease_until); attempts counts chat.postMessage calls begun, so a
-# later holder looks in Slack for the answer before posting again. A tip's response_url is a
-# credential while it lives: it is set to NULL when the row is settled.
+# answer_queue: every mention or DM the bot acked, every /leadership-tip (kind "tip",
+# delivered to its response_url) and every "More like this" click (kind "more"), written
+# before the ack. Workers on any replica claim due rows with a lease (owner, lease_until);
+# attempts counts chat.postMessage calls begun, so a later holder looks in Slack for the
+# answer before posting again. A tip's response_url is a credential while it lives: it is
+# set to NULL when the row is settled.
 answer_queue = Table(
     "answer_queue",
     metadata,
@@ -262,6 +263,8 @@ answer_queue = Table(
     Column("last_error", String(500)),
     Column("response_url", Text),  # a tip's, until it is settled (migration 0005)
     Column("reply", Text),  # a tip's message (JSON), chosen once so a retry sends the same
+    Column("context", Text),  # a "More like this" click's follow-up context (migration 0008)
+    Column("passage_offset", Integer),  # ... and where its next passages start
     Index("ix_answer_queue_state_due", "state", "next_attempt_at"),
 )
 

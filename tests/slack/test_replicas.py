@@ -1,8 +1,8 @@
 """Three real `coach serve` processes on one PostgreSQL database, as a team would run them:
 started together on an empty database; a mention answered once when Slack's retry goes to
-another replica; a replica killed (-9) holding acked, unanswered questions and a
-/leadership-tip, which the other replicas answer and deliver within 60 s, once each; one
-daily quote between them."""
+another replica; a replica killed (-9) holding acked, unanswered questions, a
+/leadership-tip and a "More like this" click, which the other replicas answer and deliver
+within 60 s, once each; one daily quote between them."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import create_engine, select
 
+from bot.slack.messages.values import ACTION_MORE
 from bot.store.tables import AnswerState, answer_queue
 from tests.library_fixtures import COACH, REPO_ROOT
 from tests.pg_fixtures import PostgresServer
 from tests.slack_fixtures import signed_headers as sign
-from tests.slack_payloads import event_envelope, mention, slack_command_form
+from tests.slack_payloads import block_action, event_envelope, mention, slack_command_form
 from tests.slack_stub import SlackStub
 from tests.slack_workspace import BOT_TOKEN, BOT_USER, SIGNING_SECRET
 
@@ -90,6 +91,10 @@ class Replica:
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             return int(response.status)
+
+    def click(self, payload: dict[str, Any]) -> int:
+        """A button click, as Slack sends it: a form with the JSON payload."""
+        return self.command({"payload": json.dumps(payload)})
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
@@ -165,15 +170,21 @@ def test_three_replicas_share_one_postgres_database(
     assert started[2].send(envelope, retry_num=2) == 200
     wait_until(lambda: answers_in(stub, event["ts"]), 120, "the answer")
 
-    # a replica holding acked, unanswered questions and a tip is killed -9 mid-post
+    # a replica holding acked, unanswered questions, a tip and a "More like this" click on
+    # the first answer is killed -9 mid-post
     engine = create_engine(url)
     victim = started[0]
-    stub.fail("chat.postMessage", hang=20, times=3)  # Slack never gets those posts
+    [answered] = answers_in(stub, event["ts"])
+    stub.fail("chat.postMessage", hang=20, times=4)  # Slack never gets those posts
     stub.fail("response_url", hang=20, times=1)  # ... nor the tip
     asked = [mention(f"<@{BOT_USER}> {QUESTION}", user=f"U{i}") for i in range(3)]
     for e in asked:
         assert victim.send(event_envelope(e)) == 200  # acked: stored before the ack
     assert victim.command(slack_command_form("coaching", stub.response_url("tip"))) == 200
+    more = [e for b in answered["blocks"] for e in b.get("elements", [])]
+    [value] = [e["value"] for e in more if e.get("action_id") == ACTION_MORE]
+    click = block_action(ACTION_MORE, value, message=answered, response_url=stub.response_url())
+    assert victim.click(click) == 200
 
     def victim_holds_a_question_and_the_tip() -> bool:
         if stub.faults_left("response_url"):  # the tip's post is not hanging yet: a holder
@@ -185,22 +196,24 @@ def test_three_replicas_share_one_postgres_database(
                 )
             ).all()
         kinds = {kind for kind, owner in held if f":{victim.process.pid}:" in (owner or "")}
-        return "tip" in kinds and "mention" in kinds
+        return {"tip", "mention", "more"} <= kinds
 
-    wait_until(victim_holds_a_question_and_the_tip, 30, "the victim working on both")
+    wait_until(victim_holds_a_question_and_the_tip, 30, "the victim working on all three")
     victim.process.send_signal(signal.SIGKILL)
     victim.process.wait(10)
     killed_at = time.monotonic()
     wait_until(lambda: all(answers_in(stub, e["ts"]) for e in asked), 60, "answers after the kill")
     wait_until(lambda: tips_shown(stub), 60, "the tip after the kill")
+    wait_until(lambda: len(answers_in(stub, event["ts"])) > 1, 60, "More like this after it")
     assert time.monotonic() - killed_at < 60
     time.sleep(2)  # anything late would show up now
-    for e in [event, *asked]:
+    for e in asked:
         assert len(answers_in(stub, e["ts"])) == 1, e["ts"]
+    assert len(answers_in(stub, event["ts"])) == 2  # the answer, and More like this once
     assert len(tips_shown(stub)) == 1
     with engine.connect() as conn:
         rows = conn.execute(select(answer_queue.c.state, answer_queue.c.response_url)).all()
-    assert [state for state, _ in rows] == [AnswerState.ANSWERED] * 5
+    assert [state for state, _ in rows] == [AnswerState.ANSWERED] * 6
     assert [u for _, u in rows if u is not None] == []  # no response_url kept once delivered
     engine.dispose()
 

@@ -225,6 +225,53 @@ def test_a_database_at_0004_keeps_its_queued_questions_and_takes_tips(
     assert schema_diff(schema_db_url) == [], ADD_A_MIGRATION
 
 
+def test_a_database_at_0007_keeps_its_queued_rows_and_takes_more_like_this_clicks(
+    schema_db_url: str,
+) -> None:
+    """0008 adds a click's context and offset in place: a question queued before the
+    upgrade is still there to be answered, and a "More like this" click is stored beside it
+    with what its search needs."""
+    from bot.store.answer_queue import AnswerQueue
+
+    old = create_engine(schema_db_url)
+    upgrade(old, "0007")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with old.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO answer_queue (question_key, kind, channel, ts, text, state, "
+                "attempts, next_attempt_at, created_at) VALUES ('msg:C1:1.1', 'mention', "
+                "'C1', '1.1', 'how do I coach?', 'queued', 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+    old.dispose()
+
+    engine = make_engine(schema_db_url)
+    try:
+        assert current_revision(engine) == head_revision()
+        queue = AnswerQueue(engine, "a")
+        click = {
+            "key": "more:C1:1.2:3",
+            "channel": "C1",
+            "ts": "1.2",
+            "thread_ts": "1.1",
+            "user_id": "U1",
+            "question": "how do I coach?",
+            "context": "my first question",
+            "offset": 3,
+        }
+        assert queue.enqueue_more(**click)
+        assert not queue.enqueue_more(**click)  # the same click again
+        first, more = queue.claim(5, timedelta(seconds=30))
+        assert (first.kind, first.text, first.context) == ("mention", "how do I coach?", None)
+        assert (more.kind, more.thread_ts, more.text) == ("more", "1.1", "how do I coach?")
+        assert (more.context, more.offset) == ("my first question", 3)
+    finally:
+        engine.dispose()
+    assert schema_diff(schema_db_url) == [], ADD_A_MIGRATION
+
+
 STARTER = """
 import sys, time
 from pathlib import Path

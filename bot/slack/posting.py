@@ -1,0 +1,119 @@
+"""Posting a claimed row's message into its conversation, once, and settling the row by how
+it went: what an answer to a question (bot.slack.answering) and a "More like this" click
+(bot.slack.more_like_this) share.
+
+The message is delivered by bot.slack.delivery (marked with the row's key, looked for in
+the conversation first after an ambiguous failure). Slack failing as a whole holds every
+replica's rows (bot.slack.outage); anything else is retried alone with backoff; a row older
+than ANSWER_MAX_AGE_MINUTES is given up with one line rather than posted late.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.slack.client import retry_delay
+from bot.slack.delivery import Verdict, deliver
+from bot.slack.runtime import Message, SlackRuntime
+from bot.store.answer_queue import Job
+from bot.store.tables import AnswerState
+
+log = logging.getLogger(__name__)
+
+
+def too_old(slack: SlackRuntime, job: Job, now: datetime) -> bool:
+    """Give the row up if it waited past ANSWER_MAX_AGE_MINUTES (Slack on hold meanwhile,
+    see bot.slack.outage): True when it was dropped and nothing is to be posted."""
+    max_age = timedelta(minutes=slack.settings.answer_max_age_minutes)
+    if job.created_at + max_age >= now:
+        return False
+    slack.outage.skipped(job)
+    drop(slack, job, job.last_error or "Slack on hold")
+    return True
+
+
+def post_once(
+    slack: SlackRuntime,
+    job: Job,
+    message: Message,
+    thread_ts: str | None,
+    *,
+    now: datetime,
+    record: Callable[[str | None], None],
+    waiting: Callable[[float | None], None] | None = None,
+) -> Verdict | None:
+    """Deliver `message` for the claimed row and settle it: `record(ts)` once Slack has it
+    (it must settle the row), given up if Slack refused it, put back with backoff if Slack
+    did not take it. `waiting(held)` runs before a retry when Slack certainly did not take
+    the post and is not down as a whole (`held`: seconds of a shared hold, else None). The
+    verdict; None when posted and not recorded (the next claim finds it and records it)."""
+    settings = slack.settings
+    lease = timedelta(seconds=settings.answer_lease_seconds)
+    with slack.signs.posting(job.key):  # written: no :eyes: now unless the post fails
+        done = deliver(slack.client, slack.answers, job, message, thread_ts, lease)
+        if done.verdict == Verdict.DELIVERED:
+            try:
+                record(done.ts)
+            except SQLAlchemyError as err:
+                # posted, not recorded: the lease runs out and the next claim finds the
+                # answer in the thread (its metadata) and records it, posting nothing
+                log.warning(
+                    "the answer to %s in %s is in Slack but could not be recorded (%s); the "
+                    "next claim finds it in the thread and records it",
+                    job.ts,
+                    job.channel,
+                    type(err).__name__,
+                )
+                return None
+    if done.verdict in (Verdict.DELIVERED, Verdict.REFUSED):
+        slack.outage.answered(job)  # Slack answers: a hold on every replica ends
+    if done.verdict == Verdict.REFUSED:
+        slack.answers.give_up(job, AnswerState.FAILED, done.detail)
+        log.warning("Slack refused the answer to %s in %s: %s", job.ts, job.channel, done.detail)
+    elif done.verdict == Verdict.LOST:
+        slack.outage.skipped(job)
+    elif done.verdict == Verdict.RETRY:
+        # Slack failing as a whole: every replica holds its answers until the next probe
+        # (said once, not per question); else this question alone tries again later
+        held = slack.outage.failed(job, done)
+        age = (now - job.created_at).total_seconds()
+        delay = (
+            held
+            if held is not None
+            else retry_delay(age, done.wait, settings.answer_retry_max_seconds)
+        )
+        max_age = timedelta(minutes=settings.answer_max_age_minutes)
+        if job.created_at + max_age < now + timedelta(seconds=delay):
+            drop(slack, job, done.detail)
+            return done.verdict
+        # a sign of life only when Slack certainly did not take the post: after an ambiguous
+        # failure it could land below a post that did get through; into an outage nothing
+        if waiting is not None and done.not_posted and not slack.outage.is_down():
+            waiting(held)
+        slack.answers.retry_later(job, now + timedelta(seconds=delay), done.detail)
+        log.log(
+            logging.DEBUG if held is not None else logging.INFO,
+            "could not deliver the answer to %s in %s (%s); next try in %.1fs",
+            job.ts,
+            job.channel,
+            done.detail,
+            delay,
+        )
+    return done.verdict
+
+
+def drop(slack: SlackRuntime, job: Job, why: str) -> None:
+    """Give the answer up, with one line: Slack did not take it in ANSWER_MAX_AGE_MINUTES."""
+    minutes = slack.settings.answer_max_age_minutes
+    slack.answers.give_up(job, AnswerState.DROPPED, why)
+    log.warning(
+        "dropped the answer to %s in %s: Slack unreachable for %d minutes (%s)",
+        job.ts,
+        job.channel,
+        minutes,
+        why,
+    )
