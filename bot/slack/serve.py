@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import gc
 import logging
-import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -29,11 +27,16 @@ from bot.log_safety import install_log_filters
 from bot.settings import Settings
 from bot.slack.answering import purge_old
 from bot.slack.app import build_app
-from bot.slack.client import make_client, retry_after_of, slack_error
+from bot.slack.client import slack_error
 from bot.slack.http import EVENTS_PATH, PortUnavailable, make_http_server, reserve_port
 from bot.slack.runtime import SlackRuntime
-from bot.store.engine import make_engine
-from bot.store.migrate import DatabaseUnavailable
+from bot.slack.startup_waits import (
+    StopRequested,
+    check_token,
+    install_signal_handlers,
+    open_database,
+    stop_on_signals,
+)
 from index.library import Library
 from index.reload import LibraryReloader
 
@@ -41,13 +44,6 @@ log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL_S = 3600.0
 SHUTDOWN_GRACE_S = 10.0
-TOKEN_RECHECK_SECONDS = 10.0  # Slack failing (5xx, 429) at start-up: look again this often
-DB_RECHECK_SECONDS = 5.0  # the database not answering at start-up: look again this often
-# slack_sdk logs each failed try of the start-up auth.test and each retry (five lines when
-# Slack is unreachable) before check_token's own line says the same; that one client logs
-# here, kept quiet. Every other client logs to slack_sdk's logger as before.
-_TOKEN_CHECK_LOG = logging.getLogger("bot.slack.token_check")
-_TOKEN_CHECK_LOG.setLevel(logging.CRITICAL)
 
 
 def _configure_logging(level: str) -> None:
@@ -57,67 +53,6 @@ def _configure_logging(level: str) -> None:
     else:
         root.setLevel(level)
     install_log_filters()
-
-
-def check_token(settings: Settings, stop: threading.Event | None = None) -> str | None:
-    """None when Slack accepts SLACK_BOT_TOKEN (or `stop` was set while waiting); otherwise
-    the one line to print (still after slack_sdk's retries of a dropped connection or a 5xx,
-    which it keeps quiet).
-
-    Slack answering 429 or 5xx is an outage, not a verdict on the token: it is waited out
-    (one line, then a look every TOKEN_RECHECK_SECONDS, or after Retry-After if longer), so a
-    replica restarted during an outage comes up when Slack does instead of exiting with
-    "Slack rejected SLACK_BOT_TOKEN". A 429 is waited for here, not inside slack_sdk, so a
-    SIGTERM during that wait stops at once."""
-    client = make_client(settings, logger=_TOKEN_CHECK_LOG, retry_rate_limits=False)
-    stop = stop or threading.Event()
-    waited = False
-    while True:
-        wait = TOKEN_RECHECK_SECONDS
-        try:
-            client.auth_test()
-        except SlackApiError as err:
-            status = err.response.status_code if err.response is not None else 0
-            if status != 429 and status < 500:
-                return f"Slack rejected SLACK_BOT_TOKEN (auth.test said {slack_error(err)})"
-            if not waited:
-                log.warning(
-                    "Slack answered auth.test with HTTP %s (Slack is failing; this says nothing "
-                    "about SLACK_BOT_TOKEN): checking again every %gs until it answers",
-                    status,
-                    TOKEN_RECHECK_SECONDS,
-                )
-            waited = True
-            wait = max(wait, retry_after_of(err) or 0.0)
-        except Exception as err:
-            return (
-                f"Could not reach Slack at {settings.slack_api_url} to check SLACK_BOT_TOKEN ("
-                f"{type(err).__name__}: {err})"
-            )
-        else:
-            if waited:
-                log.info("Slack answers again; SLACK_BOT_TOKEN accepted")
-            return None
-        if stop.wait(wait):
-            return None
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Inside, SIGINT/SIGTERM set `stop` (as they do once serving): a replica an
-    orchestrator stops while it waits for Slack or its database exits 0 at once, with one
-    line, instead of being killed by the signal. Outside, the handlers are as they were."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        signal.signal(sig, lambda *_: stop.set())
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def serve(
@@ -132,7 +67,7 @@ def serve(
     _configure_logging(settings.log_level)
     socket_mode = bool(settings.slack_app_token)
     stop = stop or threading.Event()
-    with _stop_on_signals(stop):
+    with stop_on_signals(stop):
         problem = settings.slack_problem or check_token(settings, stop)
     if problem:
         log.error(problem)
@@ -148,43 +83,27 @@ def serve(
 
     try:
         # before the model loads and the index builds: a wrong DATABASE_URL is said at once
-        with _stop_on_signals(stop):
-            engine = _open_database(settings, stop)
+        with stop_on_signals(stop):
+            engine = open_database(settings, stop)
         if engine is None:  # stopped while waiting for it: a clean stop, as once serving
             if listener is not None:
                 listener.close()
             return 0
-        if library is None:
-            from index.library import Library
-
-            library = Library.open(
-                settings.content_dir,
-                settings.index_dir,
-                settings.embedding_model,
-                backend=settings.embedding_backend,
-            )
-        reloader = _reloader(settings, library)
-        app, slack = build_app(
-            settings, library, engine, socket_mode=socket_mode, reloader=reloader
-        )
-        # each model pass on one thread (split across threads, a pass costs more CPU), up to
-        # SEARCH_THREADS passes of a batch side by side
-        library.searcher.embedder.use_threads(1)
-        library.searcher.embedder.run_passes_side_by_side(search_threads(settings))
-        slack.coach.search("warm up")  # load the model now, not on the first question
-        library.searcher.warm()  # the vocabulary's words, the out-of-scope examples
-        # what is loaded by now (the model's runtime, the library: millions of objects) lives
-        # as long as the process: kept out of the collector's way, so a full collection in a
-        # burst no longer stops every thread, acks included, for 0.2-0.9 s (bench/burst.py)
-        gc.freeze()
+        with stop_on_signals(stop, interrupt=True):
+            library, app, slack, reloader = _load(settings, library, engine, socket_mode)
         log.info("model loaded; ready")
+    except StopRequested:
+        log.info("stopped while loading the library")
+        if listener is not None:
+            listener.close()
+        return 0
     except Exception as err:
         log.error("could not start: %s: %s", type(err).__name__, err)
         if listener is not None:
             listener.close()
         return 1
 
-    _install_signal_handlers(stop)
+    install_signal_handlers(stop)
     _start_housekeeping(slack, stop)
     scheduler = _start_scheduler(settings, slack, engine)
     if reloader is not None:
@@ -217,28 +136,41 @@ def serve(
             log.info("stopped")
 
 
-def _open_database(settings: Settings, stop: threading.Event) -> Engine | None:
-    """The database, migrated; a PostgreSQL server that does not answer yet (down, restarting,
-    started together with this replica) is waited for, with one line, rather than exiting:
-    the replica comes up when the database does. A server that refuses us (no such database
-    or role) or a URL that cannot work raises DatabaseUnavailable. None: stopped meanwhile."""
-    waited = False
-    while True:
-        try:
-            engine = make_engine(settings.db_url)
-        except DatabaseUnavailable as err:
-            if not err.unreachable:
-                raise
-            if not waited:
-                log.warning("%s; trying again every %gs until it answers", err, DB_RECHECK_SECONDS)
-            waited = True
-        else:
-            if waited:
-                log.info("the database answers again")
-            return engine
-        if stop.wait(DB_RECHECK_SECONDS):
-            log.info("stopped while waiting for the database")
-            return None
+def _load(
+    settings: Settings, library: Library | None, engine: Engine, socket_mode: bool
+) -> tuple[Library, App, SlackRuntime, LibraryReloader | None]:
+    """The library (its index built if need be), the app on it, and the model warmed up.
+
+    The answer workers start with the app; stopped here (StopRequested), they finish what
+    they hold and stop before it is raised on."""
+    if library is None:
+        from index.library import Library
+
+        library = Library.open(
+            settings.content_dir,
+            settings.index_dir,
+            settings.embedding_model,
+            backend=settings.embedding_backend,
+        )
+    reloader = _reloader(settings, library)
+    app, slack = build_app(settings, library, engine, socket_mode=socket_mode, reloader=reloader)
+    try:
+        # each model pass on one thread (split across threads, a pass costs more CPU), up to
+        # SEARCH_THREADS passes of a batch side by side
+        library.searcher.embedder.use_threads(1)
+        library.searcher.embedder.run_passes_side_by_side(search_threads(settings))
+        slack.coach.search("warm up")  # load the model now, not on the first question
+        library.searcher.warm()  # the vocabulary's words, the out-of-scope examples
+    except StopRequested:
+        if not slack.wait_idle(SHUTDOWN_GRACE_S):
+            log.warning("stopping with work unfinished; it is answered after the next start")
+        slack.shutdown(wait=False)
+        raise
+    # what is loaded by now (the model's runtime, the library: millions of objects) lives
+    # as long as the process: kept out of the collector's way, so a full collection in a
+    # burst no longer stops every thread, acks included, for 0.2-0.9 s (bench/burst.py)
+    gc.freeze()
+    return library, app, slack, reloader
 
 
 def _start_housekeeping(slack: SlackRuntime, stop: threading.Event) -> None:
@@ -310,13 +242,6 @@ def health(slack: SlackRuntime) -> dict[str, Any]:
     if problem:
         report = {"ok": False, "error": problem}
     return {**report, "passages": len(slack.coach.library.passages), "pending": slack.pending}
-
-
-def _install_signal_handlers(stop: threading.Event) -> None:
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
 
 
 def _run_http(
