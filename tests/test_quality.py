@@ -71,6 +71,12 @@ OWN4_FLOOR = {"hit@1": 0.45, "hit@3": 0.70, "mrr@10": 0.58}
 # articles only). Pinned as reached.
 OWN5_SET = REPO_ROOT / "bench" / "data" / "own5_questions.jsonl"
 OWN5_FLOOR = {"hit@1": 0.27, "hit@3": 0.37, "mrr@10": 0.35}
+# own6: 106 questions by two more writers who read only the nineteen articles, written after
+# every choice was made and run once, as a measurement (bench/data/own6_PREREGISTERED.md):
+# 0.513 / 0.711 / 0.624 (seed articles' 20: 0.35 / 0.60 / 0.48; the newer ones' 56: 0.57 /
+# 0.75 / 0.67), false abstain 0.026, uncovered 12/20, off-topic 10/10. Pinned as reached.
+OWN6_SET = REPO_ROOT / "bench" / "data" / "own6_questions.jsonl"
+OWN6_FLOOR = {"hit@1": 0.51, "hit@3": 0.71, "mrr@10": 0.62}
 
 BOILERPLATE = (
     "guarantee",
@@ -149,8 +155,9 @@ def test_own_questions_hold_what_was_reached(
         (OWN3_SET, OWN3_FLOOR, 20, 18, 10, 10),
         (OWN4_SET, OWN4_FLOOR, 16, 14, 10, 8),
         (OWN5_SET, OWN5_FLOOR, 0, 0, 0, 0),
+        (OWN6_SET, OWN6_FLOOR, 20, 12, 10, 10),
     ],
-    ids=["own3", "own4", "own5"],
+    ids=["own3", "own4", "own5", "own6"],
 )
 def test_questions_nobody_tuned_for_hold_what_was_reached(
     shipped_library: Library,
