@@ -5,9 +5,10 @@ question set, the worst set, and the abstention trade-off curve.
 
 Sets: ../shared/eval/dev.jsonl, ../shared/eval/dev2.jsonl, bench/data/own_questions.jsonl,
 bench/data/own2_questions.jsonl, bench/data/own3_questions.jsonl,
-bench/data/own4_questions.jsonl and bench/data/own5_questions.jsonl (held out: written
-before any measurement; own3, own4 and own5 each by two writers who read only the articles;
-own5 only answerable questions on the five seed articles). A method with
+bench/data/own4_questions.jsonl, bench/data/own5_questions.jsonl and
+bench/data/own6_questions.jsonl (held out: written before any measurement; own3 to own6 each
+by two writers who read only the articles; own5 only answerable questions on the five seed
+articles; own6 written after every choice, as a measurement). A method with
 no free parameter scores the same whether a set is held out or not; a method that learns
 (logistic ranker, abstention threshold) is fitted on the other sets and scored on the one
 held out, in rotation. "CV-selected" picks, for each held-out set, the method with the best
@@ -58,6 +59,7 @@ SETS = {
     "own3": ROOT / "bench/data/own3_questions.jsonl",
     "own4": ROOT / "bench/data/own4_questions.jsonl",
     "own5": ROOT / "bench/data/own5_questions.jsonl",
+    "own6": ROOT / "bench/data/own6_questions.jsonl",
 }
 GROWN_GOLD = ROOT / "bench/data/dev2_grown_library.jsonl"
 GROWN_FROM = "2026-11-25"  # articles added from this day on grew the five seed articles
