@@ -7,12 +7,16 @@ thread" then posts the same passages publicly in the message's thread, attribute
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.client import slack_error
 from bot.slack.messages.coach_me import (
     coach_me_empty,
     coach_me_message,
@@ -25,7 +29,7 @@ from bot.slack.messages.parts import share_failed
 from bot.slack.runtime import SlackRuntime
 from bot.slack.text import clean_question
 from bot.small_talk import is_special_only, small_talk
-from bot.store.tables import AskOutcome, SaidKind
+from bot.store.tables import AskOutcome, SaidKind, Write
 from index.types import Hit, SearchResult
 
 log = logging.getLogger(__name__)
@@ -73,18 +77,38 @@ def parse_shortcut(body: dict[str, Any]) -> CoachRequest | None:
     return CoachRequest(user, channel, ts, thread or ts, raw)
 
 
-def coach_on_message(slack: SlackRuntime, req: CoachRequest) -> None:
-    """Search the message's text and tell only the asker what the library says.
+@dataclass(frozen=True)
+class Coaching:
+    """What the asker gets, and what the curator's gap report counts once it is shown."""
+
+    message: dict[str, Any]
+    asked: str = ""
+    searched: bool = False  # small talk is not searched, nor counted as a question
+    found: bool = False
+    passage_ids: tuple[str, ...] = ()
+    declined: str | None = None  # the out-of-scope topic it was left to others as
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "passage_ids": list(self.passage_ids)})
+
+    @classmethod
+    def from_json(cls, raw: str) -> Coaching:
+        data = json.loads(raw)
+        return cls(**{**data, "passage_ids": tuple(data.get("passage_ids") or ())})
+
+
+def compose_coaching(slack: SlackRuntime, req: CoachRequest) -> Coaching:
+    """Search the message's text for what the library says to the asker.
 
     Small talk is not searched, nor recorded for the curator: a "thanks!" coached on was a
     question the library could not answer in the gap report."""
     asked = clean_question(req.text, slack.bot_user_id)
     if small_talk(asked) is not None:
         empty = not asked or is_special_only(asked)
-        deliver_privately(slack, req, coach_me_empty() if empty else coach_me_small_talk())
-        return
+        return Coaching(coach_me_empty() if empty else coach_me_small_talk(), asked)
     result = slack.coach.search(asked)
-    if result.answered and result.hits:
+    found = result.answered and bool(result.hits)
+    if found:
         value = share_value(
             asked=asked,
             passage_ids=[h.passage.id for h in result.hits],
@@ -95,53 +119,82 @@ def coach_on_message(slack: SlackRuntime, req: CoachRequest) -> None:
         message = coach_me_message(result, asked=asked, share=value)
     else:
         message = coach_me_nothing(asked=asked, suggestions=slack.coach.suggestions(3, asked))
-    where = deliver_privately(slack, req, message)
-    if where:
-        found = result.answered and bool(result.hits)
-        declined = result.out_of_scope.topic if result.out_of_scope and not found else None
-        row = slack.asked.row(
-            channel=req.channel,
-            ts=req.message_ts,
-            question=asked,
-            outcome=AskOutcome.of(found, declined),
-            user_id=req.user,
-            passage_ids=[h.passage.id for h in result.hits] if found else [],
-            declined_topic=declined,
-        )
-        slack.asked.record(row)  # the curator's gap report counts shortcuts too; never raises
+    declined = result.out_of_scope.topic if result.out_of_scope and not found else None
+    ids = tuple(h.passage.id for h in result.hits) if found else ()
+    return Coaching(message, asked, True, found, ids, declined)
+
+
+def asked_row(slack: SlackRuntime, req: CoachRequest, coaching: Coaching) -> Write | None:
+    """The curator's row of a coaching shown (the gap report counts shortcuts too)."""
+    if not coaching.searched:
+        return None
+    return slack.asked.row(
+        channel=req.channel,
+        ts=req.message_ts,
+        question=coaching.asked,
+        outcome=AskOutcome.of(coaching.found, coaching.declined),
+        user_id=req.user,
+        passage_ids=list(coaching.passage_ids),
+        declined_topic=coaching.declined,
+    )
+
+
+def coached(req: CoachRequest, coaching: Coaching, where: str | None) -> None:
+    """One line per coaching: what it found and where it went."""
     log.info(
         "coach-me for a message in %s: %s, delivered %s",
         req.channel,
-        f"{len(result.hits)} passage(s)" if result.answered else "nothing relevant",
+        f"{len(coaching.passage_ids)} passage(s)" if coaching.found else "nothing relevant",
         where or "nowhere",
     )
 
 
-def deliver_privately(
-    slack: SlackRuntime, req: CoachRequest, message: dict[str, Any]
-) -> str | None:
-    """chat.postEphemeral in the channel; a DM when the bot cannot post there.
+def coach_on_message(slack: SlackRuntime, req: CoachRequest) -> None:
+    """Coach the asker from memory: the way a shortcut goes only when the database could
+    not store it (bot.slack.coach_me_queue)."""
+    coaching = compose_coaching(slack, req)
+    where = deliver_privately(slack, req, coaching.message)
+    row = asked_row(slack, req, coaching)
+    if where and row is not None:
+        slack.asked.record(row)  # never raises
+    coached(req, coaching, where)
 
-    Returns "ephemeral", "dm" or None (both failed; logged)."""
+
+class NotSent(Exception):
+    """Certainly nothing reached the asker: no DM could be opened (its cause is Slack's
+    failure), or the caller's lease was lost before the DM was posted."""
+
+    def __init__(self, reason: str, *, lease_lost: bool = False) -> None:
+        super().__init__(reason)
+        self.lease_lost = lease_lost
+
+
+def send_privately(
+    slack: SlackRuntime,
+    req: CoachRequest,
+    message: dict[str, Any],
+    *,
+    client: WebClient | None = None,
+    before_dm: Callable[[], bool] | None = None,
+) -> str:
+    """chat.postEphemeral in the channel; a DM when the bot cannot post there. Returns
+    "ephemeral" or "dm"; Slack's failure is raised. `before_dm`: False stops before the DM
+    is posted (the caller's lease is lost)."""
     try:
-        slack.send_ephemeral(req.channel, req.user, message)
+        slack.send_ephemeral(req.channel, req.user, message, client=client)
         return "ephemeral"
     except SlackApiError as err:
-        error = err.response.get("error") if err.response is not None else None
-        if error not in NOT_HERE:
-            log.warning("coach-me ephemeral in %s failed: %s", req.channel, error)
-            return None
-    except Exception as err:  # network gone after retries
-        log.warning("coach-me ephemeral in %s failed: %s", req.channel, err)
-        return None
+        if slack_error(err) not in NOT_HERE:
+            raise
     try:
-        opened = slack.client.conversations_open(users=req.user)
-        dm = (opened.get("channel") or {}).get("id")
+        opened = (client or slack.client).conversations_open(users=req.user)
     except Exception as err:
-        log.warning("could not open a DM for coach-me: %s", err)
-        return None
+        raise NotSent(f"could not open a DM: {slack_error(err)}") from err
+    dm = (opened.get("channel") or {}).get("id")
     if not dm:
-        return None
+        raise NotSent("could not open a DM: no channel in the answer")
+    if before_dm is not None and not before_dm():
+        raise NotSent("the lease ran out before the DM", lease_lost=True)
     note = dict(message)
     note["blocks"] = [
         *(message.get("blocks") or []),
@@ -156,7 +209,19 @@ def deliver_privately(
             ],
         },
     ]
-    return "dm" if slack.post(dm, note) else None
+    slack.send(dm, note, client=client)
+    return "dm"
+
+
+def deliver_privately(
+    slack: SlackRuntime, req: CoachRequest, message: dict[str, Any]
+) -> str | None:
+    """`send_privately` with the client's retries: "ephemeral", "dm" or None (failed; logged)."""
+    try:
+        return send_privately(slack, req, message)
+    except Exception as err:  # Slack said no, or the network is gone after retries
+        log.warning("coach-me reply in %s failed: %s", req.channel, slack_error(err))
+        return None
 
 
 def share_in_thread(

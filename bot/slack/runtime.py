@@ -204,11 +204,18 @@ class SlackRuntime:
         )
 
     # ---- replies (each logs its own failure and returns a falsy value) -------------------
-    def send(self, channel: str, message: Message, thread_ts: str | None = None) -> Any:
-        """chat.postMessage with retries and no link previews; Slack's error is raised. A
-        message refused for its blocks (nothing posted) is sent once more as plain text."""
+    def send(
+        self,
+        channel: str,
+        message: Message,
+        thread_ts: str | None = None,
+        *,
+        client: WebClient | None = None,
+    ) -> Any:
+        """chat.postMessage with retries (`client`'s, if given) and no link previews; Slack's
+        error is raised. Refused for its blocks (nothing posted), sent once more as plain text."""
         try:
-            return self._post(channel, message, thread_ts)
+            return self._post(channel, message, thread_ts, client)
         except SlackApiError as err:
             if not refused_for_blocks(slack_error(err), message):
                 raise
@@ -217,10 +224,12 @@ class SlackRuntime:
                 channel,
                 slack_error(err),
             )
-        return self._post(channel, plain_text(message), thread_ts)
+        return self._post(channel, plain_text(message), thread_ts, client)
 
-    def _post(self, channel: str, message: Message, thread_ts: str | None) -> Any:
-        return self.client.chat_postMessage(
+    def _post(
+        self, channel: str, message: Message, thread_ts: str | None, client: WebClient | None
+    ) -> Any:
+        return (client or self.client).chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
             text=message["text"],
@@ -239,13 +248,19 @@ class SlackRuntime:
         return response.get("ts")
 
     def send_ephemeral(
-        self, channel: str, user: str, message: Message, thread_ts: str | None = None
+        self,
+        channel: str,
+        user: str,
+        message: Message,
+        thread_ts: str | None = None,
+        *,
+        client: WebClient | None = None,
     ) -> None:
-        """chat.postEphemeral; Slack's error is raised. Refused for its blocks (nothing
-        shown), it is sent once more as plain text, as `send` does."""
+        """chat.postEphemeral (through `client`, if given); Slack's error is raised. Refused
+        for its blocks (nothing shown), it is sent once more as plain text, as `send` does."""
         for attempt in (message, plain_text(message)):
             try:
-                self.client.chat_postEphemeral(
+                (client or self.client).chat_postEphemeral(
                     channel=channel,
                     user=user,
                     thread_ts=thread_ts,

@@ -4,6 +4,7 @@ message shortcut, the assistant panel's events, and a member joining a channel."
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from tests.slack_payloads import new_ts
@@ -19,8 +20,10 @@ def message_action(
     ts: str | None = None,
     thread_ts: str | None = None,
     response_url: str,
+    trigger_id: str | None = None,
 ) -> dict[str, Any]:
-    """A message shortcut payload: the fields of Slack's MessageShortcut sample."""
+    """A message shortcut payload: the fields of Slack's MessageShortcut sample. Each use
+    of the shortcut has its own trigger_id, as in Slack; the same payload sent twice has one."""
     ts = ts or new_ts()
     message: dict[str, Any] = {
         "type": "message",
@@ -41,7 +44,7 @@ def message_action(
         "is_enterprise_install": False,
         "enterprise": None,
         "callback_id": "coach_me",
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": trigger_id or f"13345224609.738474920.{uuid.uuid4().hex[:19]}",
         "response_url": response_url,
         "message_ts": ts,
         "message": message,
