@@ -31,6 +31,7 @@ from bot.slack.coach_me import (
 )
 from bot.slack.delivery import TRANSIENT_ERRORS, Delivery, Verdict, lease_lasts, took_nothing
 from bot.slack.messages.answers import error_message
+from bot.slack.posting import stored_before_ack
 from bot.slack.runtime import SlackRuntime
 from bot.store.answer_queue import Job
 from bot.store.coach_requests import enqueue_coach_me
@@ -51,8 +52,9 @@ def queue_coach_me(slack: SlackRuntime, req: CoachRequest, trigger_id: str | Non
 
     The same request delivered twice (its trigger_id) is stored once; using the shortcut
     again is a new request."""
-    try:
-        stored = enqueue_coach_me(
+    return stored_before_ack(
+        slack,
+        lambda: enqueue_coach_me(
             slack.answers.engine,
             f"{COACH_ME}:{trigger_id or uuid.uuid4().hex}",
             kind=COACH_ME,
@@ -61,19 +63,11 @@ def queue_coach_me(slack: SlackRuntime, req: CoachRequest, trigger_id: str | Non
             thread_ts=req.thread_ts,
             user_id=req.user,
             text=req.text,
-        )
-    except SQLAlchemyError as err:
-        log.warning(
-            "could not store a coach-me request: the database is unavailable (%s); coaching "
-            "from memory",
-            type(getattr(err, "orig", None) or err).__name__,
-        )
-        return False
-    if stored:
-        slack.wake_answers()
-    else:
-        log.info("already have the coach-me request %s", trigger_id)
-    return True
+        ),
+        "a coach-me request",
+        "coaching",
+        f"already have the coach-me request {trigger_id}",
+    )
 
 
 def coach_me_job(slack: SlackRuntime, job: Job) -> None:

@@ -17,13 +17,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.slack.answering import answer_blocks
 from bot.slack.delivery import Verdict
 from bot.slack.messages.answers import error_message
 from bot.slack.messages.parts import section, text_message
-from bot.slack.posting import post_once, too_old
+from bot.slack.posting import post_once, stored_before_ack, too_old
 from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.text import safe_echo
 from bot.store.answer_queue import Job
@@ -71,8 +69,9 @@ def queue_more(slack: SlackRuntime, click: MoreClick) -> bool:
     database could not take it (the caller then posts it from memory, `send_more`)."""
     key = f"{MORE}:{click.once or click.trigger_id or uuid.uuid4().hex}"
     stamp = datetime.now(UTC)
-    try:
-        stored = slack.answers.enqueue_more(
+    return stored_before_ack(
+        slack,
+        lambda: slack.answers.enqueue_more(
             key=key,
             channel=click.channel,
             ts=click.message_ts or f"{stamp.timestamp():.6f}",
@@ -82,19 +81,11 @@ def queue_more(slack: SlackRuntime, click: MoreClick) -> bool:
             context=click.context,
             offset=click.offset,
             now=stamp,
-        )
-    except SQLAlchemyError as err:
-        log.warning(
-            "could not store a 'More like this' click: the database is unavailable (%s); "
-            "posting it from memory",
-            type(getattr(err, "orig", None) or err).__name__,
-        )
-        return False
-    if stored:
-        slack.wake_answers()
-    else:
-        log.info("'More like this' on %s clicked again; already answered", click.message_ts)
-    return True
+        ),
+        "a 'More like this' click",
+        "posting it",
+        f"'More like this' on {click.message_ts} clicked again; already answered",
+    )
 
 
 def send_more(slack: SlackRuntime, click: MoreClick) -> None:

@@ -1,6 +1,7 @@
 """Posting a claimed row's message into its conversation, once, and settling the row by how
 it went: what an answer to a question (bot.slack.answering) and a "More like this" click
-(bot.slack.more_like_this) share.
+(bot.slack.more_like_this) share; and storing a request for them before its ack, which the
+tips, the clicks and the "Coach me" requests share.
 
 The message is delivered by bot.slack.delivery (marked with the row's key, looked for in
 the conversation first after an ambiguous failure). Slack failing as a whole holds every
@@ -23,6 +24,29 @@ from bot.store.answer_queue import Job
 from bot.store.tables import AnswerState
 
 log = logging.getLogger(__name__)
+
+
+def stored_before_ack(
+    slack: SlackRuntime, store: Callable[[], bool], what: str, fallback: str, again: str
+) -> bool:
+    """Run `store` (a queue insert; False when the request was stored before) and wake the
+    answer workers. False when the database could not take it: the caller then serves the
+    request from memory (`fallback` says how, in the one line logged), as before the queue."""
+    try:
+        stored = store()
+    except SQLAlchemyError as err:
+        log.warning(
+            "could not store %s: the database is unavailable (%s); %s from memory",
+            what,
+            type(getattr(err, "orig", None) or err).__name__,
+            fallback,
+        )
+        return False
+    if stored:
+        slack.wake_answers()
+    else:
+        log.info("%s", again)
+    return True
 
 
 def too_old(slack: SlackRuntime, job: Job, now: datetime) -> bool:

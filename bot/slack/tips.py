@@ -25,6 +25,7 @@ from bot.slack.delivery import lease_lasts
 from bot.slack.messages.answers import error_message
 from bot.slack.messages.parts import share_failed
 from bot.slack.messages.tips import no_tip_message, shared_tip_message, tip_message
+from bot.slack.posting import stored_before_ack
 from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.text import clean_question
 from bot.store.answer_queue import Job
@@ -87,27 +88,20 @@ def queue_tip(
         log.warning("no response_url to answer on")
         return True
     key = f"tip:{trigger_id or uuid.uuid4().hex}"
-    try:
-        stored = slack.answers.enqueue_tip(
+    return stored_before_ack(
+        slack,
+        lambda: slack.answers.enqueue_tip(
             key=key,
             kind=ANOTHER_TIP if replace else TIP,
             channel=channel or "",
             user_id=user,
             topic=topic or "",
             response_url=response_url,
-        )
-    except SQLAlchemyError as err:
-        log.warning(
-            "could not store a tip request: the database is unavailable (%s); sending it "
-            "from memory",
-            type(getattr(err, "orig", None) or err).__name__,
-        )
-        return False
-    if stored:
-        slack.wake_answers()
-    else:
-        log.info("already have the tip request %s", trigger_id)
-    return True
+        ),
+        "a tip request",
+        "sending it",
+        f"already have the tip request {trigger_id}",
+    )
 
 
 def tip_job(slack: SlackRuntime, job: Job) -> None:

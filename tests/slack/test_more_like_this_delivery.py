@@ -9,7 +9,6 @@ import json
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from tests.slack.listeners.actions.test_answer_buttons import (
     click_more,
 )
 from tests.slack_checks import assert_valid_message, button
-from tests.slack_fixtures import SlackApp, on_both_databases, running_app
+from tests.slack_fixtures import SlackApp, on_both_databases
 from tests.slack_payloads import block_action, dm, event_envelope
 from tests.slack_stub import Call, SlackStub
 from tests.slack_workspace import BOT_USER
@@ -68,20 +67,6 @@ def answered(slack_app: SlackApp) -> Call:
     reply = answer(slack_app, QUESTION)
     slack_app.stub.calls.clear()
     return reply
-
-
-@pytest.fixture
-def second_replica(
-    slack_app: SlackApp, shipped_library: Any, tmp_path: Path, slack_db_url: str
-) -> Any:
-    """Start another replica on the first one's database, when the test says so."""
-
-    def start() -> Any:
-        return running_app(
-            slack_app.stub, shipped_library, tmp_path / "other", database_url=slack_db_url
-        )
-
-    return start
 
 
 def test_more_like_this_clicked_during_a_slack_outage_is_posted_once_after_it(

@@ -7,14 +7,13 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.store.tables import AnswerState
 from tests.slack_checks import assert_valid_message, tip_passage
-from tests.slack_fixtures import SlackApp, on_both_databases, running_app
+from tests.slack_fixtures import SlackApp, on_both_databases
 from tests.slack_payloads import slack_command_form
 from tests.slack_stub import Call, SlackStub
 
@@ -40,20 +39,6 @@ def tips_shown(stub: SlackStub) -> list[Call]:
 
 def settled_rows(replica: SlackApp) -> list[dict[str, Any]]:
     return [r for r in replica.slack.answers.rows() if r["kind"] == "tip"]
-
-
-@pytest.fixture
-def second_replica(
-    slack_app: SlackApp, shipped_library: Any, tmp_path: Path, slack_db_url: str
-) -> Any:
-    """Start another replica on the first one's database, when the test says so."""
-
-    def start() -> Any:
-        return running_app(
-            slack_app.stub, shipped_library, tmp_path / "other", database_url=slack_db_url
-        )
-
-    return start
 
 
 @on_both_databases

@@ -197,19 +197,7 @@ def test_a_database_at_0004_keeps_its_queued_questions_and_takes_tips(
     there to be answered, and tip requests can be stored beside it."""
     from bot.store.answer_queue import AnswerQueue
 
-    old = create_engine(schema_db_url)
-    upgrade(old, "0004")
-    now = datetime.now(UTC).replace(tzinfo=None)
-    with old.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO answer_queue (question_key, kind, channel, ts, text, state, "
-                "attempts, next_attempt_at, created_at) VALUES ('msg:C1:1.1', 'mention', "
-                "'C1', '1.1', 'how do I coach?', 'queued', 0, :now, :now)"
-            ),
-            {"now": now},
-        )
-    old.dispose()
+    _question_queued_at("0004", schema_db_url)
 
     engine = make_engine(schema_db_url)
     try:
@@ -233,19 +221,7 @@ def test_a_database_at_0007_keeps_its_queued_rows_and_takes_more_like_this_click
     with what its search needs."""
     from bot.store.answer_queue import AnswerQueue
 
-    old = create_engine(schema_db_url)
-    upgrade(old, "0007")
-    now = datetime.now(UTC).replace(tzinfo=None)
-    with old.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO answer_queue (question_key, kind, channel, ts, text, state, "
-                "attempts, next_attempt_at, created_at) VALUES ('msg:C1:1.1', 'mention', "
-                "'C1', '1.1', 'how do I coach?', 'queued', 0, :now, :now)"
-            ),
-            {"now": now},
-        )
-    old.dispose()
+    _question_queued_at("0007", schema_db_url)
 
     engine = make_engine(schema_db_url)
     try:
@@ -401,3 +377,21 @@ def test_coach_db_upgrade_on_a_value_that_is_not_a_url_is_one_line(
     assert proc.stderr.startswith("error: DATABASE_URL is not valid: expected a database URL")
     assert "sqlite:///" in proc.stderr and "postgresql://" in proc.stderr
     assert value not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def _question_queued_at(revision: str, url: str) -> None:
+    """The database at `revision` with a mention queued in it (to be answered after an
+    upgrade)."""
+    old = create_engine(url)
+    upgrade(old, revision)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with old.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO answer_queue (question_key, kind, channel, ts, text, state, "
+                "attempts, next_attempt_at, created_at) VALUES ('msg:C1:1.1', 'mention', "
+                "'C1', '1.1', 'how do I coach?', 'queued', 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+    old.dispose()
