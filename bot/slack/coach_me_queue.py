@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.daily_quote.slack_calls import FailureKind, SlackFailure, classify
-from bot.slack.client import retry_delay
 from bot.slack.coach_me import (
     Coaching,
     CoachRequest,
@@ -31,7 +30,7 @@ from bot.slack.coach_me import (
 )
 from bot.slack.delivery import TRANSIENT_ERRORS, Delivery, Verdict, lease_lasts, took_nothing
 from bot.slack.messages.answers import error_message
-from bot.slack.posting import stored_before_ack
+from bot.slack.posting import later_or_drop, stored_before_ack, too_old
 from bot.slack.runtime import SlackRuntime
 from bot.store.answer_queue import Job
 from bot.store.coach_requests import enqueue_coach_me
@@ -40,6 +39,7 @@ from bot.store.tables import AnswerState
 log = logging.getLogger(__name__)
 
 COACH_ME = "coach_me"  # the answer_queue kind of a "Coach me on this" request
+COACHING = "the coaching on a message"  # how the log lines name it
 NOT_SENT_AGAIN = (
     "coach-me reply in %s got no answer from Slack (%s); not sent again: Slack may have "
     "shown it, and an ephemeral cannot be looked up, so a second one could show twice"
@@ -78,11 +78,8 @@ def coach_me_job(slack: SlackRuntime, job: Job) -> None:
     leaves it to be sent again (a window of milliseconds, as for a tip)."""
     settings = slack.settings
     now = datetime.now(UTC)
-    max_age = timedelta(minutes=settings.answer_max_age_minutes)
     req = CoachRequest(job.user_id, job.channel, job.ts, job.thread_ts or job.ts, job.text)
-    if job.created_at + max_age < now:  # held past it (Slack on hold, see bot.slack.outage)
-        slack.outage.skipped(job)
-        _drop(slack, job, job.last_error or "Slack on hold")
+    if too_old(slack, job, now, COACHING):  # held past it (Slack on hold, bot.slack.outage)
         return
     coaching = Coaching.from_json(job.reply) if job.reply else None
     if coaching is None:
@@ -158,7 +155,6 @@ def _failed(
 ) -> None:
     """Refused for good: given up. Maybe shown: settled, not sent again. Else tried again
     later, with every replica's answers while Slack fails as a whole."""
-    settings = slack.settings
     refused = failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS
     done = Delivery(
         Verdict.REFUSED if refused else Verdict.RETRY,
@@ -172,37 +168,9 @@ def _failed(
         slack.outage.answered(job)  # Slack answered, if not with the coaching
         log.warning("Slack refused the coach-me reply in %s: %s", job.channel, failure.detail)
         return
-    held = slack.outage.failed(job, done)  # Slack failing as a whole: everyone waits
     if not certain:
+        slack.outage.failed(job, done)  # Slack failing as a whole: everyone waits
         slack.answers.answered(job, None, note=f"no answer from Slack: {done.detail}")
         log.warning(NOT_SENT_AGAIN, job.channel, done.detail)
         return
-    age = (now - job.created_at).total_seconds()
-    delay = (
-        held if held is not None else retry_delay(age, done.wait, settings.answer_retry_max_seconds)
-    )
-    if job.created_at + timedelta(minutes=settings.answer_max_age_minutes) < now + timedelta(
-        seconds=delay
-    ):
-        _drop(slack, job, done.detail)
-        return
-    slack.answers.retry_later(job, now + timedelta(seconds=delay), done.detail)
-    log.log(
-        logging.DEBUG if held is not None else logging.INFO,
-        "could not deliver the coach-me reply in %s (%s); next try in %.1fs",
-        job.channel,
-        done.detail,
-        delay,
-    )
-
-
-def _drop(slack: SlackRuntime, job: Job, why: str) -> None:
-    """Give the coaching up, with one line: Slack did not take it in ANSWER_MAX_AGE_MINUTES."""
-    minutes = slack.settings.answer_max_age_minutes
-    slack.answers.give_up(job, AnswerState.DROPPED, why)
-    log.warning(
-        "dropped the coaching on a message in %s: Slack unreachable for %d minutes (%s)",
-        job.channel,
-        minutes,
-        why,
-    )
+    later_or_drop(slack, job, now, done, COACHING)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.client import retry_delay
-from bot.slack.delivery import Verdict, deliver
+from bot.slack.delivery import Delivery, Verdict, deliver
 from bot.slack.runtime import Message, SlackRuntime
 from bot.store.answer_queue import Job
 from bot.store.tables import AnswerState
@@ -49,14 +49,14 @@ def stored_before_ack(
     return True
 
 
-def too_old(slack: SlackRuntime, job: Job, now: datetime) -> bool:
+def too_old(slack: SlackRuntime, job: Job, now: datetime, what: str | None = None) -> bool:
     """Give the row up if it waited past ANSWER_MAX_AGE_MINUTES (Slack on hold meanwhile,
     see bot.slack.outage): True when it was dropped and nothing is to be posted."""
     max_age = timedelta(minutes=slack.settings.answer_max_age_minutes)
     if job.created_at + max_age >= now:
         return False
     slack.outage.skipped(job)
-    drop(slack, job, job.last_error or "Slack on hold")
+    drop(slack, job, job.last_error or "Slack on hold", what)
     return True
 
 
@@ -101,42 +101,55 @@ def post_once(
     elif done.verdict == Verdict.LOST:
         slack.outage.skipped(job)
     elif done.verdict == Verdict.RETRY:
-        # Slack failing as a whole: every replica holds its answers until the next probe
-        # (said once, not per question); else this question alone tries again later
-        held = slack.outage.failed(job, done)
-        age = (now - job.created_at).total_seconds()
-        delay = (
-            held
-            if held is not None
-            else retry_delay(age, done.wait, settings.answer_retry_max_seconds)
-        )
-        max_age = timedelta(minutes=settings.answer_max_age_minutes)
-        if job.created_at + max_age < now + timedelta(seconds=delay):
-            drop(slack, job, done.detail)
-            return done.verdict
-        # a sign of life only when Slack certainly did not take the post: after an ambiguous
-        # failure it could land below a post that did get through; into an outage nothing
-        if waiting is not None and done.not_posted and not slack.outage.is_down():
-            waiting(held)
-        slack.answers.retry_later(job, now + timedelta(seconds=delay), done.detail)
-        log.log(
-            logging.DEBUG if held is not None else logging.INFO,
-            "could not deliver the answer to %s in %s (%s); next try in %.1fs",
-            job.ts,
-            job.channel,
-            done.detail,
-            delay,
-        )
+        later_or_drop(slack, job, now, done, waiting=waiting)
     return done.verdict
 
 
-def drop(slack: SlackRuntime, job: Job, why: str) -> None:
-    """Give the answer up, with one line: Slack did not take it in ANSWER_MAX_AGE_MINUTES."""
+def later_or_drop(
+    slack: SlackRuntime,
+    job: Job,
+    now: datetime,
+    done: Delivery,
+    what: str | None = None,
+    *,
+    waiting: Callable[[float | None], None] | None = None,
+) -> None:
+    """Slack did not take it: held with every replica's rows while Slack fails as a whole
+    (said once, not per row), else tried again alone with backoff; given up with one line
+    when the next try would come after ANSWER_MAX_AGE_MINUTES. `waiting`: as in post_once."""
+    settings = slack.settings
+    held = slack.outage.failed(job, done)
+    age = (now - job.created_at).total_seconds()
+    delay = (
+        held if held is not None else retry_delay(age, done.wait, settings.answer_retry_max_seconds)
+    )
+    max_age = timedelta(minutes=settings.answer_max_age_minutes)
+    if job.created_at + max_age < now + timedelta(seconds=delay):
+        drop(slack, job, done.detail, what)
+        return
+    # a sign of life only when Slack certainly did not take the post: after an ambiguous
+    # failure it could land below a post that did get through; into an outage nothing
+    if waiting is not None and done.not_posted and not slack.outage.is_down():
+        waiting(held)
+    slack.answers.retry_later(job, now + timedelta(seconds=delay), done.detail)
+    log.log(
+        logging.DEBUG if held is not None else logging.INFO,
+        "could not deliver %s in %s (%s); next try in %.1fs",
+        what or f"the answer to {job.ts}",
+        job.channel,
+        done.detail,
+        delay,
+    )
+
+
+def drop(slack: SlackRuntime, job: Job, why: str, what: str | None = None) -> None:
+    """Give the row up, with one line: Slack did not take it in ANSWER_MAX_AGE_MINUTES.
+    `what` names it in that line (default: the answer to its question)."""
     minutes = slack.settings.answer_max_age_minutes
     slack.answers.give_up(job, AnswerState.DROPPED, why)
     log.warning(
-        "dropped the answer to %s in %s: Slack unreachable for %d minutes (%s)",
-        job.ts,
+        "dropped %s in %s: Slack unreachable for %d minutes (%s)",
+        what or f"the answer to {job.ts}",
         job.channel,
         minutes,
         why,
