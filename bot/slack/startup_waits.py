@@ -92,9 +92,9 @@ def stop_on_signals(stop: threading.Event, *, interrupt: bool = False) -> Iterat
         return
 
     def on_signal(*_: Any) -> None:
-        stop.set()
         if interrupt:
             raise StopRequested
+        set_soon(stop)
 
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:
@@ -130,8 +130,17 @@ def open_database(settings: Settings, stop: threading.Event) -> Engine | None:
             return None
 
 
+def set_soon(stop: threading.Event) -> None:
+    """Set `stop` from a signal handler. Not `stop.set()` there: the handler runs in the
+    main thread between two steps of whatever it was doing, and when that was entering or
+    leaving `stop.wait()` it holds the event's lock, which `set()` then waits for forever
+    (a SIGTERM right as a start-up wait began hung the replica until it was killed). A
+    thread takes the lock once the main thread lets it go."""
+    threading.Thread(target=stop.set, name="stop-signal", daemon=True).start()
+
+
 def install_signal_handlers(stop: threading.Event) -> None:
     if threading.current_thread() is not threading.main_thread():
         return
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda *_: set_soon(stop))

@@ -186,3 +186,30 @@ def test_sigterm_while_the_index_is_built_at_first_start_is_a_clean_stop(
     assert not any("Traceback" in line for line in lines), lines
     half_written = [p.name for p in (data / "index").rglob(".*") if not p.name.endswith(".lock")]
     assert half_written == []
+
+
+@pytest.mark.parametrize("serving", [False, True], ids=["start-up wait", "serving"])
+def test_a_signal_as_the_wait_begins_still_stops(serving: bool) -> None:
+    """SIGTERM handled at the moment the main thread holds the stop event's lock (entering
+    `stop.wait()`, as right after the "checking again every 10s" line): before, the handler's
+    `stop.set()` waited for that lock forever and the replica hung until killed (seen once
+    in a full test run); now it stops. Run apart, so a hang fails the test instead of the
+    suite."""
+    code = (
+        "import signal, threading\n"
+        "from bot.slack.startup_waits import install_signal_handlers, stop_on_signals\n"
+        "stop = threading.Event()\n"
+        f"if {serving}:\n"
+        "    install_signal_handlers(stop)\n"
+        "    handler = signal.getsignal(signal.SIGTERM)\n"
+        "else:\n"
+        "    context = stop_on_signals(stop)\n"
+        "    context.__enter__()\n"
+        "    handler = signal.getsignal(signal.SIGTERM)\n"
+        "with stop._cond:  # what the main thread holds on its way into stop.wait()\n"
+        "    handler(signal.SIGTERM, None)\n"
+        "assert stop.wait(10)\n"
+        "print('stopped')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and done.stdout.strip() == "stopped", done.stderr
