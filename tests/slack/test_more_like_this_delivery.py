@@ -13,19 +13,18 @@ from typing import Any
 
 import pytest
 
-from bot.slack.messages.values import ACTION_HELPFUL, ACTION_MORE
+from bot.slack.messages.values import ACTION_HELPFUL
 from bot.store.answer_queue import AnswerQueue
 from bot.store.slack_hold import SlackHolds
 from bot.store.tables import AnswerState
 from tests.slack.listeners.actions.test_answer_buttons import (
     QUESTION,
     answer,
-    answered_message,
+    answer_in_a_dm,
     click_more,
 )
 from tests.slack_checks import assert_valid_message, button
 from tests.slack_fixtures import SlackApp, on_both_databases
-from tests.slack_payloads import block_action, dm, event_envelope
 from tests.slack_stub import Call, SlackStub
 from tests.slack_workspace import BOT_USER
 
@@ -222,18 +221,9 @@ def test_more_like_this_in_a_dm_whose_answer_from_slack_was_lost_is_posted_once(
 ) -> None:
     """Outside a thread (a DM answer's button) the passages go beside the answer, as
     before, and an ambiguous failure there is resolved by looking in the conversation."""
-    assert slack_app.send_event(event_envelope(dm(QUESTION, channel="DLEADER"))) == 200
-    reply = slack_app.stub.wait_for("chat.postMessage")[-1]
-    slack_app.settle()
+    reply = answer_in_a_dm(slack_app, QUESTION)
     slack_app.stub.fail("chat.postMessage", drop_after=True)
-    payload = block_action(
-        ACTION_MORE,
-        button(reply, ACTION_MORE)["value"],
-        channel="DLEADER",
-        message=answered_message(reply),
-        response_url=slack_app.stub.response_url("more"),
-    )
-    assert slack_app.send_action(payload) == 200
+    click_more(slack_app, reply, channel="DLEADER")
     slack_app.settle()
     [shown] = more_in_thread(slack_app.stub, reply)
     assert not shown.get("thread_ts")

@@ -28,6 +28,14 @@ def answer(slack_app: SlackApp, question: str) -> Call:
     return call
 
 
+def answer_in_a_dm(slack_app: SlackApp, question: str, channel: str = "DLEADER") -> Call:
+    """QUESTION asked in a DM and answered there (outside any thread); the answer."""
+    assert slack_app.send_event(event_envelope(dm(question, channel=channel))) == 200
+    call = slack_app.stub.wait_for("chat.postMessage")[-1]
+    slack_app.settle()
+    return call
+
+
 def answered_message(call: Call) -> dict[str, Any]:
     """The message as Slack shows it to a clicker (in the thread it was posted in)."""
     return {
@@ -51,11 +59,12 @@ def answered_question(slack_app: SlackApp) -> Call:
     return reply
 
 
-def click_more(slack_app: SlackApp, reply: Call) -> dict[str, Any]:
+def click_more(slack_app: SlackApp, reply: Call, **where: str) -> dict[str, Any]:
     """Click "More like this" on an answer (Slack gets its 200); the payload sent."""
     payload = block_action(
         ACTION_MORE,
         button(reply, ACTION_MORE)["value"],
+        **where,
         message=answered_message(reply),
         response_url=slack_app.stub.response_url("more"),
     )
@@ -155,17 +164,8 @@ def test_a_reply_in_the_thread_of_more_like_this_in_a_dm_follows_up_on_its_quest
     """In a DM, 'More like this' is posted where the answer is (no thread); a reply in its
     thread was searched alone, so 'what if they are remote?' lost the question it was about
     (the DM answer's own thread already followed up)."""
-    assert slack_app.send_event(event_envelope(dm(QUESTION, channel="DLEADER"))) == 200
-    reply = slack_app.stub.wait_for("chat.postMessage")[-1]
-    slack_app.settle()
-    payload = block_action(
-        ACTION_MORE,
-        button(reply, ACTION_MORE)["value"],
-        channel="DLEADER",
-        message=answered_message(reply),
-        response_url=slack_app.stub.response_url("more"),
-    )
-    assert slack_app.send_action(payload) == 200
+    reply = answer_in_a_dm(slack_app, QUESTION)
+    click_more(slack_app, reply, channel="DLEADER")
     more = slack_app.stub.wait_for("chat.postMessage", 2)[-1]
     slack_app.settle()
     assert not more.params.get("thread_ts")  # beside the answer, as it was
