@@ -130,12 +130,17 @@ def _sigterm_while_waiting(env: dict[str, str], cwd: Path, waiting: str) -> tupl
     )
     assert process.stdout is not None
     lines: list[str] = []
-    for raw in process.stdout:
-        lines.append(raw.decode().rstrip())
-        if waiting in lines[-1]:
-            break
-    process.send_signal(signal.SIGTERM)  # what an orchestrator stopping the replica does
-    rest, _ = process.communicate(timeout=120)
+    try:
+        for raw in process.stdout:
+            lines.append(raw.decode().rstrip())
+            if waiting in lines[-1]:
+                break
+        process.send_signal(signal.SIGTERM)  # what an orchestrator stopping the replica does
+        rest, _ = process.communicate(timeout=120)
+    finally:  # a replica that did not stop must not outlive its test (one did, 50 minutes)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     lines += [line for line in rest.decode().splitlines() if line.strip()]
     return process.returncode, lines
 
