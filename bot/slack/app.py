@@ -18,6 +18,7 @@ from bot.coach import Coach
 from bot.settings import Settings
 from bot.slack.answer_workers import AnswerWorkers
 from bot.slack.answering import answer_job
+from bot.slack.assistant_panel import GREETING_KIND, greeting_job
 from bot.slack.client import make_client, slack_error
 from bot.slack.coach_me_queue import COACH_ME, coach_me_job
 from bot.slack.intake import store_questions_first
@@ -45,13 +46,16 @@ def _not_a_token_note(record: logging.LogRecord) -> bool:
 
 def work_on(slack: SlackRuntime, job: Job) -> None:
     """What an answer worker does with a claimed row: deliver a tip, post the passages of a
-    "More like this" click, coach on a message ("Coach me on this"), or answer a question."""
+    "More like this" click, coach on a message ("Coach me on this"), greet an assistant
+    thread, or answer a question."""
     if job.kind in TIP_KINDS:
         tip_job(slack, job)
     elif job.kind == MORE:
         more_job(slack, job)
     elif job.kind == COACH_ME:
         coach_me_job(slack, job)
+    elif job.kind == GREETING_KIND:
+        greeting_job(slack, job)
     else:
         answer_job(slack, job)
 

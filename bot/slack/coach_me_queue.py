@@ -11,7 +11,6 @@ reset, a 5xx other than 503) is not sent again; one Slack certainly did not take
 
 from __future__ import annotations
 
-import copy
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -28,7 +27,14 @@ from bot.slack.coach_me import (
     compose_coaching,
     send_privately,
 )
-from bot.slack.delivery import TRANSIENT_ERRORS, Delivery, Verdict, lease_lasts, took_nothing
+from bot.slack.delivery import (
+    TRANSIENT_ERRORS,
+    Delivery,
+    Verdict,
+    lease_lasts,
+    took_nothing,
+    tried_once,
+)
 from bot.slack.messages.answers import error_message
 from bot.slack.posting import later_or_drop, stored_before_ack, too_old
 from bot.slack.runtime import SlackRuntime
@@ -94,9 +100,7 @@ def coach_me_job(slack: SlackRuntime, job: Job) -> None:
             slack.outage.skipped(job)
             return  # the lease ran out meanwhile: another replica has the request
     lease = timedelta(seconds=settings.answer_lease_seconds)
-    once = copy.copy(slack.client)  # tried once, ending while the lease lasts
-    once.retry_handlers = []
-    once.timeout = max(1, min(int(slack.client.timeout), int(lease.total_seconds() / 2)))
+    once = tried_once(slack.client, lease)  # ending while the lease lasts
 
     def lease_held() -> bool:
         return lease_lasts(job, once.timeout + 1) or slack.answers.renew(job, lease)

@@ -125,6 +125,15 @@ def lease_lasts(job: Job, seconds: float) -> bool:
     return datetime.now(UTC) + timedelta(seconds=seconds) < job.lease_until
 
 
+def tried_once(client: WebClient, lease: timedelta) -> WebClient:
+    """`client` trying each call once (retrying is the queue's job) and giving up after
+    half the lease, so a call still in flight cannot outlive the lease."""
+    once = copy.copy(client)
+    once.retry_handlers = []
+    once.timeout = max(1, min(int(client.timeout), int(lease.total_seconds() / 2)))
+    return once
+
+
 def deliver(
     client: WebClient,
     queue: AnswerQueue,
@@ -139,9 +148,7 @@ def deliver(
     could otherwise land after another replica looked, found nothing and posted. Should
     Slack refuse the answer for its blocks (certainly posting nothing), the same answer goes
     once more as plain text, with the same marker, so a later attempt still finds it."""
-    once = copy.copy(client)
-    once.retry_handlers = []
-    once.timeout = max(1, min(int(client.timeout), int(lease.total_seconds() / 2)))
+    once = tried_once(client, lease)
     try:
         if job.maybe_posted:
             texts = {message["text"], plain_text(message)["text"]}

@@ -1,7 +1,8 @@
 """Posting a claimed row's message into its conversation, once, and settling the row by how
-it went: what an answer to a question (bot.slack.answering) and a "More like this" click
-(bot.slack.more_like_this) share; and storing a request for them before its ack, which the
-tips, the clicks and the "Coach me" requests share.
+it went: what an answer to a question (bot.slack.answering), a "More like this" click
+(bot.slack.more_like_this), the assistant panel's greeting (bot.slack.assistant_panel) and
+a channel's welcome (bot.slack.welcome) share; and storing a request for them before its
+ack, which the tips, the clicks, the "Coach me" requests, greetings and welcomes share.
 
 The message is delivered by bot.slack.delivery (marked with the row's key, looked for in
 the conversation first after an ambiguous failure). Slack failing as a whole holds every
@@ -69,11 +70,13 @@ def post_once(
     now: datetime,
     record: Callable[[str | None], None],
     waiting: Callable[[float | None], None] | None = None,
+    what: str | None = None,
 ) -> Verdict | None:
     """Deliver `message` for the claimed row and settle it: `record(ts)` once Slack has it
     (it must settle the row), given up if Slack refused it, put back with backoff if Slack
     did not take it. `waiting(held)` runs before a retry when Slack certainly did not take
-    the post and is not down as a whole (`held`: seconds of a shared hold, else None). The
+    the post and is not down as a whole (`held`: seconds of a shared hold, else None);
+    `what` names the row in the log lines (default: the answer to its question). The
     verdict; None when posted and not recorded (the next claim finds it and records it)."""
     settings = slack.settings
     lease = timedelta(seconds=settings.answer_lease_seconds)
@@ -97,11 +100,12 @@ def post_once(
         slack.outage.answered(job)  # Slack answers: a hold on every replica ends
     if done.verdict == Verdict.REFUSED:
         slack.answers.give_up(job, AnswerState.FAILED, done.detail)
-        log.warning("Slack refused the answer to %s in %s: %s", job.ts, job.channel, done.detail)
+        what = what or f"the answer to {job.ts}"
+        log.warning("Slack refused %s in %s: %s", what, job.channel, done.detail)
     elif done.verdict == Verdict.LOST:
         slack.outage.skipped(job)
     elif done.verdict == Verdict.RETRY:
-        later_or_drop(slack, job, now, done, waiting=waiting)
+        later_or_drop(slack, job, now, done, what, waiting=waiting)
     return done.verdict
 
 
