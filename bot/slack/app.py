@@ -26,6 +26,7 @@ from bot.slack.listeners import register_listeners
 from bot.slack.more_like_this import MORE, more_job
 from bot.slack.runtime import SlackRuntime
 from bot.slack.tips import TIP_KINDS, tip_job
+from bot.slack.welcome import WELCOME_KIND, welcome_job
 from bot.store.answer_queue import Job
 from index.library import Library
 from index.reload import LibraryReloader
@@ -47,7 +48,7 @@ def _not_a_token_note(record: logging.LogRecord) -> bool:
 def work_on(slack: SlackRuntime, job: Job) -> None:
     """What an answer worker does with a claimed row: deliver a tip, post the passages of a
     "More like this" click, coach on a message ("Coach me on this"), greet an assistant
-    thread, or answer a question."""
+    thread, welcome a channel, or answer a question."""
     if job.kind in TIP_KINDS:
         tip_job(slack, job)
     elif job.kind == MORE:
@@ -56,6 +57,8 @@ def work_on(slack: SlackRuntime, job: Job) -> None:
         coach_me_job(slack, job)
     elif job.kind == GREETING_KIND:
         greeting_job(slack, job)
+    elif job.kind == WELCOME_KIND:
+        welcome_job(slack, job)
     else:
         answer_job(slack, job)
 

@@ -1,0 +1,166 @@
+"""No channel welcome lost to a Slack outage or a dead replica, and none shown twice: the
+bot's join is in the answer queue before the event's ack, and any replica's answer workers
+post the welcome once (bot.slack.delivery). Faults are injected in the recording Slack
+stand-in; events are signed, as Slack sends them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.slack.welcome import WELCOME_KIND
+from bot.store.answer_queue import AnswerQueue
+from bot.store.slack_hold import SlackHolds
+from bot.store.tables import AnswerState
+from tests.slack.surface_payloads import member_joined
+from tests.slack_checks import assert_valid_message
+from tests.slack_fixtures import SlackApp, on_both_databases
+from tests.slack_payloads import event_envelope
+from tests.slack_stub import SlackStub
+from tests.slack_workspace import BOT_USER
+
+CHANNEL = "CNEWTEAM"
+
+
+def bot_added(replica: SlackApp) -> dict[str, Any]:
+    """Someone adds the bot to CHANNEL: Slack sends member_joined_channel for the bot,
+    acked at once whatever Slack's Web API is doing. The envelope."""
+    envelope = event_envelope(member_joined(BOT_USER, channel=CHANNEL))
+    assert replica.send_event(envelope) == 200
+    return envelope
+
+
+def welcomes_seen(stub: SlackStub) -> list[dict[str, Any]]:
+    """What the channel sees: the bot's messages in it."""
+    return [m for m in stub.messages.get(CHANNEL, []) if m.get("user") == BOT_USER]
+
+
+def assert_welcomed_once(stub: SlackStub) -> None:
+    [shown] = welcomes_seen(stub)
+    assert "Coach me on this" in str(shown.get("blocks"))
+    assert "<!channel>" not in str(shown) and "<!here>" not in str(shown)  # no one pinged
+    for post in stub.calls_to("chat.postMessage"):
+        assert_valid_message(post)
+        assert post.params["channel"] == CHANNEL and not post.params.get("thread_ts")
+
+
+def welcome_rows(replica: SlackApp) -> list[dict[str, Any]]:
+    return [r for r in replica.slack.answers.rows() if r["kind"] == WELCOME_KIND]
+
+
+def test_the_bot_added_during_a_slack_outage_welcomes_once_after_it(
+    slack_app: SlackApp,
+) -> None:
+    """Before, the welcome was posted from memory: after slack_sdk's few retries into the
+    503s it was lost (Slack does not send an acked event again), and the channel never
+    heard what the bot does."""
+    slack_app.stub.outage(6)  # every Web API call: HTTP 503
+    envelope = bot_added(slack_app)
+    slack_app.stub.wait_for("chat.postMessage", timeout=60)
+    slack_app.settle()
+    assert [c for c in slack_app.stub.calls if c.status == 503], "no outage seen"
+    assert_welcomed_once(slack_app.stub)
+    assert [r["state"] for r in welcome_rows(slack_app)] == [AnswerState.ANSWERED]
+
+    # Slack's retry of the event, and the bot added again: nothing more
+    assert slack_app.send_event(envelope, retry_num=1) == 200
+    bot_added(slack_app)
+    slack_app.settle()
+    assert len(welcomes_seen(slack_app.stub)) == 1
+
+
+def test_a_welcome_whose_answer_from_slack_was_lost_is_not_shown_twice(
+    slack_app: SlackApp,
+) -> None:
+    """Slack posted the welcome and the connection reset before its answer came. Before,
+    slack_sdk sent the same post again: two welcomes. Now the next try looks in the
+    channel first (the welcome's metadata) and finds it."""
+    slack_app.stub.fail("chat.postMessage", drop_after=True)  # posted; the answer is lost
+    bot_added(slack_app)
+    slack_app.settle()
+    assert_welcomed_once(slack_app.stub)
+    assert len(slack_app.stub.calls_to("chat.postMessage")) == 1
+    [row] = welcome_rows(slack_app)
+    shown = welcomes_seen(slack_app.stub)[0]
+    assert row["state"] == AnswerState.ANSWERED and row["answered_ts"] == shown["ts"]
+
+
+@on_both_databases
+def test_the_same_join_on_two_replicas_during_an_outage_welcomes_once(
+    slack_app: SlackApp, second_replica: Any
+) -> None:
+    """Slack's retry of the event reaching another replica while Slack answers 503: one
+    welcome after the outage."""
+    with second_replica() as other:
+        slack_app.stub.outage(4)
+        envelope = event_envelope(member_joined(BOT_USER, channel=CHANNEL))
+        sends = [
+            threading.Thread(target=app.send_event, args=(envelope,))
+            for app in (slack_app, other, slack_app)
+        ]
+        for send in sends:
+            send.start()
+        for send in sends:
+            send.join()
+        slack_app.stub.wait_for("chat.postMessage", timeout=60)
+        slack_app.settle()
+        other.settle()
+        assert_welcomed_once(slack_app.stub)
+        assert len(welcome_rows(other)) == 1
+
+
+@on_both_databases
+@pytest.mark.parametrize("reached_slack", [False, True], ids=["before-post", "after-post"])
+def test_a_welcome_held_by_a_replica_that_died_is_posted_once_by_another(
+    slack_app: SlackApp,
+    second_replica: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    reached_slack: bool,
+) -> None:
+    """The replica that acked the join died holding it (its workers stopped, its claim's
+    lease left to run out), before or after Slack took its post: another replica posts
+    the welcome, or finds it in the channel, once."""
+    first = slack_app
+    assert first.slack.answer_workers is not None
+    first.slack.answer_workers.stop()  # its workers never run again: as if killed
+    monkeypatch.setattr(first.slack, "submit", lambda *_, **__: None)  # nor its memory
+    bot_added(first)
+    [held] = AnswerQueue(first.engine, "dead-replica").claim(5, timedelta(seconds=3))
+    assert held.kind == WELCOME_KIND
+    if reached_slack:  # ... it had begun the post, and Slack took it before it died
+        first.stub.seed_message(CHANNEL, "1900000000.000001", "Hi!", user=BOT_USER)
+        first.stub.messages[CHANNEL][-1] |= {
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Coach me on this"}}],
+            "metadata": {"event_type": "coach_answer", "event_payload": {"question": held.key}},
+        }
+    with second_replica() as other:
+        other.slack.wake_answers()
+        assert other.slack.wait_idle(60)  # once the lease ran out
+        [row] = welcome_rows(other)
+        assert row["state"] == AnswerState.ANSWERED and row["owner"] != "dead-replica"
+        assert_welcomed_once(other.stub)
+        assert len(other.stub.calls_to("chat.postMessage")) == (0 if reached_slack else 1)
+
+
+def test_a_welcome_held_past_the_max_age_is_dropped_with_one_line_not_posted_late(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack on hold for every replica longer than ANSWER_MAX_AGE_MINUTES: the welcome is
+    given up with one line, as an answer is, and nothing goes to Slack for it."""
+    from bot.slack.welcome import queue_welcome
+
+    caplog.set_level(logging.INFO)
+    minutes = slack_app.settings.answer_max_age_minutes
+    joined = datetime.now(UTC) - timedelta(minutes=minutes + 1)
+    assert queue_welcome(slack_app.slack, CHANNEL, "Ev0OLD", "1.000100", now=joined)
+    SlackHolds(slack_app.engine, "another-replica").hold("HTTP 503", timedelta(0))  # probe due
+    slack_app.slack.wake_answers()
+    slack_app.settle()
+    assert slack_app.stub.calls == []
+    assert [r["state"] for r in welcome_rows(slack_app)] == [AnswerState.DROPPED]
+    dropped = [r for r in caplog.records if "dropped the welcome" in r.getMessage()]
+    assert len(dropped) == 1
