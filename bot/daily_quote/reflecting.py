@@ -1,8 +1,10 @@
 """Posting a quote's reflection question in its thread: at most once per channel and day.
 
-The said-once claim is taken before chat.postMessage and released if Slack refuses, so two
+The said-once claim is taken before chat.postMessage and released if the post fails, so two
 replicas never both post it and a failed post is tried again by a later tick; a crash
-between the two loses the question rather than doubling it.
+between the two loses the question rather than doubling it. A failed post may still have
+reached Slack (a reset or a 5xx after Slack took it), so the thread is read before every
+post and a question already there is recorded, not posted again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.daily_quote.slack_calls import FailureKind, SlackFailure, classify
 from bot.slack.text import neutralise_mentions
 from bot.store.said_once import SaidOnce
 from bot.store.tables import SaidKind
@@ -21,6 +24,7 @@ from index.types import Quote
 
 log = logging.getLogger(__name__)
 
+EVENT_TYPE = "daily_quote_reflection"  # message metadata marker the look in the thread finds
 Reflections = Callable[[Quote], str | None]  # the question for a quote (None: no question)
 
 
@@ -45,6 +49,18 @@ def post_reflection(
         return False
     text = neutralise_mentions(text)
     try:
+        found = _in_thread(client, channel, thread_ts, text)
+    except SlackFailure as failure:
+        if failure.kind != FailureKind.API:  # Slack away: a later tick looks again
+            said.release(SaidKind.REFLECTION, key)
+            log.warning("Reflection question for %s in %s waits: %s", day, channel, failure)
+            return False
+        found = None  # the thread cannot be read (a missing scope): post, as before
+    if found is not None:
+        said.done(SaidKind.REFLECTION, key, found)
+        log.info("The reflection question for %s was already in %s.", day, channel)
+        return False
+    try:
         response = client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
@@ -52,6 +68,7 @@ def post_reflection(
             blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}],
             unfurl_links=False,
             unfurl_media=False,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"reflection": key}},
         )
     except Exception as err:
         said.release(SaidKind.REFLECTION, key)
@@ -61,3 +78,21 @@ def post_reflection(
     said.done(SaidKind.REFLECTION, key, response.get("ts"))
     log.info("Posted the reflection question for %s in %s.", day, channel)
     return True
+
+
+def _in_thread(client: WebClient, channel: str, thread_ts: str, text: str) -> str | None:
+    """The ts of the question in the quote's thread (its marker, or where metadata does not
+    come back a bot reply with its text): an earlier post whose answer was lost. Raises
+    SlackFailure when the thread cannot be read."""
+    try:
+        response = client.conversations_replies(
+            channel=channel, ts=thread_ts, limit=50, include_all_metadata=True
+        )
+    except Exception as exc:  # classify() re-raises what it doesn't know
+        raise classify(exc) from None
+    for message in response.get("messages") or []:
+        marked = (message.get("metadata") or {}).get("event_type") == EVENT_TYPE
+        same = bool(message.get("bot_id")) and message.get("text") == text
+        if message.get("ts") != thread_ts and (marked or same):
+            return str(message.get("ts"))
+    return None

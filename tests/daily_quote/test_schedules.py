@@ -28,6 +28,7 @@ from tests.daily_quote.test_poster import (
     make_quotes,
     make_settings,
 )
+from tests.slack_checks import assert_valid_message
 from tests.slack_stub import missing_required
 
 NY, SG = "C0NEWYORK", "C0SINGAPO"
@@ -272,6 +273,33 @@ def test_failed_reflection_is_tried_again_on_a_later_tick(
     replies = [c for c in stub.quote_posts() if c.params.get("thread_ts")]
     assert len(replies) == 2
     assert replies[1].params["thread_ts"] == posts_ts(stub, SG)[-1]
+
+
+@pytest.mark.parametrize("fault", [{"drop_after": True}, {"status": 503}])
+def test_reflection_whose_reply_was_lost_is_not_posted_twice(
+    stub: QuoteStub, db_url: str, clock: Clock, fault: dict[str, Any]
+) -> None:
+    """Slack took the question but its reply was lost (a reset after Slack took it), or
+    Slack answered 503 and Slack's state is unknown: before, the claim was released and the
+    next tick, on any replica, posted the question again (two in the quote's thread); now
+    that tick reads the thread first and posts only what is not there."""
+    scheduler = replica(stub, db_url, clock, reflections=lambda q: "*Reflection* — why?")
+    save_plan(scheduler.engine, QuotePlan(SG, "08:30", "Asia/Singapore", WEEKDAYS, reflect=True))
+    clock.set(utc(date(2026, 11, 30), 0, 30))
+    [quoter] = scheduler.refresh()
+    assert quoter._tick_day(date(2026, 11, 30), clock()) is not None  # the quote, no question
+    stub.fail("chat.postMessage", **fault)
+    quoter._reflect(date(2026, 11, 30), clock())
+    took = bool(fault.get("drop_after"))  # the stub's 503 took nothing: it is posted later
+    other = replica(stub, db_url, clock, reflections=lambda q: "*Reflection* — why?")
+    walk(clock, utc(date(2026, 11, 30), 2), other.tick)  # another replica's ticks
+    in_thread = [m for m in stub.messages[SG] if m.get("thread_ts")]
+    assert len(in_thread) == 1
+    assert len([c for c in stub.quote_posts() if c.params.get("thread_ts")]) == (0 if took else 1)
+    for call in stub.calls:
+        assert missing_required(call) == [], call.method
+    for call in stub.calls_to("chat.postMessage"):
+        assert_valid_message(call)
 
 
 def posts_ts(stub: QuoteStub, channel: str) -> list[str]:
