@@ -6,7 +6,10 @@ of bot.store.quote_ledger): a (ledger channel, Monday's date) row is the claim, 
 process that inserts it, or takes over a dead owner's claim, may post. The ledger channel is
 "report:<channel>", so the summary never collides with a quote posted to the same channel on
 the same Monday. A claim taken over after an attempt that may have reached Slack first looks
-in the channel history for the post's metadata marker, so nothing is posted twice.
+in the channel history for the post's metadata marker, so nothing is posted twice; while
+that history cannot be read (Slack failing) nothing is posted. Slack failing is retried with
+the answers' backoff (bot.slack.client.retry_delay: a quarter of the wait so far, at least
+Retry-After), so the report follows an outage of a minute within a tick or two.
 """
 
 from __future__ import annotations
@@ -20,9 +23,16 @@ from sqlalchemy import Engine
 
 from bot.daily_quote.ledger import ClaimStatus, claim
 from bot.daily_quote.poster import LEASE, make_owner
-from bot.daily_quote.slack_calls import SlackFailure, classify, post_marked, single_shot
+from bot.daily_quote.slack_calls import (
+    FailureKind,
+    SlackFailure,
+    classify,
+    post_marked,
+    single_shot,
+)
 from bot.gaps.report import GapReport
 from bot.settings import Settings
+from bot.slack.client import retry_delay
 from bot.slack.messages.gaps import weekly_message
 from bot.store.quote_ledger import LedgerRow, mark_failed, mark_posted, renew
 
@@ -30,7 +40,7 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPE = "coach_weekly_report"  # message metadata marker recovery looks for
 REPORT_KEY = "weekly-report"  # the ledger's quote_key column for these rows
-RETRY_DELAY = timedelta(minutes=15)
+RETRY_DELAY = timedelta(minutes=15)  # the longest wait between two tries
 DAYS = 7
 
 
@@ -85,7 +95,11 @@ class WeeklyReporter:
             return None
         row = got.row
         if got.status == ClaimStatus.TAKEN_OVER and row.attempts > 0:
-            found = self._find_posted(channel, row)
+            try:
+                found = self._find_posted(channel, row)
+            except SlackFailure as failure:  # an earlier try may be there: post nothing yet
+                self._later(row, now, failure)
+                return None
             if found is not None:
                 mark_posted(self.engine, row.id, self.owner, found, now, recovered=True)
                 log.info("The weekly report for %s was already in %s.", monday, channel)
@@ -97,17 +111,35 @@ class WeeklyReporter:
         try:
             ts = post_marked(self.client, channel, message, marker)
         except SlackFailure as failure:
-            mark_failed(self.engine, row.id, self.owner, str(failure), now, now + RETRY_DELAY)
-            log.warning("Posting the weekly report to %s failed: %s", channel, failure)
+            self._later(row, now, failure)
             return None
         mark_posted(self.engine, row.id, self.owner, ts, now)
         log.info("Posted the weekly content-gaps report to %s (ts %s).", channel, ts)
         return str(ts)
 
+    def _later(self, row: LedgerRow, now: datetime, failure: SlackFailure) -> None:
+        """Give the claim up until the next try: an `ok: false` (a person must act) in
+        RETRY_DELAY; Slack failing as a whole with the answers' backoff, counted from the
+        week's first claim, so a short outage is followed at once and Retry-After is kept."""
+        if failure.kind == FailureKind.API:
+            delay = RETRY_DELAY
+        else:
+            waited = (now - row.claimed_at).total_seconds()
+            longest = RETRY_DELAY.total_seconds()
+            delay = timedelta(seconds=retry_delay(waited, failure.retry_after, longest))
+        mark_failed(self.engine, row.id, self.owner, str(failure), now, now + delay)
+        log.warning(
+            "Posting the weekly report to %s failed: %s; trying again in %.0fs",
+            self.settings.report_channel,
+            failure,
+            delay.total_seconds(),
+        )
+
     def _find_posted(self, channel: str, row: LedgerRow) -> str | None:
         """The ts of this week's post if an earlier, interrupted attempt did send it: in the
         history since the claim, else among the channel's newest messages (a message's ts is
-        Slack's clock, which may run behind ours)."""
+        Slack's clock, which may run behind ours). Slack failing is raised (SlackFailure);
+        a history it refuses to show (a missing scope) is None, and the report is posted."""
         oldest = (row.claimed_at - timedelta(minutes=2)).timestamp()
         for since in ({"oldest": f"{oldest:.6f}"}, {}):
             try:
@@ -119,6 +151,8 @@ class WeeklyReporter:
                     failure: SlackFailure = classify(exc)
                 except Exception:
                     raise exc from None
+                if failure.kind != FailureKind.API:
+                    raise failure from None
                 log.warning("Cannot read %s history (%s); posting the report.", channel, failure)
                 return None
             for message in response.get("messages") or []:

@@ -15,7 +15,8 @@ from bot.gaps.weekly import WeeklyReporter
 from bot.settings import Settings
 from bot.store.tables import asked_questions
 from tests.gaps.asked_rows import NOW, count, fill
-from tests.slack_stub import SlackStub
+from tests.slack_checks import assert_valid_message
+from tests.slack_stub import SlackStub, missing_required
 
 
 def weekly_settings(stub: SlackStub, **extra: Any) -> Settings:
@@ -96,6 +97,57 @@ def test_weekly_report_whose_reply_was_lost_is_not_doubled_when_slacks_ts_is_beh
     assert reporter(settings, engine).tick(NOW) is None  # failed, as far as it knows
     reporter(settings, engine).tick(NOW + timedelta(hours=1))  # its retry
     assert len(slack_stub.messages["CREPORTS"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "waits"),
+    [(503, None, 0), (429, 30, 0), (429, 600, 10)],
+)
+def test_weekly_report_due_in_a_slack_outage_follows_it_once(
+    slack_stub: SlackStub, engine: Engine, status: int, retry_after: int | None, waits: int
+) -> None:
+    """Slack answers 503 (or 429) when the report is due. Before, the report waited 15
+    minutes whatever happened (a one-minute outage: 15 minutes late; a Retry-After longer
+    than that: tried into the rate limit); now the next tick after the outage (a minute on)
+    posts it, or the first after Retry-After, and only once."""
+    settings = weekly_settings(slack_stub)
+    fill(engine, NOW)
+    slack_stub.fail("chat.postMessage", status=status, retry_after=retry_after)
+    assert reporter(settings, engine).tick(NOW) is None  # due, and Slack says no
+    tried = len(slack_stub.calls)
+    if waits:  # within Retry-After no replica calls Slack
+        assert reporter(settings, engine).tick(NOW + timedelta(minutes=waits - 1)) is None
+        assert len(slack_stub.calls) == tried
+    assert reporter(settings, engine).tick(NOW + timedelta(minutes=waits + 1)) is not None
+    for later in (2, 20, 60):
+        assert reporter(settings, engine).tick(NOW + timedelta(minutes=waits + later)) is None
+    assert len(slack_stub.messages["CREPORTS"]) == 1
+    checked(slack_stub)
+
+
+def test_weekly_report_whose_reply_was_lost_waits_while_the_history_cannot_be_read(
+    slack_stub: SlackStub, engine: Engine
+) -> None:
+    """Slack stored the post but its reply was lost, and at the retry Slack cannot show the
+    channel's history (503). Before, the report was posted again without looking (two in
+    the channel); now the retry waits, and the next one finds the first post."""
+    settings = weekly_settings(slack_stub)
+    fill(engine, NOW)
+    slack_stub.fail("chat.postMessage", drop_after=True)
+    assert reporter(settings, engine).tick(NOW) is None
+    slack_stub.fail("conversations.history", status=503)
+    assert reporter(settings, engine).tick(NOW + timedelta(minutes=1)) is None
+    found = reporter(settings, engine).tick(NOW + timedelta(minutes=2))
+    assert [m["ts"] for m in slack_stub.messages["CREPORTS"]] == [found]
+    checked(slack_stub)
+
+
+def checked(stub: SlackStub) -> None:
+    """Slack would take every call made (its required arguments, Block Kit, no pings)."""
+    for call in stub.calls:
+        assert missing_required(call) == [], call.method
+    for call in stub.calls_to("chat.postMessage"):
+        assert_valid_message(call)
 
 
 def test_weekly_report_off_without_report_channel(slack_stub: SlackStub, engine: Engine) -> None:
