@@ -1,0 +1,161 @@
+"""The weekly report with real processes on one PostgreSQL database: three replicas due at
+the same moment post it once, and one killed (-9) mid-post costs neither the report nor a
+second one. The children run the real WeeklyReporter against the test's Slack stub; each is
+handed a fixed "now" so the schedule is the test's, not the wall clock's."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.gaps.weekly import EVENT_TYPE
+from tests.gaps.asked_rows import NOW
+from tests.gaps.test_weekly_post import checked, reporter, weekly_settings
+from tests.pg_fixtures import PostgresServer
+from tests.slack_stub import SlackStub
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHILD = r"""
+import json, sys, time
+from datetime import datetime
+from pathlib import Path
+
+from slack_sdk import WebClient
+
+from bot.gaps.service import Gaps
+from bot.gaps.weekly import WeeklyReporter
+from bot.settings import Settings
+from bot.store.engine import make_engine
+
+db_url, api_url, now_iso, mode, flag = sys.argv[1:6]
+now = datetime.fromisoformat(now_iso)
+flag = Path(flag)
+settings = Settings(
+    embedding_model="unused", slack_bot_token="xoxb-1-2-weeklytest", slack_api_url=api_url,
+    report_channel="CREPORTS", quote_time="09:00", quote_timezone="Europe/Paris",
+    database_url=db_url,
+)
+
+
+class Hanging(WebClient):
+    # Stops dead around chat.postMessage so the parent can kill -9 us right there.
+    def chat_postMessage(self, **kwargs):
+        if mode == "hang_before":
+            flag.write_text("about to send")
+            time.sleep(3600)
+        response = super().chat_postMessage(**kwargs)
+        if mode == "hang_after":
+            flag.write_text("sent")
+            time.sleep(3600)
+        return response
+
+
+engine = make_engine(db_url)
+gaps = Gaps(engine, None, 90)
+client = Hanging(token=settings.slack_bot_token, base_url=api_url)
+weekly = WeeklyReporter(settings, engine, client, lambda days: gaps.report(days, now=now))
+if mode == "race":
+    Path(str(flag) + ".ready." + str(__import__("os").getpid())).write_text("ready")
+    while not flag.exists():
+        time.sleep(0.002)
+print(json.dumps({"ts": weekly.tick(now)}))
+"""
+
+
+def spawn(db_url: str, api_url: str, now: datetime, mode: str, flag: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, db_url, api_url, now.isoformat(), mode, str(flag)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(predicate: Any, timeout: float = 60.0) -> None:
+    """Poll for a condition another process brings about (not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def db_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """One PostgreSQL database the replicas share, its schema made before they race."""
+    from bot.store.engine import make_engine
+
+    url = postgres_server.new_database()
+    make_engine(url).dispose()
+    yield url
+
+
+def reports(stub: SlackStub) -> list[dict[str, Any]]:
+    """The weekly reports in the channel (the stub keeps what Slack would show)."""
+    return [
+        m
+        for m in stub.messages.get("CREPORTS", [])
+        if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
+    ]
+
+
+def test_three_replicas_due_at_once_post_one_report(
+    slack_stub: SlackStub, db_url: str, tmp_path: Path
+) -> None:
+    flag = tmp_path / "go"
+    children = [spawn(db_url, slack_stub.api_url, NOW, "race", flag) for _ in range(3)]
+    wait_for(lambda: len(list(tmp_path.glob("go.ready.*"))) == 3)
+    flag.write_text("go")
+    posted = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        posted.append(json.loads(out.strip().splitlines()[-1])["ts"])
+    assert len(reports(slack_stub)) == 1
+    assert [ts for ts in posted if ts] == [reports(slack_stub)[0]["ts"]]
+    checked(slack_stub)
+
+
+@pytest.mark.parametrize("mode", ["hang_after", "hang_before"])
+def test_a_replica_killed_mid_post_costs_neither_the_report_nor_a_second_one(
+    slack_stub: SlackStub, db_url: str, tmp_path: Path, mode: str
+) -> None:
+    flag = tmp_path / "flag"
+    child = spawn(db_url, slack_stub.api_url, NOW, mode, flag)
+    try:
+        wait_for(flag.exists)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=30)
+    reached = mode == "hang_after"
+    assert len(reports(slack_stub)) == (1 if reached else 0)
+
+    from bot.store.engine import make_engine
+
+    settings = weekly_settings(slack_stub, database_url=db_url)
+    engine = make_engine(db_url)
+    others = [reporter(settings, engine) for _ in range(2)]
+    # within the dead replica's lease nothing happens; after it, one of the others posts
+    # (or finds) the report, and nobody posts it again
+    assert [r.tick(NOW + timedelta(seconds=30)) for r in others] == [None, None]
+    assert len(reports(slack_stub)) == (1 if reached else 0)
+    later = [r.tick(NOW + timedelta(minutes=2, seconds=i)) for i, r in enumerate(others)]
+    [report] = reports(slack_stub)
+    assert [ts for ts in later if ts] == [report["ts"]]
+    assert [r.tick(NOW + timedelta(minutes=10)) for r in others] == [None, None]
+    assert len(reports(slack_stub)) == 1
+    checked(slack_stub)
