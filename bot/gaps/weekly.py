@@ -129,10 +129,10 @@ class WeeklyReporter:
             delay = timedelta(seconds=retry_delay(waited, failure.retry_after, longest))
         mark_failed(self.engine, row.id, self.owner, str(failure), now, now + delay)
         log.warning(
-            "Posting the weekly report to %s failed: %s; trying again in %.0fs",
+            "Posting the weekly report to %s failed: %s; will retry after %s",
             self.settings.report_channel,
             failure,
-            delay.total_seconds(),
+            (now + delay).isoformat(timespec="seconds"),
         )
 
     def _find_posted(self, channel: str, row: LedgerRow) -> str | None:
