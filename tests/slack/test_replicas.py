@@ -2,7 +2,7 @@
 started together on an empty database; a mention answered once when Slack's retry goes to
 another replica; a replica killed (-9) holding acked, unanswered questions, a
 /leadership-tip and a "More like this" click, which the other replicas answer and deliver
-within 60 s, once each; one daily quote between them."""
+within 60 s, once each; one daily quote and one weekly report between them."""
 
 from __future__ import annotations
 
@@ -133,6 +133,7 @@ def replicas(
             "QUOTE_TIMEZONE": "UTC",
             "QUOTE_DAYS": "mon,tue,wed,thu,fri,sat,sun",
             "QUOTE_TIME": f"{now.hour:02d}:{now.minute:02d}",  # due as they start
+            "REPORT_CHANNEL": "CREPORTS",  # this week's report is due as they start too
             "LOG_LEVEL": "INFO",
         }
         started = [Replica(env, tmp_path / f"replica-{i}.log") for i in range(3)]
@@ -224,3 +225,10 @@ def test_three_replicas_share_one_postgres_database(
         if (m.get("metadata") or {}).get("event_type") == "daily_quote"
     ]
     assert len(quote_posts) == 1
+    # and one weekly content-gaps report
+    reports = [
+        m
+        for m in stub.messages.get("CREPORTS", [])
+        if (m.get("metadata") or {}).get("event_type") == "coach_weekly_report"
+    ]
+    assert len(reports) == 1
