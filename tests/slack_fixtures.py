@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -231,3 +233,16 @@ __all__ = [
     "slack_stub",
     "_slack_stub_session",
 ]
+
+
+def at_once(send: Callable[..., Any], *args: Any, to: list[SlackApp], **kwargs: Any) -> None:
+    """`send` (SlackApp.send_event or send_action, by name) with `args` to every app in `to`
+    side by side, as Slack's retries or a double click reach replicas together; returns when
+    all have their answer."""
+    threads = [
+        threading.Thread(target=partial(getattr(app, send.__name__), *args, **kwargs)) for app in to
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

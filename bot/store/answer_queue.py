@@ -45,6 +45,7 @@ from bot.store.tables import (
     from_db,
     handled_events,
     insert_once,
+    queued_row,
     to_db,
 )
 
@@ -108,32 +109,6 @@ _UPDATE_HELD = update(answer_queue).where(
     answer_queue.c.state == AnswerState.WORKING,
 )
 _UPDATE_SEEN = update(handled_events).where(handled_events.c.key == bindparam("seen_key"))
-
-
-def _request(
-    key: str,
-    kind: str,
-    channel: str,
-    ts: str,
-    user_id: str,
-    text: str,
-    stamp: datetime,
-    **more: Any,
-) -> dict[str, Any]:
-    """The queue row of a request other than a question (a tip, a More like this click)."""
-    return {
-        "question_key": key,
-        "kind": kind,
-        "channel": channel,
-        "ts": ts,
-        "user_id": user_id,
-        "text": text[:8000],
-        "state": AnswerState.QUEUED,
-        "attempts": 0,
-        "created_at": to_db(stamp),
-        "next_attempt_at": to_db(stamp),
-        **more,
-    }
 
 
 _STATE = select(answer_queue.c.state).where(answer_queue.c.question_key == bindparam("state_of"))
@@ -202,7 +177,7 @@ class AnswerQueue:
         that the caller does not deliver some other way."""
         stamp = now or datetime.now(UTC)
         ts = f"{stamp.timestamp():.6f}"  # when it was asked (a command has no ts)
-        row = _request(key, kind, channel, ts, user_id, topic, stamp, response_url=response_url)
+        row = queued_row(key, kind, channel, ts, user_id, topic, stamp, response_url=response_url)
         return insert_once(self.engine, (_INSERT_QUEUED, row))
 
     def enqueue_more(
@@ -226,7 +201,7 @@ class AnswerQueue:
         seen = {"key": key, "kind": "more", "channel": channel, "ts": ts, "text": ""}
         seen |= {"status": EventStatus.DONE, "created_at": stamp}  # claimed, as claim_once's
         more = {"thread_ts": thread_ts, "context": context, "passage_offset": offset}
-        row = _request(key, "more", channel, ts, user_id, question, stamp, **more)
+        row = queued_row(key, "more", channel, ts, user_id, question, stamp, **more)
         return insert_once(self.engine, (_INSERT_SEEN, seen), (_INSERT_QUEUED, row))
 
     def keep_reply(self, job: Job, reply: str) -> bool:

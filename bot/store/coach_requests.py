@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert
 
-from bot.store.tables import AnswerState, answer_queue, insert_once, to_db
+from bot.store.tables import answer_queue, insert_once, queued_row
 
 _INSERT = insert(answer_queue)
 
@@ -33,18 +33,6 @@ def enqueue_coach_me(
 ) -> bool:
     """Store a shortcut request before its ack; False if this request (`key`) was stored
     before. Database errors propagate: the caller then coaches from memory."""
-    stamp = to_db(now or datetime.now(UTC))
-    row = {
-        "question_key": key[:255],
-        "kind": kind,
-        "channel": channel,
-        "ts": ts,
-        "thread_ts": thread_ts,
-        "user_id": user_id,
-        "text": text[:8000],
-        "state": AnswerState.QUEUED,
-        "attempts": 0,
-        "created_at": stamp,
-        "next_attempt_at": stamp,
-    }
+    stamp = now or datetime.now(UTC)
+    row = queued_row(key, kind, channel, ts, user_id, text, stamp, thread_ts=thread_ts)
     return insert_once(engine, (_INSERT, row))

@@ -10,18 +10,16 @@ but the queue's own columns: where to post (channel, thread) and for whom (user)
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert, update
 
 from bot.store.tables import (
-    AnswerState,
     SaidKind,
     Write,
     answer_queue,
     insert_once,
+    queued_row,
     said_once,
-    to_db,
 )
 
 _CLAIM = insert(said_once)
@@ -50,19 +48,7 @@ def enqueue_said_once(
     with nothing written, when either was there before. Database errors propagate."""
     stamp = now or datetime.now(UTC)
     claim = {"kind": said, "key": said_key, "claimed_at": stamp}
-    row: dict[str, Any] = {
-        "question_key": key[:255],
-        "kind": kind,
-        "channel": channel,
-        "ts": ts,
-        "thread_ts": thread_ts,
-        "user_id": user_id,
-        "text": "",
-        "state": AnswerState.QUEUED,
-        "attempts": 0,
-        "created_at": to_db(stamp),
-        "next_attempt_at": to_db(stamp),
-    }
+    row = queued_row(key, kind, channel, ts, user_id, "", stamp, thread_ts=thread_ts)
     return insert_once(engine, (_CLAIM, claim), (_QUEUE, row))
 
 

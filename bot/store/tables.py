@@ -269,6 +269,34 @@ answer_queue = Table(
     Index("ix_answer_queue_state_due", "state", "next_attempt_at"),
 )
 
+
+def queued_row(
+    key: str,
+    kind: str,
+    channel: str,
+    ts: str,
+    user_id: str | None,
+    text: str,
+    stamp: datetime,
+    **more: Any,
+) -> dict[str, Any]:
+    """A new answer_queue row for anything but a question (a tip, a click, a shortcut, a
+    greeting, a welcome): due at once, no attempt made yet."""
+    return {
+        "question_key": key[:255],
+        "kind": kind,
+        "channel": channel,
+        "ts": ts,
+        "user_id": user_id,
+        "text": text[:8000],
+        "state": AnswerState.QUEUED,
+        "attempts": 0,
+        "created_at": to_db(stamp),
+        "next_attempt_at": to_db(stamp),
+        **more,
+    }
+
+
 # slack_hold: Slack failing for every replica (a 429, or an outage: 5xx, no connection), met by
 # any of them. While the row exists no replica claims an answer to post, except the one probe
 # whoever first finds `until` passed takes (moving `until` on by the probe's time); the row

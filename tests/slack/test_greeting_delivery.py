@@ -6,7 +6,6 @@ are injected in the recording Slack stand-in; events are signed, as Slack sends 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from bot.store.slack_hold import SlackHolds
 from bot.store.tables import AnswerState
 from tests.slack.surface_payloads import thread_started
 from tests.slack_checks import assert_valid_message
-from tests.slack_fixtures import SlackApp, on_both_databases
+from tests.slack_fixtures import SlackApp, at_once, on_both_databases
 from tests.slack_payloads import event_envelope
 from tests.slack_stub import Call, SlackStub
 from tests.slack_workspace import BOT_USER
@@ -116,14 +115,7 @@ def test_the_same_panel_start_on_two_replicas_during_an_outage_is_greeted_once(
         slack_app.stub.outage(4)
         envelope = event_envelope(thread_started())
         thread = envelope["event"]["assistant_thread"]["thread_ts"]
-        sends = [
-            threading.Thread(target=app.send_event, args=(envelope,))
-            for app in (slack_app, other, slack_app)
-        ]
-        for send in sends:
-            send.start()
-        for send in sends:
-            send.join()
+        at_once(SlackApp.send_event, envelope, to=[slack_app, other, slack_app])
         slack_app.stub.wait_for("chat.postMessage", timeout=60)
         slack_app.settle()
         other.settle()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,7 @@ from tests.slack.listeners.actions.test_answer_buttons import (
     click_more,
 )
 from tests.slack_checks import assert_valid_message, button
-from tests.slack_fixtures import SlackApp, on_both_databases
+from tests.slack_fixtures import SlackApp, at_once, on_both_databases
 from tests.slack_stub import Call, SlackStub
 from tests.slack_workspace import BOT_USER
 
@@ -103,14 +102,7 @@ def test_the_same_click_on_two_replicas_during_an_outage_is_posted_once(
     with second_replica() as other:
         slack_app.stub.outage(4)
         payload = click_more(slack_app, reply)
-        clicks = [
-            threading.Thread(target=app.send_action, args=(payload,))
-            for app in (slack_app, other, slack_app)
-        ]
-        for click in clicks:
-            click.start()
-        for click in clicks:
-            click.join()
+        at_once(SlackApp.send_action, payload, to=[slack_app, other, slack_app])
         [posted] = slack_app.stub.wait_for("chat.postMessage", timeout=60)
         slack_app.settle()
         other.settle()

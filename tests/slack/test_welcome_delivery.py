@@ -6,7 +6,6 @@ stand-in; events are signed, as Slack sends them."""
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from bot.store.slack_hold import SlackHolds
 from bot.store.tables import AnswerState
 from tests.slack.surface_payloads import member_joined
 from tests.slack_checks import assert_valid_message
-from tests.slack_fixtures import SlackApp, on_both_databases
+from tests.slack_fixtures import SlackApp, at_once, on_both_databases
 from tests.slack_payloads import event_envelope
 from tests.slack_stub import SlackStub
 from tests.slack_workspace import BOT_USER
@@ -98,14 +97,7 @@ def test_the_same_join_on_two_replicas_during_an_outage_welcomes_once(
     with second_replica() as other:
         slack_app.stub.outage(4)
         envelope = event_envelope(member_joined(BOT_USER, channel=CHANNEL))
-        sends = [
-            threading.Thread(target=app.send_event, args=(envelope,))
-            for app in (slack_app, other, slack_app)
-        ]
-        for send in sends:
-            send.start()
-        for send in sends:
-            send.join()
+        at_once(SlackApp.send_event, envelope, to=[slack_app, other, slack_app])
         slack_app.stub.wait_for("chat.postMessage", timeout=60)
         slack_app.settle()
         other.settle()
