@@ -36,6 +36,7 @@ from bot.slack.startup_waits import (
     install_signal_handlers,
     open_database,
     stop_on_signals,
+    wait_for_stop,
 )
 from index.library import Library
 from index.reload import LibraryReloader
@@ -267,7 +268,7 @@ def _run_http(
     if on_ready:
         on_ready({"mode": "http", "port": server.port, "app": app})
     try:
-        stop.wait()
+        wait_for_stop(stop)
     finally:
         server.shutdown()
     return 0
@@ -311,7 +312,7 @@ def _run_socket_mode(
     if on_ready:
         on_ready({"mode": "socket", "app": app, "handler": handler})
     try:
-        stop.wait()
+        wait_for_stop(stop)
     finally:
         handler.close()
     return 0

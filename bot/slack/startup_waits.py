@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_RECHECK_SECONDS = 10.0  # Slack failing (5xx, 429) at start-up: look again this often
 DB_RECHECK_SECONDS = 5.0  # the database not answering at start-up: look again this often
+SIGNAL_CHECK_SECONDS = 0.5  # the longest the main thread sleeps without looking for a signal
 # slack_sdk logs each failed try of the start-up auth.test and each retry (five lines when
 # Slack is unreachable) before check_token's own line says the same; that one client logs
 # here, kept quiet. Every other client logs to slack_sdk's logger as before.
@@ -70,7 +72,7 @@ def check_token(settings: Settings, stop: threading.Event | None = None) -> str 
             if waited:
                 log.info("Slack answers again; SLACK_BOT_TOKEN accepted")
             return None
-        if stop.wait(wait):
+        if wait_for_stop(stop, wait):
             return None
 
 
@@ -125,9 +127,26 @@ def open_database(settings: Settings, stop: threading.Event) -> Engine | None:
             if waited:
                 log.info("the database answers again")
             return engine
-        if stop.wait(DB_RECHECK_SECONDS):
+        if wait_for_stop(stop, DB_RECHECK_SECONDS):
             log.info("stopped while waiting for the database")
             return None
+
+
+def wait_for_stop(stop: threading.Event, seconds: float | None = None) -> bool:
+    """`stop.wait(seconds)` for the main thread, in slices of SIGNAL_CHECK_SECONDS. A signal
+    the kernel hands to another thread (any library's thread that does not block it) only
+    flags it for the main thread, whose Python handler runs when it next runs Python code:
+    blocked in one long wait, it did not notice a SIGTERM until the wait ended (a 429's
+    Retry-After of 30 s, or never once serving). True when `stop` is set."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while True:
+        left = SIGNAL_CHECK_SECONDS
+        if deadline is not None:
+            left = min(left, deadline - time.monotonic())
+            if left <= 0:
+                return stop.is_set()
+        if stop.wait(left):
+            return True
 
 
 def set_soon(stop: threading.Event) -> None:
