@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.daily_quote.slack_calls import FailureKind, SlackFailure, classify
+from bot.slack.marked import marked, unmarked_with_text
 from bot.slack.text import neutralise_mentions
 from bot.store.said_once import SaidOnce
 from bot.store.tables import SaidKind
@@ -90,9 +91,9 @@ def _in_thread(client: WebClient, channel: str, thread_ts: str, text: str) -> st
         )
     except Exception as exc:  # classify() re-raises what it doesn't know
         raise classify(exc) from None
-    for message in response.get("messages") or []:
-        marked = (message.get("metadata") or {}).get("event_type") == EVENT_TYPE
-        same = bool(message.get("bot_id")) and message.get("text") == text
-        if message.get("ts") != thread_ts and (marked or same):
-            return str(message.get("ts"))
-    return None
+    replies = [
+        m
+        for m in response.get("messages") or []
+        if isinstance(m, dict) and m.get("ts") != thread_ts
+    ]
+    return marked(replies, EVENT_TYPE, lambda _payload: True) or unmarked_with_text(replies, {text})

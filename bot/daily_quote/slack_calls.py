@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.daily_quote.message import quote_message
+from bot.slack.marked import marked, unmarked_with_text
 from bot.slack.messages.plain import plain_text, refused_for_blocks
 from bot.store.quote_ledger import LedgerRow, ledger_key
 from index.types import Quote
@@ -174,15 +175,14 @@ def _search_history(
             )
         except Exception as exc:
             raise classify(exc) from None
-        for message in response.get("messages") or []:
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == EVENT_TYPE:
-                if payload.get("ledger_key") == want_key and not payload.get("forced"):
-                    return str(message.get("ts"))
-                continue
-            if message.get("bot_id") and message.get("text") in texts:
-                return str(message.get("ts"))
+        messages = response.get("messages") or []
+        found = marked(
+            messages,
+            EVENT_TYPE,
+            lambda payload: payload.get("ledger_key") == want_key and not payload.get("forced"),
+        ) or unmarked_with_text(messages, texts)
+        if found is not None:
+            return found
         cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
         if not cursor or not response.get("has_more"):
             break

@@ -33,6 +33,7 @@ from bot.daily_quote.slack_calls import (
 from bot.gaps.report import GapReport
 from bot.settings import Settings
 from bot.slack.client import retry_delay
+from bot.slack.marked import marked
 from bot.slack.messages.gaps import weekly_message
 from bot.store.quote_ledger import LedgerRow, mark_failed, mark_posted, renew
 
@@ -155,12 +156,11 @@ class WeeklyReporter:
                     raise failure from None
                 log.warning("Cannot read %s history (%s); posting the report.", channel, failure)
                 return None
-            for message in response.get("messages") or []:
-                meta = message.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if (
-                    meta.get("event_type") == EVENT_TYPE
-                    and payload.get("ledger_key") == row.ledger_key
-                ):
-                    return str(message.get("ts"))
+            found = marked(
+                response.get("messages") or [],
+                EVENT_TYPE,
+                lambda payload: payload.get("ledger_key") == row.ledger_key,
+            )
+            if found is not None:
+                return found
         return None

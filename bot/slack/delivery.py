@@ -23,6 +23,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.daily_quote.slack_calls import FailureKind, SlackFailure, classify
+from bot.slack.marked import marked, unmarked_with_text
 from bot.slack.messages.plain import plain_text, refused_for_blocks
 from bot.store.answer_queue import AnswerQueue, Job
 
@@ -94,21 +95,17 @@ def find_answer(
         if failure.kind == FailureKind.API and failure.detail == "thread_not_found":
             return None
         raise failure from None
-    messages = [m for m in found.get("messages") or [] if isinstance(m, dict)]
-    for message in messages:
-        meta = message.get("metadata") or {}
-        payload = meta.get("event_payload") or {}
-        if meta.get("event_type") == EVENT_TYPE and payload.get("question") == job.key:
-            return str(message.get("ts"))
-    for message in messages if texts else []:
-        if (
-            not message.get("metadata")
-            and message.get("bot_id")
-            and message.get("text") in texts
-            and (thread_ts is not None or _later(message.get("ts"), job.ts))
-        ):
-            return str(message.get("ts"))
-    return None
+    messages = found.get("messages") or []
+    answer = marked(messages, EVENT_TYPE, lambda payload: payload.get("question") == job.key)
+    if answer is None and texts:
+        # in a DM the same question may have been answered before: only a newer message
+        newer = [
+            m
+            for m in messages
+            if isinstance(m, dict) and (thread_ts or _later(m.get("ts"), job.ts))
+        ]
+        answer = unmarked_with_text(newer, texts)
+    return answer
 
 
 def _later(ts: object, than: str) -> bool:
