@@ -7,11 +7,8 @@ handed a fixed "now" so the schedule is the test's, not the wall clock's.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,10 +17,11 @@ import pytest
 
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
+from tests import child_process
+from tests.child_process import wait_for
 from tests.daily_quote.test_poster import CHANNEL, Clock, QuoteStub, at, make_world
 from tests.pg_fixtures import BACKENDS, database_url_for
 
-ROOT = Path(__file__).resolve().parents[2]
 MONDAY = date(2026, 11, 23)
 
 CHILD = r"""
@@ -82,25 +80,8 @@ print(json.dumps({"status": outcome.status if outcome else None}))
 """
 
 
-def spawn(db_url: str, api_url: str, now: datetime, mode: str, flag: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url, api_url, now.isoformat(), mode, str(flag)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for(predicate: Any, timeout: float = 30.0) -> None:
-    """Poll for a condition another process brings about (not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
+def spawn(db_url: str, api_url: str, now: datetime, mode: str, flag: Path) -> subprocess.Popen[str]:
+    return child_process.spawn(CHILD, db_url, api_url, now.isoformat(), mode, str(flag))
 
 
 @pytest.fixture

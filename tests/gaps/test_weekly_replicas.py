@@ -6,11 +6,8 @@ handed a fixed "now" so the schedule is the test's, not the wall clock's."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,12 +16,12 @@ from typing import Any
 import pytest
 
 from bot.gaps.weekly import EVENT_TYPE
+from tests import child_process
+from tests.child_process import wait_for
 from tests.gaps.asked_rows import NOW
 from tests.gaps.test_weekly_post import checked, reporter, weekly_settings
 from tests.pg_fixtures import PostgresServer
 from tests.slack_stub import SlackStub
-
-ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = r"""
 import json, sys, time
@@ -73,25 +70,8 @@ print(json.dumps({"ts": weekly.tick(now)}))
 """
 
 
-def spawn(db_url: str, api_url: str, now: datetime, mode: str, flag: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url, api_url, now.isoformat(), mode, str(flag)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for(predicate: Any, timeout: float = 60.0) -> None:
-    """Poll for a condition another process brings about (not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
+def spawn(db_url: str, api_url: str, now: datetime, mode: str, flag: Path) -> subprocess.Popen[str]:
+    return child_process.spawn(CHILD, db_url, api_url, now.isoformat(), mode, str(flag))
 
 
 @pytest.fixture
