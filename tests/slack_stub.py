@@ -25,6 +25,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -86,6 +87,7 @@ class Fault:
     drop_after: bool = False  # process the call (e.g. post the message), then drop the reply
     until: float | None = None  # an outage: applies to every call until this monotonic time
     hang: float = 0.0  # hold the request this long, then drop it unprocessed (a timeout)
+    where: Callable[[Call], bool] | None = None  # only calls this says yes to (e.g. a channel)
 
 
 class SlackStub:
@@ -178,8 +180,10 @@ class SlackStub:
         drop_after: bool = False,
         hang: float = 0.0,
         times: int = 1,
+        where: Callable[[Call], bool] | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail this way, then behave normally."""
+        """Make the next `times` calls of `method` (those `where` says yes to, if given) fail
+        this way, then behave normally."""
         if status == 200 and error is None and not (drop or drop_after or hang):
             raise ValueError("a fault needs a status, an error, drop, drop_after or hang")
         with self._cond:
@@ -193,6 +197,7 @@ class SlackStub:
                     drop or bool(hang),
                     drop_after=drop_after,
                     hang=hang,
+                    where=where,
                 )
             )
 
@@ -203,13 +208,27 @@ class SlackStub:
         status: int = 503,
         method: str = "*",
         retry_after: float | None = None,
+        hang: float = 0.0,
     ) -> None:
         """Answer every call (of `method`) with HTTP `status` (and `Retry-After`) for the
-        next `seconds`."""
+        next `seconds`; with `hang`, hold each call that long and drop it unprocessed."""
         with self._cond:
             self._faults.append(
-                Fault(method, 1, status, retry_after, until=time.monotonic() + seconds)
+                Fault(
+                    method,
+                    1,
+                    status,
+                    retry_after,
+                    drop=bool(hang),
+                    until=time.monotonic() + seconds,
+                    hang=hang,
+                )
             )
+
+    def heal(self) -> None:
+        """Take every fault away: Slack answers normally again (calls and messages kept)."""
+        with self._cond:
+            self._faults.clear()
 
     def faults_left(self, method: str) -> int:
         """How many calls of `method` the faults set with `fail` will still catch (a fault
@@ -272,10 +291,12 @@ class SlackStub:
         return f"{1_700_000_000 + n}.{n:06d}"
 
     # ---- request handling (called from server threads) --------------------------------
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, call: Call) -> Fault | None:
         with self._cond:
             for fault in self._faults:
                 if fault.method not in (method, "*"):
+                    continue
+                if fault.where is not None and not fault.where(call):
                     continue
                 if fault.until is not None:
                     if time.monotonic() < fault.until:
@@ -442,7 +463,7 @@ class _StubHandler(BaseHTTPRequestHandler):
         )
         if stub.latency:
             time.sleep(stub.latency)
-        fault = stub._take_fault(method)
+        fault = stub._take_fault(method, call)
         if fault is not None and fault.hang:
             time.sleep(fault.hang)
         if fault is not None and fault.drop:
