@@ -1,46 +1,54 @@
 """App Home: what the coach does, example questions, today's quote and the topics; for
-COACH_ADMINS also the content gaps."""
+COACH_ADMINS also the content gaps.
+
+The publish is stored before the ack (this listener's middleware, which Bolt runs before
+acking; the listener itself runs after) and done by the answer workers (bot.slack.home),
+or from memory when the database could not store it."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
-from bot.slack.client import slack_error
+from bot.slack.home import publish_home, queue_home
 from bot.slack.listeners.guard import guarded
-from bot.slack.messages.gaps import admin_home
-from bot.slack.messages.home import home_view
 from bot.slack.runtime import SlackRuntime
 
-log = logging.getLogger(__name__)
+STORED = "home_stored"  # set in the request's context by the middleware
+
+
+def _home_of(body: dict[str, Any]) -> str | None:
+    """The user whose Home tab opened; None for the Messages tab or a malformed event."""
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("tab", "home") != "home":
+        return None  # the Messages tab needs nothing from us
+    user = event.get("user")
+    return user if isinstance(user, str) and user else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def register(app: App, slack: SlackRuntime) -> None:
-    @app.event("app_home_opened")
+    def store_first(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
+        user = _home_of(body)
+        if user is not None:
+            event = body["event"]
+            context[STORED] = queue_home(
+                slack,
+                user,
+                _text(event.get("channel")) or "",
+                _text(body.get("event_id")),
+                _text(event.get("event_ts")),
+            )
+        next()
+
+    @app.event("app_home_opened", middleware=[store_first])
     @guarded
-    def on_home_opened(body: dict[str, Any]) -> None:
-        event = body.get("event")
-        if not isinstance(event, dict) or event.get("tab", "home") != "home":
-            return  # the Messages tab needs nothing from us
-        user = event.get("user")
-        if not isinstance(user, str) or not user:
-            return
-        slack.submit(publish_home, slack, user)
-
-
-def publish_home(slack: SlackRuntime, user: str) -> None:
-    coach = slack.coach
-    view = home_view(
-        topics=coach.topics, quote=coach.todays_quote(), examples=coach.suggestions(4, user)
-    )
-    if user in slack.settings.coach_admins:  # the curator's view; nobody else sees it
-        try:
-            view = admin_home(view, slack.gaps.report(7, sweep=False), days=7)
-        except Exception as err:  # the database is away: the plain Home still goes out
-            log.warning("content gaps for the Home tab failed: %s", err)
-    try:
-        slack.client.views_publish(user_id=user, view=view)
-    except Exception as err:
-        log.warning("views.publish for %s failed: %s", user, slack_error(err))
+    def on_home_opened(body: dict[str, Any], context: BoltContext) -> None:
+        user = _home_of(body)
+        if user is not None and not context.get(STORED):
+            slack.submit(publish_home, slack, user)  # the database could not store it
