@@ -21,6 +21,7 @@ from bot.slack.answering import answer_job
 from bot.slack.assistant_panel import GREETING_KIND, greeting_job
 from bot.slack.client import make_client, slack_error
 from bot.slack.coach_me_queue import COACH_ME, coach_me_job
+from bot.slack.feedback_note import NOTE_KIND, note_job
 from bot.slack.home import HOME_KIND, home_job
 from bot.slack.intake import store_questions_first
 from bot.slack.listeners import register_listeners
@@ -49,7 +50,8 @@ def _not_a_token_note(record: logging.LogRecord) -> bool:
 def work_on(slack: SlackRuntime, job: Job) -> None:
     """What an answer worker does with a claimed row: deliver a tip, post the passages of a
     "More like this" click, coach on a message ("Coach me on this"), greet an assistant
-    thread, welcome a channel, publish a Home tab, or answer a question."""
+    thread, welcome a channel, publish a Home tab, mark a vote under its answer, or answer a
+    question."""
     if job.kind in TIP_KINDS:
         tip_job(slack, job)
     elif job.kind == MORE:
@@ -62,6 +64,8 @@ def work_on(slack: SlackRuntime, job: Job) -> None:
         welcome_job(slack, job)
     elif job.kind == HOME_KIND:
         home_job(slack, job)
+    elif job.kind == NOTE_KIND:
+        note_job(slack, job)
     else:
         answer_job(slack, job)
 

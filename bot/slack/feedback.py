@@ -1,6 +1,8 @@
 """Helpful / Not helpful and "What were you looking for?": the work behind the feedback
-listeners. A click is counted the moment it arrives, so closing the form without writing
-anything still counts; the form only adds the reason."""
+listeners. A click is counted the moment it arrives, before its ack, so closing the form
+without writing anything still counts, and a replica killed after the ack loses no vote
+(before, the vote was written after the ack); the form only adds the reason. The note under
+the answer goes through the answer queue (bot.slack.feedback_note)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import logging
 from typing import Any
 
 from bot.slack.client import slack_error
+from bot.slack.feedback_note import queue_note
 from bot.slack.listeners.payload import dig, first_action, text_at, where
 from bot.slack.messages.answers import feedback_thanks_message
 from bot.slack.messages.gaps import REASON_ACTION, REASON_BLOCK, reason_modal, with_feedback_note
@@ -32,18 +35,39 @@ def _about(user: str, channel: str, message_ts: str, data: dict[str, Any]) -> An
     }
 
 
-def record_click(slack: SlackRuntime, body: dict[str, Any], *, helpful: bool) -> None:
-    """Count the vote; for "Not helpful" open the reason form first (its trigger_id is
-    valid for 3 seconds); then show on the answer that the click was received."""
+def record_click(slack: SlackRuntime, body: dict[str, Any], *, helpful: bool) -> bool | None:
+    """Count the vote and store the "feedback received" note for the answer workers; call
+    it before the ack, so a replica killed after the ack loses neither. True when the note
+    was stored, False when it is to be sent from memory (`after_click`), None when the
+    click says nothing to count."""
     user, channel, message_ts, thread_ts = where(body)
     if not (user and channel and message_ts):
         log.info("feedback click without user/channel/message; ignored")
-        return
+        return None
     about = _about(user, channel, message_ts, decode_value(first_action(body).get("value")))
-    if not helpful:
-        open_reason_form(slack, body, about)
     slack.feedback.record(helpful=helpful, **about)
-    slack.submit(mark_received, slack, body, channel, message_ts, user, thread_ts, helpful)
+    blocks = dig(body, "message", "blocks")
+    if not (isinstance(blocks, list) and blocks and all(isinstance(b, dict) for b in blocks)):
+        return False  # no answer at hand to put the note under: a private thanks instead
+    message = {"text": text_at(body, "message", "text"), "blocks": blocks}
+    click = text_at(body, "trigger_id")
+    return queue_note(slack, click, (user, channel, message_ts, thread_ts), message, helpful)
+
+
+def after_click(
+    slack: SlackRuntime, body: dict[str, Any], *, helpful: bool, stored: bool | None
+) -> None:
+    """After the ack: "Not helpful" opens the reason form (its trigger_id is valid for 3
+    seconds); a note not stored (`record_click`) is sent from memory."""
+    if stored is None:
+        return
+    user, channel, message_ts, thread_ts = where(body)
+    assert user and channel and message_ts  # as record_click found them
+    if not helpful:
+        about = _about(user, channel, message_ts, decode_value(first_action(body).get("value")))
+        open_reason_form(slack, body, about)
+    if not stored:
+        slack.submit(mark_received, slack, body, channel, message_ts, user, thread_ts, helpful)
 
 
 def open_reason_form(slack: SlackRuntime, body: dict[str, Any], about: AnswerRef) -> bool:
@@ -76,7 +100,8 @@ def mark_received(
     thread_ts: str | None,
     helpful: bool,
 ) -> None:
-    """A note under the answer's buttons; a private thanks when the message is not at hand."""
+    """A note under the answer's buttons; a private thanks when the message is not at hand.
+    The memory path: the database could not store the note, or the answer was not at hand."""
     blocks = dig(body, "message", "blocks")
     if isinstance(blocks, list) and all(isinstance(b, dict) for b in blocks) and blocks:
         text = text_at(body, "message", "text") or "Feedback received."

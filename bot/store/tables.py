@@ -237,11 +237,11 @@ class AnswerState(StrEnum):
 # answer_queue: every mention or DM the bot acked, every /leadership-tip (kind "tip",
 # delivered to its response_url), every "More like this" click (kind "more"), "Coach me
 # on this" request (kind "coach_me"), assistant thread's greeting (kind "greeting"),
-# channel welcome (kind "welcome") and Home tab publish (kind "home"), written before the
-# ack. Workers on any replica claim due rows with a lease (owner, lease_until); attempts
-# counts chat.postMessage calls begun, so a later holder looks in Slack for the answer
-# before posting again. A tip's response_url is a credential while it lives: it is set to
-# NULL when the row is settled.
+# channel welcome (kind "welcome"), Home tab publish (kind "home") and a vote's note (kind
+# "feedback_note"), written before the ack. Workers on any replica claim due rows with a
+# lease (owner, lease_until); attempts counts chat.postMessage calls begun, so a later
+# holder looks in Slack for the answer before posting again. A tip's response_url is a
+# credential while it lives: it is set to NULL when the row is settled.
 answer_queue = Table(
     "answer_queue",
     metadata,

@@ -1,8 +1,9 @@
 """Three real `coach serve` processes on one PostgreSQL database, as a team would run them:
 started together on an empty database; a mention answered once when Slack's retry goes to
 another replica; a replica killed (-9) holding acked, unanswered questions, a
-/leadership-tip and a "More like this" click, which the other replicas answer and deliver
-within 60 s, once each; one daily quote and one weekly report between them."""
+/leadership-tip, a "More like this" click, a Home tab and a vote's note, which the other
+replicas answer and deliver within 60 s, once each; one daily quote and one weekly report
+between them."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import create_engine, select
 
-from bot.slack.messages.values import ACTION_MORE
+from bot.slack.messages.values import ACTION_HELPFUL, ACTION_MORE
 from bot.store.tables import AnswerState, answer_queue
 from tests.library_fixtures import COACH, REPO_ROOT
 from tests.pg_fixtures import PostgresServer
@@ -156,6 +157,14 @@ def tips_shown(stub: SlackStub) -> list[Any]:
     return [c for c in stub.calls_to("response_url") if c.status == 200]
 
 
+def home_tabs(stub: SlackStub) -> list[Any]:
+    return [c for c in stub.calls_to("views.publish") if c.status == 200]
+
+
+def notes(stub: SlackStub) -> list[Any]:
+    return [c for c in stub.calls_to("chat.update") if c.status == 200]
+
+
 def test_three_replicas_share_one_postgres_database(
     replicas: tuple[list[Replica], SlackStub, str],
 ) -> None:
@@ -171,13 +180,15 @@ def test_three_replicas_share_one_postgres_database(
     assert started[2].send(envelope, retry_num=2) == 200
     wait_until(lambda: answers_in(stub, event["ts"]), 120, "the answer")
 
-    # a replica holding acked, unanswered questions, a tip and a "More like this" click on
-    # the first answer is killed -9 mid-post
+    # a replica holding acked, unanswered questions, a tip, a "More like this" click on
+    # the first answer, a Home tab and a vote's note is killed -9 mid-post
     engine = create_engine(url)
     victim = started[0]
     [answered] = answers_in(stub, event["ts"])
     stub.fail("chat.postMessage", hang=20, times=4)  # Slack never gets those posts
     stub.fail("response_url", hang=20, times=1)  # ... nor the tip
+    stub.fail("views.publish", hang=20, times=1)  # ... nor the Home tab
+    stub.fail("chat.update", hang=20, times=1)  # ... nor a vote's "feedback received" note
     asked = [mention(f"<@{BOT_USER}> {QUESTION}", user=f"U{i}") for i in range(3)]
     for e in asked:
         assert victim.send(event_envelope(e)) == 200  # acked: stored before the ack
@@ -186,10 +197,16 @@ def test_three_replicas_share_one_postgres_database(
     [value] = [e["value"] for e in more if e.get("action_id") == ACTION_MORE]
     click = block_action(ACTION_MORE, value, message=answered, response_url=stub.response_url())
     assert victim.click(click) == 200
+    home = {"type": "app_home_opened", "user": "UHOME", "channel": "DHOME", "tab": "home"}
+    assert victim.send(event_envelope({**home, "event_ts": "1900000000.000002"})) == 200
+    [helpful] = [e["value"] for e in more if e.get("action_id") == ACTION_HELPFUL]
+    vote = block_action(ACTION_HELPFUL, helpful, message=answered, response_url=stub.response_url())
+    assert victim.click(vote) == 200
 
     def victim_holds_a_question_and_the_tip() -> bool:
-        if stub.faults_left("response_url"):  # the tip's post is not hanging yet: a holder
-            return False  # whose post times out does not post it again (it may have shown)
+        if any(stub.faults_left(m) for m in ("response_url", "views.publish", "chat.update")):
+            return False  # the tip's post is not hanging yet: a holder whose post times out
+            # does not post it again (it may have shown)
         with engine.connect() as conn:
             held = conn.execute(
                 select(answer_queue.c.kind, answer_queue.c.owner).where(
@@ -197,15 +214,17 @@ def test_three_replicas_share_one_postgres_database(
                 )
             ).all()
         kinds = {kind for kind, owner in held if f":{victim.process.pid}:" in (owner or "")}
-        return {"tip", "mention", "more"} <= kinds
+        return {"tip", "mention", "more", "home", "feedback_note"} <= kinds
 
-    wait_until(victim_holds_a_question_and_the_tip, 30, "the victim working on all three")
+    wait_until(victim_holds_a_question_and_the_tip, 30, "the victim working on all five")
     victim.process.send_signal(signal.SIGKILL)
     victim.process.wait(10)
     killed_at = time.monotonic()
     wait_until(lambda: all(answers_in(stub, e["ts"]) for e in asked), 60, "answers after the kill")
     wait_until(lambda: tips_shown(stub), 60, "the tip after the kill")
     wait_until(lambda: len(answers_in(stub, event["ts"])) > 1, 60, "More like this after it")
+    wait_until(lambda: home_tabs(stub), 60, "the Home tab after the kill")
+    wait_until(lambda: notes(stub), 60, "the vote's note after the kill")
     assert time.monotonic() - killed_at < 60
     time.sleep(2)  # anything late would show up now
     for e in asked:
@@ -214,7 +233,7 @@ def test_three_replicas_share_one_postgres_database(
     assert len(tips_shown(stub)) == 1
     with engine.connect() as conn:
         rows = conn.execute(select(answer_queue.c.state, answer_queue.c.response_url)).all()
-    assert [state for state, _ in rows] == [AnswerState.ANSWERED] * 6
+    assert [state for state, _ in rows] == [AnswerState.ANSWERED] * 8
     assert [u for _, u in rows if u is not None] == []  # no response_url kept once delivered
     engine.dispose()
 

@@ -1,0 +1,98 @@
+"""The "feedback received" note under an answer's buttons, through the durable answer queue.
+
+A Helpful / Not helpful click stores its note (the answer's message with the note added,
+made once) before the click's ack (`queue_note`, bot/store/replace_queue.py), so a Slack
+outage or a replica killed after the ack loses nothing: any replica's answer workers claim
+it under a lease and update the answer (`note_job`). Slack failing as a whole (429, 5xx, no
+connection) holds it with every other answer (bot.slack.outage); after
+ANSWER_MAX_AGE_MINUTES it is dropped with one line. chat.update replaces the message, so an
+update that may have reached Slack (a reset, a timeout) is simply done again: nothing shows
+twice. Slack refusing the update (e.g. the message is gone) gets the private thanks instead,
+as before. Before, the note was sent from memory: a 503 for a minute lost it (the leader
+saw no sign the vote counted), as did the replica killed after the ack.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.daily_quote.slack_calls import FailureKind, classify
+from bot.slack.delivery import TRANSIENT_ERRORS, Delivery, Verdict, tried_once
+from bot.slack.messages.answers import feedback_thanks_message
+from bot.slack.messages.gaps import with_feedback_note
+from bot.slack.posting import later_or_drop, stored_before_ack, too_old
+from bot.slack.runtime import SlackRuntime
+from bot.store.answer_queue import Job
+from bot.store.replace_queue import enqueue_replacement
+from bot.store.tables import AnswerState
+
+log = logging.getLogger(__name__)
+
+NOTE_KIND = "feedback_note"  # the answer_queue kind of a click's "feedback received" note
+WHAT = "the feedback note"  # how the log lines name it
+
+
+def queue_note(
+    slack: SlackRuntime,
+    click: str | None,
+    where: tuple[str, str, str, str | None],
+    message: dict[str, Any],
+    helpful: bool,
+) -> bool:
+    """Store the note for the answer workers; call it before the ack. `where`: (user,
+    channel, message ts, thread ts); `message`: the answer's text and blocks as clicked.
+    False when the database could not take it (the caller then sends it from memory)."""
+    user, channel, message_ts, thread_ts = where
+    note = {
+        "text": message.get("text") or "Feedback received.",
+        "blocks": with_feedback_note(message["blocks"], helpful),
+        "helpful": helpful,
+    }
+    return stored_before_ack(
+        slack,
+        lambda: enqueue_replacement(
+            slack.answers.engine,
+            f"{NOTE_KIND}:{channel}:{message_ts}:{click or uuid.uuid4().hex}",
+            kind=NOTE_KIND,
+            channel=channel,
+            ts=message_ts,
+            user_id=user,
+            thread_ts=thread_ts,
+            reply=json.dumps(note),
+        ),
+        "a feedback note",
+        "sending it",
+        f"already have the feedback click {click}",
+    )
+
+
+def note_job(slack: SlackRuntime, job: Job) -> None:
+    """Update one claimed answer with its note, or put it back to be tried later, or give
+    it up (with the private thanks when Slack refused the update)."""
+    now = datetime.now(UTC)
+    if too_old(slack, job, now, WHAT) or not job.reply:
+        return
+    note = json.loads(job.reply)
+    once = tried_once(slack.client, timedelta(seconds=slack.settings.answer_lease_seconds))
+    try:
+        once.chat_update(channel=job.channel, ts=job.ts, text=note["text"], blocks=note["blocks"])
+    except Exception as err:
+        failure = classify(err)  # anything but a Slack or network failure propagates
+        if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
+            slack.answers.give_up(job, AnswerState.FAILED, failure.detail)
+            slack.outage.answered(job)  # Slack answered, if not with the note
+            log.warning("could not mark feedback on %s: %s", job.ts, failure.detail)
+            thanks = feedback_thanks_message(bool(note.get("helpful")))
+            slack.ephemeral(job.channel, job.user_id, thanks, job.thread_ts)
+            return
+        retry = Delivery(
+            Verdict.RETRY, wait=failure.retry_after, detail=str(failure), failure=failure.kind
+        )  # updating again replaces the message: tried again whatever Slack may have done
+        later_or_drop(slack, job, now, retry, f"{WHAT} on {job.ts}")
+        return
+    slack.answers.answered(job, None)
+    slack.outage.answered(job)  # Slack answers: a hold on every replica's answers ends

@@ -1,0 +1,79 @@
+"""No "feedback received" note lost to a Slack outage or a dead replica: a Helpful / Not
+helpful click is counted and its note stored in the answer queue before the click's ack,
+and any replica's answer workers put the note under the answer (chat.update replaces the
+message, so an update that may have reached Slack is simply done again). Faults are
+injected in the recording Slack stand-in; clicks are signed, as Slack sends them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.slack.feedback_note import NOTE_KIND
+from bot.slack.messages.gaps import FEEDBACK_NOTE_BLOCK
+from bot.slack.messages.values import ACTION_HELPFUL
+from bot.store.answer_queue import AnswerQueue
+from bot.store.tables import AnswerState
+from tests.slack.test_feedback import ANSWERED, ask, click
+from tests.slack_checks import assert_valid_message
+from tests.slack_fixtures import SlackApp, on_both_databases
+from tests.slack_stub import Call
+
+
+def notes_shown(calls: list[Call], answer: Call) -> list[Call]:
+    """The answer updated with the "feedback received" note, as Slack took it."""
+    shown = [
+        c for c in calls if c.method == "chat.update" and c.status == 200 and c.response.get("ok")
+    ]
+    for call in shown:
+        assert_valid_message(call)
+        assert call.params["ts"] == answer.response["ts"]
+        assert FEEDBACK_NOTE_BLOCK in [b.get("block_id") for b in call.blocks]
+    return shown
+
+
+def note_rows(replica: SlackApp) -> list[dict[str, Any]]:
+    return [r for r in replica.slack.answers.rows() if r["kind"] == NOTE_KIND]
+
+
+def test_a_vote_during_a_slack_outage_shows_its_note_after_it(slack_app: SlackApp) -> None:
+    """Before, the note was sent from memory: after slack_sdk's few retries into the 503s
+    it was given up, and the leader saw no sign the click counted. Now it waits with the
+    answers and shows once Slack answers."""
+    answer = ask(slack_app, ANSWERED)
+    slack_app.stub.outage(6)  # every Web API call: HTTP 503
+    click(slack_app, answer, ACTION_HELPFUL)
+    slack_app.stub.wait_for("chat.update", timeout=60)
+    slack_app.settle()
+    assert [c for c in slack_app.stub.calls if c.status == 503], "no outage seen"
+    assert len(notes_shown(slack_app.stub.calls, answer)) == 1
+    assert slack_app.stub.calls_to("chat.postEphemeral") == []  # no thanks besides
+    assert [v["helpful"] for v in slack_app.slack.feedback.rows()] == [True]
+    assert [r["state"] for r in note_rows(slack_app)] == [AnswerState.ANSWERED]
+
+
+@on_both_databases
+def test_a_note_held_by_a_replica_that_died_is_shown_by_another(
+    slack_app: SlackApp, second_replica: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replica that acked the click died holding its note (its workers stopped, its
+    claim's lease left to run out): the vote is counted and another replica shows the
+    note. Before, the note lived in the dead replica's memory only."""
+    first = slack_app
+    answer = ask(first, ANSWERED)
+    assert first.slack.answer_workers is not None
+    first.slack.answer_workers.stop()  # its workers never run again: as if killed
+    monkeypatch.setattr(first.slack, "submit", lambda *_, **__: None)  # nor its memory
+    payload = click(first, answer, ACTION_HELPFUL)
+    assert first.send_action(payload) == 200  # the same click delivered again: stored once
+    [held] = AnswerQueue(first.engine, "dead-replica").claim(5, timedelta(seconds=3))
+    assert held.kind == NOTE_KIND
+    assert [v["helpful"] for v in first.slack.feedback.rows()] == [True]
+    with second_replica() as other:
+        other.slack.wake_answers()
+        assert other.slack.wait_idle(60)  # once the lease ran out
+        [row] = note_rows(other)
+        assert row["state"] == AnswerState.ANSWERED and row["owner"] != "dead-replica"
+        assert len(notes_shown(other.stub.calls, answer)) == 1
