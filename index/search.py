@@ -88,8 +88,14 @@ def _z(signal: np.ndarray, over: np.ndarray | None = None) -> np.ndarray:
     return (signal - part.mean()) / spread
 
 
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
 def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
-    question = re.sub(r"\s+", " ", question).strip()
+    """The words searched: a pasted link's address left out, as the Slack app leaves it out
+    (searched, a question that was only a URL got passages sharing "com" or "article"),
+    then cut to `max_chars`; True when cut."""
+    question = re.sub(r"\s+", " ", _URL.sub(" ", question)).strip()
     if len(question) <= max_chars:
         return question, False
     cut = question[:max_chars]

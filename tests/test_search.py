@@ -96,6 +96,37 @@ def test_slack_markup_in_a_question_does_not_break_search(shipped_library: Libra
     assert not only_markup.answered
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "https://example.com/article",
+        "www.example.com/blog/post-12",
+        "http://intranet/wiki/Sales_Playbook",
+        "https://docs.google.com/document/d/1AbC/edit",
+    ],
+)
+def test_a_question_that_is_only_a_link_is_no_question(
+    shipped_library: Library, question: str
+) -> None:
+    # `coach ask` and the console search what was typed, where Slack leaves a pasted link's
+    # address out: an address got passages sharing "wiki" or "playbook" with it, or "that
+    # sounds like a question about messaging ... ask your product marketing team"
+    result = shipped_library.search(question, 3)
+    assert not result.answered, [h.passage.id for h in result.hits]
+    assert result.out_of_scope is None, result.out_of_scope
+    assert result.question == ""
+
+
+def test_a_link_pasted_after_a_question_leaves_its_answer_as_it_was(
+    shipped_library: Library,
+) -> None:
+    plain = shipped_library.search("how do I run a weekly pipeline review?", 3)
+    linked = shipped_library.search(
+        "how do I run a weekly pipeline review? https://example.com/q3-forecast-article", 3
+    )
+    assert [h.passage.id for h in linked.hits] == [h.passage.id for h in plain.hits]
+
+
 def test_paging_returns_distinct_passages_in_rank_order(shipped_library: Library) -> None:
     question = "What makes a good sales leader?"
     pages = [shipped_library.search(question, 3, offset=offset) for offset in (0, 3, 6)]
