@@ -54,6 +54,17 @@ def test_unsupported_type(content: Path, tmp_path: Path) -> None:
     refuse(content, ["ftp://example.org/a.pdf"], UnsupportedTypeError)
 
 
+def test_a_folder_is_refused_with_what_to_give_instead(content: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "one.md").write_text("# One\n\nText.\n", encoding="utf-8")
+    error = refuse(content, [str(folder)], UnsupportedTypeError)
+    # before: "unsupported file type '(none)' (use .md .markdown ...)"
+    assert error.reason == (
+        f"a folder, not a file: give its files (e.g. {folder}/*.md {folder}/*.pdf)"
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [

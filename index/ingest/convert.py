@@ -268,6 +268,10 @@ CONVERTERS: dict[str, Callable[[bytes, str], Document]] = {
 def convert_file(path: Path) -> Document:
     """A local file by its extension; refusals name the file."""
     source = str(path)
+    if path.is_dir():  # was "unsupported file type '(none)'"
+        raise UnsupportedTypeError(
+            source, f"a folder, not a file: give its files (e.g. {path}/*.md {path}/*.pdf)"
+        )
     converter = CONVERTERS.get(path.suffix.lower())
     if converter is None:
         kinds = " ".join(SUFFIXES)
