@@ -47,14 +47,21 @@ class IndexWriteError(CoachError):
         super().__init__(f"{path}: cannot write the index ({cause}); check DATA_DIR")
 
 
+class NoContentFolderError(CoachError):
+    """CONTENT_DIR names no folder (mistyped): nothing can be read from it, and an article
+    or quote added there would be written where the coach never looks."""
+
+    def __init__(self, content_dir: Path | str) -> None:
+        super().__init__(
+            f"CONTENT_DIR={content_dir}: no such folder (unset it to use the checkout's content/)"
+        )
+
+
 class EmptyLibraryError(CoachError):
     """content/ holds no readable article, so there is nothing to search."""
 
     def __init__(self, content_dir: Path | str) -> None:
         if not Path(content_dir).is_dir():  # a mistyped CONTENT_DIR: "add one" would mislead
-            super().__init__(
-                f"CONTENT_DIR={content_dir}: no such folder (unset it to use the checkout's "
-                "content/)"
-            )
+            super().__init__(str(NoContentFolderError(content_dir)))
             return
         super().__init__(f"{content_dir}: no articles (*.md) found; add one and rebuild the index")

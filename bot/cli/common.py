@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
@@ -80,6 +81,17 @@ def load_settings(*, quiet: bool = True, silence: tuple[str, ...] = ()) -> Setti
     for name in silence:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     return settings
+
+
+def content_folder(settings: Settings) -> Path:
+    """CONTENT_DIR for a command that reads or edits it, or one error line when it is no
+    folder: `content add` and `quote add` created the mistyped folder and wrote there, where
+    the coach never reads; `content list` ended in a traceback, `quote list` printed nothing."""
+    from index.errors import NoContentFolderError
+
+    if not settings.content_dir.is_dir():
+        fail(str(NoContentFolderError(settings.content_dir)))
+    return settings.content_dir
 
 
 def open_library(settings: Settings, *, progress: bool = False, rebuild: bool = False) -> Library:

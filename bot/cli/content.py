@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import CURATION_LOGGERS, CoachTyper, fail, load_settings
+from bot.cli.common import CURATION_LOGGERS, CoachTyper, content_folder, fail, load_settings
 from index.errors import CoachError
 
 app = CoachTyper(
@@ -56,7 +56,7 @@ def content_add(
         tags=tuple(t.strip() for t in (tags or "").split(",") if t.strip()),
     )
     try:
-        plan = add_sources(settings.content_dir, sources, curation)
+        plan = add_sources(content_folder(settings), sources, curation)
     except OSError as exc:
         fail(f"{settings.content_dir}: cannot write ({exc.strerror})")
     for refusal in plan.refused:
@@ -79,9 +79,13 @@ def content_list(
     from index.ingest.catalog import list_content
 
     settings = load_settings(silence=CURATION_LOGGERS)
-    rows = list_content(settings.content_dir, date.today())
+    folder = content_folder(settings)
+    rows = list_content(folder, date.today())
     if as_json:
         typer.echo(json.dumps([row.as_json() for row in rows], indent=2))
+        return
+    if not rows:  # the table's widths came from its rows: an empty library was a traceback
+        typer.echo(f"{folder}: no articles yet (add one with `coach content add FILE_OR_URL`)")
         return
     headers = ("id", "title", "author", "owner", "review_by", "passages", "questions", "stale")
     table = [
@@ -131,7 +135,7 @@ def content_remove(
 
     settings = load_settings(silence=CURATION_LOGGERS)
     try:
-        path, unlinked = remove_article(settings.content_dir, article_id)
+        path, unlinked = remove_article(content_folder(settings), article_id)
     except CoachError as exc:
         fail(str(exc))
     typer.echo(f"removed {path}")

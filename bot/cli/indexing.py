@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import CONTENT_LOGGERS, CoachTyper, load_settings, open_library
+from bot.cli.common import (
+    CONTENT_LOGGERS,
+    CoachTyper,
+    content_folder,
+    load_settings,
+    open_library,
+)
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -53,7 +59,7 @@ def index_status() -> None:
     from index.store import IndexStore
 
     store = IndexStore(settings.index_dir)
-    report = load_library(settings.content_dir)
+    report = load_library(content_folder(settings))
     passages = split_articles(report.articles)
     try:
         manifest = store.read_manifest()

@@ -12,6 +12,7 @@ import typer
 from bot.cli.common import (
     CURATION_LOGGERS,
     CoachTyper,
+    content_folder,
     fail,
     load_settings,
     open_engine,
@@ -121,7 +122,7 @@ def quote_add(
 
     settings = load_settings(silence=CURATION_LOGGERS)
     try:
-        entry = add_quote(settings.content_dir, text, author, article)
+        entry = add_quote(content_folder(settings), text, author, article)
     except CoachError as exc:
         fail(str(exc))
     typer.echo(f"added quote {entry.number}: “{entry.text}” — {entry.author}")
@@ -135,7 +136,7 @@ def quote_list(
 
     settings = load_settings(silence=CURATION_LOGGERS)
     try:
-        entries = list_quotes(settings.content_dir)
+        entries = list_quotes(content_folder(settings))
     except CoachError as exc:
         fail(str(exc))
     if as_json:
@@ -155,7 +156,7 @@ def quote_retire(
 
     settings = load_settings(silence=CURATION_LOGGERS)
     try:
-        entry = retire_quote(settings.content_dir, number)
+        entry = retire_quote(content_folder(settings), number)
     except CoachError as exc:
         fail(str(exc))
     typer.echo(f"retired quote {entry.number}: “{entry.text}” — {entry.author}")

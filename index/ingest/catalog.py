@@ -102,6 +102,10 @@ def check_content(content_dir: Path, today: date) -> list[Problem]:
     """Every problem an admin should fix, unreadable files first."""
     report = load_library(content_dir)
     problems = [_from_error(error) for error in file_errors(content_dir, report)]
+    if content_dir.is_dir() and not report.articles:  # `coach serve` would not start on it
+        problems.append(
+            Problem(str(content_dir), "no articles: the coach has nothing to answer from")
+        )
     for article in report.articles:
         path = article.path or str(content_dir / f"{article.meta.id}.md")
         if not article.meta.owner:

@@ -113,6 +113,53 @@ def test_a_library_of_only_malformed_articles_says_why_once(run_coach: Run, tmp_
     assert f"error: {content}: no articles" in asked.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("content", "add", "ARTICLE"),
+        ("content", "list"),
+        ("content", "remove", "burnout"),
+        ("quote", "add", "Lead by example.", "--author", "Ann Lee"),
+        ("quote", "list"),
+        ("quote", "retire", "1"),
+        ("index", "status"),
+    ],
+)
+def test_a_mistyped_content_dir_is_one_line_and_nothing_is_created(
+    run_coach: Run, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # before: `content add` and `quote add` created the folder and wrote there, where the
+    # coach never reads; `content list` was a traceback, `quote list` printed nothing (exit
+    # 0), `index status` said "needs rebuild (content changed)"
+    article = tmp_path / "burnout.md"
+    article.write_text(BURNOUT_MD, encoding="utf-8")
+    typo = tmp_path / "contnet"
+    args = [str(article) if a == "ARTICLE" else a for a in command]
+    result = run_coach(*args, env={"CONTENT_DIR": str(typo), "DATA_DIR": str(tmp_path / "d")})
+    assert result.returncode == 1, result.stdout
+    assert result.stderr == (
+        f"error: CONTENT_DIR={typo}: no such folder (unset it to use the checkout's content/)\n"
+    )
+    assert not typo.exists()
+
+
+def test_an_empty_library_is_listed_and_checked_without_a_traceback(
+    run_coach: Run, tmp_path: Path
+) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    env = {"CONTENT_DIR": str(content)}
+    listed = run_coach("content", "list", env=env)  # before: TypeError traceback
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert listed.stdout == (
+        f"{content}: no articles yet (add one with `coach content add FILE_OR_URL`)\n"
+    )
+    assert json.loads(run_coach("content", "list", "--json", env=env).stdout) == []
+    checked = run_coach("content", "check", env=env)  # before: "no problems", exit 0
+    assert checked.returncode == 1
+    assert checked.stdout == f"{content}: no articles: the coach has nothing to answer from\n"
+
+
 def test_list_json_and_table(admin: tuple[Run, Path]) -> None:
     run, content = admin
     yesterday = (date.today() - timedelta(days=1)).isoformat()
