@@ -65,6 +65,19 @@ def test_a_folder_is_refused_with_what_to_give_instead(content: Path, tmp_path: 
     )
 
 
+def test_a_short_note_is_refused_saying_how_many_words_an_article_needs(
+    content: Path, tmp_path: Path
+) -> None:
+    note = tmp_path / "note.md"
+    note.write_text("# Quick tip\n\nAsk each rep for one win and one blocker every Monday.\n")
+    error = refuse(content, [str(note)], UnreadableSourceError)
+    # before: "no article text found (only 11 words once clutter is removed)"
+    assert error.reason == (
+        "only 11 words of article text once the title and clutter are removed; "
+        "an article needs 20 or more"
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [

@@ -136,8 +136,10 @@ def to_article(document: Document, source: str, curation: Curation) -> Article:
     body = clean_body(text)
     words = count_words(body)
     if words < MIN_WORDS:
-        raise UnreadableSourceError(
-            source, f"no article text found (only {words} words once clutter is removed)"
+        raise UnreadableSourceError(  # said "no article text found" of 12 good words
+            source,
+            f"only {words} words of article text once the title and clutter are removed; "
+            f"an article needs {MIN_WORDS} or more",
         )
     review_by = curation.review_by
     if review_by is None and document.review_by:
