@@ -38,6 +38,8 @@ _DROP_PARAGRAPH = re.compile(
     r"""(
         ^share\ (some\ of\ )?your\b.*\bbelow\.?$
       | \bread\ this\ e-?book\b
+      | \b(download|get|grab|claim)\b.{0,40}\b(e-?book|white\ ?paper)\b
+      | \bfree\ (e-?book|white\ ?paper|guide|checklist|template|webinar)\b
       | \b(subscribe|sign\ up)\ (to|for)\ (our|my|the)\ (newsletter|blog)\b
       | ^click\ here\b
       | ^\(?see\ [A-Z][\w ]+ archives?\.?\)?$

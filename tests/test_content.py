@@ -136,6 +136,21 @@ def test_about_the_author_bio_and_cta_are_dropped() -> None:
 
 
 @pytest.mark.parametrize(
+    "advert",
+    [
+        "Download our free e-book on sales coaching!",
+        "Get the 2024 State of Sales Leadership white paper here.",
+        "Grab your free checklist: 12 questions for every pipeline review.",
+    ],
+)
+def test_an_e_book_or_free_download_advert_in_the_article_is_dropped(advert: str) -> None:
+    # a blog's call to action written as one of the article's paragraphs (not an <aside>,
+    # which trafilatura drops) was kept and could be quoted as coaching
+    raw = f"Good leaders listen first.\n\n{advert}\n\nThen they decide."
+    assert clean_body(raw) == "Good leaders listen first.\n\nThen they decide."
+
+
+@pytest.mark.parametrize(
     "footer",
     [
         "2007 © The Filson Leadership Group, Inc. All rights reserved.",
