@@ -38,6 +38,7 @@ from bot.slack.startup_waits import (
     stop_on_signals,
     wait_for_stop,
 )
+from index.errors import CoachError
 from index.library import Library
 from index.reload import LibraryReloader
 
@@ -99,7 +100,9 @@ def serve(
             listener.close()
         return 0
     except Exception as err:
-        log.error("could not start: %s: %s", type(err).__name__, err)
+        # an error a person can fix says what to fix; anything else also says what it is
+        shown = str(err) if isinstance(err, CoachError) else f"{type(err).__name__}: {err}"
+        log.error("could not start: %s", shown)
         if listener is not None:
             listener.close()
         return 1

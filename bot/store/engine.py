@@ -39,6 +39,16 @@ def ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError(f"a pooled connection went away: {err}") from err
 
 
+def _make_folder(url: str, folder: Path) -> None:
+    """The SQLite file's folder (DATA_DIR by default), or one line naming the database: a
+    DATA_DIR that is a file or cannot be made was a FileExistsError traceback."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        why = "it is a file" if folder.is_file() else err.strerror or type(err).__name__
+        raise DatabaseUnavailable(url, f"cannot make its folder {folder} ({why})") from None
+
+
 def make_engine(url: str, *, migrate: bool = True) -> Engine:
     """An engine on an up-to-date schema; SQLite gets WAL and a busy timeout for replicas.
 
@@ -47,7 +57,7 @@ def make_engine(url: str, *, migrate: bool = True) -> Engine:
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(url, Path(path).parent)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

@@ -25,3 +25,19 @@ def test_coach_db_upgrade_on_an_unreachable_database_is_one_line(run_coach: Any,
     assert len(lines) == 1, lines
     assert lines[0].startswith("error: DATABASE_URL=") and "Connection refused" in lines[0]
     assert "hunter2" not in lines[0] and "Traceback" not in lines[0]
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("report",)])
+def test_a_data_dir_that_is_a_file_is_one_line_naming_the_database(
+    run_coach: Any, tmp_path: Any, command: tuple[str, ...]
+) -> None:
+    """The default SQLite file's folder (DATA_DIR) could not be made: `coach db upgrade` was
+    a FileExistsError traceback, `coach report` said '[Errno 17] File exists'."""
+    data = tmp_path / "data"
+    data.write_text("not a folder\n")
+    proc = run_coach(*command, env={"DATA_DIR": str(data)})
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"error: DATABASE_URL=sqlite:///{data}/coach.db: cannot use this database: "
+        f"cannot make its folder {data} (it is a file)\n"
+    )

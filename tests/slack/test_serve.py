@@ -289,6 +289,31 @@ def test_a_mistyped_database_url_is_one_line_naming_it_without_the_password(
     assert len([line for line in output.splitlines() if line.strip()]) == 1
 
 
+def test_a_data_dir_that_is_a_file_is_one_line_naming_the_database(
+    slack_stub: SlackStub, tmp_path: Path
+) -> None:
+    """Before: 'could not start: FileExistsError: [Errno 17] File exists: ...', naming no
+    setting; and a fixable error's line began with its class name ('DatabaseUnavailable: ')."""
+    data = tmp_path / "data"
+    data.write_text("not a folder\n")
+    coach = Path(sys.executable).with_name("coach")
+    result = subprocess.run(
+        [str(coach), "serve"],
+        capture_output=True,
+        text=True,
+        env=serve_env(slack_stub, data),
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].endswith(
+        f"ERROR bot.slack.serve: could not start: DATABASE_URL=sqlite:///{data}/coach.db: "
+        f"cannot use this database: cannot make its folder {data} (it is a file)"
+    )
+
+
 def test_tokens_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:
     from bot.log_safety import install_log_filters
 
