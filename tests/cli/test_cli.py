@@ -218,8 +218,18 @@ def test_run_without_slack_tokens_starts_the_console(
         ("serve", {"SLACK_BOT_TOKEN": "xoxb-1-2"}, "SLACK_SIGNING_SECRET"),
         ("run", {"SLACK_BOT_TOKEN": "xoxb-1-2"}, "SLACK_SIGNING_SECRET"),
         ("serve", {"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_APP_TOKEN": "xoxb-3"}, "SLACK_APP_TOKEN"),
+        # before: sent to auth.test, which a user token (xoxp-) passes: it ran as that person
+        ("serve", {"SLACK_BOT_TOKEN": "xapp-1-2", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ("run", {"SLACK_BOT_TOKEN": "xoxp-1-2", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
     ],
-    ids=["no-bot-token", "no-signing-secret", "run-no-signing-secret", "bad-app-token"],
+    ids=[
+        "no-bot-token",
+        "no-signing-secret",
+        "run-no-signing-secret",
+        "bad-app-token",
+        "app-token-as-bot-token",
+        "user-token-as-bot-token",
+    ],
 )
 def test_a_misconfigured_start_is_one_line_naming_the_setting_and_opens_no_database(
     run_coach: RunCoach, tmp_path: Path, command: str, env: dict[str, str], setting: str
