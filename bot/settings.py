@@ -280,22 +280,30 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token)
 
     @property
-    def slack_problem(self) -> str | None:
-        """Why the Slack app cannot start with these settings, as one line naming the
-        setting (checked before anything is opened); None when they will do."""
-        if not self.slack_bot_token:
+    def bot_token_problem(self) -> str | None:
+        """Why SLACK_BOT_TOKEN cannot be the bot's token, as one line; None when it can."""
+        token = self.slack_bot_token
+        if not token:
             return "SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) in .env"
-        if self.slack_bot_token.startswith("xapp-"):  # the two tokens swapped
+        if token.startswith("xapp-"):  # the two tokens swapped
             return (
                 "SLACK_BOT_TOKEN is the app-level token (xapp-...), which goes in "
                 "SLACK_APP_TOKEN; SLACK_BOT_TOKEN is the Bot User OAuth Token (xoxb-...)"
             )
-        if not self.slack_bot_token.removeprefix("xoxe.").startswith("xoxb-"):
+        if not token.removeprefix("xoxe.").startswith("xoxb-"):
             # a user token (xoxp-) passed auth.test: the app then posted as that person
             return (
                 "SLACK_BOT_TOKEN must be the Bot User OAuth Token starting with xoxb- "
                 "(OAuth & Permissions page), not a user or other token"
             )
+        return None
+
+    @property
+    def slack_problem(self) -> str | None:
+        """Why the Slack app cannot start with these settings, as one line naming the
+        setting (checked before anything is opened); None when they will do."""
+        if self.bot_token_problem:
+            return self.bot_token_problem
         if self.slack_app_token:
             if not self.slack_app_token.startswith("xapp-"):
                 return "SLACK_APP_TOKEN must be an app-level token starting with xapp-"

@@ -69,8 +69,8 @@ def quote(
             fail("--post posts today's quote; it takes no --date")
         if not channel and not settings.quote_channel:
             fail("QUOTE_CHANNEL is not set: name the channel ID to post to, or use --channel")
-        if not settings.slack_bot_token:
-            fail("SLACK_BOT_TOKEN is not set")
+        if settings.bot_token_problem:  # a user token would post the quote as that person
+            fail(settings.bot_token_problem)
     library = open_library(settings)
     if not library.quotes:
         fail(f"no quotes: add some to {settings.content_dir / 'quotes.yaml'}")

@@ -13,6 +13,10 @@ import pytest
     [
         ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "error: QUOTE_CHANNEL is not set"),
         ({"QUOTE_CHANNEL": "C0123ABCD"}, "error: SLACK_BOT_TOKEN is not set"),
+        (  # before: posted the quote as the person whose token it is
+            {"QUOTE_CHANNEL": "C0123ABCD", "SLACK_BOT_TOKEN": "xoxp-1-2-abc"},
+            "error: SLACK_BOT_TOKEN must be the Bot User OAuth Token starting with xoxb-",
+        ),
     ],
 )
 def test_quote_post_says_what_is_missing_before_building_the_index(
