@@ -73,8 +73,8 @@ def test_a_short_note_is_refused_saying_how_many_words_an_article_needs(
     error = refuse(content, [str(note)], UnreadableSourceError)
     # before: "no article text found (only 11 words once clutter is removed)"
     assert error.reason == (
-        "only 11 words of article text once the title and clutter are removed; "
-        "an article needs 20 or more"
+        "only 11 words of article text found once the title and clutter are removed; "
+        "an article needs 20 words or more"
     )
 
 
@@ -184,6 +184,19 @@ def test_two_sources_that_repeat_each_other(content: Path, tmp_path: Path) -> No
     two.write_text(TERRITORY_HTML, encoding="utf-8")
     error = refuse(content, [str(one), str(two)], NearDuplicateError)
     assert error.source == str(two)
+    # before: "nearly the same text as 'drawing-fair-sales-territories'", an article that
+    # is not in the library: nothing was written
+    assert error.reason == (
+        f"nearly the same text as {str(one)!r}, given before it "
+        "(100% of the shorter text is shared)"
+    )
+
+
+def test_one_url_given_twice_says_so(content: Path, web_server: str) -> None:
+    url = f"{web_server}/territory"
+    error = refuse(content, [url, url], DuplicateSourceError)
+    # before: "already in the library as 'drawing-fair-sales-territories'": it was not
+    assert error.reason == f"given twice: the same as {url!r}"
 
 
 def test_a_file_with_front_matter_keeps_it(content: Path, tmp_path: Path) -> None:

@@ -136,10 +136,11 @@ def to_article(document: Document, source: str, curation: Curation) -> Article:
     body = clean_body(text)
     words = count_words(body)
     if words < MIN_WORDS:
-        raise UnreadableSourceError(  # said "no article text found" of 12 good words
+        found = f"only {words} words of" if words else "no"  # was "no ... found" of 12 words
+        raise UnreadableSourceError(
             source,
-            f"only {words} words of article text once the title and clutter are removed; "
-            f"an article needs {MIN_WORDS} or more",
+            f"{found} article text found once the title and clutter are removed; "
+            f"an article needs {MIN_WORDS} words or more",
         )
     review_by = curation.review_by
     if review_by is None and document.review_by:
@@ -174,21 +175,27 @@ def plan_additions(content_dir: Path, sources: list[str], curation: Curation) ->
     titles = {_title_key(a.meta.title): a.meta.id for a in existing}
     plan = Plan()
     taken: set[str] = set()
+    given: dict[str, str] = {}  # id planned in this run -> the source it comes from
+
+    def same_source(source: str, other: str) -> DuplicateSourceError:
+        if other in given:  # was "already in the library as ...", though nothing was written
+            return DuplicateSourceError(source, f"given twice: the same as {given[other]!r}")
+        return DuplicateSourceError(source, f"already in the library as {other!r}")
+
     for source in sources:
         try:
             if is_url(source) and same_source_key(source) in known_sources:
-                other = known_sources[same_source_key(source)]
-                raise DuplicateSourceError(source, f"already in the library as {other!r}")
+                raise same_source(source, known_sources[same_source_key(source)])
             document = load_source(source, timeout=curation.timeout)
             if document.source and same_source_key(document.source) in known_sources:
-                other = known_sources[same_source_key(document.source)]
-                raise DuplicateSourceError(source, f"already in the library as {other!r}")
+                raise same_source(source, known_sources[same_source_key(document.source)])
             article = to_article(document, source, curation)
             found = find_duplicate(article.body, texts)
             if found:
                 other, how = found
+                named = f"{given[other]!r}, given before it" if other in given else repr(other)
                 raise NearDuplicateError(
-                    source, f"nearly the same text as {other!r} ({how.describe()})"
+                    source, f"nearly the same text as {named} ({how.describe()})"
                 )
         except IngestError as exc:
             plan.refused.append(exc)
@@ -203,6 +210,7 @@ def plan_additions(content_dir: Path, sources: list[str], curation: Curation) ->
         taken.add(path.stem)
         article = replace(article, meta=replace(article.meta, id=path.stem), path=str(path))
         plan.articles.append((path, article))
+        given[path.stem] = source
         texts.append((path.stem, article.body))
         same_title = titles.setdefault(_title_key(article.meta.title), path.stem)
         if same_title != path.stem:
