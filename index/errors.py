@@ -26,7 +26,7 @@ class ModelLoadError(CoachError):
     def __init__(self, model: str, cause: str) -> None:
         self.model = model
         super().__init__(
-            f"EMBEDDING_MODEL={model!r} could not be loaded: {cause}. "
+            f"EMBEDDING_MODEL={model!r} could not be loaded: {cause.rstrip('. ')}. "
             "Unset EMBEDDING_MODEL to use the bundled all-MiniLM-L6-v2, or name a local folder."
         )
 
