@@ -54,6 +54,9 @@ def _configure_logging(level: str) -> None:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     else:
         root.setLevel(level)
+    if level != "DEBUG":  # "Context impl SQLiteImpl." and "Will assume non-transactional
+        # DDL." at every start, read as problems; bot.store.migrate says what changed
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     install_log_filters()
 
 

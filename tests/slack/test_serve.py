@@ -411,3 +411,24 @@ def test_start_up_log_never_says_the_bot_token_is_ignored(
     finally:
         slack.shutdown()
         engine.dispose()
+
+
+def test_start_up_log_has_no_alembic_chatter(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each `coach serve` start logged alembic's 'Context impl SQLiteImpl.' and 'Will assume
+    non-transactional DDL.' (and a line per migration on a new database): noise a newcomer
+    reads as a problem. The schema's change is still one line of our own."""
+    from bot.slack.serve import _configure_logging
+    from bot.store.engine import make_engine
+
+    _configure_logging("INFO")
+    with caplog.at_level(logging.INFO):
+        engine = make_engine(f"sqlite:///{tmp_path / 'coach.db'}")
+        engine.dispose()
+        engine = make_engine(f"sqlite:///{tmp_path / 'coach.db'}")  # a restart
+        engine.dispose()
+    said = [(r.name, r.getMessage()) for r in caplog.records]
+    assert [m for name, m in said if name.startswith("alembic")] == []
+    [upgraded] = [m for name, m in said if name == "bot.store.migrate"]
+    assert upgraded.startswith("database schema upgraded from nothing to ")
