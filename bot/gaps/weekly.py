@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -105,9 +106,14 @@ class WeeklyReporter:
                 mark_posted(self.engine, row.id, self.owner, found, now, recovered=True)
                 log.info("The weekly report for %s was already in %s.", monday, channel)
                 return found
+        # built before the lease is renewed, and the renewal counted from when it is built:
+        # a report slower to build than the lease is not posted beside a replica's that took
+        # the claim over meanwhile (the renewal then fails: the claim is no longer ours)
+        started = monotonic()
+        message = weekly_message(self.make_report(DAYS), days=DAYS)
+        now += timedelta(seconds=monotonic() - started)
         if not renew(self.engine, row.id, self.owner, now, attempt=True):
             return None  # another process took the claim over
-        message = weekly_message(self.make_report(DAYS), days=DAYS)
         marker = {"event_type": EVENT_TYPE, "event_payload": {"ledger_key": row.ledger_key}}
         try:
             ts = post_marked(self.client, channel, message, marker)

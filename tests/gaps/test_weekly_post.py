@@ -142,6 +142,32 @@ def test_weekly_report_whose_reply_was_lost_waits_while_the_history_cannot_be_re
     checked(slack_stub)
 
 
+def test_a_report_slower_to_build_than_the_lease_is_posted_once(
+    slack_stub: SlackStub, engine: Engine
+) -> None:
+    """A replica claims the week's report and takes longer to build it than its lease (a
+    slow, loaded host); meanwhile another replica takes the claim over and posts. Before,
+    the first had renewed its lease before building and posted too: two reports in the
+    channel. Now it renews after building, finds the claim is no longer its own, and stops."""
+    settings = weekly_settings(slack_stub)
+    fill(engine, NOW)
+    gaps = Gaps(engine, None, 90)
+    other = reporter(settings, engine)
+
+    def slow_report(days: int) -> Any:
+        # while this replica builds, a tick of another one falls well after its lease
+        assert other.tick(NOW + timedelta(minutes=5)) is not None
+        return gaps.report(days)
+
+    from slack_sdk import WebClient
+
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    slow = WeeklyReporter(settings, engine, client, slow_report)
+    assert slow.tick(NOW) is None
+    assert len(slack_stub.messages["CREPORTS"]) == 1
+    checked(slack_stub)
+
+
 def checked(stub: SlackStub) -> None:
     """Slack would take every call made (its required arguments, Block Kit, no pings)."""
     for call in stub.calls:
