@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.slack.client import slack_error
 from bot.slack.feedback_note import queue_note
 from bot.slack.listeners.payload import dig, first_action, text_at, where
@@ -45,7 +47,11 @@ def record_click(slack: SlackRuntime, body: dict[str, Any], *, helpful: bool) ->
         log.info("feedback click without user/channel/message; ignored")
         return None
     about = _about(user, channel, message_ts, decode_value(first_action(body).get("value")))
-    slack.feedback.record(helpful=helpful, **about)
+    try:
+        slack.feedback.record(helpful=helpful, **about)
+    except SQLAlchemyError as err:  # the leader still sees the note, and the form opens
+        kind = type(getattr(err, "orig", None) or err).__name__
+        log.warning("could not count a feedback click: the database is unavailable (%s)", kind)
     blocks = dig(body, "message", "blocks")
     if not (isinstance(blocks, list) and blocks and all(isinstance(b, dict) for b in blocks)):
         return False  # no answer at hand to put the note under: a private thanks instead

@@ -13,7 +13,7 @@ import pytest
 
 from bot.slack.feedback_note import NOTE_KIND
 from bot.slack.messages.gaps import FEEDBACK_NOTE_BLOCK
-from bot.slack.messages.values import ACTION_HELPFUL
+from bot.slack.messages.values import ACTION_HELPFUL, ACTION_NOT_HELPFUL
 from bot.store.answer_queue import AnswerQueue
 from bot.store.tables import AnswerState
 from tests.slack.test_feedback import ANSWERED, ask, click
@@ -77,3 +77,26 @@ def test_a_note_held_by_a_replica_that_died_is_shown_by_another(
         [row] = note_rows(other)
         assert row["state"] == AnswerState.ANSWERED and row["owner"] != "dead-replica"
         assert len(notes_shown(other.stub.calls, answer)) == 1
+
+
+def test_not_helpful_while_the_database_is_down_still_opens_the_form_and_shows_the_note(
+    slack_app: SlackApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database drops out as a leader clicks Not helpful. Before, counting the vote
+    failed before the ack and nothing else happened: no note under the answer, no reason
+    form. Now the failure is one log line; the form opens and the note is sent from memory."""
+    from sqlalchemy.exc import OperationalError
+
+    answer = ask(slack_app, ANSWERED)
+
+    def database_down(*_: Any, **__: Any) -> bool:
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(slack_app.slack.feedback, "record", database_down)
+    monkeypatch.setattr("bot.slack.feedback_note.enqueue_replacement", database_down)
+    click(slack_app, answer, ACTION_NOT_HELPFUL)
+    [opened] = slack_app.stub.wait_for("views.open")
+    assert opened.status == 200
+    slack_app.stub.wait_for("chat.update")
+    slack_app.settle()
+    assert len(notes_shown(slack_app.stub.calls, answer)) == 1
