@@ -325,12 +325,19 @@ def test_tokens_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 
 # ---- serve(): running -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "token",
+    # a rotating token, and one of a form not known here (a workspace stand-in's): before,
+    # any token not starting xoxb- was refused at start without asking Slack
+    [BOT_TOKEN, "xoxe.xoxb-1-rotatingtoken", "standin-bot-token"],
+    ids=["bot-token", "rotating", "unfamiliar-form"],
+)
 def test_serve_over_http_answers_and_stops_cleanly(
-    slack_stub: SlackStub, shipped_library: Any, tmp_path: Path
+    slack_stub: SlackStub, shipped_library: Any, tmp_path: Path, token: str
 ) -> None:
     import urllib.request
 
-    settings = make_settings(slack_stub, tmp_path / "data")
+    settings = make_settings(slack_stub, tmp_path / "data").replace(slack_bot_token=token)
     served = Served(settings, shipped_library)
     try:
         assert served.code is None and served.info["mode"] == "http"
