@@ -17,18 +17,15 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.daily_quote.slack_calls import FailureKind, classify
-from bot.slack.delivery import TRANSIENT_ERRORS, Delivery, Verdict, tried_once
 from bot.slack.messages.answers import feedback_thanks_message
 from bot.slack.messages.gaps import with_feedback_note
-from bot.slack.posting import later_or_drop, stored_before_ack, too_old
+from bot.slack.posting import deliver_replacement, stored_before_ack, too_old
 from bot.slack.runtime import SlackRuntime
 from bot.store.answer_queue import Job
 from bot.store.replace_queue import enqueue_replacement
-from bot.store.tables import AnswerState
 
 log = logging.getLogger(__name__)
 
@@ -77,22 +74,19 @@ def note_job(slack: SlackRuntime, job: Job) -> None:
     if too_old(slack, job, now, WHAT) or not job.reply:
         return
     note = json.loads(job.reply)
-    once = tried_once(slack.client, timedelta(seconds=slack.settings.answer_lease_seconds))
-    try:
-        once.chat_update(channel=job.channel, ts=job.ts, text=note["text"], blocks=note["blocks"])
-    except Exception as err:
-        failure = classify(err)  # anything but a Slack or network failure propagates
-        if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
-            slack.answers.give_up(job, AnswerState.FAILED, failure.detail)
-            slack.outage.answered(job)  # Slack answered, if not with the note
-            log.warning("could not mark feedback on %s: %s", job.ts, failure.detail)
-            thanks = feedback_thanks_message(bool(note.get("helpful")))
-            slack.ephemeral(job.channel, job.user_id, thanks, job.thread_ts)
-            return
-        retry = Delivery(
-            Verdict.RETRY, wait=failure.retry_after, detail=str(failure), failure=failure.kind
-        )  # updating again replaces the message: tried again whatever Slack may have done
-        later_or_drop(slack, job, now, retry, f"{WHAT} on {job.ts}")
-        return
-    slack.answers.answered(job, None)
-    slack.outage.answered(job)  # Slack answers: a hold on every replica's answers ends
+
+    def refused(error: str) -> None:
+        log.warning("could not mark feedback on %s: %s", job.ts, error)
+        thanks = feedback_thanks_message(bool(note.get("helpful")))
+        slack.ephemeral(job.channel, job.user_id, thanks, job.thread_ts)
+
+    deliver_replacement(
+        slack,
+        job,
+        now,
+        f"{WHAT} on {job.ts}",
+        lambda once: once.chat_update(
+            channel=job.channel, ts=job.ts, text=note["text"], blocks=note["blocks"]
+        ),
+        refused,
+    )

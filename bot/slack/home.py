@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.daily_quote.slack_calls import FailureKind, classify
 from bot.slack.client import slack_error
-from bot.slack.delivery import TRANSIENT_ERRORS, Delivery, Verdict, tried_once
 from bot.slack.messages.gaps import admin_home
 from bot.slack.messages.home import home_view
-from bot.slack.posting import later_or_drop, stored_before_ack, too_old
+from bot.slack.posting import deliver_replacement, stored_before_ack, too_old
 from bot.slack.runtime import SlackRuntime
 from bot.store.answer_queue import Job
 from bot.store.replace_queue import enqueue_replacement
-from bot.store.tables import AnswerState
 
 log = logging.getLogger(__name__)
 
@@ -80,27 +77,16 @@ def home_job(slack: SlackRuntime, job: Job) -> None:
     now = datetime.now(UTC)
     if too_old(slack, job, now, WHAT) or not job.user_id:
         return
-    view = view_for(slack, job.user_id)
-    once = tried_once(slack.client, timedelta(seconds=slack.settings.answer_lease_seconds))
-    try:
-        once.views_publish(user_id=job.user_id, view=view)
-    except Exception as err:
-        failure = classify(err)  # anything but a Slack or network failure propagates
-        if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
-            slack.answers.give_up(job, AnswerState.FAILED, failure.detail)
-            slack.outage.answered(job)  # Slack answered, if not with the tab
-            log.warning("Slack refused %s for %s: %s", WHAT, job.user_id, failure.detail)
-            return
-        retry = Delivery(
-            Verdict.RETRY,
-            wait=failure.retry_after,
-            detail=str(failure),
-            failure=failure.kind,
-        )  # publishing again replaces the tab: tried again whatever Slack may have done
-        later_or_drop(slack, job, now, retry, f"{WHAT} for {job.user_id}")
-        return
-    slack.answers.answered(job, None)
-    slack.outage.answered(job)  # Slack answers: a hold on every replica's answers ends
+    user = job.user_id
+    view = view_for(slack, user)
+    deliver_replacement(
+        slack,
+        job,
+        now,
+        f"{WHAT} for {user}",
+        lambda once: once.views_publish(user_id=user, view=view),
+        lambda error: log.warning("Slack refused %s for %s: %s", WHAT, user, error),
+    )
 
 
 def publish_home(slack: SlackRuntime, user: str) -> None:

@@ -1,8 +1,10 @@
 """Posting a claimed row's message into its conversation, once, and settling the row by how
 it went: what an answer to a question (bot.slack.answering), a "More like this" click
 (bot.slack.more_like_this), the assistant panel's greeting (bot.slack.assistant_panel) and
-a channel's welcome (bot.slack.welcome) share; and storing a request for them before its
-ack, which the tips, the clicks, the "Coach me" requests, greetings and welcomes share.
+a channel's welcome (bot.slack.welcome) share; storing a request for them before its
+ack, which the tips, the clicks, the "Coach me" requests, greetings and welcomes share; and
+delivering what replaces what a person sees (`deliver_replacement`: the Home tab,
+bot.slack.home, and the feedback note, bot.slack.feedback_note).
 
 The message is delivered by bot.slack.delivery (marked with the row's key, looked for in
 the conversation first after an ambiguous failure). Slack failing as a whole holds every
@@ -16,10 +18,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.daily_quote.slack_calls import FailureKind, classify
 from bot.slack.client import retry_delay
-from bot.slack.delivery import Delivery, Verdict, deliver
+from bot.slack.delivery import TRANSIENT_ERRORS, Delivery, Verdict, deliver, tried_once
 from bot.slack.runtime import Message, SlackRuntime
 from bot.store.answer_queue import Job
 from bot.store.tables import AnswerState
@@ -107,6 +111,39 @@ def post_once(
     elif done.verdict == Verdict.RETRY:
         later_or_drop(slack, job, now, done, what, waiting=waiting)
     return done.verdict
+
+
+def deliver_replacement(
+    slack: SlackRuntime,
+    job: Job,
+    now: datetime,
+    what: str,
+    call: Callable[[WebClient], object],
+    on_refused: Callable[[str], None],
+) -> None:
+    """Make the claimed row's one Slack call, `call(client)`, whose result replaces what the
+    person sees (views.publish, chat.update), and settle the row: recorded when Slack took
+    it; given up when Slack refused it (an API error not in TRANSIENT_ERRORS), then
+    `on_refused(error)` says so (and may do more); else put back (`later_or_drop`, `what`
+    names it), since doing it again shows nothing twice. Slack answering either way ends a
+    hold on every replica. Anything but a Slack or network failure propagates."""
+    once = tried_once(slack.client, timedelta(seconds=slack.settings.answer_lease_seconds))
+    try:
+        call(once)
+    except Exception as err:
+        failure = classify(err)  # anything but a Slack or network failure propagates
+        if failure.kind == FailureKind.API and failure.detail not in TRANSIENT_ERRORS:
+            slack.answers.give_up(job, AnswerState.FAILED, failure.detail)
+            slack.outage.answered(job)  # Slack answered, if not with what was asked
+            on_refused(failure.detail)
+            return
+        retry = Delivery(
+            Verdict.RETRY, wait=failure.retry_after, detail=str(failure), failure=failure.kind
+        )  # doing it again replaces it again: tried again whatever Slack may have done
+        later_or_drop(slack, job, now, retry, what)
+        return
+    slack.answers.answered(job, None)
+    slack.outage.answered(job)  # Slack answers: a hold on every replica's answers ends
 
 
 def later_or_drop(
