@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,28 +16,22 @@ import pytest
 
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
-from tests import child_process
-from tests.child_process import wait_for
+from tests.child_process import spawn_replica, wait_for, wait_ready
 from tests.daily_quote.test_poster import CHANNEL, Clock, QuoteStub, at, make_world
 from tests.pg_fixtures import BACKENDS, database_url_for
 
 MONDAY = date(2026, 11, 23)
 
 CHILD = r"""
-import json, sys, time
-from datetime import datetime
-from pathlib import Path
-
-from slack_sdk import WebClient
+import json
 
 from bot.daily_quote import DailyQuoter
 from bot.store.engine import make_engine
 from bot.settings import Settings
 from index.types import Quote
+from tests.child_process import Hanging, ready_then_wait, replica_args
 
-db_url, api_url, now_iso, mode, flag = sys.argv[1:6]
-now = datetime.fromisoformat(now_iso)
-flag = Path(flag)
+db_url, api_url, now, mode, flag = replica_args()
 settings = Settings(
     embedding_model="unused", slack_bot_token="xoxb-child", slack_api_url=api_url,
     quote_channel="CQUOTES", quote_timezone="America/New_York", database_url=db_url,
@@ -50,38 +43,19 @@ quotes = [
 ]
 
 
-class Hanging(WebClient):
-    # Stops dead around chat.postMessage so the parent can kill -9 us right there.
-    def chat_postMessage(self, **kwargs):
-        if mode == "hang_before":
-            flag.write_text("about to send")
-            time.sleep(3600)
-        response = super().chat_postMessage(**kwargs)
-        if mode == "hang_after":
-            flag.write_text("sent")
-            time.sleep(3600)
-        return response
-
-
 class Lib:
     pass
 
 
 lib = Lib()
 lib.quotes = quotes
-client = Hanging(token="xoxb-child", base_url=api_url)
+client = Hanging(mode, flag, token="xoxb-child", base_url=api_url)
 quoter = DailyQuoter(settings, lib, client, make_engine(db_url), clock=lambda: now)
 if mode == "race":
-    Path(str(flag) + ".ready." + str(__import__("os").getpid())).write_text("ready")
-    while not flag.exists():
-        time.sleep(0.002)
+    ready_then_wait(flag)
 outcome = quoter.tick()
 print(json.dumps({"status": outcome.status if outcome else None}))
 """
-
-
-def spawn(db_url: str, api_url: str, now: datetime, mode: str, flag: Path) -> subprocess.Popen[str]:
-    return child_process.spawn(CHILD, db_url, api_url, now.isoformat(), mode, str(flag))
 
 
 @pytest.fixture
@@ -112,8 +86,10 @@ def test_two_replica_processes_post_once(
         day = MONDAY + timedelta(days=offset)
         clock.set(at(day, 9, 0))
         flag = tmp_path / f"go-{offset}"
-        children = [spawn(db_url, stub.api_url, clock(), "race", flag) for _ in range(2)]
-        wait_for(lambda flag=flag: len(list(tmp_path.glob(f"{flag.name}.ready.*"))) == 2)
+        children = [
+            spawn_replica(CHILD, db_url, stub.api_url, clock(), "race", flag) for _ in range(2)
+        ]
+        wait_ready(flag, 2)
         flag.write_text("go")
         results = []
         for child in children:
@@ -129,7 +105,7 @@ def test_kill_9_mid_post_costs_nothing_and_doubles_nothing(
     stub: QuoteStub, db_url: str, clock: Clock, tmp_path: Path, mode: str
 ) -> None:
     flag = tmp_path / "flag"
-    child = spawn(db_url, stub.api_url, clock(), mode, flag)
+    child = spawn_replica(CHILD, db_url, stub.api_url, clock(), mode, flag)
     try:
         wait_for(flag.exists)
     finally:

@@ -7,71 +7,43 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.gaps.weekly import EVENT_TYPE
-from tests import child_process
-from tests.child_process import wait_for
+from tests.child_process import spawn_replica, wait_for, wait_ready
 from tests.gaps.asked_rows import NOW
 from tests.gaps.test_weekly_post import checked, reporter, weekly_settings
 from tests.pg_fixtures import PostgresServer
 from tests.slack_stub import SlackStub
 
 CHILD = r"""
-import json, sys, time
-from datetime import datetime
-from pathlib import Path
-
-from slack_sdk import WebClient
+import json
 
 from bot.gaps.service import Gaps
 from bot.gaps.weekly import WeeklyReporter
 from bot.settings import Settings
 from bot.store.engine import make_engine
+from tests.child_process import Hanging, ready_then_wait, replica_args
 
-db_url, api_url, now_iso, mode, flag = sys.argv[1:6]
-now = datetime.fromisoformat(now_iso)
-flag = Path(flag)
+db_url, api_url, now, mode, flag = replica_args()
 settings = Settings(
     embedding_model="unused", slack_bot_token="xoxb-1-2-weeklytest", slack_api_url=api_url,
     report_channel="CREPORTS", quote_time="09:00", quote_timezone="Europe/Paris",
     database_url=db_url,
 )
-
-
-class Hanging(WebClient):
-    # Stops dead around chat.postMessage so the parent can kill -9 us right there.
-    def chat_postMessage(self, **kwargs):
-        if mode == "hang_before":
-            flag.write_text("about to send")
-            time.sleep(3600)
-        response = super().chat_postMessage(**kwargs)
-        if mode == "hang_after":
-            flag.write_text("sent")
-            time.sleep(3600)
-        return response
-
-
 engine = make_engine(db_url)
 gaps = Gaps(engine, None, 90)
-client = Hanging(token=settings.slack_bot_token, base_url=api_url)
+client = Hanging(mode, flag, token=settings.slack_bot_token, base_url=api_url)
 weekly = WeeklyReporter(settings, engine, client, lambda days: gaps.report(days, now=now))
 if mode == "race":
-    Path(str(flag) + ".ready." + str(__import__("os").getpid())).write_text("ready")
-    while not flag.exists():
-        time.sleep(0.002)
+    ready_then_wait(flag)
 print(json.dumps({"ts": weekly.tick(now)}))
 """
-
-
-def spawn(db_url: str, api_url: str, now: datetime, mode: str, flag: Path) -> subprocess.Popen[str]:
-    return child_process.spawn(CHILD, db_url, api_url, now.isoformat(), mode, str(flag))
 
 
 @pytest.fixture
@@ -97,8 +69,10 @@ def test_three_replicas_due_at_once_post_one_report(
     slack_stub: SlackStub, db_url: str, tmp_path: Path
 ) -> None:
     flag = tmp_path / "go"
-    children = [spawn(db_url, slack_stub.api_url, NOW, "race", flag) for _ in range(3)]
-    wait_for(lambda: len(list(tmp_path.glob("go.ready.*"))) == 3)
+    children = [
+        spawn_replica(CHILD, db_url, slack_stub.api_url, NOW, "race", flag) for _ in range(3)
+    ]
+    wait_ready(flag, 3)
     flag.write_text("go")
     posted = []
     for child in children:
@@ -115,7 +89,7 @@ def test_a_replica_killed_mid_post_costs_neither_the_report_nor_a_second_one(
     slack_stub: SlackStub, db_url: str, tmp_path: Path, mode: str
 ) -> None:
     flag = tmp_path / "flag"
-    child = spawn(db_url, slack_stub.api_url, NOW, mode, flag)
+    child = spawn_replica(CHILD, db_url, slack_stub.api_url, NOW, mode, flag)
     try:
         wait_for(flag.exists)
     finally:
