@@ -10,6 +10,12 @@ update that may have reached Slack (a reset, a timeout) is simply done again: no
 twice. Slack refusing the update (e.g. the message is gone) gets the private thanks instead,
 as before. Before, the note was sent from memory: a 503 for a minute lost it (the leader
 saw no sign the vote counted), as did the replica killed after the ack.
+
+The note shows the leader's vote as stored when it goes out, not the one its click made:
+two clicks during an outage (Helpful, then Not helpful) are two rows that may go out in
+either order, and before, the older could go out last and show "helpful" under a Not
+helpful vote. A vote changed while an update was on its way (its row's note may go out
+first) has the update done again.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.messages.answers import feedback_thanks_message
 from bot.slack.messages.gaps import with_feedback_note
@@ -68,25 +77,44 @@ def queue_note(
 
 
 def note_job(slack: SlackRuntime, job: Job) -> None:
-    """Update one claimed answer with its note, or put it back to be tried later, or give
-    it up (with the private thanks when Slack refused the update)."""
+    """Update one claimed answer with the note of the leader's vote as it stands now, or put
+    it back to be tried later, or give it up (with the private thanks when Slack refused the
+    update)."""
     now = datetime.now(UTC)
     if too_old(slack, job, now, WHAT) or not job.reply:
         return
     note = json.loads(job.reply)
+    shown = bool(note.get("helpful"))  # the vote of this job's click, until the store says
+
+    def update(client: WebClient) -> None:
+        nonlocal shown
+        shown = latest_vote(slack, job, shown)
+        for _ in range(3):
+            blocks = with_feedback_note(note["blocks"], shown)
+            client.chat_update(channel=job.channel, ts=job.ts, text=note["text"], blocks=blocks)
+            # a click meanwhile may have had its note shown first: this one must not stay
+            voted = latest_vote(slack, job, shown)
+            if voted == shown:
+                return
+            shown = voted
 
     def refused(error: str) -> None:
         log.warning("could not mark feedback on %s: %s", job.ts, error)
-        thanks = feedback_thanks_message(bool(note.get("helpful")))
+        thanks = feedback_thanks_message(shown)
         slack.ephemeral(job.channel, job.user_id, thanks, job.thread_ts)
 
-    deliver_replacement(
-        slack,
-        job,
-        now,
-        f"{WHAT} on {job.ts}",
-        lambda once: once.chat_update(
-            channel=job.channel, ts=job.ts, text=note["text"], blocks=note["blocks"]
-        ),
-        refused,
-    )
+    deliver_replacement(slack, job, now, f"{WHAT} on {job.ts}", update, refused)
+
+
+def latest_vote(slack: SlackRuntime, job: Job, otherwise: bool) -> bool:
+    """The leader's vote on the answer as stored now (True: helpful): a later click changed
+    it, and its note may have been shown before this one. `otherwise` when the database has
+    none or cannot say."""
+    if not job.user_id:
+        return otherwise
+    try:
+        vote = slack.feedback.vote(job.user_id, job.channel, job.ts)
+    except SQLAlchemyError as err:
+        log.info("could not read the vote on %s (%s); showing its click's", job.ts, err)
+        return otherwise
+    return otherwise if vote is None else vote

@@ -30,6 +30,16 @@ class FeedbackStore:
         """One vote per person per answer; voting again changes it."""
         self._upsert(feedback, about, {"helpful": helpful})
 
+    def vote(self, user_id: str, channel: str, message_ts: str) -> bool | None:
+        """The person's vote on the answer as it stands (True: helpful); None before any."""
+        where = (
+            feedback.c.user_id == user_id,
+            feedback.c.channel == channel,
+            feedback.c.message_ts == message_ts,
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(select(feedback.c.helpful).where(*where)).scalar_one_or_none()
+
     def record_reason(self, *, reason: str, **about: Unpack[AnswerRef]) -> None:
         """What a person was looking for when an answer did not help; one per person per
         answer, a second submission replaces the first."""

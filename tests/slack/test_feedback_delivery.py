@@ -6,6 +6,7 @@ injected in the recording Slack stand-in; clicks are signed, as Slack sends them
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -52,6 +53,40 @@ def test_a_vote_during_a_slack_outage_shows_its_note_after_it(slack_app: SlackAp
     assert slack_app.stub.calls_to("chat.postEphemeral") == []  # no thanks besides
     assert [v["helpful"] for v in slack_app.slack.feedback.rows()] == [True]
     assert [r["state"] for r in note_rows(slack_app)] == [AnswerState.ANSWERED]
+
+
+def note_says(call: Call) -> str:
+    """The "feedback received" note an update shows under the answer."""
+    [note] = [b for b in call.blocks if b.get("block_id") == FEEDBACK_NOTE_BLOCK]
+    return json.dumps(note)
+
+
+@on_both_databases
+def test_helpful_then_not_helpful_during_an_outage_leaves_the_not_helpful_note(
+    slack_app: SlackApp,
+) -> None:
+    """A leader clicks Helpful, then changes it to Not helpful, while Slack is down: two
+    notes wait. Slack comes back flaky and refuses the Helpful note's first update once
+    (service_unavailable, tried again alone), so the Not helpful note goes out first. Before,
+    the Helpful note went out after it: the answer said "helpful" under a Not helpful vote.
+    Now a note shows the vote as it stands when it goes out, whatever the order."""
+    answer = ask(slack_app, ANSWERED)
+    stub = slack_app.stub
+    stub.outage(6)  # every Web API call: HTTP 503
+    stub.fail(
+        "chat.update",
+        error="service_unavailable",
+        where=lambda call: "feedback received: helpful." in json.dumps(call.blocks),
+    )
+    click(slack_app, answer, ACTION_HELPFUL)
+    click(slack_app, answer, ACTION_NOT_HELPFUL)
+    assert [v["helpful"] for v in slack_app.slack.feedback.rows()] == [False]
+    stub.wait_for("chat.update", 2, timeout=60)
+    slack_app.settle()
+    assert [r["state"] for r in note_rows(slack_app)] == [AnswerState.ANSWERED] * 2
+    shown = notes_shown(stub.calls, answer)
+    assert "feedback received: not helpful." in note_says(shown[-1])
+    assert [c for c in stub.calls if c.status == 503], "no outage seen"
 
 
 @on_both_databases
