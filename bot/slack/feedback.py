@@ -76,6 +76,17 @@ def after_click(
         slack.submit(mark_received, slack, body, channel, message_ts, user, thread_ts, helpful)
 
 
+def reopen_reason_form(slack: SlackRuntime, body: dict[str, Any]) -> None:
+    """ "Say what was missing" under a Not helpful note: the form for the answer the button
+    sits under, with this click's own trigger_id (the vote was counted already)."""
+    user, channel, message_ts, _ = where(body)
+    if not (user and channel and message_ts):
+        log.info("reason button without user/channel/message; ignored")
+        return
+    about = _about(user, channel, message_ts, decode_value(first_action(body).get("value")))
+    open_reason_form(slack, body, about)
+
+
 def open_reason_form(slack: SlackRuntime, body: dict[str, Any], about: AnswerRef) -> bool:
     trigger_id = text_at(body, "trigger_id")
     if not trigger_id:

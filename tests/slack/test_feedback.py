@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +24,7 @@ import pytest
 from slack_sdk.models.views import View
 
 from bot.slack.messages.gaps import REASON_ACTION, REASON_BLOCK, REASON_CALLBACK
-from bot.slack.messages.values import ACTION_HELPFUL, ACTION_NOT_HELPFUL
+from bot.slack.messages.values import ACTION_HELPFUL, ACTION_NOT_HELPFUL, ACTION_REASON
 from tests.slack_checks import assert_valid_message
 from tests.slack_fixtures import SlackApp, running_app
 from tests.slack_payloads import block_action, event_envelope, mention, new_ts
@@ -53,7 +54,7 @@ def ask(app: SlackApp, question: str, user: str = "UASKER") -> Call:
 
 def button_value(call: Call, action_id: str) -> str:
     for block in call.blocks:
-        for element in block.get("elements", []):
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
             if element.get("action_id") == action_id:
                 return str(element["value"])
     raise AssertionError(f"no {action_id} button")
@@ -209,6 +210,46 @@ def test_an_expired_trigger_still_counts_the_click(slack_app: SlackApp) -> None:
     slack_app.stub.wait_for("chat.update")
     slack_app.settle()
     assert [v["helpful"] for v in slack_app.slack.feedback.rows()] == [False]
+
+
+def test_the_form_that_never_opened_can_be_opened_from_the_note(slack_app: SlackApp) -> None:
+    """The click's form did not show (its trigger expired, as in a Slack outage); the note
+    under the answer offers it again, and what the leader writes there reaches the curator
+    about that answer."""
+    reply = ask(slack_app, ANSWERED)
+    slack_app.stub.fail("views.open", error="expired_trigger_id")
+    click(slack_app, reply, ACTION_NOT_HELPFUL)
+    noted = slack_app.stub.wait_for("chat.update")[0]
+    slack_app.settle()
+    assert_valid_message(noted)
+    # the answer as Slack now shows it: in its thread, with the note under its buttons
+    noted = replace(noted, params={**noted.params, "thread_ts": reply.params.get("thread_ts")})
+    noted = replace(noted, response={**noted.response, "ts": reply.response["ts"]})
+    slack_app.stub.calls.clear()
+
+    pressed = click(slack_app, noted, ACTION_REASON)
+    opened = slack_app.stub.wait_for("views.open")[0]
+    assert opened.params["trigger_id"] == pressed["trigger_id"]
+    assert opened.params["view"]["callback_id"] == REASON_CALLBACK
+    assert submit(slack_app, view_submission(opened, REASON))[0] == 200
+    slack_app.settle()
+    (row,) = slack_app.slack.feedback.reason_rows()
+    assert (row["message_ts"], row["reason"], row["question"]) == (
+        reply.response["ts"],
+        REASON,
+        ANSWERED,
+    )
+    shown = json.loads(button_value(reply, ACTION_NOT_HELPFUL))["p"]
+    assert row["passage_ids"].split(",") == shown
+    assert [v["helpful"] for v in slack_app.slack.feedback.rows()] == [False]  # counted once
+
+
+def test_a_helpful_note_offers_no_form(slack_app: SlackApp) -> None:
+    reply = ask(slack_app, ANSWERED)
+    click(slack_app, reply, ACTION_HELPFUL)
+    noted = slack_app.stub.wait_for("chat.update")[0]
+    slack_app.settle()
+    assert ACTION_REASON not in json.dumps(noted.blocks)
 
 
 def fill_with_traffic(app: SlackApp) -> None:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.gaps.report import GapReport
-from bot.slack.messages.parts import MAX_BLOCKS, Block, Message, context, plain, section
+from bot.slack.messages.parts import MAX_BLOCKS, Block, Message, button, context, plain, section
+from bot.slack.messages.values import ACTION_NOT_HELPFUL, ACTION_REASON
 from bot.slack.text import safe_echo
 
 REASON_CALLBACK = "feedback_reason"  # the modal's callback_id (view_submission / view_closed)
@@ -125,9 +126,26 @@ def weekly_message(report: GapReport, *, days: int = 7, top: int = 10) -> Messag
     return {"text": text[:3000], "blocks": gaps_section(report, days=days, top=top)}
 
 
+REASON_BUTTON_TEXT = "Say what was missing"
+
+
+def _not_helpful_value(blocks: Sequence[Block]) -> str | None:
+    """The Not helpful button's value (which answer: question, passages), if it is there."""
+    for block in blocks:
+        for element in block.get("elements") or ():
+            if isinstance(element, dict) and element.get("action_id") == ACTION_NOT_HELPFUL:
+                value = element.get("value")
+                return value if isinstance(value, str) else None
+    return None
+
+
 def with_feedback_note(blocks: Sequence[Block], helpful: bool) -> list[Block]:
     """The answer's blocks with a note under its buttons saying the click was received
-    (an earlier note is replaced, so clicking again changes it rather than adding one)."""
+    (an earlier note is replaced, so clicking again changes it rather than adding one).
+
+    A Not helpful note carries a button that opens the "What were you looking for?" form
+    again: the form the click opened may never have shown (its trigger lives 3 seconds,
+    and a Slack outage outlasts it) or been closed before the leader knew what to say."""
     note = (
         ":white_check_mark: Thanks, feedback received: helpful."
         if helpful
@@ -135,7 +153,15 @@ def with_feedback_note(blocks: Sequence[Block], helpful: bool) -> list[Block]:
         "library's curator."
     )
     out = [copy.deepcopy(b) for b in blocks if b.get("block_id") != FEEDBACK_NOTE_BLOCK]
-    block = {**context(note), "block_id": FEEDBACK_NOTE_BLOCK}
+    value = None if helpful else _not_helpful_value(out)
+    if value is None:
+        block = {**context(note), "block_id": FEEDBACK_NOTE_BLOCK}
+    else:
+        block = {
+            **section(note),
+            "block_id": FEEDBACK_NOTE_BLOCK,
+            "accessory": button(REASON_BUTTON_TEXT, ACTION_REASON, value),
+        }
     at = next(
         (i + 1 for i, b in enumerate(out) if b.get("block_id") == ANSWER_ACTIONS_BLOCK),
         len(out),

@@ -10,6 +10,7 @@ BUTTON_VALUE_LIMIT = 2000
 
 ACTION_HELPFUL = "feedback_helpful"
 ACTION_NOT_HELPFUL = "feedback_not_helpful"
+ACTION_REASON = "feedback_reason_open"  # "Say what was missing", in the Not helpful note
 ACTION_MORE = "more_like_this"
 ACTION_SHARE_TIP = "tip_share"
 ACTION_ANOTHER_TIP = "tip_another"
