@@ -20,6 +20,12 @@ VIEWS_WITHOUT_TYPE: list[Any] = [
 ]
 
 
+def ours(record: logging.LogRecord) -> bool:
+    """Not waitress's own "Task queue depth is 1", which a busy machine can add to any
+    request (its threads all taken for a moment): what is checked is what the app says."""
+    return not record.name.startswith("waitress")
+
+
 @pytest.mark.parametrize("kind", ["view_submission", "view_closed"])
 @pytest.mark.parametrize("view", VIEWS_WITHOUT_TYPE)
 def test_a_view_payload_without_view_type_is_400_and_one_short_log_line(
@@ -33,7 +39,7 @@ def test_a_view_payload_without_view_type_is_400_and_one_short_log_line(
     assert status == 400
     assert "Traceback" not in caplog.text
     assert not [r for r in caplog.records if r.exc_info]
-    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and ours(r)]
     assert len(said) == 1 and len(said[0]) < 200, said
     assert "view.type" in said[0]
 
@@ -50,6 +56,6 @@ def test_an_event_that_is_not_an_object_is_400_and_one_short_log_line(
     slack_app.settle()
     assert status == 400
     assert not [r for r in caplog.records if r.exc_info]
-    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO and ours(r)]
     assert len(said) == 1 and len(said[0]) < 200, said
     assert "event is not an object" in said[0]
