@@ -46,8 +46,10 @@ def unescape(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Escape &, < and > so echoed text cannot form Slack links or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text shown as written inside mrkdwn: &, < and > escaped so it forms no Slack link or
+    mention, and a literal @channel/@here/@everyone broken so it notifies no one (an
+    article's title or tag, a quote, a curated question: mrkdwn parses those words)."""
+    return neutralise_mentions(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def neutralise_mentions(text: str) -> str:

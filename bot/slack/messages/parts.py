@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from bot.slack.messages.values import BUTTON_VALUE_LIMIT
-from bot.slack.text import blockquote, escape, neutralise_mentions
+from bot.slack.text import blockquote, escape, neutralise_mentions, no_broadcasts
 from index.types import ArticleMeta, Passage
 
 Block = dict[str, Any]
@@ -152,7 +152,9 @@ def citation_plain(meta: ArticleMeta) -> str:
 
 
 def fallback(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
+    """A message's `text`: one line within Slack's limit that pings no one (suggestions
+    phrased from the library's tags go into it as they are)."""
+    text = no_broadcasts(re.sub(r"\s+", " ", text).strip())
     return text if len(text) <= TEXT_FALLBACK_LIMIT else text[: TEXT_FALLBACK_LIMIT - 1] + "…"
 
 
