@@ -10,6 +10,7 @@ migration creates only the tables that are missing.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -111,12 +112,41 @@ def _locked(engine: Engine) -> Iterator[Connection]:
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Bring the schema to `revision` under the lock; returns (before, after). A database
     that cannot be reached or read is one DatabaseUnavailable naming DATABASE_URL."""
+    url = engine.url.render_as_string(hide_password=False)
     try:
-        return _upgrade(engine, revision)
+        damage = _sqlite_damage(engine)
+        if damage is None:
+            return _upgrade(engine, revision)
     except DatabaseError as err:  # unreachable, or not a database (a damaged SQLite file)
-        url = engine.url.render_as_string(hide_password=False)
         reason = str(err.orig or err).strip()
-        raise DatabaseUnavailable(url, reason, unreachable=_unreachable(engine, err)) from None
+        if not _DAMAGED.search(reason) or engine.url.get_backend_name() != "sqlite":
+            raise DatabaseUnavailable(url, reason, unreachable=_unreachable(engine, err)) from None
+        damage = reason.splitlines()[0] if reason else "damaged"
+    raise DatabaseUnavailable(url, f"{damage}; {_damaged_advice(engine)}")
+
+
+# what SQLite says of a file that is no database or whose pages are damaged
+_DAMAGED = re.compile(r"not a database|malformed|corrupt|damaged", re.IGNORECASE)
+
+
+def _sqlite_damage(engine: Engine) -> str | None:
+    """What SQLite's quick check finds wrong with the database file, or None (sound, or not
+    SQLite). A page damaged past the schema was found only when a question touched it:
+    every mention answered 503 until Slack gave up on it."""
+    if engine.url.get_backend_name() != "sqlite":
+        return None
+    with engine.connect() as conn:
+        found = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+    return None if found == ["ok"] else f"the file is damaged ({found[0][:120]})"
+
+
+def _damaged_advice(engine: Engine) -> str:
+    where = engine.url.database or "the SQLite file"
+    return (
+        f"move {where} aside (sqlite3's .recover can save what it holds) and start again: "
+        "a new, empty database is made (its queued answers, feedback and quote ledger are "
+        "in the moved file)"
+    )
 
 
 def _upgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
