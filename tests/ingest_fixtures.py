@@ -245,7 +245,8 @@ class _Handler(BaseHTTPRequestHandler):
         status, kind, body = self.pages.get(self.path, (404, "text/plain", b"not found"))
         self.send_response(status)
         self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
+        # /cut: the page promised at four times its length, then the connection closes
+        self.send_header("Content-Length", str(len(body) * (4 if self.path == "/cut" else 1)))
         self.end_headers()
         with contextlib.suppress(OSError):  # the client gave up (the time-out tests)
             if self.path == "/trickle":  # a byte stream that never stalls long: 5 s in all
@@ -263,13 +264,14 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def web_server() -> Iterator[str]:
     """http://127.0.0.1:PORT serving /territory (an article page), /empty, /slow (stalls),
-    /trickle (the page a few bytes at a time), /broken (500), 404s."""
+    /trickle (the page a few bytes at a time), /cut (closed mid-page), /broken (500), 404s."""
     _Handler.pages = {
         "/territory": (200, "text/html; charset=utf-8", TERRITORY_HTML.encode()),
         "/empty": (200, "text/html", b""),
         "/slow": (200, "text/html", TERRITORY_HTML.encode()),
         "/trickle": (200, "text/html", TERRITORY_HTML.encode()),
         "/broken": (500, "text/html", b"<h1>oops</h1>"),
+        "/cut": (200, "text/html", TERRITORY_HTML.encode()),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True

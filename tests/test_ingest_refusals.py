@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,10 @@ from index.ingest.errors import (
 from tests.ingest_fixtures import BLOG_HTML, TERRITORY_HTML, make_pdf, server_hits
 from tests.library_fixtures import SHIPPED_CONTENT, write_article
 
+HAND_WRITTEN = (
+    "A hand-written article whose source line was mistyped by its curator; it still has "
+    "words enough to be an article, on how a manager runs a weekly pipeline review."
+)
 CURATION = Curation(today=date(2026, 11, 25), owner="Sam Admin", timeout=1.0)
 
 
@@ -133,6 +139,47 @@ def test_a_url_trickling_its_page_is_refused_at_the_time_out(
     kept sending (a 90 s wait on a test server, with no output)."""
     error = refuse(content, [f"{web_server}/trickle"], FetchError)
     assert error.reason == "the page was still coming after 1 s"
+
+
+def test_a_page_cut_off_mid_way_says_so(content: Path, web_server: str) -> None:
+    """Before: 'the URL did not answer (('Connection broken: IncompleteRead(17 bytes read,
+    99983 more expected)', IncompleteRead(...)))', though it did answer."""
+    error = refuse(content, [f"{web_server}/cut"], FetchError)
+    size = len(TERRITORY_HTML.encode())
+    assert error.reason == (
+        f"the connection closed before the page was complete ({size:,} of {4 * size:,} bytes)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://[::1", "not a valid URL (Invalid IPv6 URL)"),
+        ("https:///article", "not a valid URL (no host name)"),
+    ],
+)
+def test_a_malformed_url_is_refused_as_one(content: Path, url: str, reason: str) -> None:
+    """Before: 'cannot be converted (ValueError: Invalid IPv6 URL)', as if a converter broke."""
+    assert refuse(content, [url], FetchError).reason == reason
+
+
+def test_an_article_whose_source_is_no_url_leaves_content_add_working(
+    content: Path, tmp_path: Path, run_coach: Callable[..., Any]
+) -> None:
+    """A hand-written article with `source: "https://[oops/x"`: every `coach content add`
+    ended in a ValueError traceback (the sources were compared as URLs), adding nothing."""
+    write_article(content, "hand-written", HAND_WRITTEN, extra='source: "https://[oops/x"')
+    note = tmp_path / "note.txt"
+    note.write_text(
+        "Coaching reps weekly\n\nA weekly coaching slot with each rep, kept even in busy "
+        "weeks, does more for their skills than any training day: pick one call, listen "
+        "together and agree on one thing to try next time.\n",
+        encoding="utf-8",
+    )
+    proc = run_coach("content", "add", str(note), env={"CONTENT_DIR": str(content)})
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(content / "coaching-reps-weekly.md")
 
 
 def test_empty_page(content: Path, web_server: str) -> None:

@@ -32,6 +32,7 @@ from index.ingest.document import (
 from index.ingest.duplicates import find_duplicate
 from index.ingest.errors import (
     DuplicateSourceError,
+    FetchError,
     IngestError,
     NearDuplicateError,
     TooLongError,
@@ -84,7 +85,10 @@ def is_url(source: str) -> bool:
 
 def same_source_key(url: str) -> str:
     """A URL compared loosely: scheme and host case, trailing slash and fragment ignored."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "https://[oops/x" in an article's source: compared as written
+        return url.strip().lower()
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
@@ -95,6 +99,12 @@ def load_source(source: str, timeout: float = 15.0) -> Document:
         if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.IGNORECASE):
             raise UnsupportedTypeError(source, "only http:// and https:// URLs can be added")
         return convert_file(Path(source))
+    try:
+        host = urlsplit(source).hostname
+    except ValueError as exc:  # e.g. "http://[::1": a converter's error line said "ValueError"
+        raise FetchError(source, f"not a valid URL ({exc})") from None
+    if not host:
+        raise FetchError(source, "not a valid URL (no host name)")
     got = fetch(source, timeout=timeout)
     converter = _BY_CONTENT_TYPE.get(got.content_type)
     if converter is None:

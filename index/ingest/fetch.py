@@ -15,9 +15,11 @@ import urllib3
 from urllib3 import BaseHTTPResponse
 from urllib3.exceptions import (
     HTTPError,
+    IncompleteRead,
     MaxRetryError,
     NameResolutionError,
     NewConnectionError,
+    ProtocolError,
     TimeoutError,
 )
 
@@ -86,4 +88,10 @@ def _why(exc: BaseException | None) -> str:
         return "the connection was refused"
     if isinstance(exc, TimeoutError):
         return "no answer before the time-out"
+    if isinstance(exc, ProtocolError):  # it answered, then the connection broke off
+        cut = next((a for a in exc.args if isinstance(a, IncompleteRead)), None)
+        if cut is not None and isinstance(cut.partial, int) and isinstance(cut.expected, int):
+            got, of = cut.partial, cut.partial + cut.expected
+            return f"the connection closed before the page was complete ({got:,} of {of:,} bytes)"
+        return "the connection closed before the page was complete"
     return f"the URL did not answer ({exc})"
