@@ -108,6 +108,7 @@ def compose_coaching(slack: SlackRuntime, req: CoachRequest) -> Coaching:
         return Coaching(coach_me_empty() if empty else coach_me_small_talk(), asked)
     result = slack.coach.search(asked)
     found = result.answered and bool(result.hits)
+    cut_at = slack.settings.max_question_chars if result.truncated else None
     if found:
         value = share_value(
             asked=asked,
@@ -116,9 +117,10 @@ def compose_coaching(slack: SlackRuntime, req: CoachRequest) -> Coaching:
             channel=req.channel,
             thread_ts=req.thread_ts,
         )
-        message = coach_me_message(result, asked=asked, share=value)
+        message = coach_me_message(result, asked=asked, share=value, cut_at=cut_at)
     else:
-        message = coach_me_nothing(asked=asked, suggestions=slack.coach.suggestions(3, asked))
+        suggestions = slack.coach.suggestions(3, asked)
+        message = coach_me_nothing(asked=asked, suggestions=suggestions, cut_at=cut_at)
     declined = result.out_of_scope.topic if result.out_of_scope and not found else None
     ids = tuple(h.passage.id for h in result.hits) if found else ()
     return Coaching(message, asked, True, found, ids, declined)

@@ -126,6 +126,23 @@ def test_shortcut_where_the_bot_is_not_a_member_answers_by_dm(slack_app: SlackAp
     assert "<#CSALES>" in json.dumps(dm_post.blocks)
 
 
+def test_shortcut_on_a_long_message_says_only_its_start_was_searched(
+    slack_app: SlackApp,
+) -> None:
+    """README: a long question is cut to MAX_QUESTION_CHARS and the reply says so. A
+    mention said so; coaching on a long message (a rep's whole email) did not."""
+    long = f"{QUESTION} " + "Our team has had a hard quarter and morale is low. " * 300
+    for text in (long, f"{OFF_TOPIC} " + "Walnuts, flour, bananas and sugar. " * 300):
+        shortcut(slack_app, message_action(text, response_url=slack_app.stub.response_url()))
+    found, nothing = private_answers(slack_app)
+    for call in (found, nothing):
+        assert_valid_message(call)
+        note = "searched only its first 500 characters"
+        assert note in json.dumps(call.blocks), call.blocks
+        assert "searched its first 500 characters" in call.text
+    assert share_button(found) is not None and share_button(nothing) is None
+
+
 def test_shortcut_on_an_off_topic_message_says_so_privately(slack_app: SlackApp) -> None:
     shortcut(slack_app, message_action(OFF_TOPIC, response_url=slack_app.stub.response_url()))
     [call] = private_answers(slack_app)

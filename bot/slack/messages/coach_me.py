@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.slack.messages.answers import passages_with_lines
+from bot.slack.messages.answers import passages_with_lines, truncated_note
 from bot.slack.messages.parts import (
     Block,
     Message,
@@ -50,13 +50,28 @@ def share_value(
     )
 
 
-def coach_me_message(result: SearchResult, *, asked: str, share: str | None) -> Message:
+def cut_note(cut_at: int | None) -> tuple[list[Block], str]:
+    """What a message longer than MAX_QUESTION_CHARS is told: only its start was searched
+    (`cut_at` the characters searched; None: the whole message was)."""
+    if cut_at is None:
+        return [], ""
+    return [
+        truncated_note(cut_at)
+    ], f" (The message was long; I searched its first {cut_at} characters.)"
+
+
+def coach_me_message(
+    result: SearchResult, *, asked: str, share: str | None, cut_at: int | None = None
+) -> Message:
     """The private answer to the shortcut: cited passages and a "Share in thread" button."""
     echo = safe_echo(asked, 150)
     blocks: list[Block] = [section(f":eyes: Only you can see this. On _{echo}_, the library says:")]
+    note, said = cut_note(cut_at)
+    blocks += note
     passages, lines = passages_with_lines(result.hits[:MAX_SHARED])
     blocks += passages
     lines.insert(0, f"On {safe_echo(asked, 100)}, the library says:")
+    lines[-1] += said
     if share:
         blocks.append(
             {
@@ -70,17 +85,20 @@ def coach_me_message(result: SearchResult, *, asked: str, share: str | None) -> 
     return check({"text": fallback(" ".join(lines)), "blocks": blocks})
 
 
-def coach_me_nothing(*, asked: str, suggestions: Sequence[str]) -> Message:
+def coach_me_nothing(
+    *, asked: str, suggestions: Sequence[str], cut_at: int | None = None
+) -> Message:
     """Off-topic message: say kindly, and privately, that the library has nothing on it."""
     text = (
         f"There's nothing in the library on _{safe_echo(asked, 150)}_ — I'd rather say so "
         "than guess."
     )
-    blocks: list[Block] = [section(f":eyes: Only you can see this. {text}")]
+    note, said = cut_note(cut_at)
+    blocks: list[Block] = [section(f":eyes: Only you can see this. {text}"), *note]
     if suggestions:
         bullet = "\n".join(f"• {escape(s)}" for s in suggestions)
         blocks.append(section(f"I can help with things like:\n{bullet}"))
-    plain = f"There's nothing in the library on {safe_echo(asked, 100)}."
+    plain = f"There's nothing in the library on {safe_echo(asked, 100)}.{said}"
     return check({"text": fallback(plain), "blocks": blocks})
 
 
