@@ -37,16 +37,25 @@ def _about(user: str, channel: str, message_ts: str, data: dict[str, Any]) -> An
     }
 
 
+def _clicked(body: dict[str, Any]) -> AnswerRef | None:
+    """The answer a button click is about (its value carries the question and passages);
+    None when the click names no user, channel or message."""
+    user, channel, message_ts, _ = where(body)
+    if not (user and channel and message_ts):
+        return None
+    return _about(user, channel, message_ts, decode_value(first_action(body).get("value")))
+
+
 def record_click(slack: SlackRuntime, body: dict[str, Any], *, helpful: bool) -> bool | None:
     """Count the vote and store the "feedback received" note for the answer workers; call
     it before the ack, so a replica killed after the ack loses neither. True when the note
     was stored, False when it is to be sent from memory (`after_click`), None when the
     click says nothing to count."""
-    user, channel, message_ts, thread_ts = where(body)
-    if not (user and channel and message_ts):
+    about = _clicked(body)
+    if about is None:
         log.info("feedback click without user/channel/message; ignored")
         return None
-    about = _about(user, channel, message_ts, decode_value(first_action(body).get("value")))
+    user, channel, message_ts, thread_ts = where(body)
     try:
         slack.feedback.record(helpful=helpful, **about)
     except SQLAlchemyError as err:  # the leader still sees the note, and the form opens
@@ -67,23 +76,20 @@ def after_click(
     seconds); a note not stored (`record_click`) is sent from memory."""
     if stored is None:
         return
-    user, channel, message_ts, thread_ts = where(body)
-    assert user and channel and message_ts  # as record_click found them
-    if not helpful:
-        about = _about(user, channel, message_ts, decode_value(first_action(body).get("value")))
+    if not helpful and (about := _clicked(body)) is not None:
         open_reason_form(slack, body, about)
-    if not stored:
+    user, channel, message_ts, thread_ts = where(body)
+    if not stored and user and channel and message_ts:
         slack.submit(mark_received, slack, body, channel, message_ts, user, thread_ts, helpful)
 
 
 def reopen_reason_form(slack: SlackRuntime, body: dict[str, Any]) -> None:
     """ "Say what was missing" under a Not helpful note: the form for the answer the button
     sits under, with this click's own trigger_id (the vote was counted already)."""
-    user, channel, message_ts, _ = where(body)
-    if not (user and channel and message_ts):
+    about = _clicked(body)
+    if about is None:
         log.info("reason button without user/channel/message; ignored")
         return
-    about = _about(user, channel, message_ts, decode_value(first_action(body).get("value")))
     open_reason_form(slack, body, about)
 
 
