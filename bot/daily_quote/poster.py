@@ -152,7 +152,9 @@ class DailyQuoter:
         if not self.library.quotes:
             return PostOutcome(OutcomeStatus.NO_QUOTES, str(NoQuotesError()), self.channel, day)
         outcome = self._post_day(day, now, deadline=None, force=force)
-        self._reflect(day, now)  # with --reflect, as the scheduler would on its next tick
+        # with --reflect, as the scheduler would on its next tick; a post by hand is
+        # followed by its question at any hour, not only within the morning's window
+        self._reflect(day, now, by_hand=True)
         return outcome
 
     def recover(self, now: datetime | None = None) -> list[PostOutcome]:
@@ -205,12 +207,13 @@ class DailyQuoter:
             return found
         return quote_for_date(quotes, self.engine, day, channel=channel)
 
-    def _reflect(self, day: date, now: datetime) -> None:
+    def _reflect(self, day: date, now: datetime, *, by_hand: bool = False) -> None:
         """With --reflect: the day's reflection question in the quote's thread, once, while
-        the day's window is open (a failed post is tried again on a later tick)."""
+        the day's window is open (a failed post is tried again on a later tick), or after
+        the day's quote is posted by hand (`coach quote --post`), whatever the hour."""
         if not (self.plan.reflect and self.reflections and self.channel):
             return
-        if now > self.plan.window_end(day):
+        if now > self.plan.window_end(day) and not by_hand:
             return
         row = get_row(self.engine, self.channel, day)
         if row is None or row.state != LedgerState.POSTED or not row.message_ts:

@@ -15,6 +15,7 @@ import pytest
 from slack_sdk import WebClient
 from typer.testing import CliRunner
 
+from bot.daily_quote import post_today
 from bot.daily_quote.channels import all_plans, save_plan
 from bot.daily_quote.plan import QuotePlan, parse_days, parse_skip
 from bot.daily_quote.poster import DailyQuoter
@@ -273,6 +274,30 @@ def test_failed_reflection_is_tried_again_on_a_later_tick(
     replies = [c for c in stub.quote_posts() if c.params.get("thread_ts")]
     assert len(replies) == 2
     assert replies[1].params["thread_ts"] == posts_ts(stub, SG)[-1]
+
+
+def test_a_manual_post_after_the_morning_window_still_gets_its_reflection(
+    stub: QuoteStub, db_url: str
+) -> None:
+    """`coach quote --channel C0SINGAPO --post` in Singapore's evening, after the morning's
+    grace window: before, the quote was posted and its reflection question silently never
+    followed, though README says it does for a channel scheduled with --reflect."""
+    settings = make_settings(stub, db_url, quote_channel=None)
+    plan = QuotePlan(SG, "08:30", "Asia/Singapore", WEEKDAYS, reflect=True)
+    evening = utc(date(2026, 11, 30), 10)  # 18:00 in Singapore; the window closed at 12:30
+    outcome = post_today(
+        settings,
+        FakeLibrary(make_quotes(5)),
+        WebClient(token=TOKEN, base_url=stub.api_url),
+        make_engine(settings.db_url),
+        now=evening,
+        plan=plan,
+        reflections=lambda q: f"*Reflection* — how does “{q.article_title}” apply?",
+    )
+    assert outcome.status == "posted"
+    replies = [c for c in stub.quote_posts() if c.params.get("thread_ts")]
+    assert [r.params["thread_ts"] for r in replies] == posts_ts(stub, SG)
+    assert "Reflection" in replies[0].params["text"]
 
 
 @pytest.mark.parametrize("fault", [{"drop_after": True}, {"status": 503}])
