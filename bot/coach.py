@@ -100,7 +100,7 @@ class Coach:
         self.engine = engine
         self.tips: RecentTips = tips or (TipHistory(engine) if engine else TipMemory())
         self._rng = rng or random.Random()
-        self._passages: tuple[Library, dict[str, Passage]] | None = None
+        self._passages: tuple[Library, dict[str, Passage], dict[str, Passage]] | None = None
         self._lanes = threading.BoundedSemaphore(search_lanes(settings))
         self._queue_lock = threading.Lock()
         self._queue: list[tuple[str, Future[SearchResult]]] = []
@@ -209,11 +209,19 @@ class Coach:
         rotated = self._suggestions[start:] + self._suggestions[:start]
         return rotated[:n]
 
-    def passage(self, passage_id: str) -> Passage | None:
+    def passage(self, passage_id: str, fingerprint: str | None = None) -> Passage | None:
+        """The passage a button showed. With its `fingerprint` (`Passage.fingerprint`), the
+        same words even where an edit of its article moved them to another id; None when
+        the library no longer has them (never other words that took over the id)."""
         library = self.library
         if self._passages is None or self._passages[0] is not library:
-            self._passages = (library, {p.id: p for p in library.passages})
-        return self._passages[1].get(passage_id)
+            by_id = {p.id: p for p in library.passages}
+            by_text = {p.fingerprint: p for p in library.passages}
+            self._passages = (library, by_id, by_text)
+        found = self._passages[1].get(passage_id)
+        if fingerprint is None or (found is not None and found.fingerprint == fingerprint):
+            return found
+        return self._passages[2].get(fingerprint)
 
     @property
     def topics(self) -> list[str]:

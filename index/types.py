@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -47,6 +48,13 @@ class Passage:
         if self.section:
             head = f"{head} - {self.section}"
         return f"{head}. {self.text}"
+
+    @property
+    def fingerprint(self) -> str:
+        """A short digest of the text: an id names a place in its article ("#3"), which an
+        edited article gives to other words, so a button that shows a passage carries this
+        too and finds those very words again (`Coach.passage`)."""
+        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()[:10]
 
 
 @dataclass(frozen=True)

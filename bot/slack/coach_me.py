@@ -114,6 +114,7 @@ def compose_coaching(slack: SlackRuntime, req: CoachRequest) -> Coaching:
             asked=asked,
             passage_ids=[h.passage.id for h in result.hits],
             key_sentences=[h.key_sentence for h in result.hits],
+            fingerprints=[h.passage.fingerprint for h in result.hits],
             channel=req.channel,
             thread_ts=req.thread_ts,
         )
@@ -236,9 +237,12 @@ def share_in_thread(
         log.info("'Share in thread' click with an unreadable value; ignored")
         return
     keys = value.get("k") if isinstance(value.get("k"), list) else []
+    shown = value.get("f") if isinstance(value.get("f"), list) else []
     hits = []
     for rank, pid in enumerate(ids[:5], start=1):
-        passage = slack.coach.passage(pid) if isinstance(pid, str) else None
+        # the words shown, wherever an edit of the article put them since (not the id's)
+        seen = shown[rank - 1] if rank <= len(shown) and isinstance(shown[rank - 1], str) else None
+        passage = slack.coach.passage(pid, seen) if isinstance(pid, str) else None
         if passage is None:
             continue
         key = keys[rank - 1] if rank <= len(keys) and isinstance(keys[rank - 1], str) else ""

@@ -166,11 +166,14 @@ def share_tip(
     passage_id: str,
     response_url: str | None,
     tip_ts: str | None = None,
+    fingerprint: str | None = None,
 ) -> None:
     """Post a tip publicly, attributed to the person sharing it; tell them how it went.
     Once per tip shown (`tip_ts`, the private tip's ts): a double click, or a click before
-    the tip turned into "Shared", posted it in the channel again."""
-    passage = slack.coach.passage(passage_id)
+    the tip turned into "Shared", posted it in the channel again. The tip is found by the
+    words shown (`fingerprint`), not only its id: after its article was edited the id may
+    name other words (a replica on another library version, or a reload since)."""
+    passage = slack.coach.passage(passage_id, fingerprint)
     if passage is None:
         slack.tell(
             response_url, "That tip is no longer in the library — try `/leadership-tip` again."

@@ -34,15 +34,18 @@ def share_value(
     asked: str,
     passage_ids: Sequence[str],
     key_sentences: Sequence[str],
+    fingerprints: Sequence[str] = (),
     channel: str,
     thread_ts: str,
 ) -> str:
     """What the "Share in thread" button carries: enough to post the same passages again
-    (ids and key sentences, so the shared copy reads exactly like the private one)."""
+    (ids, key sentences and the fingerprints of the words shown, so the shared copy reads
+    exactly like the private one, even after an edit of an article moved its passages)."""
     return encode_value(
         {
             "p": list(passage_ids)[:MAX_SHARED],
             "k": [(k or "")[:150] for k in key_sentences][:MAX_SHARED],
+            "f": list(fingerprints)[:MAX_SHARED],
             "ch": channel,
             "th": thread_ts,
             "q": asked[:500],

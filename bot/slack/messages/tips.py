@@ -18,7 +18,7 @@ def tip_message(
     head = ":bulb: *Leadership tip*"
     if topic:
         head += f" on _{safe_echo(topic, 60)}_"
-    value = encode_value({"p": passage.id, "t": topic or ""})
+    value = encode_value({"p": passage.id, "f": passage.fingerprint, "t": topic or ""})
     blocks: list[parts.Block] = [
         parts.section(head),
         *parts.passage_blocks(passage, key_sentence),

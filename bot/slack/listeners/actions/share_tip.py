@@ -29,4 +29,5 @@ def register(app: App, slack: SlackRuntime) -> None:
             log.info("'Share in channel' click missing user/channel/tip; ignored")
             return
         response_url = text_at(body, "response_url")
-        slack.submit(share_tip, slack, user, channel, passage_id, response_url, tip_ts)
+        shown = value.get("f") if isinstance(value.get("f"), str) else None
+        slack.submit(share_tip, slack, user, channel, passage_id, response_url, tip_ts, shown)
