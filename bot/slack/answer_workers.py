@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.store.answer_queue import AnswerQueue, Job
 from bot.store.tables import AnswerState
 
@@ -129,13 +131,21 @@ class AnswerWorkers:
         return self._workers - self._free
 
     def wait_idle(self, timeout: float) -> bool:
-        """Until no question is queued or being answered (tests, bench, shutdown)."""
+        """Until no question is queued or being answered (tests, bench, shutdown). While
+        the database does not answer, only until this replica's own workers are done, and
+        False: what is queued cannot be known, and stays queued for whoever claims it next
+        (a stop then is still a clean one, not a traceback)."""
         deadline = threading.Event()
         timer = threading.Timer(timeout, deadline.set)
         timer.start()
         try:
             while not deadline.is_set():
-                counts = self.queue.counts()
+                try:
+                    counts = self.queue.counts()
+                except SQLAlchemyError:
+                    while self.busy and not deadline.is_set():
+                        deadline.wait(0.02)
+                    return False
                 if (
                     self.busy == 0
                     and not counts.get(AnswerState.QUEUED)

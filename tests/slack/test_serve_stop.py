@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -52,3 +53,45 @@ def test_stopped_is_logged_after_the_last_answer_is_posted(
         serve_log.removeHandler(watcher)
         slack_stub.latency = 0.0
     assert watcher.answers_posted == 1
+
+
+def test_a_stop_while_the_database_is_down_is_clean(
+    slack_stub: SlackStub, shipped_library: Any, tmp_path: Path, postgres_server: Any
+) -> None:
+    """An orchestrator stopping a replica while PostgreSQL is away (a restart, maintenance):
+    before, the shutdown's look at the answer queue raised, so `coach serve` ended in a
+    130-line traceback with exit status 1, never saying "stopped"."""
+    name = f"stop_{int(time.time() * 1000)}"
+    with postgres_server._connect("postgres") as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    settings = make_settings(slack_stub, tmp_path / "data", database_url=postgres_server.url(name))
+    stopped = StoppedLines()
+    serve_log = logging.getLogger("bot.slack.serve")
+    serve_log.addHandler(stopped)
+    try:
+        served = Served(settings, shipped_library)
+        with postgres_server._connect("postgres") as conn:  # the database goes away
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+        started = time.monotonic()
+        assert served.close() == 0  # what SIGTERM does: set the stop event
+        assert time.monotonic() - started < 15
+        assert stopped.lines[-1] == "stopped"
+    finally:
+        serve_log.removeHandler(stopped)
+        with postgres_server._connect("postgres") as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class StoppedLines(logging.Handler):
+    """The serve log's lines, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
