@@ -48,10 +48,15 @@ def insert_once(engine: Engine, *statements: Insert | Write) -> bool:
     try:
         with engine.begin() as conn:
             for statement in statements:
-                if isinstance(statement, tuple):
-                    conn.execute(*statement)
-                else:
+                if not isinstance(statement, tuple):
                     conn.execute(statement)
+                    continue
+                sql, rows = statement
+                # a row at a time: psycopg runs a list of rows (executemany) in pipeline
+                # mode, where the expected conflict also logs "error ignored terminating
+                # Pipeline ... pipeline aborted" at WARNING, as if the database had failed
+                for row in rows if isinstance(rows, list) else [rows]:
+                    conn.execute(sql, row)
     except IntegrityError:
         return False
     return True

@@ -3,6 +3,7 @@ replica at a time, taken over when its holder's lease runs out, settled only by 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,23 @@ def test_a_question_is_stored_once_however_often_slack_delivers_it(queue_engine:
     assert not ask(b, "1.1", "Ev1")  # Slack's retry, delivered to another replica
     assert not ask(b, "1.1", "Ev2")  # the same message under another event id
     assert not ask(b, "9.9", "Ev1")  # the same event id
+    assert a.counts() == {AnswerState.QUEUED: 1}
+
+
+def test_a_repeat_is_refused_without_a_database_warning_in_the_log(
+    queue_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same message under another event id, or Slack's retry on another replica: on
+    PostgreSQL each such repeat put 'WARNING psycopg: error ignored terminating
+    <psycopg.Pipeline [INERROR, pipeline=ON] ...>: pipeline aborted' in the replica's log,
+    as if the database had failed. A repeat is expected and refused quietly."""
+    a, b = AnswerQueue(queue_engine, "a"), AnswerQueue(queue_engine, "b")
+    assert ask(a, "1.1", "Ev1")
+    with caplog.at_level(logging.WARNING):
+        assert not ask(b, "1.1", "Ev2")
+        assert not ask(b, "1.1", "Ev1")
+        assert not ask(b, "9.9", "Ev1")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert a.counts() == {AnswerState.QUEUED: 1}
 
 
