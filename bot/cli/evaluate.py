@@ -43,6 +43,18 @@ def print_metrics(metrics: dict[str, float | int]) -> None:
     console.print(table)
 
 
+def json_metrics(metrics: dict[str, float | int]) -> dict[str, float | int | None]:
+    """For --json: a rate over no question is null (as the table's "-"), never a 0.0 that
+    reads as search finding nothing."""
+    shown: dict[str, float | int | None] = dict(metrics)
+    if not metrics["answerable"]:
+        shown.update(dict.fromkeys(("hit@1", "hit@3", "mrr@10", "false_abstain")))
+    for kind in ("uncovered", "off_topic"):
+        if not metrics[kind]:
+            shown[f"{kind}_abstain"] = None
+    return shown
+
+
 def _snippet(text: str, width: int = 110) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -123,7 +135,7 @@ def eval_command(
     report = evaluate(questions, lambda q: results[q])
     metrics = report.metrics()
     if as_json:
-        typer.echo(json.dumps(metrics))
+        typer.echo(json.dumps(json_metrics(metrics)))
     else:
         print_metrics(metrics)
     if explain:

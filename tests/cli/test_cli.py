@@ -165,6 +165,23 @@ def test_eval_of_only_uncovered_questions_shows_no_rates_rather_than_zeros(
     assert re.search(r"uncovered abstain\s+│\s+1\.000 \(1 of 1\)", proc.stdout)
 
 
+def test_eval_json_of_only_uncovered_questions_gives_no_rates_rather_than_zeros(
+    shipped_library: Library, invoke: Invoke, tmp_path: Path
+) -> None:
+    """The gap loop's file as a script reads it: `coach eval gaps.jsonl --json` gave
+    "hit@1": 0.0, "mrr@10": 0.0 and "off_topic_abstain": 0.0 of no such questions, which
+    reads as search finding nothing, where the table shows "-". A rate of none is null."""
+    gaps = tmp_path / "gaps.jsonl"
+    gap = {"id": "gap-1", "question": OFF_TOPIC, "gold": [], "kind": "uncovered"}
+    gaps.write_text(json.dumps(gap) + "\n")
+    proc = invoke("eval", str(gaps), "--json")
+    assert proc.exit_code == 0, proc.output
+    metrics = json.loads(proc.stdout)
+    for key in ("hit@1", "hit@3", "mrr@10", "false_abstain", "off_topic_abstain"):
+        assert metrics[key] is None, key
+    assert (metrics["uncovered"], metrics["uncovered_abstain"]) == (1, 1.0)
+
+
 def test_eval_rejects_a_malformed_question_file(run_coach: RunCoach, tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "a", "question": "ok", "gold": []}\nnot json\n', encoding="utf-8")
