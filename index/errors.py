@@ -65,3 +65,15 @@ class EmptyLibraryError(CoachError):
             super().__init__(str(NoContentFolderError(content_dir)))
             return
         super().__init__(f"{content_dir}: no articles (*.md) found; add one and rebuild the index")
+
+
+class AdapterError(CoachError):
+    """The library's model adapter (content/model/adapter.safetensors) cannot be read or
+    does not fit the model: the coach runs on the bundled model, and says so."""
+
+    def __init__(self, path: Path | str, cause: str) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"{path}: cannot use this model adapter ({cause.rstrip('. ')}); searching with the "
+            "bundled model. Train it again with `coach index adapt`, or remove the file."
+        )

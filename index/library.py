@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from index.adapter import library_model
 from index.asked import AskedQuestions
 from index.content import load_library
 from index.embedder import Embedder
@@ -51,6 +52,21 @@ def _or_reported(
         return default
 
 
+def library_embedder(
+    model: str,
+    content_dir: Path | str,
+    index_dir: Path | str,
+    *,
+    backend: EmbeddingBackend | str = EmbeddingBackend.ONNX,
+) -> Embedder:
+    """The embedder the library searches with: `model`, adapted by the library's own adapter
+    when it has one (index/adapter.py). Its ONNX export lives beside the model it came from
+    when that model was made here, else in the index folder."""
+    used = library_model(model, Path(content_dir), Path(index_dir))
+    onnx_dir = Path(index_dir) if used == model else Path(used)
+    return Embedder(used, backend=backend, onnx_dir=onnx_dir)
+
+
 @dataclass
 class Library:
     """Articles, their passages, the search over them and the quotes for the daily post.
@@ -80,8 +96,7 @@ class Library:
     ) -> Library:
         """Load content/, rebuild the index if stale or corrupt, and get ready to search.
 
-        Without an `embedder`, one is made for `model` on `backend`; an exported ONNX model
-        is kept in the index folder, beside the vectors it made."""
+        Without an `embedder`, `library_embedder` makes one for `model` on `backend`."""
         one_blas_thread()
         report = load_library(Path(content_dir))
         articles, problems = report.articles, list(report.errors)
@@ -91,7 +106,7 @@ class Library:
         quotes = _or_reported(lambda d: load_quotes(d, articles), content_dir, problems, [])
         vocabulary = _or_reported(load_vocabulary, content_dir, problems, Vocabulary())
         scope = _or_reported(load_scope, content_dir, problems, ScopeMap())
-        embedder = embedder or Embedder(model, backend=backend, onnx_dir=Path(index_dir))
+        embedder = embedder or library_embedder(model, content_dir, index_dir, backend=backend)
         store = IndexStore(index_dir)
         index = store.ensure(passages, embedder, progress=progress, rebuild=rebuild)
         asked = AskedQuestions.of(articles)

@@ -21,7 +21,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bot.settings import default_model  # noqa: E402
 from index.embedder import Embedder  # noqa: E402
-from index.library import Library  # noqa: E402
+from index.library import Library, library_embedder  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CONTENT = REPO_ROOT / "content"
@@ -72,9 +72,10 @@ def copy_content(destination: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def lib_embedder(lib_data_dir: Path) -> Embedder:
-    """The bundled model, loaded once for the whole session, on ONNX Runtime as the app runs
-    it: exported into lib_data_dir/index, where every `coach` run by the tests finds it."""
-    embedder = Embedder(default_model(), onnx_dir=lib_data_dir / "index")
+    """The model the shipped library searches with (the bundled one, adapted by
+    content/model/), loaded once for the whole session, on ONNX Runtime as the app runs it:
+    made and exported in lib_data_dir/index, where every `coach` run by the tests finds it."""
+    embedder = library_embedder(default_model(), SHIPPED_CONTENT, lib_data_dir / "index")
     _ = embedder.dimensions  # load now, so no test pays for it alone
     return embedder
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -51,6 +52,7 @@ def index_status() -> None:
     """Show what the index holds and whether it is up to date with content/."""
     # each content problem is a `problem:` line below, not also the loader's log line
     settings = load_settings(silence=CONTENT_LOGGERS)
+    from index.adapter import library_model
     from index.content import load_library
     from index.embedder import Embedder
     from index.errors import IndexCorruptError
@@ -60,10 +62,13 @@ def index_status() -> None:
 
     store = IndexStore(settings.index_dir)
     report = load_library(content_folder(settings))
+    model = library_model(
+        settings.embedding_model, settings.content_dir, settings.index_dir, make=False
+    )
     passages = split_articles(report.articles)
     try:
         manifest = store.read_manifest()
-        stale = store.stale_reason(passages, Embedder(settings.embedding_model))
+        stale = store.stale_reason(passages, Embedder(model))
         if manifest is not None:
             store.load()
     except IndexCorruptError as exc:
@@ -76,20 +81,23 @@ def index_status() -> None:
         for key in ("model", "dimensions", "articles", "passages", "sentences", "built_at"):
             typer.echo(f"  {key + ':':<12}{manifest.get(key)}")
     typer.echo("state:     " + ("up to date" if stale is None else f"needs rebuild ({stale})"))
-    typer.echo("encoder:   " + encoder_state(settings))
+    typer.echo("encoder:   " + encoder_state(settings, model))
 
 
-def encoder_state(settings: Settings) -> str:
+def encoder_state(settings: Settings, model: str) -> str:
     """Which runtime will run the model, and whether its ONNX export is ready."""
     from index.encoders import EmbeddingBackend
     from index.onnx_encoder import check_onnx, onnx_paths, read_recipe
 
     if settings.embedding_backend is EmbeddingBackend.TORCH:
         return "torch (EMBEDDING_BACKEND=torch)"
-    recipe = read_recipe(settings.embedding_model)
+    if model != settings.embedding_model and not Path(model).exists():
+        return "onnx, exported at the next build or start (the adapted model is not made yet)"
+    recipe = read_recipe(model)
     if isinstance(recipe, str):
         return f"torch (ONNX Runtime cannot run the model: {recipe})"
-    problem = check_onnx(settings.index_dir, recipe)
+    folder = settings.index_dir if model == settings.embedding_model else Path(model)
+    problem = check_onnx(folder, recipe)
     if problem is None:
-        return f"onnx, ready ({onnx_paths(settings.index_dir, recipe)[0].name})"
+        return f"onnx, ready ({onnx_paths(folder, recipe)[0].name})"
     return f"onnx, exported at the next build or start ({problem})"

@@ -46,14 +46,15 @@ def report(
 ) -> None:
     """Content gaps: questions the coach abstained on or that got "Not helpful"."""
     from bot.gaps.service import Gaps
-    from index.embedder import Embedder
+    from index.library import library_embedder
 
     settings = load_settings()
     engine = open_engine(settings)
-    embedder = Embedder(
+    embedder = library_embedder(
         settings.embedding_model,
+        settings.content_dir,
+        settings.index_dir,
         backend=settings.embedding_backend,
-        onnx_dir=settings.index_dir,
     )
     try:
         _ = embedder.dimensions  # load now: a broken EMBEDDING_MODEL is reported here
