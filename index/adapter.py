@@ -71,9 +71,9 @@ def apply(base: dict[str, np.ndarray], adapter: dict[str, np.ndarray]) -> dict[s
     for name in known:
         weight = base[name].astype(np.float32)
         if f"{name}.a" in adapter:
-            weight = weight + adapter[f"{name}.a"].astype(np.float32) @ adapter[
-                f"{name}.b"
-            ].astype(np.float32)
+            weight = weight + adapter[f"{name}.a"].astype(np.float32) @ adapter[f"{name}.b"].astype(
+                np.float32
+            )
         elif f"{name}.rows" in adapter:
             weight = weight.copy()
             weight[adapter[f"{name}.rows"]] += adapter[f"{name}.delta"].astype(np.float32)

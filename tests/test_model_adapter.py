@@ -45,9 +45,9 @@ def test_an_adapter_of_full_rank_gives_back_the_tuned_weights() -> None:
     base = _weights(1)
     tuned = {k: v.copy() for k, v in base.items()}
     tuned["embeddings.word_embeddings.weight"][[3, 7]] += 0.01  # two tokens trained
-    tuned["encoder.layer.0.attention.self.query.weight"] += 0.02 * _weights(2)[
-        "encoder.layer.0.attention.self.query.weight"
-    ]
+    tuned["encoder.layer.0.attention.self.query.weight"] += (
+        0.02 * _weights(2)["encoder.layer.0.attention.self.query.weight"]
+    )
     tuned["encoder.layer.0.output.LayerNorm.bias"] -= 0.005
     adapter = extract(base, tuned, rank=8)
     assert adapter["embeddings.word_embeddings.weight.rows"].tolist() == [3, 7]

@@ -45,9 +45,7 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> Overlap:
     return Overlap(common / len(a | b), common / min(len(a), len(b)))
 
 
-def find_duplicate(
-    text: str, others: Iterable[tuple[str, str]]
-) -> tuple[str, Overlap] | None:
+def find_duplicate(text: str, others: Iterable[tuple[str, str]]) -> tuple[str, Overlap] | None:
     """The first (id, overlap) among `others` (id, text) that `text` nearly repeats."""
     mine = shingles(text)
     for other_id, other_text in others:
