@@ -6,11 +6,11 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from index.anisotropy import CommonDirections
+from index.answer_gate import AnswerGate
 from index.asked import AskedQuestions, AskedSignal
 from index.diversity import Diversity
 from index.embedder import Embedder
@@ -19,63 +19,14 @@ from index.lexical import LexicalIndex
 from index.passages import split_sentences
 from index.scope import ScopeMap, example_vectors, own_margin
 from index.store import DenseIndex
+from index.tuning import FUSED_SIGNALS, QUESTION_SIGNALS, SearchTuning
 from index.types import Hit, OutOfScope, Passage, SearchResult
 from index.vocabulary import Vocabulary
 from index.vocabulary_tokens import VocabularyTokens
 
 log = logging.getLogger(__name__)
-
-
-# The signals summed, each standardised over the library's passages for the question.
-FUSED_SIGNALS = ("dense", "sentence", "tokens", "tokens_vocab", "lexical")
-# The signals from the questions each section answers (front matter `questions:`).
-QUESTION_SIGNALS = ("asked", "asked_passage")
 _PER_PASSAGE = (*FUSED_SIGNALS, *QUESTION_SIGNALS, "best_sentence")
 _EMPTY = np.zeros(0, dtype="float32")
-
-
-@dataclass(frozen=True)
-class SearchTuning:
-    """Fusion and abstention; every figure chosen by cross-validation (bench/quality.py --cv).
-
-    Fusion sums per-question z-scores of the signals: no weights to tune, and a signal
-    that is flat for a question (BM25 with no shared word) adds nothing either way.
-    """
-
-    signals: tuple[str, ...] = (*FUSED_SIGNALS, *QUESTION_SIGNALS)
-    per_article: int = 2  # at most this many passages of one article among those shown
-    near_duplicate: float = 0.5  # share of words two shown passages may have in common
-    # Abstain unless the question is this close to the library as a whole: the mean, over
-    # the library's passages, of its best-sentence cosine. Relative to the library, so it
-    # holds as articles are added (the same cut-off was chosen by cross-validation on the
-    # five seed articles and on the grown library); see bench/quality.py --cv.
-    answer_library: float = 0.096
-    # Share of the best fused score still "about as relevant": 0.6 keeps one answer in six
-    # from a single article, as before the curated questions (bench/quality_asked.md).
-    relevant_ratio: float = 0.6
-    # The dense signal compares question and passage with the library's mean passage vector
-    # and its top principal directions removed (all-but-the-top; index/anisotropy.py): 2,
-    # chosen by cross-validation (bench/quality_anisotropy.py); 0 = plain cosine.
-    common_directions: int = 2
-    # Decline a question whose three nearest out-of-scope examples (content/scope.yaml) are,
-    # on average, closer than its three nearest curated section questions by more than the
-    # margin that would decline this share of the curated questions themselves, each with
-    # its section left out (index/scope.py own_margin): fixed before it was tested on
-    # questions nobody had seen, where it beat the fixed margin on both libraries
-    # (bench/data/own3_PREREGISTERED.md, bench/quality_asked.md).
-    out_of_scope_share: float = 0.01
-    # Passages without curated questions (an article just added, or a library without
-    # any) are judged by their best sentence instead: decline when the examples are closer
-    # than it by more than this (cosine; cross-validated, bench/quality_scope.md).
-    out_of_scope_margin: float = 0.07
-    # The nearest of the questions a section answers (front matter `questions:`) counts
-    # this many times a signal of the passage's own text, and the nearest of those given
-    # the passage itself ("asked_passage") once: the weights cross-validation chose on both
-    # libraries, the second kept by a set written to decide it (bench/quality_asked.md).
-    asked_weight: float = 2.0
-
-    def weight(self, signal: str) -> float:
-        return self.asked_weight if signal == "asked" else 1.0
 
 
 def _z(signal: np.ndarray, over: np.ndarray | None = None) -> np.ndarray:
@@ -164,6 +115,7 @@ class HybridSearcher:
         self._vocabulary_tokens.prepare()
         self._scope_matrix()
         _ = self._own_margin
+        _ = self._gate
 
     def _scope_matrix(self) -> np.ndarray:
         """The out-of-scope examples' vectors (embedded once per library)."""
@@ -285,9 +237,24 @@ class HybridSearcher:
                 total += self.tuning.weight(name) * np.where(described, signal, stand_in)
         return total
 
+    @functools.cached_property
+    def _gate(self) -> AnswerGate:
+        """The cut-offs this library and model set themselves (set once per library)."""
+        signal = self._asked_signal()  # embeds the questions when not given
+        return AnswerGate.fit(
+            self._asked_vectors if signal else np.zeros((0, 1)),
+            self.asked.sections,
+            self.dense.sentence_vectors,
+            self.dense.sentence_offsets,
+            library_share=self.tuning.library_share,
+            near_share=self.tuning.near_share,
+            fallback=self.tuning.answer_library,
+        )
+
     def should_answer(self, question: str, f: dict[str, np.ndarray]) -> bool:
         """Answer when the question sits inside the library's subject: its best-sentence
-        cosine, averaged over every passage, reaches `answer_library`.
+        cosine, averaged over every passage, reaches the gate's cut-off
+        (index/answer_gate.py), and its nearest curated questions are near enough.
 
         A best score alone rises with every article added (more sentences, more chance
         matches: "book a meeting room" finds a sentence about meetings); the average over the
@@ -295,7 +262,8 @@ class HybridSearcher:
         """
         if not len(f["sentence"]):
             return False
-        return float(f["sentence"].mean()) >= self.tuning.answer_library
+        near = float(f["asked_near"][0]) if len(f["asked_near"]) else None
+        return self._gate.admits(float(f["sentence"].mean()), near)
 
     def out_of_scope(self, f: dict[str, np.ndarray]) -> OutOfScope | None:
         """The curator's out-of-scope topic the question is about, if any (index/scope.py):

@@ -1,0 +1,75 @@
+"""When to answer at all: cut-offs the library sets itself from its curated questions.
+
+A fixed cosine cut-off fits one model: the bundled model's 0.096 on the library score (the
+mean over passages of the best-sentence cosine) declined almost every answerable question
+once the model was fine-tuned on the library, whose cosines sit about half as high. The
+curated questions (front matter `questions:`) are what the library answers, in leaders'
+words; scoring them as a leader's question is scored and declining a small share of them
+gives cut-offs that follow the model and the library (bench/adapt_abstain.py; the shares
+chosen by leave-one-set-out over every question set, bench/adapt_model.md):
+
+- the library score, and
+- the mean cosine to the three nearest curated questions (each curated question's own
+  section left out, as a leader's question is not one of the curator's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def library_scores(
+    vectors: np.ndarray, sentence_vectors: np.ndarray, offsets: np.ndarray
+) -> np.ndarray:
+    """Per question, the mean over the passages of its best-sentence cosine."""
+    best = np.maximum.reduceat(vectors @ sentence_vectors.T, offsets[:-1], axis=1)
+    return best.mean(axis=1)
+
+
+def nearest_elsewhere(vectors: np.ndarray, sections: Sequence[Hashable], k: int = 3) -> np.ndarray:
+    """Per curated question, the mean cosine of its `k` nearest curated questions of other
+    sections."""
+    keys = {s: i for i, s in enumerate(dict.fromkeys(sections))}
+    owner = np.array([keys[s] for s in sections])
+    sims = vectors @ vectors.T
+    sims[owner[:, None] == owner[None, :]] = -1.0
+    return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+
+
+@dataclass(frozen=True)
+class AnswerGate:
+    """Answer when the library score reaches `library` and, when set, the nearest curated
+    questions reach `near`."""
+
+    library: float
+    near: float | None = None
+
+    @classmethod
+    def fit(
+        cls,
+        asked: np.ndarray,
+        sections: Sequence[Hashable],
+        sentence_vectors: np.ndarray,
+        offsets: np.ndarray,
+        *,
+        library_share: float,
+        near_share: float,
+        fallback: float,
+    ) -> AnswerGate:
+        """Cut-offs declining `library_share` and `near_share` of the curated questions; the
+        fixed `fallback` library cut-off (the bundled model's) when there are too few
+        questions (or sections) for those shares to mean anything."""
+        enough = min(library_share, near_share) * len(asked) >= 1 and len(set(sections)) > 3
+        if not enough or not len(sentence_vectors):
+            return cls(fallback)
+        scores = library_scores(asked, sentence_vectors, offsets)
+        near = nearest_elsewhere(asked, sections)
+        return cls(float(np.quantile(scores, library_share)), float(np.quantile(near, near_share)))
+
+    def admits(self, library_score: float, near: float | None) -> bool:
+        if library_score < self.library:
+            return False
+        return self.near is None or near is None or near >= self.near

@@ -1,0 +1,62 @@
+"""What search is tuned by: the signals fused and the abstention's shares and cut-offs,
+every figure chosen by cross-validation (bench/quality.py --cv, bench/adapt_abstain.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The signals summed, each standardised over the library's passages for the question.
+FUSED_SIGNALS = ("dense", "sentence", "tokens", "tokens_vocab", "lexical")
+# The signals from the questions each section answers (front matter `questions:`).
+QUESTION_SIGNALS = ("asked", "asked_passage")
+
+
+@dataclass(frozen=True)
+class SearchTuning:
+    """Fusion and abstention; every figure chosen by cross-validation (bench/quality.py --cv).
+
+    Fusion sums per-question z-scores of the signals: no weights to tune, and a signal
+    that is flat for a question (BM25 with no shared word) adds nothing either way.
+    """
+
+    signals: tuple[str, ...] = (*FUSED_SIGNALS, *QUESTION_SIGNALS)
+    per_article: int = 2  # at most this many passages of one article among those shown
+    near_duplicate: float = 0.5  # share of words two shown passages may have in common
+    # Abstain unless the question is this close to the library as a whole: the mean, over
+    # the library's passages, of its best-sentence cosine. Relative to the library, so it
+    # holds as articles are added (the same cut-off was chosen by cross-validation on the
+    # five seed articles and on the grown library); see bench/quality.py --cv.
+    answer_library: float = 0.096
+    # ...but only when the library has too few curated questions to set its own cut-offs
+    # (index/answer_gate.py): then, answer when the question's library score declines no
+    # more than `library_share` of the curated questions, and its three nearest curated
+    # questions no more than `near_share` (chosen by leave-one-set-out over every set, on
+    # the library's adapted model; bench/adapt_abstain.py, bench/adapt_model.md).
+    library_share: float = 0.002
+    near_share: float = 0.005
+    # Share of the best fused score still "about as relevant": 0.6 keeps one answer in six
+    # from a single article, as before the curated questions (bench/quality_asked.md).
+    relevant_ratio: float = 0.6
+    # The dense signal compares question and passage with the library's mean passage vector
+    # and its top principal directions removed (all-but-the-top; index/anisotropy.py): 2,
+    # chosen by cross-validation (bench/quality_anisotropy.py); 0 = plain cosine.
+    common_directions: int = 2
+    # Decline a question whose three nearest out-of-scope examples (content/scope.yaml) are,
+    # on average, closer than its three nearest curated section questions by more than the
+    # margin that would decline this share of the curated questions themselves, each with
+    # its section left out (index/scope.py own_margin): fixed before it was tested on
+    # questions nobody had seen, where it beat the fixed margin on both libraries
+    # (bench/data/own3_PREREGISTERED.md, bench/quality_asked.md).
+    out_of_scope_share: float = 0.01
+    # Passages without curated questions (an article just added, or a library without
+    # any) are judged by their best sentence instead: decline when the examples are closer
+    # than it by more than this (cosine; cross-validated, bench/quality_scope.md).
+    out_of_scope_margin: float = 0.07
+    # The nearest of the questions a section answers (front matter `questions:`) counts
+    # this many times a signal of the passage's own text, and the nearest of those given
+    # the passage itself ("asked_passage") once: the weights cross-validation chose on both
+    # libraries, the second kept by a set written to decide it (bench/quality_asked.md).
+    asked_weight: float = 2.0
+
+    def weight(self, signal: str) -> float:
+        return self.asked_weight if signal == "asked" else 1.0
