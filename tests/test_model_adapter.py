@@ -73,7 +73,7 @@ def test_the_shipped_library_searches_with_the_adapted_model(
     bundled = Embedder(default_model(), onnx_dir=lib_data_dir / "bundled-onnx")
     question = ["my reps keep sandbagging their forecast, what do I do?"]
     adapted = shipped_library.searcher.embedder.encode(question)
-    assert float(adapted @ bundled.encode(question).T) < 0.999  # another model, not a copy
+    assert float((adapted @ bundled.encode(question).T)[0, 0]) < 0.999  # another model
     result = shipped_library.search("how do I motivate my reps?")
     assert result.answered and result.hits
 
