@@ -46,6 +46,10 @@ class AnswerGate:
 
     library: float
     near: float | None = None
+    # Passages with no curated questions yet (an article just added) have no questions to be
+    # near: a question whose best sentence among them scores like a curated question's best
+    # sentence in the library (all but `near_share` of them) is near enough too.
+    text: float | None = None
 
     @classmethod
     def fit(
@@ -65,11 +69,31 @@ class AnswerGate:
         enough = min(library_share, near_share) * len(asked) >= 1 and len(set(sections)) > 3
         if not enough or not len(sentence_vectors):
             return cls(fallback)
-        scores = library_scores(asked, sentence_vectors, offsets)
+        best = np.maximum.reduceat(asked @ sentence_vectors.T, offsets[:-1], axis=1)
         near = nearest_elsewhere(asked, sections)
-        return cls(float(np.quantile(scores, library_share)), float(np.quantile(near, near_share)))
+        return cls(
+            float(np.quantile(best.mean(axis=1), library_share)),
+            float(np.quantile(near, near_share)),
+            float(np.quantile(best.max(axis=1), near_share)),
+        )
 
-    def admits(self, library_score: float, near: float | None) -> bool:
+    def admits(
+        self, library_score: float, near: float | None, undescribed_best: float | None = None
+    ) -> bool:
+        """`undescribed_best`: the question's best sentence among the passages without
+        curated questions (None when every passage has some)."""
         if library_score < self.library:
             return False
-        return self.near is None or near is None or near >= self.near
+        if self.near is None or near is None or near >= self.near:
+            return True
+        return (
+            undescribed_best is not None
+            and self.text is not None
+            and (undescribed_best >= self.text)
+        )
+
+    def in_domain(self, near: float | None) -> bool:
+        """Near the curated questions by the library's own cut-off (not by the fixed
+        fallback): a question the library score declines may still be one the curator's
+        out-of-scope map knows who to ask about."""
+        return self.near is not None and near is not None and near >= self.near

@@ -7,6 +7,7 @@ cannot reproduce the model); both give the same vectors (tests/test_onnx_encoder
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -88,19 +89,22 @@ class Embedder:
         self._side_by_side = 1
         self._pass_pool: ThreadPoolExecutor | None = None
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """Changes when the model changes, so a stale index is rebuilt."""
+        """Changes when the model's weights change, so a stale index is rebuilt; by their
+        content (0.1 s once per process), so the same weights in another folder (the
+        library's adapted model in a copied DATA_DIR) are the same model."""
         path = Path(self.model_name)
         weights = [
             p for p in (path / "model.safetensors", path / "pytorch_model.bin") if p.exists()
         ]
-        if weights:
-            stat = weights[0].stat()
-            basis = f"{path.resolve()}|{stat.st_size}"
-        else:
-            basis = self.model_name
-        return hashlib.sha1(basis.encode()).hexdigest()[:16]
+        if not weights:
+            return hashlib.sha1(self.model_name.encode()).hexdigest()[:16]
+        digest = hashlib.sha1()
+        with weights[0].open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()[:16]
 
     @property
     def encoder(self) -> Encoder:

@@ -42,6 +42,11 @@ def _z(signal: np.ndarray, over: np.ndarray | None = None) -> np.ndarray:
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
+def _near(f: dict[str, np.ndarray]) -> float | None:
+    """The mean cosine of the question's three nearest curated questions, if any."""
+    return float(f["asked_near"][0]) if len(f["asked_near"]) else None
+
+
 def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
     """The words searched: a pasted link's address left out, as the Slack app leaves it out
     (searched, a question that was only a URL got passages sharing "com" or "article"),
@@ -262,8 +267,10 @@ class HybridSearcher:
         """
         if not len(f["sentence"]):
             return False
-        near = float(f["asked_near"][0]) if len(f["asked_near"]) else None
-        return self._gate.admits(float(f["sentence"].mean()), near)
+        signal = self._asked_signal()
+        undescribed = f["sentence"][~signal.described] if signal else _EMPTY
+        best_new = float(undescribed.max()) if len(undescribed) else None
+        return self._gate.admits(float(f["sentence"].mean()), _near(f), best_new)
 
     def out_of_scope(self, f: dict[str, np.ndarray]) -> OutOfScope | None:
         """The curator's out-of-scope topic the question is about, if any (index/scope.py):
@@ -324,10 +331,15 @@ class HybridSearcher:
         results: list[SearchResult] = []
         for i, (question, truncated) in enumerate(prepared):
             f = features.get(i)
-            if f is None or not self.should_answer(texts[i], f):
+            answer = f is not None and self.should_answer(texts[i], f)
+            # the out-of-scope map is asked about an answerable question, and about one the
+            # library score declined that is still near the curated questions (an in-domain
+            # topic the library lacks: the map can say who to ask), never an off-topic one
+            asked = answer or (f is not None and self._gate.in_domain(_near(f)))
+            declined = self.out_of_scope(f) if asked and f is not None else None
+            if declined is None and not answer:
                 results.append(SearchResult(question=question, answered=False, truncated=truncated))
                 continue
-            declined = self.out_of_scope(f)
             if declined is not None:
                 results.append(
                     SearchResult(

@@ -31,6 +31,7 @@ __all__ = [
     "COACH",
     "REPO_ROOT",
     "SHIPPED_CONTENT",
+    "bundled_library",
     "coach_env",
     "copy_content",
     "lib_data_dir",
@@ -92,6 +93,15 @@ def shipped_library(lib_embedder: Embedder, lib_data_dir: Path) -> Library:
     return Library.open(
         SHIPPED_CONTENT, lib_data_dir / "index", lib_embedder.model_name, embedder=lib_embedder
     )
+
+
+@pytest.fixture(scope="session")
+def bundled_library(lib_data_dir: Path) -> Library:
+    """The shipped content searched with the bundled model, as a library without an adapter
+    is (one without curated questions has none: they are what an adapter is trained on)."""
+    folder = lib_data_dir / "bundled-index"
+    embedder = Embedder(default_model(), onnx_dir=folder)
+    return Library.open(SHIPPED_CONTENT, folder, default_model(), embedder=embedder)
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ PADDED_FORECAST = "my reps keep padding the forecast with deals that never close
 
 
 def test_a_leaders_own_wording_finds_the_section_whose_questions_it_matches(
-    shipped_library: Library,
+    shipped_library: Library, bundled_library: Library
 ) -> None:
     """Forecast padding is a matter of coaching reps to report the truth; without the
     sections' questions the first passage is about keeping the CRM as the record."""
@@ -48,7 +48,7 @@ def test_a_leaders_own_wording_finds_the_section_whose_questions_it_matches(
         "sales-forecast-accuracy",
         "Coach for truth, not optimism",
     )
-    searcher = shipped_library.searcher
+    searcher = bundled_library.searcher  # no curated questions: no adapter either
     bare = HybridSearcher(
         searcher.passages, searcher.dense, searcher.embedder, vocabulary=searcher.vocabulary
     )

@@ -39,14 +39,14 @@ def test_a_question_on_a_topic_the_library_leaves_to_others_says_who_to_ask(
     assert answered.answered and answered.hits and answered.out_of_scope is None
 
 
-def test_it_is_the_scope_map_that_declines(shipped_library: Library) -> None:
-    """Without the curator's map the same question gets passages (that only share its
-    words): the map is what knows the library's edges."""
+def test_it_is_the_scope_map_that_declines(bundled_library: Library) -> None:
+    """Without the curator's map (and curated questions, so on the bundled model) the same
+    question gets passages (that only share its words): the map knows the library's edges."""
     bare = HybridSearcher(
-        shipped_library.passages,
-        shipped_library.searcher.dense,
-        shipped_library.searcher.embedder,
-        vocabulary=shipped_library.searcher.vocabulary,
+        bundled_library.passages,
+        bundled_library.searcher.dense,
+        bundled_library.searcher.embedder,
+        vocabulary=bundled_library.searcher.vocabulary,
     )
     result = bare.search_many([VENDOR_QUESTION])[0]
     assert result.answered and result.out_of_scope is None
@@ -62,7 +62,8 @@ NEAR_MISSES = (
 
 
 def _without_curated_questions(library: Library) -> HybridSearcher:
-    """The shipped library as it would search with no front matter `questions:` at all."""
+    """The shipped library as it would search with no front matter `questions:` at all (so
+    with no adapter either: give it the bundled-model library)."""
     searcher = library.searcher
     return HybridSearcher(
         searcher.passages,
@@ -75,7 +76,7 @@ def _without_curated_questions(library: Library) -> HybridSearcher:
 
 @pytest.mark.parametrize(("question", "topic"), NEAR_MISSES)
 def test_a_question_nearer_the_map_than_the_sections_questions_is_declined(
-    shipped_library: Library, question: str, topic: str
+    shipped_library: Library, bundled_library: Library, question: str, topic: str
 ) -> None:
     """Judged by the questions the sections answer, not by their prose: each of these was
     answered with passages that only share its words while the decline compared the map's
@@ -83,14 +84,14 @@ def test_a_question_nearer_the_map_than_the_sections_questions_is_declined(
     result = shipped_library.search(question)
     assert not result.answered and not result.hits
     assert result.out_of_scope is not None and topic in result.out_of_scope.topic
-    by_text = _without_curated_questions(shipped_library)
+    by_text = _without_curated_questions(bundled_library)
     assert by_text.search_many([question])[0].answered, "a library without questions: as before"
 
 
 def test_a_library_without_curated_questions_still_declines_by_its_text(
-    shipped_library: Library,
+    bundled_library: Library,
 ) -> None:
-    by_text = _without_curated_questions(shipped_library)
+    by_text = _without_curated_questions(bundled_library)
     declined = by_text.search_many([VENDOR_QUESTION, COACHING_QUESTION])
     assert declined[0].out_of_scope is not None and declined[1].answered
 
