@@ -177,7 +177,9 @@ def adapted_model(base_folder: Path, adapter_path: Path, out_root: Path) -> Path
     out_root.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=out_root, prefix=".model-"))
     try:
-        shutil.copytree(base_folder, building, dirs_exist_ok=True)
+        shutil.copytree(
+            base_folder, building, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*")
+        )
         save_file(merged, str(building / WEIGHTS), metadata=metadata)
         try:
             os.replace(building, target)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from index.adapter import ADAPTER_DIR
 from index.content import load_library
 from index.embedder import Embedder
 from index.errors import IndexCorruptError
@@ -18,7 +19,7 @@ from index.library import Library
 from index.passages import split_articles, split_sentences
 from index.store import MANIFEST, PASSAGE_INDEX, PASSAGE_META, SENTENCE_VECTORS, IndexStore
 from index.types import Passage
-from tests.library_fixtures import write_article
+from tests.library_fixtures import SHIPPED_CONTENT, write_article
 
 ARTICLES = {
     "motivation": (
@@ -92,6 +93,11 @@ def base(tmp_path_factory: pytest.TempPathFactory, lib_embedder: Embedder) -> Pa
     """content/ and data/index/ built once; tests copy them before changing anything."""
     root = tmp_path_factory.mktemp("store-base")
     write_content(root / "content")
+    # the shipped library's adapter, and the model folder made from it, so that `coach`
+    # finds the model (and its ONNX export) these tests build with
+    shutil.copytree(SHIPPED_CONTENT / ADAPTER_DIR, root / "content" / ADAPTER_DIR)
+    made = Path(lib_embedder.model_name)
+    shutil.copytree(made, root / "data" / "index" / made.name)
     Library.open(
         root / "content", root / "data" / "index", lib_embedder.model_name, embedder=lib_embedder
     )

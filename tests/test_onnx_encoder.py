@@ -31,8 +31,9 @@ def questions() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def torch_embedder() -> Embedder:
-    return Embedder(default_model(), backend=EmbeddingBackend.TORCH)
+def torch_embedder(lib_embedder: Embedder) -> Embedder:
+    """The app's model (the library's adapted one) on torch."""
+    return Embedder(lib_embedder.model_name, backend=EmbeddingBackend.TORCH)
 
 
 def exported(directory: Path) -> Path:
@@ -75,7 +76,12 @@ def test_both_backends_rank_passages_the_same(
         searcher.search_many(asked, 3), on_torch.search_many(asked, 3), strict=True
     ):
         assert ours.answered == theirs.answered, ours.question
-        assert [h.passage.id for h in ours.hits] == [h.passage.id for h in theirs.hits]
+        for mine, other in zip(ours.hits, theirs.hits, strict=True):
+            # the same passage at each rank, or a near tie (fused scores within 1%) that
+            # the backends' last digits flip: z-scores of the adapted model's closer cosines
+            # magnify them (two overlapping windows of one section, 26.36 against 26.24)
+            same = mine.passage.id == other.passage.id
+            assert same or abs(mine.score - other.score) < 0.01 * abs(mine.score), ours.question
 
 
 def test_a_damaged_onnx_file_is_exported_again(
@@ -86,7 +92,7 @@ def test_a_damaged_onnx_file_is_exported_again(
     shutil.copy(ready.with_suffix(".json"), tmp_path / ready.with_suffix(".json").name)
     damaged = tmp_path / ready.name
     damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])  # cut short
-    embedder = Embedder(default_model(), onnx_dir=tmp_path)
+    embedder = Embedder(lib_embedder.model_name, onnx_dir=tmp_path)
     texts = questions()[:5]
     with caplog.at_level(logging.WARNING):
         vectors = embedder.encode(texts)
@@ -109,7 +115,7 @@ def test_an_onnx_file_that_cannot_be_loaded_nor_exported_falls_back_to_torch(
     meta.update(bytes=garbage.stat().st_size, sha256=onnx_encoder.file_sha256(garbage))
     garbage.with_suffix(".json").write_text(json.dumps(meta))  # passes the checksum
     monkeypatch.setattr(onnx_encoder, "_run_export", lambda recipe, path: "no torch here")
-    embedder = Embedder(default_model(), onnx_dir=tmp_path)
+    embedder = Embedder(lib_embedder.model_name, onnx_dir=tmp_path)
     texts = questions()[:5]
     with caplog.at_level(logging.WARNING):
         vectors = embedder.encode(texts)

