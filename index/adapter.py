@@ -145,7 +145,7 @@ def library_model(model: str, content_dir: Path, index_dir: Path, *, make: bool 
             return str(adapted_folder(path, Path(index_dir)))
         return str(adapted_model(folder, path, Path(index_dir)))
     except AdapterError as exc:
-        log.error("%s", exc)
+        log.error("%s", str(exc))  # its text in the key: two problems are two lines
         return model
 
 
