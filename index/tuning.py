@@ -46,10 +46,8 @@ class SearchTuning:
     # margin that would decline this share of the curated questions themselves, each with
     # its section left out (index/scope.py own_margin): fixed before it was tested on
     # questions nobody had seen, where it beat the fixed margin on both libraries
-    # (bench/data/own3_PREREGISTERED.md, bench/quality_asked.md). 1% then; 3% with the
-    # library's adapted model, chosen by leave-one-set-out over the eight sets through what
-    # `coach eval` runs, for every held-out set (bench/adapt_scope_share.py).
-    out_of_scope_share: float = 0.03
+    # (bench/data/own3_PREREGISTERED.md, bench/quality_asked.md).
+    out_of_scope_share: float = 0.01
     # Passages without curated questions (an article just added, or a library without
     # any) are judged by their best sentence instead: decline when the examples are closer
     # than it by more than this (cosine; cross-validated, bench/quality_scope.md).
