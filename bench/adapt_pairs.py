@@ -1,4 +1,5 @@
-"""Training pairs, batches and the fine-tuning loop behind bench/adapt_model.py.
+"""Training pairs behind bench/adapt_model.py; the "asked" pairs, the batching and the
+fine-tuning loop are the product's own (index/adapt_training.py, `coach index adapt`).
 
 Pair sources (never an eval question or gold phrase):
 - "ict" (inverse cloze): one sentence of 6+ words of a passage vs the rest of that passage;
@@ -19,30 +20,19 @@ another pair's document.
 
 from __future__ import annotations
 
-import random
 import shutil
 import time
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import default_model
+from index.adapt_training import Pair, asked_pairs, fine_tune, plan_steps, section_of
 from index.passages import split_sentences
 from index.search import HybridSearcher
 from index.types import Passage
 
+__all__ = ["KINDS", "Pair", "mine_pairs", "train"]
+
 KINDS = ("ict", "heading", "asked")
-
-
-@dataclass(frozen=True)
-class Pair:
-    query: str
-    document: str
-    group: str  # the section: pairs of one group never share a batch
-
-
-def section_of(p: Passage) -> str:
-    return f"{p.article.id}\x00{p.section or ''}"
 
 
 def ict_pairs(passages: list[Passage]) -> list[Pair]:
@@ -69,20 +59,6 @@ def heading_pairs(passages: list[Passage]) -> list[Pair]:
     ]
 
 
-def asked_pairs(base: HybridSearcher) -> list[Pair]:
-    """Each curated question vs the passage AskedSignal gives it (its section's passage
-    nearest to it by the base model)."""
-    signal = base._asked_signal()
-    starts = [*signal._passage_starts.tolist(), len(signal._by_passage)]
-    pairs = []
-    for r, passage in enumerate(signal._given_passages.tolist()):
-        p = base.passages[passage]
-        for k in signal._by_passage[starts[r] : starts[r + 1]].tolist():
-            pairs.append(Pair(base.asked.texts[k], p.embed_text, section_of(p)))
-    pairs.sort(key=lambda pair: (pair.group, pair.query))  # a fixed order, then shuffled
-    return pairs
-
-
 def mine_pairs(base: HybridSearcher, kinds: set[str]) -> list[Pair]:
     """Training pairs of the given kinds, in a fixed order."""
     pairs: list[Pair] = []
@@ -93,34 +69,6 @@ def mine_pairs(base: HybridSearcher, kinds: set[str]) -> list[Pair]:
     if "asked" in kinds:
         pairs += asked_pairs(base)
     return pairs
-
-
-def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
-    """Batches of distinct sections, in shuffled order. Each batch takes one pair from each
-    of the `size` sections with the most pairs left (ties in a shuffled order), so the
-    sections with many questions are spread over as many batches as they need and no batch
-    holds two pairs of one section; a pair whose query sits in another's document, or the
-    reverse, waits for a later batch."""
-    order = pairs[:]
-    rng.shuffle(order)
-    left: dict[str, list[Pair]] = {}
-    for pair in order:
-        left.setdefault(pair.group, []).append(pair)
-    out: list[list[Pair]] = []
-    while left:
-        batch: list[Pair] = []
-        for group in sorted(left, key=lambda g: -len(left[g])):  # stable: shuffled ties
-            if len(batch) == size:
-                break
-            pair = left[group][0]
-            if any(pair.query in b.document or b.query in pair.document for b in batch):
-                continue
-            batch.append(left[group].pop(0))
-            if not left[group]:
-                del left[group]
-        out.append(batch)
-    rng.shuffle(out)
-    return out
 
 
 def save_folder(model: object, out: Path, how: str) -> None:
@@ -153,41 +101,10 @@ def save_folder(model: object, out: Path, how: str) -> None:
 def train(
     pairs: list[Pair], outs: dict[str, Path], *, seed: int, epochs: int, size: int, lr: float
 ) -> tuple[float, int]:
-    """Fine-tune the base model on pairs; saved once per way in `outs` ("weights", "st").
-    (seconds, optimiser steps)."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from sentence_transformers.losses import MultipleNegativesRankingLoss
-
+    """Fine-tune the base model on pairs (index/adapt_training.py, as `coach index adapt`
+    does); saved once per way in `outs` ("weights", "st"). (seconds, optimiser steps)."""
     started = time.perf_counter()
-    rng = random.Random(seed)
-    torch.manual_seed(seed)
-    model = SentenceTransformer(default_model(), device="cpu")
-    loss = MultipleNegativesRankingLoss(model)
-    plan = [b for _ in range(epochs) for b in batches(pairs, size, rng)]
-    warm = max(1, len(plan) // 10)
-    decay = max(1, len(plan) - warm)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser,
-        lambda s: (s + 1) / warm if s < warm else max(0.0, (len(plan) - s) / decay),
-    )
-    model.train()
-    for batch in plan:
-        features = [
-            model.preprocess([p.query for p in batch]),
-            model.preprocess([p.document for p in batch]),
-        ]
-        value = loss(features, None)
-        value.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        schedule.step()
-        optimiser.zero_grad()
-    model.eval()
+    model = fine_tune(pairs, default_model(), seed=seed, epochs=epochs, size=size, lr=lr)
     for how, out in outs.items():
         save_folder(model, out, how)
-    return time.perf_counter() - started, len(plan)
+    return time.perf_counter() - started, plan_steps(pairs, seed=seed, epochs=epochs, size=size)
