@@ -126,21 +126,31 @@ def weights_fingerprint(model_folder: Path) -> str:
     return _fingerprint(model_folder / WEIGHTS)
 
 
+def adapter_path(content_dir: Path | str) -> Path:
+    """Where the library keeps its adapter: CONTENT_DIR/model/adapter.safetensors."""
+    return Path(content_dir) / ADAPTER_DIR / ADAPTER_FILE
+
+
+def check_adapter(path: Path, model: str) -> None:
+    """AdapterError when the adapter at `path` cannot be applied to `model`: unreadable, or
+    made from other weights (a body damaged past its header is found when applied)."""
+    if not (Path(model) / WEIGHTS).exists():
+        raise AdapterError(path, f"EMBEDDING_MODEL={model} is no folder with {WEIGHTS}")
+    if adapter_about(path).get("base") != weights_fingerprint(Path(model)):
+        raise AdapterError(path, f"made for other weights than EMBEDDING_MODEL={model}")
+
+
 def library_model(model: str, content_dir: Path, index_dir: Path, *, make: bool = True) -> str:
     """The model the library searches with: `model`, or, when the library has an adapter
     (CONTENT_DIR/model/adapter.safetensors) made from these very weights, a folder in
     `index_dir` with it applied (with `make=False`, where that folder is or would be). An
     adapter that cannot be used is one log line, and the search runs on `model` as it is."""
-    path = Path(content_dir) / ADAPTER_DIR / ADAPTER_FILE
+    path = adapter_path(content_dir)
     if not path.exists():
         return model
     folder = Path(model)
     try:
-        if not (folder / WEIGHTS).exists():
-            raise AdapterError(path, f"EMBEDDING_MODEL={model} is no folder with {WEIGHTS}")
-        made_for = adapter_about(path).get("base")
-        if made_for != weights_fingerprint(folder):
-            raise AdapterError(path, f"made for other weights than EMBEDDING_MODEL={model}")
+        check_adapter(path, model)
         if not make:
             return str(adapted_folder(path, Path(index_dir)))
         return str(adapted_model(folder, path, Path(index_dir)))

@@ -1,4 +1,5 @@
-"""`coach index build|status`: build the passage index, or say what it holds."""
+"""`coach index build|status|adapt`: build the passage index, say what it holds, or train
+the library's model adapter (bot/cli/adapt.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli.adapt import adapter_lines, index_adapt
 from bot.cli.common import (
     CONTENT_LOGGERS,
     CoachTyper,
@@ -21,9 +23,12 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    index_app = CoachTyper(help="Build and inspect the passage index.", no_args_is_help=True)
+    index_app = CoachTyper(
+        help="Build and inspect the passage index; train the model adapter.", no_args_is_help=True
+    )
     index_app.command("build")(index_build)
     index_app.command("status")(index_status)
+    index_app.command("adapt")(index_adapt)
     app.add_typer(index_app, name="index")
 
 
@@ -51,7 +56,8 @@ def index_build(
 def index_status() -> None:
     """Show what the index holds and whether it is up to date with content/."""
     # each content problem is a `problem:` line below, not also the loader's log line
-    settings = load_settings(silence=CONTENT_LOGGERS)
+    # and an adapter that cannot be used is the `adapter:` warning, not also a log line
+    settings = load_settings(silence=(*CONTENT_LOGGERS, "index.adapter"))
     from index.adapter import library_model
     from index.content import load_library
     from index.embedder import Embedder
@@ -82,6 +88,8 @@ def index_status() -> None:
             typer.echo(f"  {key + ':':<12}{manifest.get(key)}")
     typer.echo("state:     " + ("up to date" if stale is None else f"needs rebuild ({stale})"))
     typer.echo("encoder:   " + encoder_state(settings, model))
+    for line in adapter_lines(settings, report.articles):
+        typer.echo(line)
 
 
 def encoder_state(settings: Settings, model: str) -> str:
