@@ -45,7 +45,7 @@ def index_adapt(
     from index.asked import AskedQuestions
     from index.content import load_library
     from index.embedder import Embedder
-    from index.errors import EmptyLibraryError
+    from index.errors import CoachError, EmptyLibraryError
 
     content = content_folder(settings)
     report = load_library(content)
@@ -66,7 +66,7 @@ def index_adapt(
     started = time.perf_counter()
     typer.echo(
         f"{len(asked)} curated questions in {len(report.articles)} articles: giving each its "
-        f"nearest passage with {base.name} ...",
+        "nearest passage with the base model ...",
         err=True,
     )
     embedder = Embedder(str(base), backend=settings.embedding_backend, onnx_dir=settings.index_dir)
@@ -88,6 +88,9 @@ def index_adapt(
         show.end()
         typer.echo(f"stopped: nothing written ({out} is as it was)", err=True)
         raise typer.Exit(130) from None
+    except (CoachError, ValueError, OSError) as exc:  # the model, the library, the disk
+        show.end()
+        fail(f"{str(exc).splitlines()[0]}; nothing written to {out}")
     show.end()
     seconds = time.perf_counter() - started
     typer.echo(
