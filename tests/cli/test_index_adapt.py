@@ -112,6 +112,18 @@ def trained(
     return env, run_coach("index", "adapt", "--epochs", "1", "--rank", "8", env=env)
 
 
+@pytest.fixture
+def trained_copy(
+    trained: tuple[dict[str, str], subprocess.CompletedProcess[str]], tmp_path: Path
+) -> tuple[dict[str, str], Path]:
+    """The trained library's env, its content copied to this test's own folder (to change)."""
+    env, proc = trained
+    assert proc.returncode == 0, proc.stderr
+    content = tmp_path / "content"
+    shutil.copytree(env["CONTENT_DIR"], content)
+    return {**env, "CONTENT_DIR": str(content)}, content
+
+
 def test_adapt_writes_the_librarys_adapter_and_search_then_uses_it(
     trained: tuple[dict[str, str], subprocess.CompletedProcess[str]], run_coach: RunCoach
 ) -> None:
@@ -145,28 +157,23 @@ def test_adapt_writes_the_librarys_adapter_and_search_then_uses_it(
 
 
 def test_status_says_the_adapter_is_older_than_the_librarys_questions(
-    trained: tuple[dict[str, str], subprocess.CompletedProcess[str]],
-    run_coach: RunCoach,
-    tmp_path: Path,
+    trained_copy: tuple[dict[str, str], Path], run_coach: RunCoach
 ) -> None:
-    env, proc = trained
-    assert proc.returncode == 0, proc.stderr
-    content = tmp_path / "content"
-    shutil.copytree(env["CONTENT_DIR"], content)
+    env, content = trained_copy
     article = content / "burnout.md"
     text = article.read_text(encoding="utf-8")
     article.write_text(
         text.replace('scramble?"]', 'scramble?", "why is my team burnt out by week ten?"]'),
         encoding="utf-8",
     )
-    status = run_coach("index", "status", env={**env, "CONTENT_DIR": str(content)})
+    status = run_coach("index", "status", env=env)
     assert (
         f"  warning: trained on {QUESTIONS} curated questions; the library now has "
         f"{QUESTIONS + 1}: run `coach index adapt`"
     ) in status.stdout.splitlines()
 
     article.write_text(text.replace("scramble?", "rush?"), encoding="utf-8")  # as many, reworded
-    status = run_coach("index", "status", env={**env, "CONTENT_DIR": str(content)})
+    status = run_coach("index", "status", env=env)
     assert (
         f"  warning: trained on {QUESTIONS} curated questions; they changed since: run "
         "`coach index adapt`"
@@ -203,19 +210,14 @@ def test_a_model_that_is_no_local_folder_is_one_line_naming_embedding_model(
 
 
 def test_ctrl_c_while_training_writes_nothing(
-    trained: tuple[dict[str, str], subprocess.CompletedProcess[str]],
-    coach_env: dict[str, str],
-    tmp_path: Path,
+    trained_copy: tuple[dict[str, str], Path], coach_env: dict[str, str]
 ) -> None:
-    env, proc = trained
-    assert proc.returncode == 0, proc.stderr
-    content = tmp_path / "content"
-    shutil.copytree(env["CONTENT_DIR"], content)
+    env, content = trained_copy
     adapter = content / "model" / "adapter.safetensors"
     before = adapter.read_bytes()
     child = subprocess.Popen(
         [str(COACH), "index", "adapt"],
-        env={**coach_env, **env, "CONTENT_DIR": str(content)},
+        env={**coach_env, **env},
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
