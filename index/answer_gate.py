@@ -21,14 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def library_scores(
-    vectors: np.ndarray, sentence_vectors: np.ndarray, offsets: np.ndarray
-) -> np.ndarray:
-    """Per question, the mean over the passages of its best-sentence cosine."""
-    best = np.maximum.reduceat(vectors @ sentence_vectors.T, offsets[:-1], axis=1)
-    return best.mean(axis=1)
-
-
 def nearest_elsewhere(vectors: np.ndarray, sections: Sequence[Hashable], k: int = 3) -> np.ndarray:
     """Per curated question, the mean cosine of its `k` nearest curated questions of other
     sections."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from index.answer_gate import nearest_elsewhere
 from index.embedder import Embedder
 from index.errors import ContentError
 from index.types import OutOfScope
@@ -146,13 +147,50 @@ def own_margin(
     to mean one question, or no examples."""
     if len(examples) == 0 or len(asked) * share < 1 or len(set(sections)) < 2:
         return None
-    keys = {s: i for i, s in enumerate(dict.fromkeys(sections))}
-    owner = np.array([keys[s] for s in sections])
-    sims = asked @ asked.T
-    sims[owner[:, None] == owner[None, :]] = -1.0
-    own = np.sort(sims, axis=1)[:, -3:].mean(axis=1)
-    out = np.sort(asked @ examples.T, axis=1)[:, -3:].mean(axis=1)
-    return float(np.quantile(out - own, 1 - share))
+    return float(
+        np.quantile(_nearest(asked, examples) - nearest_elsewhere(asked, sections), 1 - share)
+    )
+
+
+def text_margin(
+    asked: np.ndarray, own_text: np.ndarray, examples: np.ndarray, share: float
+) -> float | None:
+    """The margin on the side of passages without curated questions (an article just
+    added), set the same way: each curated question scored as if its article had just been
+    added, by its best sentence in that article (`own_text`), and `share` of them declined.
+    A fixed cosine fitted the bundled model and declined a new article's questions once the
+    library's adapted model sat its cosines lower (bench/scope_text_margin.py). None when
+    there are too few questions for that share, or no examples."""
+    if len(examples) == 0 or len(asked) * share < 1:
+        return None
+    return float(np.quantile(_nearest(asked, examples) - own_text, 1 - share))
+
+
+def best_in_own_article(
+    asked: np.ndarray,
+    articles: Sequence[str],
+    sentence_vectors: np.ndarray,
+    offsets: np.ndarray,
+    passage_articles: Sequence[str],
+) -> np.ndarray:
+    """Per curated question (of article `articles[i]`), its best sentence cosine among its
+    own article's passages (`offsets`: each passage's first sentence, then the end)."""
+    own = np.full(len(asked), -1.0)
+    by_article = np.array(passage_articles)
+    of_question = np.array(articles)
+    for article in dict.fromkeys(articles):
+        rows = np.flatnonzero(of_question == article)
+        passages = np.flatnonzero(by_article == article)
+        if not len(passages):
+            continue
+        columns = np.concatenate([np.arange(offsets[j], offsets[j + 1]) for j in passages])
+        own[rows] = (asked[rows] @ sentence_vectors[columns].T).max(axis=1)
+    return own
+
+
+def _nearest(vectors: np.ndarray, examples: np.ndarray, k: int = 3) -> np.ndarray:
+    """Per vector, the mean cosine of its `k` nearest out-of-scope examples."""
+    return np.sort(vectors @ examples.T, axis=1)[:, -k:].mean(axis=1)
 
 
 def example_vectors(scope: ScopeMap, embedder: Embedder, cache_dir: Path | None) -> np.ndarray:

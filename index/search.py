@@ -17,7 +17,7 @@ from index.embedder import Embedder
 from index.late_interaction import LateInteraction
 from index.lexical import LexicalIndex
 from index.passages import split_sentences
-from index.scope import ScopeMap, example_vectors, own_margin
+from index.scope import ScopeMap, best_in_own_article, example_vectors, own_margin, text_margin
 from index.store import DenseIndex
 from index.tuning import FUSED_SIGNALS, QUESTION_SIGNALS, SearchTuning
 from index.types import Hit, OutOfScope, Passage, SearchResult
@@ -119,7 +119,7 @@ class HybridSearcher:
         that no question pays for it; otherwise each is embedded when first needed."""
         self._vocabulary_tokens.prepare()
         self._scope_matrix()
-        _ = self._own_margin
+        _ = self._own_margin, self._text_margin
         _ = self._gate
 
     def _scope_matrix(self) -> np.ndarray:
@@ -148,6 +148,25 @@ class HybridSearcher:
             self._scope_matrix(),
             self.tuning.out_of_scope_share,
         )
+
+    @functools.cached_property
+    def _text_margin(self) -> float:
+        """The out-of-scope margin on the side of passages without curated questions (set
+        once per library); the fixed one when the library has too few questions."""
+        signal = self._asked_signal()
+        if not signal:
+            return self.tuning.out_of_scope_margin
+        own = best_in_own_article(
+            self._asked_vectors,
+            [article for article, _ in self.asked.sections],
+            self.dense.sentence_vectors,
+            self.dense.sentence_offsets,
+            [p.article.id for p in self.passages],
+        )
+        margin = text_margin(
+            self._asked_vectors, own, self._scope_matrix(), self.tuning.out_of_scope_share
+        )
+        return self.tuning.out_of_scope_margin if margin is None else margin
 
     # ---- scoring -------------------------------------------------------------------------
     def features(self, question: str, context: str | None = None) -> dict[str, np.ndarray]:
@@ -282,7 +301,8 @@ class HybridSearcher:
         asked = float(f["asked_near"][0]) if described is not None else None
         rest = f["sentence"] if described is None else f["sentence"][~described]
         text = float(rest.max()) if len(rest) else None
-        return self.scope.decline(f["scope"], asked, text, margin, self.tuning.out_of_scope_margin)
+
+        return self.scope.decline(f["scope"], asked, text, margin, self._text_margin)
 
     # ---- selection -----------------------------------------------------------------------
     def _diverse_order(
