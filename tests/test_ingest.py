@@ -151,7 +151,23 @@ QUESTIONS = {
 }
 
 
-@pytest.mark.parametrize("kind", sorted(QUESTIONS))
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param(
+            kind,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 14: declined as billing at the 3% out-of-scope share "
+                "cross-validation chose, one of the ~1% of answerable questions it costs "
+                "(bench/scope_text_margin.md)",
+            ),
+        )
+        if kind == "docx"
+        else kind
+        for kind in sorted(QUESTIONS)
+    ],
+)
 def test_a_reworded_question_is_answered_from_the_new_article(
     kind: str, added: dict[str, Path], curated_library: Library
 ) -> None:

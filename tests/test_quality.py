@@ -42,7 +42,8 @@ DEV_TARGET = {"hit@1": 0.80, "hit@3": 0.92, "mrr@10": 0.85}
 # (which CRM, accelerators, territories) are now answered by the new articles; the
 # curator's out-of-scope map (content/scope.yaml) declines 6 of the ten (4 before).
 # With the adapted model and the self-set cut-offs: 0.394 / 0.606 / 0.515, but false abstain
-# 0.06 (2 of 33) and uncovered 5/10 (one fewer than the bundled model's), off-topic 5/5.
+# 0.06 (2 of 33) and uncovered 5/10 (one fewer than the bundled model's), off-topic 5/5;
+# uncovered 6/10 with the out-of-scope share cross-validation chose (3%: index/tuning.py).
 DEV2_FLOOR = {"hit@1": 0.39, "hit@3": 0.60, "mrr@10": 0.51}
 DEV2_TARGET = {"hit@1": 0.40, "hit@3": 0.60, "mrr@10": 0.50}
 # Our own questions (answerable from the seed and the new articles, in a manager's words,
@@ -51,7 +52,8 @@ DEV2_TARGET = {"hit@1": 0.40, "hit@3": 0.60, "mrr@10": 0.50}
 # abstain 0.03, off-topic 24/25, uncovered 17/28 declined by the out-of-scope map (12/28
 # before it compared its examples with the curated questions; bench/quality_asked.md).
 # With the adapted model: 0.645 / 0.774 / 0.713 (hit@3 two questions fewer), false abstain
-# 0.048, uncovered 20/28, off-topic 24/25.
+# 0.048, uncovered 20/28, off-topic 24/25; with the 3% out-of-scope share, uncovered 22/28,
+# off-topic 25/25.
 OWN_FLOOR = {"hit@1": 0.64, "hit@3": 0.77, "mrr@10": 0.71}
 # own3: 100 questions by two writers who read only the articles, measured once the decisions
 # it was to make were written down (bench/data/own3_PREREGISTERED.md): 0.386 / 0.614 / 0.527,
@@ -62,7 +64,7 @@ OWN_FLOOR = {"hit@1": 0.64, "hit@3": 0.77, "mrr@10": 0.71}
 # off-topic 10/10. Pinned as reached.
 OWN3_SET = REPO_ROOT / "bench" / "data" / "own3_questions.jsonl"
 # With the adapted model: 0.471 / 0.771 / 0.625, false abstain 0.03, uncovered 18/20,
-# off-topic 9/10 (one fewer).
+# off-topic 9/10 (one fewer); 10/10 with the 3% out-of-scope share.
 OWN3_FLOOR = {"hit@1": 0.47, "hit@3": 0.77, "mrr@10": 0.62}
 # own4: 86 more by two other writers who read only the articles, run once its decision was
 # written down (bench/data/own4_PREREGISTERED.md): 0.333 / 0.667 / 0.520, 0.383 / 0.667 /
@@ -72,7 +74,7 @@ OWN3_FLOOR = {"hit@1": 0.47, "hit@3": 0.77, "mrr@10": 0.62}
 # haiku about Mondays are answered). Pinned.
 OWN4_SET = REPO_ROOT / "bench" / "data" / "own4_questions.jsonl"
 # With the adapted model: 0.467 / 0.817 / 0.642, false abstain 0, uncovered 14/16,
-# off-topic 9/10.
+# off-topic 9/10; uncovered 15/16 with the 3% out-of-scope share.
 OWN4_FLOOR = {"hit@1": 0.46, "hit@3": 0.81, "mrr@10": 0.64}
 # own5: 80 answerable questions on the five seed articles by two more writers who read only
 # those, run once its decision was written down (bench/data/own5_PREREGISTERED.md): 0.250 /
@@ -81,16 +83,18 @@ OWN4_FLOOR = {"hit@1": 0.46, "hit@3": 0.81, "mrr@10": 0.64}
 # newer articles answer many of them as well, and their gold phrases are in the seed
 # articles only). Pinned as reached.
 OWN5_SET = REPO_ROOT / "bench" / "data" / "own5_questions.jsonl"
-# With the adapted model: 0.350 / 0.475 / 0.452, false abstain 0.025.
-OWN5_FLOOR = {"hit@1": 0.35, "hit@3": 0.47, "mrr@10": 0.45}
+# With the adapted model: 0.350 / 0.475 / 0.452, false abstain 0.025; 0.338 / 0.463 / 0.439,
+# false abstain 0.037 with the 3% out-of-scope share (one more question declined: its cost).
+OWN5_FLOOR = {"hit@1": 0.33, "hit@3": 0.46, "mrr@10": 0.43}
 # own6: 106 questions by two more writers who read only the nineteen articles, written after
 # every choice was made and run once, as a measurement (bench/data/own6_PREREGISTERED.md):
 # 0.513 / 0.711 / 0.624 (seed articles' 20: 0.35 / 0.60 / 0.48; the newer ones' 56: 0.57 /
 # 0.75 / 0.67), false abstain 0.026, uncovered 12/20, off-topic 10/10. Pinned as reached.
 OWN6_SET = REPO_ROOT / "bench" / "data" / "own6_questions.jsonl"
 # With the adapted model: 0.566 / 0.737 / 0.665, false abstain 0.026, uncovered 13/20,
-# off-topic 9/10 (one fewer).
-OWN6_FLOOR = {"hit@1": 0.56, "hit@3": 0.73, "mrr@10": 0.66}
+# off-topic 9/10 (one fewer). With the 3% out-of-scope share: 0.566 / 0.724 / 0.659, false
+# abstain 0.039 (one more question declined), uncovered 17/20.
+OWN6_FLOOR = {"hit@1": 0.56, "hit@3": 0.72, "mrr@10": 0.65}
 
 BOILERPLATE = (
     "guarantee",
@@ -138,7 +142,7 @@ def test_dev2_holds_what_was_reached(
     metrics = _eval(run_coach, DEV2_SET)
     _at_least(metrics, DEV2_FLOOR)
     assert metrics["false_abstain"] <= 0.07  # 2 of 33
-    assert metrics["uncovered"] == 10 and metrics["uncovered_abstained"] >= 5
+    assert metrics["uncovered"] == 10 and metrics["uncovered_abstained"] >= 6
     assert metrics["off_topic_abstained"] == metrics["off_topic"] == 5
 
 
@@ -158,17 +162,17 @@ def test_own_questions_hold_what_was_reached(
     metrics = _eval(run_coach, OWN_SET)
     _at_least(metrics, OWN_FLOOR)
     assert metrics["false_abstain"] <= 0.05
-    assert metrics["off_topic"] == 25 and metrics["off_topic_abstained"] >= 24
-    assert metrics["uncovered"] == 28 and metrics["uncovered_abstained"] >= 20
+    assert metrics["off_topic"] == 25 and metrics["off_topic_abstained"] >= 25
+    assert metrics["uncovered"] == 28 and metrics["uncovered_abstained"] >= 22
 
 
 @pytest.mark.parametrize(
     ("questions", "floor", "uncovered", "declined", "off_topic", "off_declined"),
     [
-        (OWN3_SET, OWN3_FLOOR, 20, 18, 10, 9),
-        (OWN4_SET, OWN4_FLOOR, 16, 14, 10, 9),
+        (OWN3_SET, OWN3_FLOOR, 20, 18, 10, 10),
+        (OWN4_SET, OWN4_FLOOR, 16, 15, 10, 9),
         (OWN5_SET, OWN5_FLOOR, 0, 0, 0, 0),
-        (OWN6_SET, OWN6_FLOOR, 20, 13, 10, 9),
+        (OWN6_SET, OWN6_FLOOR, 20, 17, 10, 9),
     ],
     ids=["own3", "own4", "own5", "own6"],
 )
