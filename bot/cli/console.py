@@ -13,6 +13,7 @@ from typing import TextIO
 from bot.coach import Coach
 from bot.render_text import citation, render_quote, render_result
 from bot.small_talk import SmallTalk, small_talk
+from bot.tip_topic import cut_sentence, cut_topic
 from index.tips import tip_text
 from index.types import Quote
 
@@ -89,18 +90,21 @@ class Console:
                 "Topics: " + ", ".join(self.coach.topics[:10])
             )
             return
+        topic, cut = cut_topic(topic)  # as in Slack: the first part, and said so
+        note = f"\n({cut_sentence(topic)})" if cut else ""
         picked = self.coach.pick_tip(CONSOLE_USER, topic or None)
         if picked is None:
             if not topic:
                 self.say("The library is empty.")
                 return
             self.say(
-                f"I have no tip on “{' '.join(topic.split())}”. Try one of: "
+                f"I have no tip on “{topic}”. Try one of: "
                 + ", ".join(self.coach.topics[:6])
+                + note
             )
             return
         passage = picked[0]
-        self.say(f"Tip: {tip_text(passage)}\n   — {citation(passage.article)}")
+        self.say(f"Tip: {tip_text(passage)}\n   — {citation(passage.article)}{note}")
 
     def run(self, stdin: TextIO | None = None) -> int:
         stdin = stdin or sys.stdin

@@ -30,6 +30,7 @@ from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.text import clean_question
 from bot.store.answer_queue import Job
 from bot.store.tables import AnswerState, SaidKind
+from bot.tip_topic import cut_topic
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,14 @@ URL_LIFETIME = timedelta(minutes=30)  # Slack refuses a response_url older than 
 def tip_reply(slack: SlackRuntime, user: str, topic: str | None) -> Message:
     """A tip for this person (never the one they saw last), or why there is none. The topic
     is read as words, as a question is (code marks, emoji, bold and mentions left out):
-    echoed as typed, `/leadership-tip ```x``` *bold*` broke the tip's heading into markup."""
-    topic = clean_question(topic) or None if topic else None
-    picked = slack.coach.pick_tip(user, topic)
+    echoed as typed, `/leadership-tip ```x``` *bold*` broke the tip's heading into markup.
+    Only its first TOPIC_MAX_CHARS characters are used, and the reply says so."""
+    topic, cut = cut_topic(clean_question(topic)) if topic else ("", False)
+    picked = slack.coach.pick_tip(user, topic or None)
     if picked is None:
-        return no_tip_message(topic or "", slack.coach.topics)
+        return no_tip_message(topic, slack.coach.topics, topic_cut=cut)
     passage, key = picked
-    return tip_message(passage, topic=topic, key_sentence=key)
+    return tip_message(passage, topic=topic or None, key_sentence=key, topic_cut=cut)
 
 
 def send_tip(

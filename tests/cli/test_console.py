@@ -53,3 +53,20 @@ def test_acknowledgements_and_greetings_in_words_are_small_talk_a_question_is_no
     assert "couldn't find anything" not in proc.stdout
     assert "pipeline review" in replies[question].lower()
     assert "You're welcome" not in replies[question] and "/quote" not in replies[question]
+
+
+def test_a_long_tip_topic_is_cut_between_words_and_said_as_in_slack(
+    shipped_library: Library, run_coach: RunCoach
+) -> None:
+    """Before: the console searched up to MAX_QUESTION_CHARS of a topic in silence, while
+    Slack used its first 200 characters, also in silence."""
+    topic = "how do I coach reps who miss quota " + (
+        "and keep the whole team motivated through a long quarter " * 5
+    )
+    proc = run_coach("console", stdin=f"/leadership-tip {topic}\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Tip: " in proc.stdout
+    assert (
+        "(Your topic was over 200 characters, so I used only its first part, "
+        "up to \u201c\u2026team motivated through a long\u201d.)"
+    ) in proc.stdout

@@ -8,19 +8,36 @@ from collections.abc import Sequence
 from bot.slack.messages import parts
 from bot.slack.messages.values import ACTION_ANOTHER_TIP, ACTION_SHARE_TIP, encode_value
 from bot.slack.text import escape, safe_echo
+from bot.tip_topic import cut_sentence
 from index.types import Passage
 
 
+def topic_cut_note(topic: str | None, cut: bool) -> tuple[list[parts.Block], str]:
+    """What a topic longer than TOPIC_MAX_CHARS is told (`topic`: the part used): a context
+    line under the heading, and the same sentence for the notification's text."""
+    if not cut or not topic:
+        return [], ""
+    sentence = safe_echo(cut_sentence(topic), 300)
+    return [parts.context(f":scissors: {sentence}")], f" {sentence}"
+
+
 def tip_message(
-    passage: Passage, *, topic: str | None, key_sentence: str | None = None
+    passage: Passage,
+    *,
+    topic: str | None,
+    key_sentence: str | None = None,
+    topic_cut: bool = False,
 ) -> parts.Message:
-    """A private tip with buttons to share it or get another."""
+    """A private tip with buttons to share it or get another (`topic_cut`: the person's
+    topic was longer than this one, which is its first part)."""
     head = ":bulb: *Leadership tip*"
     if topic:
         head += f" on _{safe_echo(topic, 60)}_"
     value = encode_value({"p": passage.id, "f": passage.fingerprint, "t": topic or ""})
+    note, said = topic_cut_note(topic, topic_cut)
     blocks: list[parts.Block] = [
         parts.section(head),
+        *note,
         *parts.passage_blocks(passage, key_sentence),
         {
             "type": "actions",
@@ -32,7 +49,7 @@ def tip_message(
         },
     ]
     cite = safe_echo(parts.citation_plain(passage.article), 120)
-    text = f"Leadership tip: {safe_echo(passage.text, 300)} ({cite})"
+    text = f"Leadership tip: {safe_echo(passage.text, 300)} ({cite}){said}"
     return parts.check({"text": parts.fallback(text), "blocks": blocks})
 
 
@@ -53,12 +70,13 @@ def shared_tip_message(
     return parts.check({"text": parts.fallback(text), "blocks": blocks})
 
 
-def no_tip_message(topic: str, topics: Sequence[str]) -> parts.Message:
+def no_tip_message(topic: str, topics: Sequence[str], *, topic_cut: bool = False) -> parts.Message:
     labels = ", ".join(f"`{escape(t)}`" for t in list(topics)[:8])
     text = f"I don't have a tip on _{safe_echo(topic, 60)}_ yet."
     if labels:
         text += f" Try one of: {labels} — or `/leadership-tip` with no topic for a surprise."
-    return {"text": parts.fallback(text), "blocks": [parts.section(text)]}
+    note, said = topic_cut_note(topic, topic_cut)
+    return {"text": parts.fallback(text + said), "blocks": [parts.section(text), *note]}
 
 
 def tip_help_message(topics: Sequence[str]) -> parts.Message:

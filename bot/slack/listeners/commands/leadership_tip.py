@@ -24,7 +24,7 @@ def register(app: App, slack: SlackRuntime) -> None:
         response_url, from whichever replica's answer workers take it."""
         raw = body.get("text")
         text = raw if isinstance(raw, str) else ""
-        topic = " ".join(text.split())[:200]
+        topic = " ".join(text.split())  # cut to its first part (and told so) by the reply
         if topic.lower() in HELP_WORDS:
             ack(**tip_help_message(slack.coach.topics), response_type="ephemeral")
             return

@@ -141,3 +141,48 @@ def test_a_tip_through_an_outage_longer_than_its_url_lives_is_given_up_with_one_
     lines = [r.getMessage() for r in caplog.records if "response_url" in r.getMessage()]
     assert len(lines) == 1 and "503" in lines[0]
     assert not [c for c in slack_app.stub.calls_to("response_url") if c.status == 200]
+
+
+LONG_TOPIC = "how do I coach reps who miss quota " + (
+    "and keep the whole team motivated through a long quarter " * 5
+)  # 320 characters; the 200th falls inside "quarter"
+
+
+def test_a_topic_over_200_characters_is_cut_between_words_and_the_reply_says_so(
+    slack_app: SlackApp,
+) -> None:
+    """Before: cut at 200 characters in silence (and in the middle of "quarter"): the tip
+    seemed to ignore the rest of what the person typed."""
+    call = run_tip(slack_app, LONG_TOPIC)
+    assert tip_passage(call)  # still a tip
+    notes = [
+        element["text"]
+        for block in call.blocks
+        if block["type"] == "context"
+        for element in block["elements"]
+    ]
+    [note] = [n for n in notes if "first part" in n]
+    assert note == (
+        ":scissors: Your topic was over 200 characters, so I used only its first part, "
+        "up to \u201c\u2026team motivated through a long\u201d."
+    )  # where it stopped, never inside a word ("a long qu")
+    assert "so I used only its first part" in call.text  # the notification says it too
+    heading = call.blocks[0]["text"]["text"]
+    assert heading.startswith(":bulb: *Leadership tip* on _how do I coach reps")
+
+
+def test_a_topic_of_200_characters_is_used_whole_and_nothing_is_said() -> None:
+    from bot.tip_topic import cut_topic
+
+    exact = "x" * 99 + " " + "x" * 100
+    assert cut_topic(f"  {exact}\n") == (exact, False)
+    assert cut_topic(exact + "y") == ("x" * 99, True)  # the word crossing the limit goes
+    assert cut_topic(exact + " y") == (exact, True)
+    assert cut_topic("y" * 250) == ("y" * 200, True)  # one long word: cut at the limit
+    assert cut_topic(LONG_TOPIC)[0] == LONG_TOPIC[:200].rsplit(" ", 1)[0]
+
+
+def test_a_long_topic_with_no_tip_is_told_both(slack_app: SlackApp) -> None:
+    call = run_tip(slack_app, "banana bread recipes " * 12)
+    assert "don't have a tip" in call.text
+    assert "so I used only its first part" in json.dumps(call.blocks)
