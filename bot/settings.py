@@ -28,6 +28,12 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Slack tokens that are not a bot's: user (xoxp-), legacy workspace app (xoxa-), refresh
 # (xoxr-, xoxe-), browser session (xoxc-, xoxd-)
 _NOT_A_BOT_TOKEN = re.compile(r"xox[pacdre]-")
+# a Slack conversation ID: public (C), private (G) or DM (D); a channel's name is not one
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
+_CHANNEL_ID_EXPECTED = (
+    "a channel ID such as C0123ABCD, not the channel's name: in Slack, open the channel's "
+    "details (click its name at the top); the Channel ID is at the bottom"
+)
 
 
 class SettingsError(CoachError):
@@ -71,6 +77,8 @@ EXPECTED = {
     "slack_api_url": "an http(s) URL",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
     "coach_admins": "comma-separated Slack user IDs, e.g. U0123ABCD,U0456EFGH",
+    "quote_channel": _CHANNEL_ID_EXPECTED,
+    "report_channel": _CHANNEL_ID_EXPECTED,
     "feedback_retention_days": "a whole number of days from 1 to 3650",
     "answer_max_age_minutes": "a whole number of minutes from 1 to 1440",
     "answer_lease_seconds": "a number of seconds from 1 to 600",
@@ -228,6 +236,17 @@ class Settings(BaseSettings):
         if any(not re.fullmatch(r"[UW][A-Z0-9]{2,}", a) for a in admins):
             raise ValueError(EXPECTED["coach_admins"])
         return admins
+
+    @field_validator("quote_channel", "report_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        """An ID, never a name: Slack posts to `#general`, but conversations.history and
+        .replies (the crash checks that keep a quote or a report from being posted twice,
+        the reflection's thread) refuse it, and the once-a-day ledger and stored schedules
+        are keyed by ID, so a name is a channel of its own there."""
+        if value is not None and not CHANNEL_ID.fullmatch(value):
+            raise ValueError(_CHANNEL_ID_EXPECTED)
+        return value
 
     @field_validator("slack_api_url")
     @classmethod

@@ -42,7 +42,6 @@ def add(
     """Post a quote to CHANNEL at --time on --days in --tz (replaces its old schedule)."""
     from bot.daily_quote.channels import save_plan
     from bot.daily_quote.plan import (
-        CHANNEL_ID,
         PlanError,
         QuotePlan,
         parse_days,
@@ -50,6 +49,7 @@ def add(
         parse_time,
         parse_timezone,
     )
+    from bot.settings import CHANNEL_ID
 
     settings = load_settings()
     channel = channel.strip().lstrip("#")

@@ -18,7 +18,6 @@ from bot.settings import DAY_NAMES
 from index.errors import CoachError
 
 MIN_WINDOW = timedelta(minutes=2)  # even a grace of 0 leaves a few ticks to post
-CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
 
 
 class PlanError(CoachError):

@@ -13,12 +13,12 @@ from sqlalchemy import Engine
 
 from bot.background import Ticker
 from bot.daily_quote.channels import all_plans
-from bot.daily_quote.plan import CHANNEL_ID, QuotePlan
+from bot.daily_quote.plan import QuotePlan
 from bot.daily_quote.poster import DailyQuoter, PostOutcome
 from bot.daily_quote.reflecting import Reflections
 from bot.daily_quote.rotation import HasQuotes
 from bot.daily_quote.schedule import Clock, Sleep
-from bot.settings import Settings
+from bot.settings import CHANNEL_ID, Settings
 
 log = logging.getLogger(__name__)
 
