@@ -6,6 +6,10 @@ reusing the loaded model and every unchanged passage's vectors, then swapped in 
 reference assignment: a search already running finishes on the old library, the next one
 uses the new. A build that fails keeps the old library and logs one line. Each replica
 does the same from the shared folder; the index store's lock keeps their writes apart.
+
+A re-trained model adapter (`coach index adapt`: CONTENT_DIR/model/adapter.safetensors) is a
+new model: the library is rebuilt with it the same way (every text embedded again, beside the
+library in use), so a curator never has to restart the bot for it.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.adapter import adapter_path
 from index.embedder import Embedder
-from index.library import Library
+from index.library import Library, library_embedder
 from index.quotes import QUOTES_FILE
 from index.scope import SCOPE_FILE
 from index.vocabulary import VOCABULARY_FILE
@@ -53,6 +58,15 @@ def content_fingerprint(content_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def adapter_fingerprint(content_dir: Path) -> str:
+    """Changes whenever the library's model adapter is written, replaced or removed."""
+    try:
+        st = adapter_path(content_dir).stat()
+    except OSError:
+        return "none"
+    return f"{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}"
+
+
 @dataclass(frozen=True)
 class ReloadOutcome:
     """What one look at the folder did; `embedded` counts texts embedded by the rebuild."""
@@ -76,14 +90,19 @@ class LibraryReloader:
         *,
         interval: float = DEFAULT_INTERVAL,
         on_swap: Callable[[Library], None] | None = None,
+        base_model: str | None = None,
     ) -> None:
+        """`base_model`: the model as named (EMBEDDING_MODEL), which a re-trained adapter is
+        applied to; None: adapter changes are not followed (the embedder given stays)."""
         self._current = library
         self.content_dir = Path(content_dir)
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.interval = interval
         self.on_swap = on_swap
+        self.base_model = base_model
         self._seen = content_fingerprint(self.content_dir)
+        self._adapter_seen = adapter_fingerprint(self.content_dir)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._check_lock = threading.Lock()
@@ -96,24 +115,30 @@ class LibraryReloader:
         """Look once: rebuild and swap when the folder changed since the last look."""
         with self._check_lock:
             seen = content_fingerprint(self.content_dir)
-            if seen == self._seen:
+            adapter = adapter_fingerprint(self.content_dir)
+            if self.base_model is None:
+                adapter = self._adapter_seen
+            if seen == self._seen and adapter == self._adapter_seen:
                 return ReloadOutcome(changed=False)
             started = time.perf_counter()
             try:
+                embedder = self.embedder
+                if adapter != self._adapter_seen and self.base_model is not None:
+                    embedder = self._adapted_embedder(self.base_model)
                 library = Library.open(
                     self.content_dir,
                     self.index_dir,
-                    self.embedder.model_name,
-                    embedder=self.embedder,
+                    embedder.model_name,
+                    embedder=embedder,
                 )
             except Exception as exc:  # noqa: BLE001 - any failure keeps the old library
-                self._seen = seen  # try again when the folder changes again
+                self._seen, self._adapter_seen = seen, adapter  # next time, on a new change
                 message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 log.error("library reload failed, still serving the previous one: %s", message)
                 return ReloadOutcome(changed=True, error=message)
-            self._seen = seen
+            self._seen, self._adapter_seen = seen, adapter
             library.searcher.warm()  # before the swap: no question pays for it
-            self._current = library
+            self._current, self.embedder = library, embedder
             seconds = time.perf_counter() - started
             embedded = library.searcher.dense.embedded
             log.info(
@@ -129,6 +154,18 @@ class LibraryReloader:
                 except Exception as exc:  # noqa: BLE001 - a listener never stops reloading
                     log.error("after library reload: %s", exc)
             return ReloadOutcome(True, True, None, seconds, embedded)
+
+    def _adapted_embedder(self, base_model: str) -> Embedder:
+        """The embedder for the adapter now in CONTENT_DIR (the same one when it makes the
+        same model folder); an adapter that cannot be used is one log line and the model as
+        named (index/adapter.py)."""
+        embedder = library_embedder(
+            base_model, self.content_dir, self.index_dir, backend=self.embedder.backend
+        )
+        if embedder.model_name == self.embedder.model_name:
+            return self.embedder
+        log.info("model adapter changed: re-embedding the library with %s", embedder.model_name)
+        return embedder
 
     # ---- background ----------------------------------------------------------------------
     def start(self) -> LibraryReloader:

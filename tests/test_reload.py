@@ -7,8 +7,11 @@ import shutil
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bot.settings import default_model
+from index.adapter import adapter_about, adapter_path, save_adapter
 from index.embedder import Embedder
 from index.library import Library
 from index.passages import split_articles, split_sentences
@@ -167,3 +170,40 @@ def test_two_processes_sharing_an_index_never_mix_builds(
         assert results[i].passage_ids == [p.id for p in variant]  # type: ignore[attr-defined]
     on_disk = IndexStore(index_dir).load()  # checksums verified
     assert on_disk.passage_ids in ([p.id for p in v] for v in variants)
+
+
+def test_a_retrained_adapter_is_searched_with_without_a_restart(
+    world: tuple[Path, Path, LibraryReloader], caplog: pytest.LogCaptureFixture
+) -> None:
+    """`coach index adapt` writes a new adapter: the running process re-embeds its library
+    with the model it makes and swaps it in; the adapter removed, the model as named."""
+    from safetensors.numpy import load_file
+
+    content, index_dir, reloader = world
+    live = LibraryReloader(
+        reloader.current, content, index_dir, reloader.embedder, base_model=default_model()
+    )
+    first = live.current
+    started_with = first.searcher.embedder.model_name
+    assert live.check_now().changed is False
+
+    path = adapter_path(content)
+    adapter = load_file(str(path))
+    halved = {
+        k: (v / 2).astype(v.dtype) if v.dtype == np.float16 else v for k, v in adapter.items()
+    }
+    save_adapter(halved, path, adapter_about(path))  # as `coach index adapt` writes it
+    with caplog.at_level(logging.INFO):
+        outcome = live.check_now()
+    assert outcome.swapped and outcome.error is None
+    retrained = live.current.searcher.embedder.model_name
+    assert retrained != started_with and Path(retrained).parent == index_dir
+    assert "model adapter changed: re-embedding the library" in caplog.text
+    assert outcome.embedded >= len(live.current.passages)  # every text again, new model
+    assert live.current.search("how do I motivate my reps?").answered
+    assert first.search("how do I motivate my reps?").answered  # the old one still serves
+    assert live.check_now().changed is False
+
+    path.unlink()  # the curator went back to the bundled model
+    assert live.check_now().swapped
+    assert live.current.searcher.embedder.model_name == default_model()

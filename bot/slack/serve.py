@@ -203,6 +203,7 @@ def _reloader(settings: Settings, library: Library) -> LibraryReloader | None:
         settings.index_dir,
         library.searcher.embedder,
         interval=settings.reload_seconds,
+        base_model=settings.embedding_model,
     )
 
 
