@@ -69,11 +69,13 @@ class EmptyLibraryError(CoachError):
 
 class AdapterError(CoachError):
     """The library's model adapter (content/model/adapter.safetensors) cannot be read or
-    does not fit the model: the coach runs on the bundled model, and says so."""
+    does not fit the model: the coach runs on the model as named (EMBEDDING_MODEL, the
+    bundled one when unset), and says so."""
 
     def __init__(self, path: Path | str, cause: str) -> None:
         self.path = Path(path)
         super().__init__(
-            f"{path}: cannot use this model adapter ({cause.rstrip('. ')}); searching with the "
-            "bundled model. Train it again with `coach index adapt`, or remove the file."
+            f"{path}: cannot use this model adapter ({cause.rstrip('. ')}); searching without "
+            "it, with EMBEDDING_MODEL as it is (the bundled model when unset). Train it again "
+            "with `coach index adapt`, or remove the file."
         )

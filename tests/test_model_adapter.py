@@ -104,6 +104,7 @@ def test_an_adapter_made_for_other_weights_is_not_applied(
         model = library_model(str(other), SHIPPED_CONTENT, tmp_path / "index")
     assert model == str(other)
     assert "made for other weights than EMBEDDING_MODEL" in caplog.text
+    assert "searching without it, with EMBEDDING_MODEL as it is" in caplog.text
 
 
 def test_a_library_without_an_adapter_uses_the_model_as_named(tmp_path: Path) -> None:
