@@ -1,7 +1,11 @@
 """Cross-validated evidence behind index/search.py: every ranking method tried, per held-out
 question set, the worst set, and the abstention trade-off curve.
 
-    .venv/bin/python bench/quality.py --cv [--content DIR]
+    .venv/bin/python bench/quality.py --cv [--content DIR] [--model library|bundled]
+
+`--model library` (the default) embeds as `coach` does: EMBEDDING_MODEL (the bundled
+all-MiniLM-L6-v2 when unset) with the library's adapter applied (CONTENT_DIR/model/,
+index/adapter.py); `bundled` leaves the adapter out (the tables of earlier bench notes).
 
 Sets: ../shared/eval/dev.jsonl, ../shared/eval/dev2.jsonl, bench/data/own_questions.jsonl,
 bench/data/own2_questions.jsonl, bench/data/own3_questions.jsonl,
@@ -46,6 +50,7 @@ from index.asked import AskedQuestions  # noqa: E402
 from index.content import load_articles  # noqa: E402
 from index.embedder import Embedder  # noqa: E402
 from index.evaluate import EvalQuestion, QuestionKind, load_questions, normalise  # noqa: E402
+from index.library import library_embedder  # noqa: E402
 from index.passages import split_articles  # noqa: E402
 from index.search import FUSED_SIGNALS, HybridSearcher, SearchTuning  # noqa: E402
 from index.store import IndexStore  # noqa: E402
@@ -341,11 +346,16 @@ def fit_cut(rows: list[Row]) -> float:
 
 
 def abstention_curve(
-    searchers: dict[str, HybridSearcher], libraries: dict[str, dict[str, list[Row]]]
+    searchers: dict[str, HybridSearcher],
+    libraries: dict[str, dict[str, list[Row]]],
+    *,
+    adapted: bool = False,
 ) -> None:
     """The library score (mean best-sentence cosine over the passages) at fixed cut-offs on
     both libraries, then the cut-off fitted on three sets (both libraries) and scored on the
-    fourth, with the ranking."""
+    fourth, with the ranking. With the adapted model the shipped gate is not this fixed
+    cut-off but the one the library sets from its curated questions (bench/adapt_abstain.py;
+    `coach eval` runs it)."""
     names = list(SETS)
     scorer = METHODS[SHIPPED]
     print("\n## Abstention trade-off: cut-off on the library score (false abstain, uncovered")
@@ -372,7 +382,8 @@ def abstention_curve(
         worst, mean = summary(ms)
         print(f"{lib:6} worst held-out {cell(worst)}   mean {cell(mean)}")
     shipped = SearchTuning().answer_library
-    print(f"\n## Shipped: cut {shipped:.3f}, z-sum fusion")
+    what = "the bundled model's fixed cut (not the adapted model's gate)" if adapted else "cut"
+    print(f"\n## Shipped: {what} {shipped:.3f}, z-sum fusion")
     for lib, sets in libraries.items():
         for n in names:
             fa, unc, off, answers = outcome(sets[n], shipped)
@@ -384,14 +395,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", action="store_true", help="print the cross-validation tables")
     parser.add_argument("--content", type=Path, default=ROOT / "content")
+    parser.add_argument("--model", choices=("library", "bundled"), default="library")
     args = parser.parse_args()
     missing = [str(p) for p in SETS.values() if not p.exists()]
     if missing:
         sys.exit(f"question sets not found: {', '.join(missing)}")
-    embedder = Embedder(os.environ.get("EMBEDDING_MODEL") or default_model())
+    base = os.environ.get("EMBEDDING_MODEL") or default_model()
     searchers: dict[str, HybridSearcher] = {}
     libraries: dict[str, dict[str, list[Row]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        embedder = (
+            library_embedder(base, args.content, Path(tmp) / "model")
+            if args.model == "library"
+            else Embedder(base)
+        )
+        print(f"model: {embedder.model_name} ({args.model})")
         seed = seed_library(args.content, Path(tmp) / "seed")
         for lib, content in (("grown", args.content), ("seed", seed)):
             searchers[lib], libraries[lib] = collect(content, embedder)
@@ -402,7 +420,7 @@ def main() -> None:
         + ", ".join(f"{n}: {len(r)} questions" for n, r in sets.items())
     )
     ranking_table(searcher, sets)
-    abstention_curve(searchers, libraries)
+    abstention_curve(searchers, libraries, adapted=embedder.model_name != base)
 
 
 if __name__ == "__main__":
