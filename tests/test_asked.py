@@ -68,11 +68,11 @@ def test_an_article_without_questions_yet_is_not_buried(
 ) -> None:
     """An article just added has no `questions:` yet: its standing on its own text stands in
     for them, so it comes first where its text is the best answer, rather than below every
-    article a curator has described. (With its questions it is among the first two: for
-    the ramp question the onboarding article's passage on how few new hires reach quota in
-    three months is as good an answer.)"""
+    article a curator has described. (With its questions it is among the first three, third
+    for the ramp question since the curated questions weigh 8: the onboarding article's two
+    passages on how soon new hires reach quota are as good an answer.)"""
     searcher = shipped_library.searcher
-    assert article in {h.passage.article.id for h in searcher.rank_all(question)[:2]}
+    assert article in {h.passage.article.id for h in searcher.rank_all(question)[:3]}
     fresh = searcher.with_asked(searcher.asked.without(article))
     assert fresh.rank_all(question)[0].passage.article.id == article
 
