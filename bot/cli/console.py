@@ -10,10 +10,9 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.coach import Coach
+from bot.coach import Coach, cut_sentence, cut_topic
 from bot.render_text import citation, render_quote, render_result
 from bot.small_talk import SmallTalk, small_talk
-from bot.tip_topic import cut_sentence, cut_topic
 from index.tips import tip_text
 from index.types import Quote
 

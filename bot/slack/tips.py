@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.coach import cut_topic
 from bot.slack import runtime
 from bot.slack.client import retry_delay, slack_error
 from bot.slack.delivery import lease_lasts
@@ -30,7 +31,6 @@ from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.text import clean_question
 from bot.store.answer_queue import Job
 from bot.store.tables import AnswerState, SaidKind
-from bot.tip_topic import cut_topic
 
 log = logging.getLogger(__name__)
 

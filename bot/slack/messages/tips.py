@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.coach import cut_sentence
 from bot.slack.messages import parts
 from bot.slack.messages.values import ACTION_ANOTHER_TIP, ACTION_SHARE_TIP, encode_value
 from bot.slack.text import escape, safe_echo
-from bot.tip_topic import cut_sentence
 from index.types import Passage
 
 

@@ -172,7 +172,7 @@ def test_a_topic_over_200_characters_is_cut_between_words_and_the_reply_says_so(
 
 
 def test_a_topic_of_200_characters_is_used_whole_and_nothing_is_said() -> None:
-    from bot.tip_topic import cut_topic
+    from bot.coach import cut_topic
 
     exact = "x" * 99 + " " + "x" * 100
     assert cut_topic(f"  {exact}\n") == (exact, False)
