@@ -115,9 +115,9 @@ class LibraryReloader:
         """Look once: rebuild and swap when the folder changed since the last look."""
         with self._check_lock:
             seen = content_fingerprint(self.content_dir)
-            adapter = adapter_fingerprint(self.content_dir)
-            if self.base_model is None:
-                adapter = self._adapter_seen
+            adapter = self._adapter_seen  # not followed without a base model
+            if self.base_model is not None:
+                adapter = adapter_fingerprint(self.content_dir)
             if seen == self._seen and adapter == self._adapter_seen:
                 return ReloadOutcome(changed=False)
             started = time.perf_counter()

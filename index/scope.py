@@ -158,8 +158,8 @@ def text_margin(
     """The margin on the side of passages without curated questions (an article just
     added), set the same way: each curated question scored as if its article had just been
     added, by its best sentence in that article (`own_text`), and `share` of them declined.
-    A fixed cosine fitted the bundled model and declined a new article's questions once the
-    library's adapted model sat its cosines lower (bench/scope_text_margin.py). None when
+    It follows the model: the fixed cosine it replaces was fitted to the bundled model, and
+    an adapted model sits its cosines elsewhere (bench/scope_text_margin.py). None when
     there are too few questions for that share, or no examples."""
     if len(examples) == 0 or len(asked) * share < 1:
         return None

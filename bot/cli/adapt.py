@@ -22,8 +22,9 @@ HOW_TO_ADD = (
     "add front matter `questions:` to the articles (each section heading mapped to the "
     "questions leaders ask that it answers, in their words), then run `coach index adapt`"
 )
-# the measured full run (bench/adapt_model.md), said before a run starts
-FULL_LIBRARY = "about 16 min on 2 cores for 2,379 curated questions"
+# a batch of the measured full run (bench/adapt_model.md: 144 batches in 978 s on 2 cores),
+# from which the time a run will take is said before it starts
+SECONDS_PER_BATCH = 6.8
 
 
 def index_adapt(
@@ -98,8 +99,9 @@ def index_adapt(
         f"curated questions, {trained.steps} batches, rank {rank}, in {seconds:.0f} s"
     )
     typer.echo(
-        "the next `coach index build` or start searches with it (the index is rebuilt: "
-        "the model changed)"
+        "a running `coach serve` searches with it at its next look (every RELOAD_SECONDS; "
+        "0 = never) once it has re-embedded the library (about a minute); otherwise the next "
+        "`coach index build` or start does (the index is rebuilt: the model changed)"
     )
 
 
@@ -115,7 +117,8 @@ class _Progress:
     def start(self, pairs: int, steps: int, epochs: int) -> None:
         typer.echo(
             f"training on {pairs} pairs: {steps} batches ({epochs} epoch(s)); "
-            f"the shipped library takes {FULL_LIBRARY}; Ctrl-C stops it, writing nothing",
+            f"about {_duration(steps * SECONDS_PER_BATCH)} on 2 cores; Ctrl-C stops it, "
+            "writing nothing",
             err=True,
         )
         self._started = time.perf_counter()

@@ -136,8 +136,10 @@ def test_adapt_writes_the_librarys_adapter_and_search_then_uses_it(
     assert about["base"] == weights_fingerprint(Path(default_model()))
     assert about["trained"] == datetime.now(UTC).date().isoformat()
     assert "batch 2/2" in proc.stderr  # progress: batches done of all
+    assert "2 batches (1 epoch(s)); about 14 s on 2 cores" in proc.stderr  # its own size
     assert f"wrote {adapter} (" in proc.stdout and f"{QUESTIONS} curated questions" in proc.stdout
     assert "coach index build" in proc.stdout
+    assert "a running `coach serve` searches with it at its next look" in proc.stdout
 
     status = run_coach("index", "status", env=env)
     assert status.returncode == 0, status.stderr
