@@ -6,6 +6,12 @@ idle one could answer. A question stored by this replica wakes the dispatcher at
 questions of other replicas (a lease run out, a retry come due) are found by polling.
 While questions keep coming (a burst), the dispatcher lets a few more arrive before it
 claims again, so one claim takes several (one transaction instead of one per question).
+
+A stopping replica (`stop`) claims nothing more, hands back what it claimed and has not
+begun, and waits a bounded while for the answers under way: the rest of the shared queue is
+the other replicas'. The workers are daemon threads, so an answer still waiting on Slack
+when that while is over does not hold the process: its lease runs out and another replica
+takes it over, looking in the thread before it posts (bot.slack.delivery).
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
+from queue import SimpleQueue
 from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +42,19 @@ class Gate(Protocol):
     def admit(self) -> float | None: ...
 
     def probing(self, job: Job | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What became of the questions a stopping replica held (claimed) when told to stop."""
+
+    claimed: int
+    handed_back: int  # in the queue again, due for any replica (untried, or Slack failed)
+    left_to_lease: int  # still under way: another replica takes them when the lease ends
+
+    @property
+    def settled(self) -> int:  # answered (or dropped, or refused by Slack) before the stop
+        return self.claimed - self.handed_back - self.left_to_lease
 
 
 class AnswerWorkers:
@@ -57,7 +77,12 @@ class AnswerWorkers:
         self.lease = lease
         self.poll = poll
         self.gather = gather
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coach-answer")
+        self._jobs: SimpleQueue[Job | None] = SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"coach-answer_{i}", daemon=True)
+            for i in range(workers)
+        ]
+        self._held: dict[int, Job] = {}  # claimed and not yet done with, by id
         self._free = workers
         self._cond = threading.Condition()
         self._wake = threading.Event()
@@ -66,6 +91,8 @@ class AnswerWorkers:
         self._thread = threading.Thread(target=self._dispatch, name="answer-dispatch", daemon=True)
 
     def start(self) -> AnswerWorkers:
+        for thread in self._threads:
+            thread.start()
         self._thread.start()
         return self
 
@@ -98,7 +125,8 @@ class AnswerWorkers:
             for job in jobs:
                 with self._cond:
                     self._free -= 1
-                self._pool.submit(self._run, job)
+                    self._held[job.id] = job
+                self._jobs.put(job)
             if not jobs:
                 self._wake.wait(wait)
 
@@ -115,14 +143,22 @@ class AnswerWorkers:
         self.gate.probing(jobs[0] if jobs else None)
         return jobs, self.poll
 
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            self._run(job)
+
     def _run(self, job: Job) -> None:
         try:
-            self.handle(job)
+            if self._stop.is_set():  # claimed as the stop came: another replica's now
+                self.queue.release(job)
+            else:
+                self.handle(job)
         except Exception:  # a bug: the lease runs out and the question is tried again
             log.exception("answering %s in %s failed", job.ts, job.channel)
         finally:
             with self._cond:
                 self._free += 1
+                self._held.pop(job.id, None)
                 self._cond.notify_all()
             self._wake.set()
 
@@ -157,9 +193,33 @@ class AnswerWorkers:
         finally:
             timer.cancel()
 
-    def stop(self, wait: bool = True) -> None:
+    def stop(self, wait: bool = True, *, grace: float | None = None) -> Handover:
+        """Claim nothing more; hand back what is claimed and not begun; with `wait`, wait for
+        the answers under way (at most `grace` seconds, if given). What became of what this
+        replica held; the rest of the shared queue is left to the other replicas."""
+        deadline = None if grace is None else time.monotonic() + grace
         self._stop.set()
         self._wake.set()
         with self._cond:
             self._cond.notify_all()
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+        if self._thread.ident is not None:  # a claim under way ends first (its jobs go back)
+            self._thread.join(None if grace is None else min(grace, 5.0))
+        with self._cond:
+            held = list(self._held.values())
+            if wait:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                self._cond.wait_for(lambda: not self._held, left)
+            under_way = set(self._held)
+        for _ in self._threads:
+            self._jobs.put(None)  # after the hand-backs queued before it
+        return self._handover(held, under_way)
+
+    def _handover(self, held: list[Job], under_way: set[int]) -> Handover:
+        done = [job.key for job in held if job.id not in under_way]
+        try:
+            states = self.queue.states(done)
+        except SQLAlchemyError:  # the database is away: whatever it holds, the lease decides
+            return Handover(len(held), 0, len(held))
+        back = sum(states.get(key) == AnswerState.QUEUED for key in done)
+        still = sum(states.get(key) == AnswerState.WORKING for key in done)
+        return Handover(len(held), back, len(under_way) + still)

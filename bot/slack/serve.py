@@ -11,6 +11,7 @@ import gc
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -136,9 +137,7 @@ def serve(
             except Exception as err:
                 log.warning("stopping the daily quote scheduler failed: %s", err)
         gaps.stop()
-        if not slack.wait_idle(SHUTDOWN_GRACE_S):
-            log.warning("stopping with work unfinished; it is answered after the next start")
-        slack.shutdown(wait=False)
+        stop_work(slack)
         if code == 0:  # said once the answers under way were posted, not before
             log.info("stopped")
 
@@ -169,15 +168,38 @@ def _load(
         slack.coach.search("warm up")  # load the model now, not on the first question
         library.searcher.warm()  # the vocabulary's words, the out-of-scope examples
     except StopRequested:
-        if not slack.wait_idle(SHUTDOWN_GRACE_S):
-            log.warning("stopping with work unfinished; it is answered after the next start")
-        slack.shutdown(wait=False)
+        stop_work(slack)
         raise
     # what is loaded by now (the model's runtime, the library: millions of objects) lives
     # as long as the process: kept out of the collector's way, so a full collection in a
     # burst no longer stops every thread, acks included, for 0.2-0.9 s (bench/burst.py)
     gc.freeze()
     return library, app, slack, reloader
+
+
+def stop_work(slack: SlackRuntime, grace: float = SHUTDOWN_GRACE_S) -> None:
+    """This replica's part of a stop, within `grace` seconds: it claims no more questions,
+    finishes (or hands back) those it claimed, says so in one line, and leaves the rest of
+    the shared queue to the other replicas; then its listeners' own work, in what is left."""
+    deadline = time.monotonic() + grace
+    if slack.answer_workers is not None:
+        handover = slack.answer_workers.stop(grace=grace)
+        if handover.claimed:
+            log.info(
+                "stopping: this replica's claimed questions: %d answered, %d handed back to "
+                "the other replicas%s",
+                handover.settled,
+                handover.handed_back + handover.left_to_lease,
+                f" ({handover.left_to_lease} when the lease runs out, within "
+                f"{slack.settings.answer_lease_seconds:.0f}s)"
+                if handover.left_to_lease
+                else "",
+            )
+        else:
+            log.info("stopping: no question claimed here, none handed back")
+    if not slack.workers.wait_idle(max(0.0, deadline - time.monotonic())):
+        log.warning("stopping with a request's work unfinished")
+    slack.shutdown(wait=False)
 
 
 def _start_housekeeping(slack: SlackRuntime, stop: threading.Event) -> None:

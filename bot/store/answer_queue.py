@@ -305,6 +305,20 @@ class AnswerQueue:
                 last_error=error[:500],
             )
 
+    def release(self, job: Job, now: datetime | None = None) -> bool:
+        """Hand a claimed question back untried (its replica is stopping): due at once for
+        any replica, and its claim not counted as an attempt, since nothing went to Slack."""
+        with self.engine.begin() as conn:
+            return self._owned(
+                conn,
+                job,
+                state=AnswerState.QUEUED,
+                owner=None,
+                lease_until=None,
+                next_attempt_at=to_db(now or datetime.now(UTC)),
+                attempts=answer_queue.c.attempts - 1,
+            )
+
     def give_up(
         self, job: Job, state: AnswerState, error: str, now: datetime | None = None
     ) -> bool:

@@ -154,6 +154,21 @@ def test_retry_later_waits_until_due_and_any_replica_may_take_it(queue_engine: E
     assert a.rows()[0]["last_error"] == "too old"
 
 
+def test_a_question_handed_back_at_a_stop_is_another_replicas_at_once_and_untried(
+    queue_engine: Engine,
+) -> None:
+    """A stopping replica's claim it never began: any replica takes it now, not once the
+    lease has run out, and it is not taken for one that may have reached Slack."""
+    a, b = AnswerQueue(queue_engine, "a"), AnswerQueue(queue_engine, "b")
+    ask(a, "1.1")
+    [job] = a.claim(1, LEASE, now=T0)
+    assert b.claim(1, LEASE, now=T0 + timedelta(seconds=1)) == []  # a's lease holds
+    assert a.release(job, now=T0 + timedelta(seconds=1))
+    [again] = b.claim(1, LEASE, now=T0 + timedelta(seconds=1))
+    assert again.id == job.id and not again.maybe_posted
+    assert not a.release(job)  # b holds it now: a can no longer hand it back
+
+
 def test_replicas_claiming_at_once_never_share_a_question(queue_engine: Engine) -> None:
     owners = [AnswerQueue(queue_engine, f"r{i}") for i in range(3)]
     for n in range(60):
