@@ -1,12 +1,12 @@
 """The abstention shares with the library's adapted model, judged through what `coach eval`
 runs (the shipped library, search_many, index.evaluate): the out-of-scope map's share
-(`SearchTuning.out_of_scope_share`) and the answer gate's near share, on a grid, and the
-pair chosen on the other seven sets scored on the one held out (issue 14).
+(`SearchTuning.out_of_scope_share`), the answer gate's near share and library share, on a
+grid, and the triple chosen on the other seven sets scored on the one held out (issue 14).
 
     .venv/bin/python bench/adapt_scope_share.py
 
 Choice rule: lowest 3 x false-abstain rate + uncovered answered rate + off-topic answered
-rate, the other seven sets pooled; ties to the shipped pair.
+rate, the other seven sets pooled; ties to the shipped triple.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from index.library import Library  # noqa: E402
 
 SCOPE_SHARES = (0.005, 0.01, 0.02, 0.03, 0.05)
 NEAR_SHARES = (0.002, 0.005, 0.01)
+LIBRARY_SHARES = (0.001, 0.002, 0.005, 0.01)
 Counts = tuple[int, int, int, int, int, int, float, int]  # fa, n, unc, n, off, n, hit1 sum, n
 
 
@@ -62,28 +63,29 @@ def main() -> None:
         searcher = library.searcher
         shipped = searcher.tuning
         sets = {n: load_questions(p) for n, p in quality.SETS.items()}
-        table: dict[tuple[float, float], dict[str, Counts]] = {}
-        for scope, near in itertools.product(SCOPE_SHARES, NEAR_SHARES):
+        table: dict[tuple[float, float, float], dict[str, Counts]] = {}
+        for scope, near, whole in itertools.product(SCOPE_SHARES, NEAR_SHARES, LIBRARY_SHARES):
             searcher.tuning = dataclasses.replace(
-                shipped, out_of_scope_share=scope, near_share=near
+                shipped, out_of_scope_share=scope, near_share=near, library_share=whole
             )
-            searcher.__dict__.pop("_own_margin", None)
-            searcher.__dict__.pop("_gate", None)
+            for cached in ("_own_margin", "_text_margin", "_gate"):
+                searcher.__dict__.pop(cached, None)
             row = {}
             for name, questions in sets.items():
                 texts = [q.question for q in questions]
                 results = dict(zip(texts, library.search_many(texts, 10), strict=False))
                 row[name] = counts(evaluate(questions, lambda q, r=results: r[q]))
-            table[(scope, near)] = row
+            table[(scope, near, whole)] = row
             total = [sum(c[i] for c in row.values()) for i in range(8)]
             print(
-                f"scope {scope:.3f} near {near:.3f}: FA {total[0]}/{total[1]} uncovered "
-                f"{total[2]}/{total[3]} off-topic {total[4]}/{total[5]} hit@1 {total[6]:.0f} | "
+                f"scope {scope:.3f} near {near:.3f} library {whole:.3f}: FA {total[0]}/{total[1]} "
+                f"uncovered {total[2]}/{total[3]} off-topic {total[4]}/{total[5]} "
+                f"hit@1 {total[6]:.0f} | "
                 + "  ".join(f"{n} {c[0]} {c[2]}/{c[3]} {c[4]}/{c[5]}" for n, c in row.items()),
                 flush=True,
             )
     print("\n## chosen on the other seven, scored on the held-out set (FA, uncovered, off-topic)")
-    key0 = (shipped.out_of_scope_share, shipped.near_share)
+    key0 = (shipped.out_of_scope_share, shipped.near_share, shipped.library_share)
     for held in sets:
         best = min(
             table,
@@ -91,7 +93,7 @@ def main() -> None:
         )
         c = table[best][held]
         print(
-            f"{held:5} chose scope {best[0]} near {best[1]}: FA {c[0]}/{c[1]} "
+            f"{held:5} chose scope {best[0]} near {best[1]} library {best[2]}: FA {c[0]}/{c[1]} "
             f"uncovered {c[2]}/{c[3]} off-topic {c[4]}/{c[5]}"
         )
 
