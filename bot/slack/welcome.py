@@ -7,7 +7,9 @@ looked for in the channel after an ambiguous failure, held through Slack outages
 with one line after ANSWER_MAX_AGE_MINUTES). Before, it was posted from memory: lost to a
 503 outage (Slack does not send an acked event again) and doubled by a reset after Slack
 took it. Refused (e.g. not_in_channel), the claim is released so a later join may try
-again; dropped, it is kept: an earlier try may have been shown, and at most once it is.
+again; dropped after ANSWER_MAX_AGE_MINUTES, it is released too unless the welcome may be
+in the channel after all (an earlier try may have been shown: looked for first, and the
+claim kept when found or when Slack cannot say), so at most once it is.
 `welcome` is the memory path, kept for when the database cannot store the join.
 """
 
@@ -15,15 +17,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from bot.slack.delivery import Verdict
+from bot.slack.delivery import Verdict, find_answer, tried_once
 from bot.slack.messages.welcome import welcome_message
 from bot.slack.posting import post_once, stored_before_ack, too_old
-from bot.slack.runtime import SlackRuntime
+from bot.slack.runtime import Message, SlackRuntime
 from bot.store.answer_queue import Job
 from bot.store.said_queue import enqueue_said_once, said_at
-from bot.store.tables import SaidKind
+from bot.store.tables import AnswerState, SaidKind
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +72,10 @@ def queue_welcome(
 def welcome_job(slack: SlackRuntime, job: Job) -> None:
     """Post one claimed welcome, or put it back to be tried later, or give it up."""
     now = datetime.now(UTC)
-    if too_old(slack, job, now, WHAT):
-        return
     message = welcome_message(slack.coach.topics, slack.coach.suggestions(2, job.channel))
+    if too_old(slack, job, now, WHAT):
+        free_unless_shown(slack, job, message, tried=job.maybe_posted)
+        return
 
     def record(ts: str | None) -> None:
         slack.answers.answered(job, ts, also=said_at(KIND, job.channel, ts))
@@ -82,6 +85,29 @@ def welcome_job(slack: SlackRuntime, job: Job) -> None:
         log.info("welcomed %s", job.channel)
     elif verdict == Verdict.REFUSED:
         slack.said_once.release(KIND, job.channel)  # nothing shown: a later join may try again
+    elif verdict == Verdict.RETRY and slack.answers.state(job.key) == AnswerState.DROPPED:
+        free_unless_shown(slack, job, message, tried=True)
+
+
+def free_unless_shown(slack: SlackRuntime, job: Job, message: Message, *, tried: bool) -> None:
+    """The welcome was given up after ANSWER_MAX_AGE_MINUTES: release the channel's claim,
+    so the bot's next join welcomes it, unless the welcome may be in the channel. Never
+    `tried` (no post of it ever began): released. Else it is looked for first (its marker,
+    or its text): found, or Slack not saying, the claim is kept (at most once)."""
+    if tried:
+        lease = timedelta(seconds=slack.settings.answer_lease_seconds)
+        try:
+            shown = find_answer(tried_once(slack.client, lease), job, None, {message["text"]})
+        except Exception as err:  # Slack still failing: whether it was shown is unknown
+            log.info(
+                "%s may be in %s (Slack could not say: %s); not tried again", WHAT, job.channel, err
+            )
+            return
+        if shown:
+            log.info("%s in %s was shown after all (%s); not again", WHAT, job.channel, shown)
+            return
+    slack.said_once.release(KIND, job.channel)
+    log.info("%s never reached %s: the bot's next join there welcomes it", WHAT, job.channel)
 
 
 def welcome(slack: SlackRuntime, channel: str) -> bool:

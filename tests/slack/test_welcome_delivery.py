@@ -156,3 +156,47 @@ def test_a_welcome_held_past_the_max_age_is_dropped_with_one_line_not_posted_lat
     assert [r["state"] for r in welcome_rows(slack_app)] == [AnswerState.DROPPED]
     dropped = [r for r in caplog.records if "dropped the welcome" in r.getMessage()]
     assert len(dropped) == 1
+
+
+@pytest.mark.parametrize("earlier", ["never-tried", "tried-not-shown", "shown"])
+def test_a_welcome_dropped_after_the_max_age_leaves_the_channel_to_the_next_join(
+    slack_app: SlackApp, earlier: str
+) -> None:
+    """Slack on hold past ANSWER_MAX_AGE_MINUTES: the welcome is dropped. Before, the
+    channel's claim stayed: the bot removed and added again was "already welcomed" and the
+    channel never heard what it does. Now the claim is released, and the next join
+    welcomes once; unless an earlier try of the dropped one did reach the channel (it is
+    looked for first): then that one welcome is all the channel sees."""
+    from bot.slack.welcome import queue_welcome
+
+    minutes = slack_app.settings.answer_max_age_minutes
+    joined = datetime.now(UTC) - timedelta(minutes=minutes + 1)
+    holds = SlackHolds(slack_app.engine, "another-replica")
+    holds.hold("HTTP 503", timedelta(minutes=5))  # no replica claims it meanwhile
+    assert queue_welcome(slack_app.slack, CHANNEL, "Ev0OLD", "1.000100", now=joined)
+    if earlier != "never-tried":  # another replica's probe tried it
+        other = AnswerQueue(slack_app.engine, "another-replica")
+        [tried] = other.claim(1, timedelta(seconds=3), probe=True)
+        assert other.retry_later(tried, datetime.now(UTC), "HTTP 503")
+        if earlier == "shown":  # Slack took that post; its answer was lost
+            slack_app.stub.seed_message(CHANNEL, "1900000000.000001", "Hi!", user=BOT_USER)
+            slack_app.stub.messages[CHANNEL][-1] |= {
+                "blocks": [
+                    {"type": "section", "text": {"type": "mrkdwn", "text": "Coach me on this"}}
+                ],
+                "metadata": {
+                    "event_type": "coach_answer",
+                    "event_payload": {"question": tried.key},
+                },
+            }
+    holds.clear()  # Slack answers again, too late for that welcome
+    slack_app.slack.wake_answers()
+    slack_app.settle()
+    assert [r["state"] for r in welcome_rows(slack_app)] == [AnswerState.DROPPED]
+    assert slack_app.stub.calls_to("chat.postMessage") == []
+
+    bot_added(slack_app)  # removed from the channel and added again
+    slack_app.settle()
+    assert_welcomed_once(slack_app.stub)
+    posted = len(slack_app.stub.calls_to("chat.postMessage"))
+    assert posted == (0 if earlier == "shown" else 1)
