@@ -294,6 +294,15 @@ class AnswerQueue:
 
     def retry_later(self, job: Job, at: datetime, error: str) -> bool:
         """Give the question back to the queue, due again at `at` (any replica may take it)."""
+        return self._requeue(job, at, last_error=error[:500])
+
+    def release(self, job: Job, now: datetime | None = None) -> bool:
+        """Hand a claimed question back untried (its replica is stopping): due at once for
+        any replica, and its claim not counted as an attempt, since nothing went to Slack."""
+        return self._requeue(job, now or datetime.now(UTC), attempts=answer_queue.c.attempts - 1)
+
+    def _requeue(self, job: Job, at: datetime, **fields: object) -> bool:
+        """Back to the queue, unowned and due at `at`, if this replica still holds it."""
         with self.engine.begin() as conn:
             return self._owned(
                 conn,
@@ -302,21 +311,7 @@ class AnswerQueue:
                 owner=None,
                 lease_until=None,
                 next_attempt_at=to_db(at),
-                last_error=error[:500],
-            )
-
-    def release(self, job: Job, now: datetime | None = None) -> bool:
-        """Hand a claimed question back untried (its replica is stopping): due at once for
-        any replica, and its claim not counted as an attempt, since nothing went to Slack."""
-        with self.engine.begin() as conn:
-            return self._owned(
-                conn,
-                job,
-                state=AnswerState.QUEUED,
-                owner=None,
-                lease_until=None,
-                next_attempt_at=to_db(now or datetime.now(UTC)),
-                attempts=answer_queue.c.attempts - 1,
+                **fields,
             )
 
     def give_up(
