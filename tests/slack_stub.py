@@ -8,9 +8,10 @@ so `conversations.replies` / `conversations.history` can return it later.
 Faults can be injected per method: HTTP 429 with Retry-After, HTTP 5xx, an `ok: false` error
 such as `invalid_auth`, a connection reset before the call is processed (`drop=True`) or
 after Slack processed it (`drop_after=True`: the message is posted, the response is lost),
-a request held until the caller times out and never processed (`hang=20`), and an outage:
-every call answered HTTP 503 for some seconds (`outage(25)`). Message
-`metadata` is kept and returned by conversations.replies/history with include_all_metadata.
+a request held until the caller times out and never processed (`hang=20`), one held and then
+answered as usual (`slow(method, 3)`: Slack slow, not failing), and an outage: every call
+answered HTTP 503 for some seconds (`outage(25)`). Message `metadata` is kept and returned
+by conversations.replies/history with include_all_metadata.
 
     with SlackStub() as stub:
         client = WebClient(token="xoxb-test", base_url=stub.api_url)
@@ -200,6 +201,12 @@ class SlackStub:
                     where=where,
                 )
             )
+
+    def slow(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the next `times` calls of `method` `seconds` each, then answer them as usual
+        (Slack slow, not failing); `faults_left` says when such a call has arrived."""
+        with self._cond:
+            self._faults.append(Fault(method, times, hang=seconds))
 
     def outage(
         self,
