@@ -12,7 +12,7 @@ import os
 import random
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future
 from datetime import date
 from typing import Protocol
@@ -121,12 +121,20 @@ class Coach:
 
     # ---- answers ------------------------------------------------------------------------
     def search(
-        self, question: str, *, context: str | None = None, offset: int = 0, k: int | None = None
+        self,
+        question: str,
+        *,
+        context: str | None = None,
+        offset: int = 0,
+        k: int | None = None,
+        exclude: Collection[str] = (),
     ) -> SearchResult:
-        """The passages that answer `question` (after `offset`, in the light of `context`,
-        the question that started a thread)."""
+        """The passages that answer `question` (in the light of `context`, the question that
+        started a thread), leaving out those whose fingerprint is in `exclude` (shown
+        already: the page is the next `k` that are new, whatever the library did meanwhile)
+        and then the first `offset`."""
         k = k or self.settings.top_k
-        if context is None and offset == 0 and k == self.settings.top_k:
+        if context is None and offset == 0 and k == self.settings.top_k and not exclude:
             return self._search_batched(question)
         with self._lanes:
             return self.library.search(
@@ -135,6 +143,7 @@ class Coach:
                 offset=offset,
                 context=context,
                 max_chars=self.settings.max_question_chars,
+                exclude=frozenset(exclude),
             )
 
     def search_many(self, questions: list[str], k: int | None = None) -> list[SearchResult]:

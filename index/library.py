@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -139,15 +139,18 @@ class Library:
         offset: int = 0,
         context: str | None = None,
         max_chars: int = 500,
+        exclude: Collection[str] = (),
     ) -> SearchResult:
         """Ranked passages that answer `question`, or answered=False when none does.
 
-        `offset` pages through further passages ("More like this"); `context` is an earlier
-        question in the same conversation, used when `question` is a short follow-up.
-        Questions longer than `max_chars` are cut (result.truncated tells).
+        `exclude` (passage fingerprints) and `offset` page through further passages ("More
+        like this"): the fingerprints of those already shown name the same words whatever a
+        reload did to the ranking, so none is shown twice. `context` is an earlier question
+        in the same conversation, used when `question` is a short follow-up. Questions
+        longer than `max_chars` are cut (result.truncated tells).
         """
         return self.searcher.search_many(
-            [question], k, offset=offset, context=context, max_chars=max_chars
+            [question], k, offset=offset, context=context, max_chars=max_chars, exclude=exclude
         )[0]
 
     def search_many(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Collection
 
 import numpy as np
 
@@ -301,7 +302,6 @@ class HybridSearcher:
         asked = float(f["asked_near"][0]) if described is not None else None
         rest = f["sentence"] if described is None else f["sentence"][~described]
         text = float(rest.max()) if len(rest) else None
-
         return self.scope.decline(f["scope"], asked, text, margin, self._text_margin)
 
     # ---- selection -----------------------------------------------------------------------
@@ -336,8 +336,10 @@ class HybridSearcher:
         offset: int = 0,
         context: str | None = None,
         max_chars: int = 500,
+        exclude: Collection[str] = (),
     ) -> list[SearchResult]:
-        """Answers for several questions, embedded in one batch; same order as given."""
+        """Answers for several questions, embedded in one batch; same order as given. Passages
+        in `exclude` (fingerprints: shown already) are skipped, their near-duplicates too."""
         if context:
             context, _ = truncate_question(context, max_chars)
         prepared = [truncate_question(q, max_chars) for q in questions]
@@ -372,16 +374,18 @@ class HybridSearcher:
                 continue
             score = self.fused(f)
             ranked = [int(j) for j in np.argsort(-score, kind="stable")]
-            order = self._diverse_order(ranked, score, limit=offset + k + 1)
-            window = order[offset : offset + k]
+            order = self._diverse_order(ranked, score, limit=offset + len(exclude) + k + 1)
+            new = [
+                (r, j) for r, j in enumerate(order) if self.passages[j].fingerprint not in exclude
+            ]
             hits = tuple(
                 Hit(
-                    rank=offset + r + 1,
+                    rank=r + 1,
                     score=round(float(score[j]), 4),
                     passage=self.passages[j],
                     key_sentence=self._sentences[j][int(f["best_sentence"][j])],
                 )
-                for r, j in enumerate(window)
+                for r, j in new[offset : offset + k]
             )
             results.append(
                 SearchResult(
@@ -389,7 +393,7 @@ class HybridSearcher:
                     answered=bool(hits),
                     hits=hits,
                     truncated=truncated,
-                    more=len(order) > offset + k,
+                    more=len(new) > offset + k,
                 )
             )
         return results

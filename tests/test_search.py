@@ -9,7 +9,7 @@ import pytest
 
 from index.evaluate import normalise
 from index.library import Library
-from index.types import SearchResult
+from index.types import Hit, SearchResult
 
 # Questions the library cannot answer (not from shared/eval): the coach must say so.
 OFF_TOPIC = [
@@ -151,6 +151,28 @@ def test_paging_past_the_end_is_empty_not_an_error(shipped_library: Library) -> 
     assert not everything.more
     beyond = shipped_library.search(question, 3, offset=len(everything.hits))
     assert beyond.hits == () and not beyond.more
+
+
+def test_passages_already_shown_are_left_out_and_the_page_is_the_next_new_ones(
+    shipped_library: Library,
+) -> None:
+    """ "More like this" names what was shown by fingerprint: the page is the next k passages
+    not among them, wherever they rank now, until none is left."""
+    question = "What makes a good sales leader?"
+    nine = shipped_library.search(question, 9).hits
+
+    def page(shown: list[Hit]) -> list[str]:
+        result = shipped_library.search(question, 3, exclude=[h.passage.fingerprint for h in shown])
+        return [h.passage.id for h in result.hits]
+
+    assert page(list(nine[:3])) == [h.passage.id for h in nine[3:6]]
+    assert page(list(nine[1:3])) == [h.passage.id for h in (nine[0], nine[3], nine[4])]
+    unknown = shipped_library.search(question, 3, exclude=["0123456789"])
+    assert unknown.hits == shipped_library.search(question, 3).hits
+    everything = shipped_library.search(question, 500).hits
+    assert page(list(everything)) == []
+    rest = shipped_library.search(question, 3, exclude=[h.passage.fingerprint for h in nine])
+    assert [h.rank for h in rest.hits] == [10, 11, 12] and rest.more
 
 
 def _words(text: str) -> set[str]:
