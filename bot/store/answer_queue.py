@@ -13,7 +13,8 @@ A /leadership-tip request rides the same queue (kind "tip" or "another_tip"), ke
 trigger_id, with the command's response_url: a credential while it lives, so it is never
 logged and is set to NULL when the row is settled. The tip chosen for it is kept in `reply`
 by its first holder, so every later attempt sends the same tip. A "More like this" click
-rides it too (kind "more"), keyed by the message and offset clicked, with its context.
+rides it too (kind "more"), keyed by the message and the passages shown before it, with
+its context and those passages' fingerprints.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Job:
     last_error: str | None = None  # why its last attempt failed
     context: str | None = None  # a "More like this" click's: the follow-up context
     offset: int = 0  # ... and where its next passages start
+    excluded: tuple[str, ...] | None = None  # ... the fingerprints shown; None: offset only
 
     @property
     def maybe_posted(self) -> bool:
@@ -97,6 +99,7 @@ def _job(row: Any) -> Job:
         last_error=row.last_error,
         context=row.context,
         offset=row.passage_offset or 0,
+        excluded=tuple(row.excluded.split()) if row.excluded is not None else None,
     )
 
 
@@ -191,16 +194,19 @@ class AnswerQueue:
         question: str,
         context: str | None,
         offset: int,
+        excluded: Sequence[str] | None = None,
         now: datetime | None = None,
     ) -> bool:
         """Store a "More like this" click before its ack; False if this click (`key`: the
-        message and the offset clicked) was stored before. Its dedupe row is the one a click
+        message and what it excludes) was stored before. Its dedupe row is the one a click
         acted on from memory claims (EventStore.claim_once), so neither way posts it twice.
+        `excluded`: the fingerprints shown so far (None: an old button's, offset only).
         Database errors propagate, as `enqueue_tip`'s."""
         stamp = now or datetime.now(UTC)
         seen = {"key": key, "kind": "more", "channel": channel, "ts": ts, "text": ""}
         seen |= {"status": EventStatus.DONE, "created_at": stamp}  # claimed, as claim_once's
         more = {"thread_ts": thread_ts, "context": context, "passage_offset": offset}
+        more["excluded"] = " ".join(excluded) if excluded is not None else None
         row = queued_row(key, "more", channel, ts, user_id, question, stamp, **more)
         return insert_once(self.engine, (_INSERT_SEEN, seen), (_INSERT_QUEUED, row))
 

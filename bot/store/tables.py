@@ -272,6 +272,7 @@ answer_queue = Table(
     Column("reply", Text),  # a tip's message (JSON), chosen once so a retry sends the same
     Column("context", Text),  # a "More like this" click's follow-up context (migration 0008)
     Column("passage_offset", Integer),  # ... and where its next passages start
+    Column("excluded", Text),  # ... and the fingerprints shown before it (migration 0009)
     Index("ix_answer_queue_state_due", "state", "next_attempt_at"),
 )
 

@@ -248,6 +248,45 @@ def test_a_database_at_0007_keeps_its_queued_rows_and_takes_more_like_this_click
     assert schema_diff(schema_db_url) == [], ADD_A_MIGRATION
 
 
+def test_a_database_at_0008_keeps_its_queued_clicks_and_takes_their_shown_passages(
+    schema_db_url: str,
+) -> None:
+    """0009 adds the fingerprints a "More like this" click leaves out, in place: a click
+    queued before the upgrade (offset only) is still there, paged by its offset, and a new
+    click keeps the passages its thread showed for whichever replica answers it."""
+    from bot.store.answer_queue import AnswerQueue
+
+    _question_queued_at("0008", schema_db_url)
+    old = create_engine(schema_db_url)
+    with old.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO answer_queue (question_key, kind, channel, ts, text, state, "
+                "attempts, next_attempt_at, created_at, passage_offset) VALUES "
+                "('more:C1:1.2:3', 'more', 'C1', '1.2', 'how do I coach?', 'queued', 0, "
+                ":now, :now, 3)"
+            ),
+            {"now": datetime.now(UTC).replace(tzinfo=None)},
+        )
+    old.dispose()
+
+    engine = make_engine(schema_db_url)
+    try:
+        assert current_revision(engine) == head_revision()
+        queue = AnswerQueue(engine, "a")
+        shown = ("0123456789", "abcdef0123", "fedcba9876")
+        click = {"channel": "C1", "ts": "1.3", "thread_ts": "1.1", "user_id": "U1"}
+        click |= {"question": "how do I coach?", "context": None, "offset": 3}
+        assert queue.enqueue_more(key="more:C1:1.3:d1", excluded=shown, **click)
+        mention, before, after = queue.claim(5, timedelta(seconds=30))
+        assert (mention.kind, mention.excluded) == ("mention", None)
+        assert (before.kind, before.offset, before.excluded) == ("more", 3, None)
+        assert (after.kind, after.offset, after.excluded) == ("more", 3, shown)
+    finally:
+        engine.dispose()
+    assert schema_diff(schema_db_url) == [], ADD_A_MIGRATION
+
+
 STARTER = """
 import sys, time
 from pathlib import Path
