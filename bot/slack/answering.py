@@ -9,6 +9,7 @@ Slack outages for up to ANSWER_MAX_AGE_MINUTES.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,13 +20,14 @@ from bot.slack.assistant_panel import before_answer, is_assistant_thread
 from bot.slack.client import thread_messages
 from bot.slack.delivery import Verdict
 from bot.slack.messages.answers import (
+    CHAIN_FULL,
     answer_message,
     error_message,
     help_message,
     no_answer_message,
     welcome_message,
 )
-from bot.slack.messages.values import encode_value
+from bot.slack.messages.values import MORE_SHOWN_MAX, encode_value
 from bot.slack.posting import post_once, too_old
 from bot.slack.runtime import Message, SlackRuntime
 from bot.slack.sign_of_life import SIGN_OF_LIFE_KINDS
@@ -167,7 +169,7 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
     found = result.answered and bool(result.hits)
     declined = result.out_of_scope.topic if result.out_of_scope and not found else None
     if found:
-        message = answer_blocks(slack, asked, result, context, q.reply_thread, offset=0)
+        message = answer_blocks(slack, asked, result, context, q.reply_thread)
     else:
         message = no_answer_message(
             asked=asked,
@@ -270,18 +272,21 @@ def answer_blocks(
     context: str | None,
     thread: str | None,
     *,
-    offset: int,
+    shown: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The answer message with feedback and 'More like this' buttons carrying their state."""
+    """The answer message with feedback and 'More like this' buttons carrying their state.
+
+    'More like this' carries the fingerprints of every passage shown in this chain (`shown`
+    before this message, then its own), which its click leaves out: an offset would repeat or
+    skip passages once a reload or another replica's library ranks them otherwise. Past
+    MORE_SHOWN_MAX it is not offered (its value would outgrow Slack's 2000 characters); "o",
+    the count, is what a replica still running the offset code pages by."""
     feedback_value = encode_value({"q": asked[:300], "p": [h.passage.id for h in result.hits]})
-    more_value = encode_value(
-        {
-            "q": result.question,
-            "c": context or "",
-            "o": offset + len(result.hits),
-            "th": thread or "",
-        }
-    )
+    chain = [*shown, *(h.passage.fingerprint for h in result.hits)]
+    more_value = None
+    if len(chain) <= MORE_SHOWN_MAX:
+        more = {"q": result.question, "c": context or "", "o": len(chain), "x": chain}
+        more_value = encode_value({**more, "th": thread or ""})
     return answer_message(
         result,
         asked=asked,
@@ -289,6 +294,7 @@ def answer_blocks(
         button_value=feedback_value,
         more_value=more_value,
         follow_up_of=context,
+        end_note=None if more_value or not result.more else CHAIN_FULL,
     )
 
 

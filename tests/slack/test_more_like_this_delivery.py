@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack.messages.values import ACTION_HELPFUL
+from bot.slack.messages.values import ACTION_HELPFUL, shown_digest
 from bot.store.answer_queue import AnswerQueue
 from bot.store.slack_hold import SlackHolds
 from bot.store.tables import AnswerState
@@ -80,7 +80,8 @@ def test_more_like_this_clicked_during_a_slack_outage_is_posted_once_after_it(
     assert [c for c in more_posts(slack_app.stub) if c.status == 503], "no outage seen"
     assert_the_next_passages(posted, reply, shipped_library)
     [shown] = more_in_thread(slack_app.stub, reply)
-    key = f"more:CSALES:{reply.response['ts']}:3"
+    first = [h.passage.fingerprint for h in shipped_library.search(QUESTION, 3).hits]
+    key = f"more:CSALES:{reply.response['ts']}:{shown_digest(first)}"  # the answer's passages
     assert shown["metadata"]["event_payload"]["question"] == key
 
     # clicking again once Slack is back (or Slack's retry of the click) posts nothing more

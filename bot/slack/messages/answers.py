@@ -21,6 +21,11 @@ from bot.slack.messages.values import ACTION_HELPFUL, ACTION_MORE, ACTION_NOT_HE
 from bot.slack.text import escape, safe_echo
 from index.types import Hit, OutOfScope, SearchResult
 
+# under the last page "More like this" can carry (bot.slack.messages.values.MORE_SHOWN_MAX)
+CHAIN_FULL = (
+    "That's as far as *More like this* goes in one thread: ask again in other words for more."
+)
+
 
 def hit_blocks(hit: Hit) -> list[Block]:
     """One passage: the quote with its key sentence bold, then the citation."""
@@ -58,8 +63,10 @@ def answer_message(
     button_value: str,
     more_value: str | None = None,
     follow_up_of: str | None = None,
+    end_note: str | None = None,
 ) -> Message:
-    """The reply to a question with at least one relevant passage."""
+    """The reply to a question with at least one relevant passage; `end_note`, a line
+    above the buttons (why "More like this" is not offered when the library has more)."""
     echo = safe_echo(asked, 150)
     intro = f"Here's what the library says about _{echo}_:"
     if follow_up_of:
@@ -81,6 +88,9 @@ def answer_message(
     ]
     if result.more and more_value:
         elements.append(button("More like this", ACTION_MORE, more_value, style="primary"))
+    if end_note:
+        blocks.append(context(end_note))
+        summary.append(end_note)
     blocks.append({"type": "divider"})
     blocks.append({"type": "actions", "block_id": "answer_actions", "elements": elements})
     return check({"text": fallback(" ".join(summary)), "blocks": blocks})

@@ -10,7 +10,7 @@ from slack_bolt import App
 
 from bot.slack.listeners.guard import guarded
 from bot.slack.listeners.payload import first_action, text_at, where
-from bot.slack.messages.values import ACTION_MORE, decode_value
+from bot.slack.messages.values import ACTION_MORE, decode_value, shown_fingerprints
 from bot.slack.more_like_this import MoreClick, queue_more, send_more
 from bot.slack.runtime import SlackRuntime
 
@@ -30,7 +30,8 @@ def register(app: App, slack: SlackRuntime) -> None:
             ack()
             log.info("'More like this' click without a channel or question; ignored")
             return
-        offset = value.get("o")
+        shown = shown_fingerprints(value)  # None: an old button, paged by its offset
+        offset = len(shown) if shown is not None else value.get("o")
         offset = offset if isinstance(offset, int) and 0 <= offset <= 1000 else slack.settings.top_k
         context = value.get("c") if isinstance(value.get("c"), str) and value.get("c") else None
         thread = value.get("th") if isinstance(value.get("th"), str) else None
@@ -42,6 +43,7 @@ def register(app: App, slack: SlackRuntime) -> None:
             question=question,
             context=context,
             offset=offset,
+            shown=shown,
             trigger_id=text_at(body, "trigger_id"),
         )
         stored = queue_more(slack, click)  # before the ack: a replica gone after it loses nothing
