@@ -31,10 +31,12 @@ def kept_vectors(
         path = Path(cache_dir) / f"{prefix}-{digest}.npy"
         try:
             kept = np.load(path, allow_pickle=False)
-            if kept.ndim == 2 and kept.shape[0] == len(texts):
-                return kept
-        except (OSError, ValueError):
-            pass  # absent or unreadable: embed again
+        except (OSError, ValueError, EOFError):
+            kept = None  # absent or unreadable: embed again
+        if kept is not None and _sound(kept, len(texts)):
+            return kept
+        if kept is not None:
+            log.warning("%s is damaged (not %d unit vectors): embedding again", path, len(texts))
     vectors = embedder.encode(texts).astype("float32")
     if path is not None:
         try:
@@ -42,6 +44,17 @@ def kept_vectors(
         except OSError as exc:
             log.warning("could not keep the %s vectors in %s: %s", prefix, path.parent, exc)
     return vectors
+
+
+def _sound(kept: np.ndarray, rows: int) -> bool:
+    """Whether a kept file holds what was saved: one finite unit vector per text. A file
+    scribbled over in place keeps its header and size, so np.load reads it: its damaged
+    rows were searched as they were, and every question was declined."""
+    if kept.ndim != 2 or kept.shape[0] != rows or kept.dtype.kind != "f":
+        return False
+    with np.errstate(all="ignore"):
+        norms = np.linalg.norm(kept.astype("float64"), axis=1)
+    return bool(np.all(np.isfinite(norms)) and np.allclose(norms, 1.0, atol=1e-3))
 
 
 def _save(path: Path, vectors: np.ndarray, prefix: str) -> None:
