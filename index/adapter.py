@@ -12,12 +12,15 @@ a new index. numpy only: serving never imports torch for this.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 ADAPTER_DIR = "model"  # in CONTENT_DIR
 ADAPTER_FILE = "adapter.safetensors"
 WEIGHTS = "model.safetensors"
+WEIGHTS_SUM = "model.safetensors.sha1"  # beside an adapted model's weights: what they were
 # tensors kept as low-rank products; the word embeddings as touched rows; the rest whole
 LOW_RANK_PREFIX = "encoder.layer."
 WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
@@ -117,6 +121,75 @@ def questions_fingerprint(asked: AskedQuestions) -> str:
     return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:12]
 
 
+def _sha1(path: Path) -> str:
+    digest = hashlib.sha1()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _damage(folder: Path) -> str | None:
+    """What is wrong with an adapted model folder made earlier, or None. Its weights are
+    checked against the checksum written beside them when they were made (a folder made
+    before that gets it now, once its weights' header reads); before, a truncated file
+    stopped every start with a message blaming EMBEDDING_MODEL, and one scribbled over was
+    embedded with, the index rebuilt on damaged weights."""
+    from safetensors import safe_open
+
+    weights, kept = folder / WEIGHTS, folder / WEIGHTS_SUM
+    try:
+        if kept.exists():
+            expected = kept.read_text(encoding="utf-8").strip()
+            return None if _sha1(weights) == expected else f"{WEIGHTS}: checksum mismatch"
+        with safe_open(str(weights), "np") as handle:
+            handle.metadata()
+        _write_sum(weights, kept)
+    except OSError as exc:
+        return f"{WEIGHTS}: {exc.strerror or exc}"
+    except Exception as exc:  # noqa: BLE001 - safetensors raises its own types
+        return f"{WEIGHTS}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return None
+
+
+def _write_sum(weights: Path, kept: Path) -> None:
+    """The weights' checksum beside them, written in one step (a reader never sees half)."""
+    fd, tmp = tempfile.mkstemp(prefix=".sum-", dir=kept.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(_sha1(weights) + "\n")
+        os.replace(tmp, kept)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive flock on <folder>/.adapted.lock (none when it cannot be made)."""
+    try:
+        handle = (folder / ".adapted.lock").open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _set_aside(folder: Path) -> None:
+    """A damaged folder out of the way (renamed, then removed), so it is made again."""
+    aside = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".damaged-"))
+    try:
+        os.replace(folder, aside / folder.name)
+    except OSError:
+        pass  # another process moved it first
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def _fingerprint(path: Path) -> str:
     return hashlib.sha1(path.read_bytes()).hexdigest()[:12]
 
@@ -166,12 +239,24 @@ def adapted_folder(adapter_path: Path, out_root: Path) -> Path:
 
 def adapted_model(base_folder: Path, adapter_path: Path, out_root: Path) -> Path:
     """The model folder with the adapter applied, made in `out_root` the first time (a
-    second process finds it there); named by the adapter's content."""
+    second process finds it there); named by the adapter's content. One made earlier whose
+    weights are damaged is made again (one warning line)."""
+    target = adapted_folder(adapter_path, out_root)
+    if not (target / WEIGHTS).exists():
+        return _make(base_folder, adapter_path, out_root, target)
+    with _locked(out_root):  # one process checks, and makes it again, at a time
+        damage = _damage(target)
+        if damage is None:
+            return target
+        log.warning("%s is damaged (%s): making it again from %s", target, damage, adapter_path)
+        _set_aside(target)
+        return _make(base_folder, adapter_path, out_root, target)
+
+
+def _make(base_folder: Path, adapter_path: Path, out_root: Path, target: Path) -> Path:
+    from safetensors import safe_open
     from safetensors.numpy import load_file, save_file
 
-    target = adapted_folder(adapter_path, out_root)
-    if (target / WEIGHTS).exists():
-        return target
     try:
         adapter = load_file(str(adapter_path))
         base = load_file(str(base_folder / WEIGHTS))
@@ -180,8 +265,6 @@ def adapted_model(base_folder: Path, adapter_path: Path, out_root: Path) -> Path
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged file raises safetensors' own types
         raise AdapterError(adapter_path, str(exc)) from exc
-    from safetensors import safe_open
-
     with safe_open(str(base_folder / WEIGHTS), "np") as handle:
         metadata = handle.metadata()
     out_root.mkdir(parents=True, exist_ok=True)
@@ -191,6 +274,7 @@ def adapted_model(base_folder: Path, adapter_path: Path, out_root: Path) -> Path
             base_folder, building, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*")
         )
         save_file(merged, str(building / WEIGHTS), metadata=metadata)
+        _write_sum(building / WEIGHTS, building / WEIGHTS_SUM)
         try:
             os.replace(building, target)
         except OSError:

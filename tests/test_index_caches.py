@@ -55,3 +55,31 @@ def test_a_scribbled_vector_cache_is_embedded_again_and_the_question_answered(
     assert str(cache) in done.stderr and "damaged" in done.stderr  # one line says so
     again = run_coach("ask", "--json", QUESTION, env={"DATA_DIR": str(data_copy)})
     assert json.loads(again.stdout)["answered"] and "damaged" not in again.stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "scribbled"])
+def test_a_damaged_adapted_model_is_made_again_from_the_adapter(
+    damage: str,
+    shipped_library: Library,
+    data_copy: Path,
+    run_coach: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    """DATA_DIR/index/model-<key>/ is the bundled model with the library's adapter applied,
+    made by the coach itself. Before: truncated, every start failed with 'EMBEDDING_MODEL=...
+    could not be loaded ... Unset EMBEDDING_MODEL' (a setting nobody had set); scribbled
+    over, it was searched with (the index rebuilt on damaged weights)."""
+    (weights,) = (data_copy / "index").glob("model-*/model.safetensors")
+    if damage == "truncated":
+        with weights.open("r+b") as handle:
+            handle.truncate(weights.stat().st_size // 2)
+    else:
+        _scribble(weights)
+    done = run_coach("ask", "--json", QUESTION, env={"DATA_DIR": str(data_copy)})
+    assert done.returncode == 0, done.stderr
+    assert "EMBEDDING_MODEL" not in done.stderr and "Traceback" not in done.stderr
+    assert str(weights.parent) in done.stderr and "damaged" in done.stderr
+    expected = shipped_library.search(QUESTION)
+    answer = json.loads(done.stdout)
+    assert [p["text"] for p in answer["passages"]] == [h.passage.text for h in expected.hits]
+    again = run_coach("ask", "--json", QUESTION, env={"DATA_DIR": str(data_copy)})
+    assert json.loads(again.stdout) == answer and "damaged" not in again.stderr
