@@ -41,6 +41,7 @@ def _z(signal: np.ndarray, over: np.ndarray | None = None) -> np.ndarray:
 
 
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_EVERYONE = re.compile(r"(?:<!|(?<![\w@.])@)(?:channel|here|everyone)\b(?:\|[^>]*)?>?", re.I)
 
 
 def _near(f: dict[str, np.ndarray]) -> float | None:
@@ -49,10 +50,9 @@ def _near(f: dict[str, np.ndarray]) -> float | None:
 
 
 def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
-    """The words searched: a pasted link's address left out, as the Slack app leaves it out
-    (searched, a question that was only a URL got passages sharing "com" or "article"),
-    then cut to `max_chars`; True when cut."""
-    question = re.sub(r"\s+", " ", _URL.sub(" ", question)).strip()
+    """The words searched: a link's address and a call to everyone (`<!channel>`, `@here`)
+    left out, as the Slack app leaves them out, then cut to `max_chars`; True when cut."""
+    question = re.sub(r"\s+", " ", _EVERYONE.sub(" ", _URL.sub(" ", question))).strip()
     if len(question) <= max_chars:
         return question, False
     cut = question[:max_chars]
