@@ -19,8 +19,8 @@ from chaos import ROOT  # noqa: E402  (puts the checkout on sys.path)
 
 from bot.slack.messages.values import ACTION_ANOTHER_TIP, ACTION_HELPFUL, ACTION_MORE
 from bot.slack.sign_of_life import STILL_WORKING
+from tests.slack.replicas import Replica, wait_until
 from tests.slack.surface_payloads import message_action, panel_message, thread_started
-from tests.slack.test_replicas import Replica, wait_until
 from tests.slack_checks import button
 from tests.slack_payloads import block_action, dm, event_envelope, mention, new_ts
 from tests.slack_payloads import slack_command_form as command_form

@@ -12,7 +12,7 @@ import pytest
 
 from bot.daily_quote.outcome import OutcomeStatus
 from bot.store.tables import LedgerState
-from tests.daily_quote.test_poster import (
+from tests.daily_quote.quote_world import (
     MONDAY,
     Clock,
     QuoteStub,

@@ -5,26 +5,21 @@ Time is injected (a settable clock), so nothing here sleeps to make something ha
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web import SlackResponse
-from sqlalchemy import Engine
 
 import bot.daily_quote.delivery as delivery
 from bot.daily_quote import (
-    DailyQuoter,
     PostOutcome,
     due_at,
     post_today,
@@ -41,94 +36,21 @@ from bot.store.quote_posts import post_log
 from bot.store.tables import LedgerState
 from bot.store.tables import quote_ledger as ledger_table
 from index.types import Quote
+from tests.daily_quote.quote_world import (
+    CHANNEL,
+    MONDAY,
+    TOKEN,
+    Clock,
+    FakeLibrary,
+    QuoteStub,
+    World,
+    at,
+    make_quotes,
+    make_world,
+    row_state,
+)
 from tests.pg_fixtures import BACKENDS, database_url_for
-from tests.slack_stub import SlackStub, missing_required
-
-NY = ZoneInfo("America/New_York")
-CHANNEL = "CQUOTES"
-TOKEN = "xoxb-test-daily-quote-secret"
-MONDAY = date(2026, 11, 23)
-
-
-def at(day: date, hh: int, mm: int = 0, ss: int = 0) -> datetime:
-    """A moment in the quote time zone, as the aware datetime the clock returns."""
-    return datetime(day.year, day.month, day.day, hh, mm, ss, tzinfo=NY)
-
-
-class Clock:
-    """A settable clock: tests move time instead of waiting for it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-        self.lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self.lock:
-            return self.now
-
-    def set(self, moment: datetime) -> None:
-        with self.lock:
-            self.now = moment
-
-    def advance(self, **delta: float) -> None:
-        with self.lock:
-            self.now += timedelta(**delta)
-
-
-class QuoteStub(SlackStub):
-    """The shared stub, plus what the daily quote relies on in real Slack: message ts that
-    follow the (test) clock, and message metadata kept and returned by conversations.history
-    when include_all_metadata is set."""
-
-    def __init__(self, clock: Clock) -> None:
-        super().__init__()
-        self.clock = clock
-        self._seq = itertools.count(1)
-
-    def next_ts(self) -> str:
-        n = next(self._seq)
-        return f"{int(self.clock().timestamp())}.{n:06d}"
-
-    def _answer(self, call: Any) -> dict[str, Any]:
-        body = super()._answer(call)
-        posted = call.method == "chat.postMessage" and body.get("ok")
-        if posted and call.params.get("metadata") and self.keeps_metadata:
-            body["message"]["metadata"] = call.params["metadata"]  # the stored message
-        if call.method == "conversations.history" and body.get("ok"):
-            if str(call.params.get("include_all_metadata")).lower() not in ("1", "true"):
-                for message in body["messages"]:
-                    message.pop("metadata", None)
-        return body
-
-    def quote_posts(self) -> list[Any]:
-        """chat.postMessage calls that put a message in the channel."""
-        return [
-            c for c in self.calls_to("chat.postMessage") if c.status == 200 and c.response.get("ok")
-        ]
-
-    def clear_faults(self) -> None:
-        with self._cond:
-            self._faults.clear()
-
-
-@dataclass
-class FakeLibrary:
-    """Only the quote list is needed from the Library."""
-
-    quotes: list[Quote] = field(default_factory=list)
-
-
-def make_quotes(n: int) -> list[Quote]:
-    return [
-        Quote(
-            text=f"Quote number {i}: lead by example.",
-            author=f"Author {i}",
-            article_id=f"article-{i}",
-            article_title=f"Article {i}",
-            key=f"q{i}",
-        )
-        for i in range(n)
-    ]
+from tests.slack_stub import missing_required
 
 
 class Crash(BaseException):
@@ -152,57 +74,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return database_url_for(request.param, request, tmp_path)
 
 
-def make_settings(stub: SlackStub, db_url: str, **over: Any) -> Settings:
-    values: dict[str, Any] = {
-        "embedding_model": "unused",
-        "slack_bot_token": TOKEN,
-        "slack_api_url": stub.api_url,
-        "quote_channel": CHANNEL,
-        "quote_time": "09:00",
-        "quote_timezone": "America/New_York",
-        "database_url": db_url,
-    }
-    values.update(over)
-    return Settings(**values)
-
-
-@dataclass
-class World:
-    """One 'process': settings, engine, client and quoter sharing the stub and DB file."""
-
-    settings: Settings
-    engine: Engine
-    client: WebClient
-    quoter: DailyQuoter
-    library: FakeLibrary
-    sleeps: list[float]
-
-
-def make_world(
-    stub: QuoteStub,
-    db_url: str,
-    clock: Clock,
-    library: FakeLibrary | None = None,
-    client: WebClient | None = None,
-    **settings_over: Any,
-) -> World:
-    settings = make_settings(stub, db_url, **settings_over)
-    engine = make_engine(settings.db_url)
-    client = client or WebClient(token=TOKEN, base_url=stub.api_url)
-    library = library if library is not None else FakeLibrary(make_quotes(5))
-    sleeps: list[float] = []
-    quoter = DailyQuoter(settings, library, client, engine, clock=clock, sleep=sleeps.append)
-    return World(settings, engine, client, quoter, library, sleeps)
-
-
 @pytest.fixture
 def world(stub: QuoteStub, db_url: str, clock: Clock) -> World:
     return make_world(stub, db_url, clock)
-
-
-def row_state(world: World, day: date = MONDAY) -> str | None:
-    row = get_row(world.engine, CHANNEL, day)
-    return row.state if row else None
 
 
 # ---- posting at the right time ------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
 from tests.child_process import spawn_replica, wait_for, wait_ready
-from tests.daily_quote.test_poster import CHANNEL, Clock, QuoteStub, at, make_world
+from tests.daily_quote.quote_world import CHANNEL, Clock, QuoteStub, at, make_world
 from tests.pg_fixtures import BACKENDS, database_url_for
 
 MONDAY = date(2026, 11, 23)

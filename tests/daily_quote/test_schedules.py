@@ -21,7 +21,7 @@ from bot.daily_quote.plan import QuotePlan, parse_days, parse_skip
 from bot.daily_quote.poster import DailyQuoter
 from bot.daily_quote.runner import QuoteScheduler, start_scheduler
 from bot.store.engine import make_engine
-from tests.daily_quote.test_poster import (
+from tests.daily_quote.quote_world import (
     TOKEN,
     Clock,
     FakeLibrary,

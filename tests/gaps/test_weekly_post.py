@@ -12,31 +12,10 @@ from sqlalchemy import Engine
 
 from bot.gaps.service import Gaps
 from bot.gaps.weekly import WeeklyReporter
-from bot.settings import Settings
 from bot.store.tables import asked_questions
 from tests.gaps.asked_rows import NOW, count, fill
-from tests.slack_checks import assert_valid_message
-from tests.slack_stub import SlackStub, missing_required
-
-
-def weekly_settings(stub: SlackStub, **extra: Any) -> Settings:
-    return Settings(
-        embedding_model="unused",
-        slack_bot_token="xoxb-1-2-weeklytest",
-        slack_api_url=stub.api_url,
-        report_channel="CREPORTS",
-        quote_time="09:00",
-        quote_timezone="Europe/Paris",
-        **extra,
-    )
-
-
-def reporter(settings: Settings, engine: Engine, **kwargs: Any) -> WeeklyReporter:
-    from slack_sdk import WebClient
-
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    gaps = Gaps(engine, None, 90)
-    return WeeklyReporter(settings, engine, client, lambda days: gaps.report(days), **kwargs)
+from tests.gaps.weekly_reporter import checked, reporter, weekly_settings
+from tests.slack_stub import SlackStub
 
 
 def test_weekly_report_posts_once_across_a_restart(slack_stub: SlackStub, engine: Engine) -> None:
@@ -166,14 +145,6 @@ def test_a_report_slower_to_build_than_the_lease_is_posted_once(
     assert slow.tick(NOW) is None
     assert len(slack_stub.messages["CREPORTS"]) == 1
     checked(slack_stub)
-
-
-def checked(stub: SlackStub) -> None:
-    """Slack would take every call made (its required arguments, Block Kit, no pings)."""
-    for call in stub.calls:
-        assert missing_required(call) == [], call.method
-    for call in stub.calls_to("chat.postMessage"):
-        assert_valid_message(call)
 
 
 def test_weekly_report_off_without_report_channel(slack_stub: SlackStub, engine: Engine) -> None:

@@ -17,7 +17,7 @@ import pytest
 from bot.gaps.weekly import EVENT_TYPE
 from tests.child_process import spawn_replica, wait_for, wait_ready
 from tests.gaps.asked_rows import NOW
-from tests.gaps.test_weekly_post import checked, reporter, weekly_settings
+from tests.gaps.weekly_reporter import checked, reporter, weekly_settings
 from tests.pg_fixtures import PostgresServer
 from tests.slack_stub import SlackStub
 

@@ -25,11 +25,12 @@ from slack_sdk.models.views import View
 
 from bot.slack.messages.gaps import REASON_ACTION, REASON_BLOCK, REASON_CALLBACK
 from bot.slack.messages.values import ACTION_HELPFUL, ACTION_NOT_HELPFUL, ACTION_REASON
+from tests.slack.answer_buttons import ask, button_value, click
 from tests.slack_checks import assert_valid_message
 from tests.slack_fixtures import SlackApp, running_app
-from tests.slack_payloads import block_action, event_envelope, mention, new_ts
+from tests.slack_payloads import event_envelope, new_ts
 from tests.slack_stub import Call, SlackStub, missing_required
-from tests.slack_workspace import API_APP, BOT_USER, TEAM
+from tests.slack_workspace import API_APP, TEAM
 
 ANSWERED = "how do I motivate my reps?"
 OFF_TOPIC = "How do I reset my VPN password?"
@@ -42,42 +43,6 @@ def curated_app(slack_stub: SlackStub, shipped_library: Any, tmp_path: Path) -> 
         slack_stub, shipped_library, tmp_path / "data", coach_admins=("UCURATOR",)
     ) as running:
         yield running
-
-
-def ask(app: SlackApp, question: str, user: str = "UASKER") -> Call:
-    before = len(app.stub.calls_to("chat.postMessage"))
-    assert app.send_event(event_envelope(mention(f"<@{BOT_USER}> {question}", user=user))) == 200
-    call = app.stub.wait_for("chat.postMessage", before + 1)[-1]
-    app.settle()
-    return call
-
-
-def button_value(call: Call, action_id: str) -> str:
-    for block in call.blocks:
-        for element in [*block.get("elements", []), block.get("accessory") or {}]:
-            if element.get("action_id") == action_id:
-                return str(element["value"])
-    raise AssertionError(f"no {action_id} button")
-
-
-def click(app: SlackApp, reply: Call, action_id: str, user: str = "UCLICKER") -> dict[str, Any]:
-    message = {
-        "type": "message",
-        "ts": reply.response["ts"],
-        "thread_ts": reply.params.get("thread_ts"),
-        "text": reply.text,
-        "blocks": reply.blocks,
-        "user": BOT_USER,
-    }
-    payload = block_action(
-        action_id,
-        button_value(reply, action_id),
-        user=user,
-        message=message,
-        response_url=app.stub.response_url("fb"),
-    )
-    assert app.send_action(payload) == 200
-    return payload
 
 
 def view_submission(opened: Call, reason: str | None, user: str = "UCLICKER") -> dict[str, Any]:

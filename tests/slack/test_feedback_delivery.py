@@ -17,7 +17,7 @@ from bot.slack.messages.gaps import FEEDBACK_NOTE_BLOCK
 from bot.slack.messages.values import ACTION_HELPFUL, ACTION_NOT_HELPFUL
 from bot.store.answer_queue import AnswerQueue
 from bot.store.tables import AnswerState
-from tests.slack.test_feedback import ANSWERED, ask, click
+from tests.slack.answer_buttons import QUESTION, ask, click
 from tests.slack_checks import assert_valid_message
 from tests.slack_fixtures import SlackApp, on_both_databases
 from tests.slack_stub import Call
@@ -43,7 +43,7 @@ def test_a_vote_during_a_slack_outage_shows_its_note_after_it(slack_app: SlackAp
     """Before, the note was sent from memory: after slack_sdk's few retries into the 503s
     it was given up, and the leader saw no sign the click counted. Now it waits with the
     answers and shows once Slack answers."""
-    answer = ask(slack_app, ANSWERED)
+    answer = ask(slack_app, QUESTION)
     slack_app.stub.outage(6)  # every Web API call: HTTP 503
     click(slack_app, answer, ACTION_HELPFUL)
     slack_app.stub.wait_for("chat.update", timeout=60)
@@ -70,7 +70,7 @@ def test_helpful_then_not_helpful_during_an_outage_leaves_the_not_helpful_note(
     (service_unavailable, tried again alone), so the Not helpful note goes out first. Before,
     the Helpful note went out after it: the answer said "helpful" under a Not helpful vote.
     Now a note shows the vote as it stands when it goes out, whatever the order."""
-    answer = ask(slack_app, ANSWERED)
+    answer = ask(slack_app, QUESTION)
     stub = slack_app.stub
     stub.outage(6)  # every Web API call: HTTP 503
     stub.fail(
@@ -97,7 +97,7 @@ def test_a_note_held_by_a_replica_that_died_is_shown_by_another(
     claim's lease left to run out): the vote is counted and another replica shows the
     note. Before, the note lived in the dead replica's memory only."""
     first = slack_app
-    answer = ask(first, ANSWERED)
+    answer = ask(first, QUESTION)
     assert first.slack.answer_workers is not None
     first.slack.answer_workers.stop()  # its workers never run again: as if killed
     monkeypatch.setattr(first.slack, "submit", lambda *_, **__: None)  # nor its memory
@@ -122,7 +122,7 @@ def test_not_helpful_while_the_database_is_down_still_opens_the_form_and_shows_t
     form. Now the failure is one log line; the form opens and the note is sent from memory."""
     from sqlalchemy.exc import OperationalError
 
-    answer = ask(slack_app, ANSWERED)
+    answer = ask(slack_app, QUESTION)
 
     def database_down(*_: Any, **__: Any) -> bool:
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))

@@ -28,7 +28,7 @@ from index.embedder import Embedder
 from index.library import Library
 from index.reload import LibraryReloader
 from tests.library_fixtures import SHIPPED_CONTENT, write_article
-from tests.slack.listeners.actions.test_answer_buttons import (
+from tests.slack.answer_buttons import (
     QUESTION,
     answer,
     answered_message,

@@ -16,7 +16,7 @@ from bot.slack.messages.values import ACTION_HELPFUL, shown_digest
 from bot.store.answer_queue import AnswerQueue
 from bot.store.slack_hold import SlackHolds
 from bot.store.tables import AnswerState
-from tests.slack.listeners.actions.test_answer_buttons import (
+from tests.slack.answer_buttons import (
     QUESTION,
     answer,
     answer_in_a_dm,

@@ -15,8 +15,8 @@ from sqlalchemy import create_engine
 from bot.store.answer_queue import AnswerQueue
 from bot.store.tables import AnswerState
 from tests.pg_fixtures import PostgresServer
+from tests.slack.replicas import answers_in, wait_until
 from tests.slack.socket_mode import Served
-from tests.slack.test_replicas import answers_in, wait_until
 from tests.slack_fixtures import make_settings
 from tests.slack_payloads import mention
 from tests.slack_stub import SlackStub

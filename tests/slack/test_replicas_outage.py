@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from tests.pg_fixtures import PostgresServer
-from tests.slack.test_replicas import QUESTION, Replica, answers_in, wait_until
+from tests.slack.replicas import Replica, answers_in, wait_until
 from tests.slack_payloads import event_envelope, mention
 from tests.slack_stub import Call, SlackStub
 from tests.slack_workspace import BOT_TOKEN, BOT_USER, SIGNING_SECRET
 
+QUESTION = "how do I motivate my reps?"
 HOLD_LINE = "every replica holds its answers"
 POSTING = ("chat.postMessage", "conversations.replies")
 

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine
 
 from bot.store.answer_queue import AnswerQueue
 from bot.store.tables import AnswerState
+from tests.slack.replicas import answers_in, wait_until
 from tests.slack.socket_mode import Served
-from tests.slack.test_replicas import answers_in, wait_until
 from tests.slack_fixtures import make_settings, signed_headers
 from tests.slack_payloads import event_envelope, mention
 from tests.slack_stub import SlackStub

@@ -12,6 +12,7 @@ import logging
 
 import pytest
 
+from tests.slack.answer_buttons import QUESTION, share_button
 from tests.slack.socket_mode import SocketSession
 from tests.slack.surface_payloads import (
     member_joined,
@@ -19,7 +20,6 @@ from tests.slack.surface_payloads import (
     panel_message,
     thread_started,
 )
-from tests.slack.test_surfaces import QUESTION, share_button
 from tests.slack_checks import assert_valid_message
 from tests.slack_payloads import block_action, event_envelope, mention
 from tests.slack_stub import missing_required

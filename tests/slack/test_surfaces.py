@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from bot.gaps.service import Gaps
+from tests.slack.answer_buttons import share_button
 from tests.slack.surface_payloads import (
     member_joined,
     message_action,
@@ -38,14 +39,6 @@ def shortcut(slack_app: SlackApp, payload: dict[str, Any]) -> None:
 
 def private_answers(slack_app: SlackApp) -> list[Call]:
     return slack_app.stub.calls_to("chat.postEphemeral")
-
-
-def share_button(call: Call) -> dict[str, Any] | None:
-    for block in call.blocks:
-        for element in block.get("elements", []):
-            if element.get("action_id") == "coach_me_share":
-                return element
-    return None
 
 
 # ---- "Coach me on this" -------------------------------------------------------------------

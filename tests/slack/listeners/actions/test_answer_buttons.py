@@ -13,40 +13,11 @@ from bot.slack.messages.values import (
     ACTION_NOT_HELPFUL,
     ACTION_SHARE_TIP,
 )
+from tests.slack.answer_buttons import answer, answer_in_a_dm, answered_message, click_more
 from tests.slack_checks import assert_valid_message, button
 from tests.slack_fixtures import SlackApp, on_both_databases
-from tests.slack_payloads import block_action, dm, event_envelope, mention
+from tests.slack_payloads import block_action, dm, event_envelope
 from tests.slack_stub import Call
-from tests.slack_workspace import BOT_USER
-
-
-def answer(slack_app: SlackApp, question: str) -> Call:
-    event = mention(f"<@{BOT_USER}> {question}")
-    assert slack_app.send_event(event_envelope(event)) == 200
-    call = slack_app.stub.wait_for("chat.postMessage")[-1]
-    slack_app.settle()
-    return call
-
-
-def answer_in_a_dm(slack_app: SlackApp, question: str, channel: str = "DLEADER") -> Call:
-    """QUESTION asked in a DM and answered there (outside any thread); the answer."""
-    assert slack_app.send_event(event_envelope(dm(question, channel=channel))) == 200
-    call = slack_app.stub.wait_for("chat.postMessage")[-1]
-    slack_app.settle()
-    return call
-
-
-def answered_message(call: Call) -> dict[str, Any]:
-    """The message as Slack shows it to a clicker (in the thread it was posted in)."""
-    return {
-        "type": "message",
-        "ts": call.response["ts"],
-        "thread_ts": call.params.get("thread_ts"),
-        "text": call.text,
-        "blocks": call.blocks,
-        "user": BOT_USER,
-    }
-
 
 QUESTION = "how do I motivate my reps?"
 
@@ -57,19 +28,6 @@ def answered_question(slack_app: SlackApp) -> Call:
     reply = answer(slack_app, QUESTION)
     slack_app.stub.calls.clear()
     return reply
-
-
-def click_more(slack_app: SlackApp, reply: Call, **where: str) -> dict[str, Any]:
-    """Click "More like this" on an answer (Slack gets its 200); the payload sent."""
-    payload = block_action(
-        ACTION_MORE,
-        button(reply, ACTION_MORE)["value"],
-        **where,
-        message=answered_message(reply),
-        response_url=slack_app.stub.response_url("more"),
-    )
-    assert slack_app.send_action(payload) == 200
-    return payload
 
 
 @on_both_databases
