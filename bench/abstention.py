@@ -69,5 +69,7 @@ for tag, q in rows:
 out.sort(key=lambda r: r[1])
 for r in out:
     tag, sent, dense, li, bm, cov, question = r
-    print(f"{tag:8} sent={sent:.3f} dense={dense:.3f} li={li:.3f} bm={bm:.2f} cov={cov:.2f} "
-          f"{question[:60]}")
+    print(
+        f"{tag:8} sent={sent:.3f} dense={dense:.3f} li={li:.3f} bm={bm:.2f} cov={cov:.2f} "
+        f"{question[:60]}"
+    )
