@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,27 +129,24 @@ def _sha1(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _damage(folder: Path) -> str | None:
+def _damage(folder: Path, made: Callable[[], bytes]) -> str | None:
     """What is wrong with an adapted model folder made earlier, or None. Its weights are
-    checked against the checksum written beside them when they were made (a folder made
-    before that gets it now, once its weights' header reads); before, a truncated file
-    stopped every start with a message blaming EMBEDDING_MODEL, and one scribbled over was
-    embedded with, the index rebuilt on damaged weights."""
-    from safetensors import safe_open
-
+    checked against the checksum written beside them when they were made; a folder made
+    before there was one is checked once against the weights made again (`made`), then
+    gets it. Before, a truncated file stopped every start with a message blaming
+    EMBEDDING_MODEL, and one scribbled over was embedded with (the index rebuilt on it)."""
     weights, kept = folder / WEIGHTS, folder / WEIGHTS_SUM
     try:
+        found = _sha1(weights)
         if kept.exists():
             expected = kept.read_text(encoding="utf-8").strip()
-            return None if _sha1(weights) == expected else f"{WEIGHTS}: checksum mismatch"
-        with safe_open(str(weights), "np") as handle:
-            handle.metadata()
-        _write_sum(weights, kept)
+        else:
+            expected = hashlib.sha1(made()).hexdigest()
+            if found == expected:
+                _write_sum(weights, kept)
     except OSError as exc:
         return f"{WEIGHTS}: {exc.strerror or exc}"
-    except Exception as exc:  # noqa: BLE001 - safetensors raises its own types
-        return f"{WEIGHTS}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-    return None
+    return None if found == expected else f"{WEIGHTS}: checksum mismatch"
 
 
 def _write_sum(weights: Path, kept: Path) -> None:
@@ -245,7 +242,7 @@ def adapted_model(base_folder: Path, adapter_path: Path, out_root: Path) -> Path
     if not (target / WEIGHTS).exists():
         return _make(base_folder, adapter_path, out_root, target)
     with _locked(out_root):  # one process checks, and makes it again, at a time
-        damage = _damage(target)
+        damage = _damage(target, lambda: _weights_bytes(*_merged(base_folder, adapter_path)))
         if damage is None:
             return target
         log.warning("%s is damaged (%s): making it again from %s", target, damage, adapter_path)
@@ -253,9 +250,10 @@ def adapted_model(base_folder: Path, adapter_path: Path, out_root: Path) -> Path
         return _make(base_folder, adapter_path, out_root, target)
 
 
-def _make(base_folder: Path, adapter_path: Path, out_root: Path, target: Path) -> Path:
+def _merged(base_folder: Path, adapter_path: Path) -> tuple[dict[str, np.ndarray], dict]:
+    """The adapted weights, and the base file's metadata they are saved with."""
     from safetensors import safe_open
-    from safetensors.numpy import load_file, save_file
+    from safetensors.numpy import load_file
 
     try:
         adapter = load_file(str(adapter_path))
@@ -266,14 +264,26 @@ def _make(base_folder: Path, adapter_path: Path, out_root: Path, target: Path) -
     except Exception as exc:  # noqa: BLE001 - a damaged file raises safetensors' own types
         raise AdapterError(adapter_path, str(exc)) from exc
     with safe_open(str(base_folder / WEIGHTS), "np") as handle:
-        metadata = handle.metadata()
+        return merged, handle.metadata() or {}
+
+
+def _weights_bytes(merged: dict[str, np.ndarray], metadata: dict) -> bytes:
+    from safetensors.numpy import save
+
+    return save(merged, metadata=metadata or None)
+
+
+def _make(base_folder: Path, adapter_path: Path, out_root: Path, target: Path) -> Path:
+    from safetensors.numpy import save_file
+
+    merged, metadata = _merged(base_folder, adapter_path)
     out_root.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=out_root, prefix=".model-"))
     try:
         shutil.copytree(
             base_folder, building, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*")
         )
-        save_file(merged, str(building / WEIGHTS), metadata=metadata)
+        save_file(merged, str(building / WEIGHTS), metadata=metadata or None)
         _write_sum(building / WEIGHTS, building / WEIGHTS_SUM)
         try:
             os.replace(building, target)
