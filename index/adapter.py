@@ -122,11 +122,8 @@ def questions_fingerprint(asked: AskedQuestions) -> str:
 
 
 def _sha1(path: Path) -> str:
-    digest = hashlib.sha1()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha1").hexdigest()
 
 
 def _damage(folder: Path, made: Callable[[], bytes]) -> str | None:
