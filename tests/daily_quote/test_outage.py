@@ -4,8 +4,6 @@ the channel history cannot be read nothing is posted). Time is the test's clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,34 +11,14 @@ import pytest
 from bot.daily_quote.outcome import OutcomeStatus
 from bot.store.tables import LedgerState
 from tests.daily_quote.quote_world import (
-    MONDAY,
     Clock,
     QuoteStub,
     World,
-    at,
     make_world,
     row_state,
 )
-from tests.pg_fixtures import BACKENDS, database_url_for
 from tests.slack_checks import assert_valid_message
 from tests.slack_stub import missing_required
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(at(MONDAY, 9, 0))  # the quote falls due
-
-
-@pytest.fixture
-def stub(clock: Clock) -> Iterator[QuoteStub]:
-    with QuoteStub(clock) as s:
-        yield s
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The replicas' one database: SQLite and PostgreSQL."""
-    return database_url_for(request.param, request, tmp_path)
 
 
 def in_channel(stub: QuoteStub) -> list[dict[str, Any]]:

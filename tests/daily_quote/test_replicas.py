@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import json
 import signal
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from bot.store.engine import make_engine
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
 from tests.child_process import spawn_replica, wait_for, wait_ready
-from tests.daily_quote.quote_world import CHANNEL, Clock, QuoteStub, at, make_world
-from tests.pg_fixtures import BACKENDS, database_url_for
-
-MONDAY = date(2026, 11, 23)
+from tests.daily_quote.quote_world import CHANNEL, MONDAY, Clock, QuoteStub, at, make_world
 
 CHILD = r"""
 import json
@@ -59,24 +56,11 @@ print(json.dumps({"status": outcome.status if outcome else None}))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(at(MONDAY, 9, 0))
-
-
-@pytest.fixture
-def stub(clock: Clock) -> Any:
-    with QuoteStub(clock) as s:
-        yield s
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Replica processes share one database: SQLite file or PostgreSQL."""
-    url = database_url_for(request.param, request, tmp_path)
-    from bot.store.engine import make_engine
-
-    make_engine(url).dispose()  # tables exist before the children race to create them
-    return url
+def db_url(db_url: str) -> str:
+    """Replica processes share one database (conftest's: SQLite file or PostgreSQL), its
+    tables made before the children race to create them."""
+    make_engine(db_url).dispose()
+    return db_url
 
 
 def test_two_replica_processes_post_once(
