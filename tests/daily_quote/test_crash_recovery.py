@@ -12,9 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 import bot.daily_quote.delivery as delivery
-from bot.daily_quote import (
-    start_scheduler,
-)
+from bot.daily_quote import start_scheduler
 from bot.store.quote_ledger import get_row
 from bot.store.quote_posts import post_log
 from bot.store.tables import LedgerState
@@ -36,16 +34,35 @@ class Crash(BaseException):
     """Stands in for kill -9: nothing after it runs, not even `except Exception`."""
 
 
-def test_crash_after_message_reached_slack_is_not_doubled(
-    world: World, stub: QuoteStub, db_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class DyingClient(WebClient):
+    def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802 - slack_sdk's name
+        raise Crash()
+
+
+def killed_before_slack(stub: QuoteStub, db_url: str, clock: Clock) -> None:
+    """A process killed as it was about to send the day's quote: its claim is left in the
+    ledger, nothing reached Slack."""
+    dying = make_world(stub, db_url, clock, client=DyingClient(token=TOKEN, base_url=stub.api_url))
+    with pytest.raises(Crash):
+        dying.quoter.tick()
+
+
+def killed_after_slack(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`world`'s process killed after Slack answered its post, before it recorded it."""
+
     def killed(*args: Any, **kwargs: Any) -> bool:
         raise Crash()
 
     with monkeypatch.context() as m:
-        m.setattr(delivery, "mark_posted", killed)  # dies after Slack answered, before recording
+        m.setattr(delivery, "mark_posted", killed)
         with pytest.raises(Crash):
             world.quoter.tick()
+
+
+def test_crash_after_message_reached_slack_is_not_doubled(
+    world: World, stub: QuoteStub, db_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    killed_after_slack(world, monkeypatch)
     assert len(stub.quote_posts()) == 1
     assert row_state(world) == LedgerState.POSTING
 
@@ -71,13 +88,7 @@ def test_crash_after_message_reached_slack_is_not_doubled(
 def test_crash_before_message_reached_slack_posts_once_after_recovery(
     stub: QuoteStub, db_url: str, clock: Clock
 ) -> None:
-    class DyingClient(WebClient):
-        def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802 - slack_sdk's name
-            raise Crash()
-
-    dying = make_world(stub, db_url, clock, client=DyingClient(token=TOKEN, base_url=stub.api_url))
-    with pytest.raises(Crash):
-        dying.quoter.tick()
+    killed_before_slack(stub, db_url, clock)
     assert stub.quote_posts() == []
 
     clock.advance(minutes=2)
@@ -96,13 +107,7 @@ def test_crash_before_message_reached_slack_posts_once_after_recovery(
 def test_stale_claim_is_recovered_by_the_running_scheduler(
     stub: QuoteStub, db_url: str, clock: Clock
 ) -> None:
-    class DyingClient(WebClient):
-        def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
-            raise Crash()
-
-    dying = make_world(stub, db_url, clock, client=DyingClient(token=TOKEN, base_url=stub.api_url))
-    with pytest.raises(Crash):
-        dying.quoter.tick()
+    killed_before_slack(stub, db_url, clock)
     clock.advance(seconds=100)
     w = make_world(stub, db_url, clock)
     handle = start_scheduler(
@@ -118,13 +123,7 @@ def test_stale_claim_is_recovered_by_the_running_scheduler(
 def test_stale_claim_from_a_closed_window_is_not_posted(
     stub: QuoteStub, db_url: str, clock: Clock
 ) -> None:
-    class DyingClient(WebClient):
-        def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802
-            raise Crash()
-
-    dying = make_world(stub, db_url, clock, client=DyingClient(token=TOKEN, base_url=stub.api_url))
-    with pytest.raises(Crash):
-        dying.quoter.tick()
+    killed_before_slack(stub, db_url, clock)
     clock.set(at(MONDAY, 18, 0))  # back long after the window closed
     w = make_world(stub, db_url, clock)
     assert w.quoter.tick() is None
@@ -219,14 +218,8 @@ def test_a_plain_text_quote_whose_post_was_not_recorded_is_found_by_its_text(
     plain-text re-send by its exact text, and posts nothing again."""
     stub.keeps_metadata = False
 
-    def killed(*args: Any, **kwargs: Any) -> bool:
-        raise Crash()
-
     stub.fail("chat.postMessage", error="invalid_blocks")
-    with monkeypatch.context() as m:
-        m.setattr(delivery, "mark_posted", killed)  # dies after Slack took the plain text
-        with pytest.raises(Crash):
-            world.quoter.tick()
+    killed_after_slack(world, monkeypatch)  # after Slack took the plain text
     [posted] = stub.quote_posts()
     assert "blocks" not in posted.params
 

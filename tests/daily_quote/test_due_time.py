@@ -9,12 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from slack_sdk.models.blocks import Block
 
-from bot.daily_quote import (
-    due_at,
-    post_today,
-    start_scheduler,
-    todays_quote,
-)
+from bot.daily_quote import due_at, post_today, start_scheduler, todays_quote
 from bot.settings import Settings
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState

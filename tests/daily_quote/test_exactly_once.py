@@ -7,11 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from bot.daily_quote import (
-    PostOutcome,
-    post_today,
-    start_scheduler,
-)
+from bot.daily_quote import PostOutcome, post_today, start_scheduler
 from bot.store.quote_ledger import get_row
 from bot.store.quote_posts import post_log
 from bot.store.tables import LedgerState

@@ -10,13 +10,7 @@ import pytest
 
 from bot.daily_quote.outcome import OutcomeStatus
 from bot.store.tables import LedgerState
-from tests.daily_quote.quote_world import (
-    Clock,
-    QuoteStub,
-    World,
-    make_world,
-    row_state,
-)
+from tests.daily_quote.quote_world import Clock, QuoteStub, World, make_world, row_state
 from tests.slack_checks import assert_valid_message
 from tests.slack_stub import missing_required
 

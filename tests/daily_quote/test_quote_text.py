@@ -7,12 +7,7 @@ import json
 
 from bot.daily_quote.message import quote_message
 from index.types import Quote
-from tests.daily_quote.quote_world import (
-    Clock,
-    FakeLibrary,
-    QuoteStub,
-    make_world,
-)
+from tests.daily_quote.quote_world import Clock, FakeLibrary, QuoteStub, make_world
 
 
 def test_quote_text_cannot_ping(stub: QuoteStub, db_url: str, clock: Clock) -> None:

@@ -9,9 +9,7 @@ import logging
 
 import pytest
 
-from bot.daily_quote import (
-    start_scheduler,
-)
+from bot.daily_quote import start_scheduler
 from bot.daily_quote.poster import MAX_ATTEMPTS
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState

@@ -12,15 +12,8 @@ from typer.testing import CliRunner
 from bot.daily_quote.channels import save_plan
 from bot.daily_quote.plan import QuotePlan
 from bot.store.engine import make_engine
-from tests.daily_quote.quote_world import (
-    TOKEN,
-    QuoteStub,
-)
-from tests.daily_quote.schedules.schedule_world import (
-    NY,
-    SG,
-    WEEKDAYS,
-)
+from tests.daily_quote.quote_world import TOKEN, QuoteStub
+from tests.daily_quote.schedules.schedule_world import NY, SG, WEEKDAYS
 
 
 def test_schedule_cli_add_list_remove(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
