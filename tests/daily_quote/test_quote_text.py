@@ -4,10 +4,19 @@ literal @here), and a message built purely, within Slack's limits."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.daily_quote.message import quote_message
 from index.types import Quote
 from tests.daily_quote.quote_world import Clock, FakeLibrary, QuoteStub, make_world
+
+
+def posted_alone(quote: Quote, stub: QuoteStub, db_url: str, clock: Clock) -> Any:
+    """The day's post (its chat.postMessage call) of `quote`, the library's only one."""
+    w = make_world(stub, db_url, clock, library=FakeLibrary([quote]))
+    assert w.quoter.tick() is not None
+    [call] = stub.quote_posts()
+    return call
 
 
 def test_quote_text_cannot_ping(stub: QuoteStub, db_url: str, clock: Clock) -> None:
@@ -17,9 +26,7 @@ def test_quote_text_cannot_ping(stub: QuoteStub, db_url: str, clock: Clock) -> N
         article_title="Wins & Losses <!everyone>",
         key="nasty",
     )
-    w = make_world(stub, db_url, clock, library=FakeLibrary([nasty]))
-    assert w.quoter.tick() is not None
-    [call] = stub.quote_posts()
+    call = posted_alone(nasty, stub, db_url, clock)
     for payload in (call.text, str(call.blocks)):
         assert "<!" not in payload and "<@" not in payload and "<http" not in payload
         assert "&lt;!channel&gt;" in payload and "&amp;" in payload
@@ -38,9 +45,7 @@ def test_a_quote_naming_at_channel_notifies_no_one(
         article_title="Rallying @Channel at quarter end",
         key="loud",
     )
-    w = make_world(stub, db_url, clock, library=FakeLibrary([loud]))
-    assert w.quoter.tick() is not None
-    [call] = stub.quote_posts()
+    call = posted_alone(loud, stub, db_url, clock)
     for payload in (call.text, json.dumps(call.blocks, ensure_ascii=False)):
         for word in ("@channel", "@here", "@everyone", "@Channel"):
             assert word not in payload, f"{word} in {payload}"

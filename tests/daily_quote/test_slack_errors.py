@@ -6,10 +6,11 @@ plain text; a failing tick never stops the scheduler."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
-from bot.daily_quote import start_scheduler
+from bot.daily_quote import PostOutcome, start_scheduler
 from bot.daily_quote.poster import MAX_ATTEMPTS
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
@@ -27,6 +28,15 @@ from tests.daily_quote.quote_world import (
 )
 
 
+def first_tick_fails(world: World, stub: QuoteStub, **fault: Any) -> PostOutcome:
+    """Slack fails the day's post as `fault` says (see SlackStub.fail): the tick that falls
+    due reports the post failed."""
+    stub.fail("chat.postMessage", **fault)
+    outcome = world.quoter.tick()
+    assert outcome is not None and outcome.status == "failed"
+    return outcome
+
+
 def test_rate_limited_then_success_honours_retry_after(world: World, stub: QuoteStub) -> None:
     stub.fail("chat.postMessage", status=429, retry_after=7)
     outcome = world.quoter.tick()
@@ -39,9 +49,7 @@ def test_rate_limited_then_success_honours_retry_after(world: World, stub: Quote
 def test_long_retry_after_is_left_to_a_later_tick(
     world: World, stub: QuoteStub, clock: Clock
 ) -> None:
-    stub.fail("chat.postMessage", status=429, retry_after=120)
-    outcome = world.quoter.tick()
-    assert outcome is not None and outcome.status == "failed"
+    first_tick_fails(world, stub, status=429, retry_after=120)
     assert world.sleeps == []  # never blocks the scheduler thread for minutes
     clock.advance(seconds=60)
     assert world.quoter.tick() is None  # Slack asked for 120 s
@@ -53,9 +61,7 @@ def test_long_retry_after_is_left_to_a_later_tick(
 def test_persistent_server_error_fails_then_a_later_tick_retries(
     world: World, stub: QuoteStub, clock: Clock
 ) -> None:
-    stub.fail("chat.postMessage", status=500, times=1000)
-    outcome = world.quoter.tick()
-    assert outcome is not None and outcome.status == "failed"
+    first_tick_fails(world, stub, status=500, times=1000)
     assert row_state(world) == LedgerState.FAILED
     attempts = len(stub.calls_to("chat.postMessage"))
     assert attempts == MAX_ATTEMPTS  # bounded
@@ -81,9 +87,7 @@ def test_api_error_is_not_hammered_and_never_logs_the_token(
     world: World, stub: QuoteStub, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    stub.fail("chat.postMessage", error="not_in_channel")
-    outcome = world.quoter.tick()
-    assert outcome is not None and outcome.status == "failed"
+    outcome = first_tick_fails(world, stub, error="not_in_channel")
     assert "not_in_channel" in outcome.message
     assert len(stub.calls_to("chat.postMessage")) == 1
     clock.advance(minutes=5)
