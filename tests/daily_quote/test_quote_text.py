@@ -24,7 +24,6 @@ def test_quote_text_cannot_ping(stub: QuoteStub, db_url: str, clock: Clock) -> N
         text="Hey <!channel> & <@U123>: Q&A at <https://evil.example|here>",
         author="R&D <!here>",
         article_title="Wins & Losses <!everyone>",
-        key="nasty",
     )
     call = posted_alone(nasty, stub, db_url, clock)
     for payload in (call.text, str(call.blocks)):
@@ -43,7 +42,6 @@ def test_a_quote_naming_at_channel_notifies_no_one(
         text="Tell @channel and @here: we win together.",
         author="@everyone on the team",
         article_title="Rallying @Channel at quarter end",
-        key="loud",
     )
     call = posted_alone(loud, stub, db_url, clock)
     for payload in (call.text, json.dumps(call.blocks, ensure_ascii=False)):
