@@ -19,11 +19,10 @@ from bot.settings import Settings
 from bot.store.engine import make_engine
 from bot.store.quote_ledger import get_row
 from index.types import Quote
+from tests.daily_quote.quote_workspace import CHANNEL, TOKEN
 from tests.slack_stub import SlackStub
 
 NY = ZoneInfo("America/New_York")
-CHANNEL = "CQUOTES"
-TOKEN = "xoxb-test-daily-quote-secret"
 MONDAY = date(2026, 11, 23)
 
 

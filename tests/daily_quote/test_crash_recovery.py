@@ -16,17 +16,8 @@ from bot.daily_quote import start_scheduler
 from bot.store.quote_ledger import get_row
 from bot.store.quote_posts import post_log
 from bot.store.tables import LedgerState
-from tests.daily_quote.quote_world import (
-    CHANNEL,
-    MONDAY,
-    TOKEN,
-    Clock,
-    QuoteStub,
-    World,
-    at,
-    make_world,
-    row_state,
-)
+from tests.daily_quote.quote_workspace import CHANNEL, TOKEN
+from tests.daily_quote.quote_world import MONDAY, Clock, QuoteStub, World, at, make_world, row_state
 from tests.slack_stub import missing_required
 
 

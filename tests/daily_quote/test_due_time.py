@@ -13,8 +13,8 @@ from bot.daily_quote import due_at, post_today, start_scheduler, todays_quote
 from bot.settings import Settings
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
+from tests.daily_quote.quote_workspace import CHANNEL
 from tests.daily_quote.quote_world import (
-    CHANNEL,
     MONDAY,
     Clock,
     FakeLibrary,

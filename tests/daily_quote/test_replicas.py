@@ -17,7 +17,8 @@ from bot.store.engine import make_engine
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
 from tests.child_process import spawn_replica, wait_for, wait_ready
-from tests.daily_quote.quote_world import CHANNEL, MONDAY, Clock, QuoteStub, at, make_world
+from tests.daily_quote.quote_workspace import CHANNEL
+from tests.daily_quote.quote_world import MONDAY, Clock, QuoteStub, at, make_world
 
 CHILD = r"""
 import json

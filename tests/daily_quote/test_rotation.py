@@ -12,7 +12,8 @@ from bot.daily_quote.poster import MAX_ATTEMPTS
 from bot.store.engine import make_engine
 from bot.store.quote_ledger import get_row
 from bot.store.tables import quote_ledger as ledger_table
-from tests.daily_quote.quote_world import CHANNEL, MONDAY, Clock, QuoteStub, World, at, make_quotes
+from tests.daily_quote.quote_workspace import CHANNEL
+from tests.daily_quote.quote_world import MONDAY, Clock, QuoteStub, World, at, make_quotes
 
 
 def test_no_repeat_until_every_quote_used(world: World, stub: QuoteStub, clock: Clock) -> None:

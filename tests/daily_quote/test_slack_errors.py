@@ -15,10 +15,9 @@ from bot.daily_quote.poster import MAX_ATTEMPTS
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
 from index.types import Quote
+from tests.daily_quote.quote_workspace import CHANNEL, TOKEN
 from tests.daily_quote.quote_world import (
-    CHANNEL,
     MONDAY,
-    TOKEN,
     Clock,
     QuoteStub,
     World,

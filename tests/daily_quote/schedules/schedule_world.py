@@ -15,14 +15,8 @@ from bot.daily_quote.plan import QuotePlan, parse_days, parse_skip
 from bot.daily_quote.poster import DailyQuoter
 from bot.daily_quote.runner import QuoteScheduler
 from bot.store.engine import make_engine
-from tests.daily_quote.quote_world import (
-    TOKEN,
-    Clock,
-    FakeLibrary,
-    QuoteStub,
-    make_quotes,
-    make_settings,
-)
+from tests.daily_quote.quote_workspace import TOKEN
+from tests.daily_quote.quote_world import Clock, FakeLibrary, QuoteStub, make_quotes, make_settings
 
 NY, SG = "C0NEWYORK", "C0SINGAPO"
 WEEKDAYS = parse_days("mon-fri")

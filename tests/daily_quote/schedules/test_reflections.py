@@ -14,14 +14,8 @@ from bot.daily_quote import post_today
 from bot.daily_quote.channels import save_plan
 from bot.daily_quote.plan import QuotePlan
 from bot.store.engine import make_engine
-from tests.daily_quote.quote_world import (
-    TOKEN,
-    Clock,
-    FakeLibrary,
-    QuoteStub,
-    make_quotes,
-    make_settings,
-)
+from tests.daily_quote.quote_workspace import TOKEN
+from tests.daily_quote.quote_world import Clock, FakeLibrary, QuoteStub, make_quotes, make_settings
 from tests.daily_quote.schedules.schedule_world import (
     NY,
     SG,

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from bot.daily_quote.channels import save_plan
 from bot.daily_quote.plan import QuotePlan
 from bot.store.engine import make_engine
-from tests.daily_quote.quote_world import TOKEN, QuoteStub
+from tests.daily_quote.quote_workspace import TOKEN
+from tests.daily_quote.quote_world import QuoteStub
 from tests.daily_quote.schedules.schedule_world import NY, SG, WEEKDAYS
 
 
