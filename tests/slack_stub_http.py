@@ -81,13 +81,7 @@ class StubHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.hang:
             time.sleep(fault.hang)
         if fault is not None and fault.drop:
-            call.status = 0
-            stub._record(call)
-            self.close_connection = True
-            try:
-                self.connection.shutdown(2)
-            except OSError:
-                pass
+            self._drop(call)
             return
         if fault is not None and fault.status != 200:
             call.status = fault.status
@@ -107,16 +101,20 @@ class StubHandler(BaseHTTPRequestHandler):
             body = stub._answer(call)
         call.response = body
         if fault is not None and fault.drop_after:  # Slack did it; the reply never arrives
-            call.status = 0
-            stub._record(call)
-            self.close_connection = True
-            try:
-                self.connection.shutdown(2)
-            except OSError:
-                pass
+            self._drop(call)
             return
         stub._record(call)
         self._send(200, body)
+
+    def _drop(self, call: Call) -> None:
+        """The connection closed with no reply: `call` recorded with status 0."""
+        call.status = 0
+        self.owner._record(call)
+        self.close_connection = True
+        try:
+            self.connection.shutdown(2)
+        except OSError:
+            pass
 
     def _send(
         self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
