@@ -7,12 +7,16 @@ short script (`code`) with its arguments, from the checkout, offline.
 A replica's child is started with `spawn_replica` and its script takes what it shares from
 here: `replica_args` (its arguments), `Hanging` (a WebClient that stops dead around
 chat.postMessage, to be killed there) and, in a race, `ready_then_wait` (it says it is
-ready, then waits for the start flag), whose other half is the parent's `wait_ready`.
+ready, then waits for the start flag), whose other half is the parent's `wait_ready`. The
+parent's two steps: `race_replicas` (several children started together, what each printed)
+and `kill_9_mid_post` (one child killed -9 where `Hanging` stopped it).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -63,6 +67,35 @@ def spawn_replica(
 def wait_ready(flag: Path, count: int) -> None:
     """Until `count` children racing on `flag` said they are ready (`ready_then_wait`)."""
     wait_for(lambda: len(list(flag.parent.glob(f"{flag.name}.ready.*"))) == count)
+
+
+def race_replicas(
+    code: str, count: int, db_url: str, api_url: str, now: datetime, flag: Path
+) -> list[dict[str, Any]]:
+    """`count` replica children running `code` started at the same moment (each waits for
+    `flag`): once each has exited cleanly, the JSON each printed last."""
+    children = [spawn_replica(code, db_url, api_url, now, "race", flag) for _ in range(count)]
+    wait_ready(flag, count)
+    flag.write_text("go")
+    printed = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        printed.append(json.loads(out.strip().splitlines()[-1]))
+    return printed
+
+
+def kill_9_mid_post(
+    code: str, db_url: str, api_url: str, now: datetime, mode: str, flag: Path
+) -> None:
+    """A replica child running `code` killed -9 where `mode` ("hang_before" or "hang_after",
+    see `Hanging`) stopped it, around its chat.postMessage."""
+    child = spawn_replica(code, db_url, api_url, now, mode, flag)
+    try:
+        wait_for(flag.exists)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=30)
 
 
 # ---- a replica's child: the child's side ----------------------------------------------------

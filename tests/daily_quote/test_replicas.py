@@ -6,8 +6,6 @@ handed a fixed "now" so the schedule is the test's, not the wall clock's.
 
 from __future__ import annotations
 
-import json
-import signal
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 from bot.store.engine import make_engine
 from bot.store.quote_ledger import get_row
 from bot.store.tables import LedgerState
-from tests.child_process import spawn_replica, wait_for, wait_ready
+from tests.child_process import kill_9_mid_post, race_replicas
 from tests.daily_quote.quote_workspace import CHANNEL
 from tests.daily_quote.quote_world import MONDAY, Clock, QuoteStub, at, make_world
 
@@ -71,16 +69,8 @@ def test_two_replica_processes_post_once(
         day = MONDAY + timedelta(days=offset)
         clock.set(at(day, 9, 0))
         flag = tmp_path / f"go-{offset}"
-        children = [
-            spawn_replica(CHILD, db_url, stub.api_url, clock(), "race", flag) for _ in range(2)
-        ]
-        wait_ready(flag, 2)
-        flag.write_text("go")
-        results = []
-        for child in children:
-            out, err = child.communicate(timeout=60)
-            assert child.returncode == 0, err
-            results.append(json.loads(out.strip().splitlines()[-1])["status"])
+        printed = race_replicas(CHILD, 2, db_url, stub.api_url, clock(), flag)
+        results = [p["status"] for p in printed]
         assert len(stub.quote_posts()) == offset + 1, results
         assert results.count("posted") == 1, results
 
@@ -90,12 +80,7 @@ def test_kill_9_mid_post_costs_nothing_and_doubles_nothing(
     stub: QuoteStub, db_url: str, clock: Clock, tmp_path: Path, mode: str
 ) -> None:
     flag = tmp_path / "flag"
-    child = spawn_replica(CHILD, db_url, stub.api_url, clock(), mode, flag)
-    try:
-        wait_for(flag.exists)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.communicate(timeout=30)
+    kill_9_mid_post(CHILD, db_url, stub.api_url, clock(), mode, flag)
     reached = mode == "hang_after"
     assert len(stub.quote_posts()) == (1 if reached else 0)
 

@@ -5,8 +5,6 @@ handed a fixed "now" so the schedule is the test's, not the wall clock's."""
 
 from __future__ import annotations
 
-import json
-import signal
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.gaps.weekly import EVENT_TYPE
-from tests.child_process import spawn_replica, wait_for, wait_ready
+from tests.child_process import kill_9_mid_post, race_replicas
 from tests.gaps.asked_rows import NOW
 from tests.gaps.weekly_reporter import checked, reporter, weekly_settings
 from tests.pg_fixtures import PostgresServer
@@ -69,16 +67,8 @@ def test_three_replicas_due_at_once_post_one_report(
     slack_stub: SlackStub, db_url: str, tmp_path: Path
 ) -> None:
     flag = tmp_path / "go"
-    children = [
-        spawn_replica(CHILD, db_url, slack_stub.api_url, NOW, "race", flag) for _ in range(3)
-    ]
-    wait_ready(flag, 3)
-    flag.write_text("go")
-    posted = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
-        assert child.returncode == 0, err
-        posted.append(json.loads(out.strip().splitlines()[-1])["ts"])
+    printed = race_replicas(CHILD, 3, db_url, slack_stub.api_url, NOW, flag)
+    posted = [p["ts"] for p in printed]
     assert len(reports(slack_stub)) == 1
     assert [ts for ts in posted if ts] == [reports(slack_stub)[0]["ts"]]
     checked(slack_stub)
@@ -89,12 +79,7 @@ def test_a_replica_killed_mid_post_costs_neither_the_report_nor_a_second_one(
     slack_stub: SlackStub, db_url: str, tmp_path: Path, mode: str
 ) -> None:
     flag = tmp_path / "flag"
-    child = spawn_replica(CHILD, db_url, slack_stub.api_url, NOW, mode, flag)
-    try:
-        wait_for(flag.exists)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.communicate(timeout=30)
+    kill_9_mid_post(CHILD, db_url, slack_stub.api_url, NOW, mode, flag)
     reached = mode == "hang_after"
     assert len(reports(slack_stub)) == (1 if reached else 0)
 
