@@ -82,6 +82,13 @@ class SearchResult:
     more: bool = False  # further relevant passages exist beyond these ("More like this")
     out_of_scope: OutOfScope | None = None  # why it was declined, when a curator said so
 
+    @property
+    def searched_chars(self) -> int | None:
+        """How many characters of a cut question were searched (the cut falls between words,
+        so often a few under MAX_QUESTION_CHARS); None when the whole question was. What
+        every reply that says so (Slack, the console, `coach ask`) quotes."""
+        return len(self.question) if self.truncated else None
+
 
 @dataclass(frozen=True)
 class Quote:

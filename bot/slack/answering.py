@@ -174,8 +174,7 @@ def compose(slack: SlackRuntime, q: Question) -> Reply:
         message = no_answer_message(
             asked=asked,
             topics=slack.coach.topics,
-            max_chars=settings.max_question_chars,
-            truncated=result.truncated,
+            searched=result.searched_chars,
             suggestions=slack.coach.suggestions(3, asked),
             out_of_scope=result.out_of_scope,
         )
@@ -290,7 +289,6 @@ def answer_blocks(
     return answer_message(
         result,
         asked=asked,
-        max_chars=slack.settings.max_question_chars,
         button_value=feedback_value,
         more_value=more_value,
         follow_up_of=context,

@@ -108,7 +108,7 @@ def compose_coaching(slack: SlackRuntime, req: CoachRequest) -> Coaching:
         return Coaching(coach_me_empty() if empty else coach_me_small_talk(), asked)
     result = slack.coach.search(asked)
     found = result.answered and bool(result.hits)
-    cut_at = slack.settings.max_question_chars if result.truncated else None
+    cut_at = result.searched_chars
     if found:
         value = share_value(
             asked=asked,

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from bot.gaps.service import Gaps
+from index.search import truncate_question
 from tests.slack.answer_buttons import share_button
 from tests.slack.surface_payloads import (
     member_joined,
@@ -123,16 +124,20 @@ def test_shortcut_on_a_long_message_says_only_its_start_was_searched(
     slack_app: SlackApp,
 ) -> None:
     """README: a long question is cut to MAX_QUESTION_CHARS and the reply says so. A
-    mention said so; coaching on a long message (a rep's whole email) did not."""
+    mention said so; coaching on a long message (a rep's whole email) did not. The number
+    is how much was searched (cut between words), not the limit of 500."""
     long = f"{QUESTION} " + "Our team has had a hard quarter and morale is low. " * 300
-    for text in (long, f"{OFF_TOPIC} " + "Walnuts, flour, bananas and sugar. " * 300):
+    texts = (long, f"{OFF_TOPIC} " + "Walnuts, flour, bananas and sugar. " * 300)
+    for text in texts:
         shortcut(slack_app, message_action(text, response_url=slack_app.stub.response_url()))
     found, nothing = private_answers(slack_app)
-    for call in (found, nothing):
+    for text, call in zip(texts, (found, nothing), strict=True):
         assert_valid_message(call)
-        note = "searched only its first 500 characters"
+        searched = len(truncate_question(text, 500)[0])
+        assert searched < 500
+        note = f"searched only its first {searched} characters"
         assert note in json.dumps(call.blocks), call.blocks
-        assert "searched its first 500 characters" in call.text
+        assert f"searched its first {searched} characters" in call.text
     assert share_button(found) is not None and share_button(nothing) is None
 
 

@@ -49,9 +49,9 @@ def passages_with_lines(
     return blocks, lines
 
 
-def truncated_note(max_chars: int) -> Block:
+def truncated_note(searched: int) -> Block:
     return context(
-        f":scissors: Your question was long, so I searched only its first {max_chars} characters."
+        f":scissors: Your question was long, so I searched only its first {searched} characters."
     )
 
 
@@ -59,7 +59,6 @@ def answer_message(
     result: SearchResult,
     *,
     asked: str,
-    max_chars: int,
     button_value: str,
     more_value: str | None = None,
     follow_up_of: str | None = None,
@@ -72,16 +71,17 @@ def answer_message(
     if follow_up_of:
         intro = f"Following up on _{safe_echo(follow_up_of, 100)}_ — {intro[0].lower()}{intro[1:]}"
     blocks: list[Block] = [section(intro)]
-    if result.truncated:
-        blocks.append(truncated_note(max_chars))
+    searched = result.searched_chars
+    if searched is not None:
+        blocks.append(truncated_note(searched))
     passages, lines = passages_with_lines(result.hits[:10])
     blocks += passages
     heading = f"Here's what the library says about {safe_echo(asked, 100)}:"
     if follow_up_of:  # the notification says so too, not only the blocks
         heading = f"Following up on {safe_echo(follow_up_of, 100)} — h{heading[1:]}"
     summary = [heading, *lines]
-    if result.truncated:
-        summary.append(f"(Your question was long; I searched its first {max_chars} characters.)")
+    if searched is not None:
+        summary.append(f"(Your question was long; I searched its first {searched} characters.)")
     elements = [
         button(":thumbsup: Helpful", ACTION_HELPFUL, button_value),
         button(":thumbsdown: Not helpful", ACTION_NOT_HELPFUL, button_value),
@@ -100,13 +100,13 @@ def no_answer_message(
     *,
     asked: str,
     topics: Sequence[str],
-    max_chars: int,
-    truncated: bool = False,
+    searched: int | None = None,
     suggestions: Sequence[str] | None = None,
     out_of_scope: OutOfScope | None = None,
 ) -> Message:
     """Nothing relevant: say so kindly, cite nothing, suggest questions that do work. A
-    question on a topic the curator marked as not the library's says who to ask instead."""
+    question on a topic the curator marked as not the library's says who to ask instead.
+    `searched`: the characters of a cut question searched (`SearchResult.searched_chars`)."""
     echo = safe_echo(asked, 150)
     suggestions = list(suggestions if suggestions is not None else suggest_questions(topics, 3))
     if out_of_scope is not None:
@@ -121,14 +121,14 @@ def no_answer_message(
             "yet — I'd rather say so than guess."
         ]
     blocks: list[Block] = [section(lines[0])]
-    if truncated:
-        blocks.append(truncated_note(max_chars))
+    if searched is not None:
+        blocks.append(truncated_note(searched))
     if suggestions:
         bullet = "\n".join(f"• {escape(s)}" for s in suggestions)
         blocks.append(section(f"Here are a few things I can help with:\n{bullet}"))
         lines.append("Try asking: " + " / ".join(suggestions))
-    if truncated:
-        lines.append(f"(Your question was long; I searched its first {max_chars} characters.)")
+    if searched is not None:
+        lines.append(f"(Your question was long; I searched its first {searched} characters.)")
     return check({"text": fallback(" ".join(lines)), "blocks": blocks})
 
 

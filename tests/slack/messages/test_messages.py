@@ -118,7 +118,7 @@ def test_answer_message_bolds_key_sentence_and_cites() -> None:
         source="https://example.com/article",
     )
     result = SearchResult("q", True, (hit,), more=True)
-    msg = answer_message(result, asked="how?", max_chars=500, button_value="{}", more_value="{}")
+    msg = answer_message(result, asked="how?", button_value="{}", more_value="{}")
     _valid(msg)
     quote = msg["blocks"][2]["text"]["text"]
     assert quote.startswith(">")
@@ -139,7 +139,6 @@ def test_no_more_button_when_nothing_more() -> None:
     msg = answer_message(
         SearchResult("q", True, (hit,), more=False),
         asked="q",
-        max_chars=500,
         button_value="{}",
         more_value="{}",
     )
@@ -149,9 +148,7 @@ def test_no_more_button_when_nothing_more() -> None:
 
 def test_article_text_cannot_inject_mentions_or_links() -> None:
     hit = _hit(1, "Tell <!channel> & <@U1> to read [this](https://x.io) now.", "nothing")
-    msg = answer_message(
-        SearchResult("q", True, (hit,)), asked="<!here>", max_chars=500, button_value="{}"
-    )
+    msg = answer_message(SearchResult("q", True, (hit,)), asked="<!here>", button_value="{}")
     dumped = json.dumps(msg)
     assert "<!channel>" not in dumped and "<!here>" not in dumped and "<@U1>" not in dumped
     assert "<https://x.io|this>" in msg["blocks"][2]["text"]["text"]
@@ -162,30 +159,29 @@ def test_untrusted_source_is_not_linked() -> None:
     assert "<javascript" not in cite
 
 
-def test_truncated_answer_says_so() -> None:
+def test_truncated_answer_says_how_much_was_searched() -> None:
+    """The number said is the searched question's length (cut between words: 494 of a
+    500 limit), as the console says it, not the limit."""
     hit = _hit(1, "A passage.", "A passage.")
     msg = answer_message(
-        SearchResult("q", True, (hit,), truncated=True),
+        SearchResult("word " * 98 + "word", True, (hit,), truncated=True),
         asked="x" * 5000,
-        max_chars=500,
         button_value="{}",
     )
     _valid(msg)
-    assert "first 500 characters" in json.dumps(msg["blocks"])
-    assert "first 500 characters" in msg["text"]
+    assert "first 494 characters" in json.dumps(msg["blocks"])
+    assert "first 494 characters" in msg["text"]
     assert len(msg["blocks"][0]["text"]["text"]) < 400  # the echo is shortened
 
 
 def test_huge_passages_stay_within_section_limits() -> None:
     hits = tuple(_hit(i, "word " * 2000, "word") for i in range(1, 11))
-    msg = answer_message(SearchResult("q", True, hits), asked="q", max_chars=500, button_value="{}")
+    msg = answer_message(SearchResult("q", True, hits), asked="q", button_value="{}")
     _valid(msg)
 
 
 def test_no_answer_suggests_from_topics_and_cites_nothing() -> None:
-    msg = no_answer_message(
-        asked="banana bread?", topics=["coaching", "hiring-reps"], max_chars=500
-    )
+    msg = no_answer_message(asked="banana bread?", topics=["coaching", "hiring-reps"])
     _valid(msg)
     dumped = json.dumps(msg)
     assert "coaching" in dumped and "hiring reps" in dumped
@@ -197,7 +193,6 @@ def test_an_out_of_scope_question_is_told_who_to_ask_and_nothing_pings() -> None
     msg = no_answer_message(
         asked="is our non-compete enforceable?",
         topics=["coaching"],
-        max_chars=500,
         out_of_scope=OutOfScope(topic="non-competes", ask="your legal team <!channel>"),
     )
     _valid(msg)
