@@ -25,12 +25,15 @@ def render_hit(hit: Hit, width: int = 88) -> str:
     return f"{hit.rank}. {body.strip()}\n   — {citation(hit.passage.article)}"
 
 
+def cut_note(searched: int) -> str:
+    """What a reply says of a question cut before searching (`SearchResult.searched_chars`)."""
+    return f"(Your question was long, so I searched its first {searched} characters.)"
+
+
 def render_result(result: SearchResult, suggestions: list[str] | None = None) -> str:
     lines: list[str] = []
-    if result.truncated:
-        lines.append(
-            f"(Your question was long, so I searched its first {len(result.question)} characters.)"
-        )
+    if result.searched_chars is not None:
+        lines.append(cut_note(result.searched_chars))
     declined = result.out_of_scope
     if not result.answered:
         lines.append(

@@ -93,15 +93,20 @@ def ask(
     settings = load_settings()
     library = open_library(settings)
     from bot.coach import Coach
-    from bot.render_text import render_result
+    from bot.render_text import cut_note, render_result
 
     coach = Coach(settings, library)
     batches = iter([[question]]) if question is not None else _stdin_batches()
+    line = 0
     for batch in batches:
         results = coach.search_many(batch, k)
         for text, result in zip(batch, results, strict=True):
+            line += 1
             if as_json:
                 sys.stdout.write(json.dumps(result_json(text, result), ensure_ascii=False) + "\n")
+                if result.searched_chars is not None:  # said aside: stdout stays the contract
+                    where = "" if question is not None else f"line {line}: "
+                    typer.echo(where + cut_note(result.searched_chars), err=True)
             else:
                 typer.echo(f"Q: {text}\n" if question is None else "", nl=False)
                 typer.echo(render_result(result, library.topics[:6]) + "\n")

@@ -105,6 +105,28 @@ def test_ask_human_output_cites_sources(shipped_library: Library, invoke: Invoke
     assert "— “" not in refusal
 
 
+def test_ask_json_says_a_cut_question_on_stderr_only(
+    shipped_library: Library, invoke: Invoke
+) -> None:
+    """`coach ask` said "searched its first N characters" of a long question, `--json` said
+    nothing at all; now one line on stderr says it, and stdout is the JSON as it was."""
+    long = "How do I keep my sales team motivated and engaged? " * 40  # 2,040 characters
+    searched = len(shipped_library.search(long, 3).question)
+    note = f"(Your question was long, so I searched its first {searched} characters.)"
+    human = invoke("ask", long)
+    assert human.exit_code == 0, human.output
+    assert note in human.stdout
+    one = invoke("ask", "--json", long)
+    assert one.exit_code == 0, one.output
+    [line] = one.stdout.splitlines()
+    assert set(json.loads(line)) == {"question", "answered", "passages"}
+    assert one.stderr.splitlines() == [note]
+    piped = invoke("ask", "--json", stdin=f"{ON_TOPIC}\n{long}\n")
+    assert piped.exit_code == 0, piped.output
+    assert [json.loads(x)["question"] for x in piped.stdout.splitlines()] == [ON_TOPIC, long]
+    assert piped.stderr.splitlines() == [f"line 2: {note}"]
+
+
 def test_ask_an_empty_question_says_how_to_ask(invoke: Invoke) -> None:
     proc = invoke("ask", "   ")
     assert proc.exit_code == 2
