@@ -140,18 +140,19 @@ def _damage(folder: Path, made: Callable[[], bytes]) -> str | None:
         else:
             expected = hashlib.sha1(made()).hexdigest()
             if found == expected:
-                _write_sum(weights, kept)
+                _write_sum(found, kept)
     except OSError as exc:
         return f"{WEIGHTS}: {exc.strerror or exc}"
     return None if found == expected else f"{WEIGHTS}: checksum mismatch"
 
 
-def _write_sum(weights: Path, kept: Path) -> None:
-    """The weights' checksum beside them, written in one step (a reader never sees half)."""
+def _write_sum(digest: str, kept: Path) -> None:
+    """The weights' checksum (`digest`, their SHA-1) beside them, written in one step (a
+    reader never sees half)."""
     fd, tmp = tempfile.mkstemp(prefix=".sum-", dir=kept.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(_sha1(weights) + "\n")
+            handle.write(digest + "\n")
         os.replace(tmp, kept)
     finally:
         if os.path.exists(tmp):
@@ -281,7 +282,7 @@ def _make(base_folder: Path, adapter_path: Path, out_root: Path, target: Path) -
             base_folder, building, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*")
         )
         save_file(merged, str(building / WEIGHTS), metadata=metadata or None)
-        _write_sum(building / WEIGHTS, building / WEIGHTS_SUM)
+        _write_sum(_sha1(building / WEIGHTS), building / WEIGHTS_SUM)
         try:
             os.replace(building, target)
         except OSError:
