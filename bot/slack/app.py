@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from slack_bolt import App
@@ -47,27 +48,24 @@ def _not_a_token_note(record: logging.LogRecord) -> bool:
     return record.getMessage() not in _BOLT_TOKEN_NOTES
 
 
+# What an answer worker does with a claimed row, by its kind: deliver a tip, post the
+# passages of a "More like this" click, coach on a message ("Coach me on this"), greet an
+# assistant thread, welcome a channel, publish a Home tab, mark a vote under its answer;
+# any other kind is a question, answered.
+_JOBS: dict[str, Callable[[SlackRuntime, Job], None]] = {
+    **dict.fromkeys(TIP_KINDS, tip_job),
+    MORE: more_job,
+    COACH_ME: coach_me_job,
+    GREETING_KIND: greeting_job,
+    WELCOME_KIND: welcome_job,
+    HOME_KIND: home_job,
+    NOTE_KIND: note_job,
+}
+
+
 def work_on(slack: SlackRuntime, job: Job) -> None:
-    """What an answer worker does with a claimed row: deliver a tip, post the passages of a
-    "More like this" click, coach on a message ("Coach me on this"), greet an assistant
-    thread, welcome a channel, publish a Home tab, mark a vote under its answer, or answer a
-    question."""
-    if job.kind in TIP_KINDS:
-        tip_job(slack, job)
-    elif job.kind == MORE:
-        more_job(slack, job)
-    elif job.kind == COACH_ME:
-        coach_me_job(slack, job)
-    elif job.kind == GREETING_KIND:
-        greeting_job(slack, job)
-    elif job.kind == WELCOME_KIND:
-        welcome_job(slack, job)
-    elif job.kind == HOME_KIND:
-        home_job(slack, job)
-    elif job.kind == NOTE_KIND:
-        note_job(slack, job)
-    else:
-        answer_job(slack, job)
+    """Hand a claimed row to its kind's job (`_JOBS`); a question's is `answer_job`."""
+    _JOBS.get(job.kind, answer_job)(slack, job)
 
 
 def build_app(
