@@ -1,4 +1,5 @@
-"""Reading block_actions payloads defensively: they come from outside and may be odd."""
+"""Reading payloads (block_actions, events) defensively: they come from outside and may be
+odd."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from slack_bolt import App, BoltContext
 
 from bot.slack.home import publish_home, queue_home
 from bot.slack.listeners.guard import guarded
+from bot.slack.listeners.payload import text_at
 from bot.slack.runtime import SlackRuntime
 
 STORED = "home_stored"  # set in the request's context by the middleware
@@ -24,25 +25,19 @@ def _home_of(body: dict[str, Any]) -> str | None:
     event = body.get("event")
     if not isinstance(event, dict) or event.get("tab", "home") != "home":
         return None  # the Messages tab needs nothing from us
-    user = event.get("user")
-    return user if isinstance(user, str) and user else None
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return text_at(event, "user")
 
 
 def register(app: App, slack: SlackRuntime) -> None:
     def store_first(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
         user = _home_of(body)
         if user is not None:
-            event = body["event"]
             context[STORED] = queue_home(
                 slack,
                 user,
-                _text(event.get("channel")) or "",
-                _text(body.get("event_id")),
-                _text(event.get("event_ts")),
+                text_at(body, "event", "channel") or "",
+                text_at(body, "event_id"),
+                text_at(body, "event", "event_ts"),
             )
         next()
 

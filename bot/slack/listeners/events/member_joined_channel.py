@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.slack.listeners.guard import guarded
+from bot.slack.listeners.payload import text_at
 from bot.slack.runtime import SlackRuntime
 from bot.slack.welcome import queue_welcome, welcome
 
@@ -21,23 +22,15 @@ STORED = "welcome_stored"  # set in the request's context by the middleware
 def register(app: App, slack: SlackRuntime) -> None:
     def bot_joined(body: dict[str, Any]) -> str | None:
         """The channel the bot itself joined; None when someone else joined."""
-        event = body.get("event")
-        if not isinstance(event, dict) or not slack.bot_user_id:
-            return None
-        if event.get("user") != slack.bot_user_id:
+        if not slack.bot_user_id or text_at(body, "event", "user") != slack.bot_user_id:
             return None  # someone else joined: not ours to greet
-        channel = event.get("channel")
-        return channel if isinstance(channel, str) and channel else None
+        return text_at(body, "event", "channel")
 
     def store_first(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
         channel = bot_joined(body)
         if channel is not None:
-            event_id, joined = body.get("event_id"), body["event"].get("event_ts")
             context[STORED] = queue_welcome(
-                slack,
-                channel,
-                event_id if isinstance(event_id, str) and event_id else None,
-                joined if isinstance(joined, str) and joined else None,
+                slack, channel, text_at(body, "event_id"), text_at(body, "event", "event_ts")
             )
         next()
 
