@@ -7,7 +7,6 @@ injected in the recording Slack stand-in; clicks are signed, as Slack sends them
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,9 +14,9 @@ import pytest
 from bot.slack.feedback_note import NOTE_KIND
 from bot.slack.messages.gaps import FEEDBACK_NOTE_BLOCK
 from bot.slack.messages.values import ACTION_HELPFUL, ACTION_NOT_HELPFUL
-from bot.store.answer_queue import AnswerQueue
 from bot.store.tables import AnswerState
 from tests.slack.answer_buttons import QUESTION, ask, click
+from tests.slack.held_deliveries import held_by_dead, killed, taken_over
 from tests.slack_checks import assert_valid_message
 from tests.slack_fixtures import SlackApp, on_both_databases
 from tests.slack_stub import Call
@@ -98,19 +97,13 @@ def test_a_note_held_by_a_replica_that_died_is_shown_by_another(
     note. Before, the note lived in the dead replica's memory only."""
     first = slack_app
     answer = ask(first, QUESTION)
-    assert first.slack.answer_workers is not None
-    first.slack.answer_workers.stop()  # its workers never run again: as if killed
-    monkeypatch.setattr(first.slack, "submit", lambda *_, **__: None)  # nor its memory
+    killed(first, monkeypatch)
     payload = click(first, answer, ACTION_HELPFUL)
     assert first.send_action(payload) == 200  # the same click delivered again: stored once
-    [held] = AnswerQueue(first.engine, "dead-replica").claim(5, timedelta(seconds=3))
+    held = held_by_dead(first)
     assert held.kind == NOTE_KIND
     assert [v["helpful"] for v in first.slack.feedback.rows()] == [True]
-    with second_replica() as other:
-        other.slack.wake_answers()
-        assert other.slack.wait_idle(60)  # once the lease ran out
-        [row] = note_rows(other)
-        assert row["state"] == AnswerState.ANSWERED and row["owner"] != "dead-replica"
+    with taken_over(second_replica, note_rows) as other:
         assert len(notes_shown(other.stub.calls, answer)) == 1
 
 

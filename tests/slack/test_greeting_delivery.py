@@ -6,16 +6,14 @@ are injected in the recording Slack stand-in; events are signed, as Slack sends 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.slack.assistant_panel import GREETING_KIND, is_assistant_thread
 from bot.slack.messages.assistant import GREETING
-from bot.store.answer_queue import AnswerQueue
-from bot.store.slack_hold import SlackHolds
 from bot.store.tables import AnswerState
+from tests.slack.held_deliveries import held_by_dead, held_too_long, killed, seed_post, taken_over
 from tests.slack.surface_payloads import thread_started
 from tests.slack_checks import assert_valid_message
 from tests.slack_fixtures import SlackApp, at_once, on_both_databases
@@ -135,23 +133,13 @@ def test_a_greeting_held_by_a_replica_that_died_is_posted_once_by_another(
     claim's lease left to run out), before or after Slack took its post: another replica
     posts the greeting, or finds it in the thread, once."""
     first = slack_app
-    assert first.slack.answer_workers is not None
-    first.slack.answer_workers.stop()  # its workers never run again: as if killed
-    monkeypatch.setattr(first.slack, "submit", lambda *_, **__: None)  # nor its memory
+    killed(first, monkeypatch)
     _, thread = open_panel(first)
-    [held] = AnswerQueue(first.engine, "dead-replica").claim(5, timedelta(seconds=3))
+    held = held_by_dead(first)
     assert held.kind == GREETING_KIND
     if reached_slack:  # ... it had begun the post, and Slack took it before it died
-        first.stub.seed_message("DPANEL", "1900000000.000001", "Hi!", user=BOT_USER)
-        first.stub.messages["DPANEL"][-1] |= {
-            "thread_ts": thread,
-            "metadata": {"event_type": "coach_answer", "event_payload": {"question": held.key}},
-        }
-    with second_replica() as other:
-        other.slack.wake_answers()
-        assert other.slack.wait_idle(60)  # once the lease ran out
-        [row] = greeting_rows(other)
-        assert row["state"] == AnswerState.ANSWERED and row["owner"] != "dead-replica"
+        seed_post(first.stub, "DPANEL", held, thread_ts=thread)
+    with taken_over(second_replica, greeting_rows) as other:
         assert len(greetings_seen(other.stub, thread)) == 1
         assert len(posts(other.stub)) == (0 if reached_slack else 1)
 
@@ -164,12 +152,10 @@ def test_a_greeting_held_past_the_max_age_is_dropped_with_one_line_not_posted_la
     from bot.slack.assistant_panel import queue_greeting
 
     caplog.set_level(logging.INFO)
-    minutes = slack_app.settings.answer_max_age_minutes
-    opened = datetime.now(UTC) - timedelta(minutes=minutes + 1)
-    assert queue_greeting(slack_app.slack, "DPANEL", "1.000100", "ULEADER", now=opened)
-    SlackHolds(slack_app.engine, "another-replica").hold("HTTP 503", timedelta(0))  # probe due
-    slack_app.slack.wake_answers()
-    slack_app.settle()
+    held_too_long(
+        slack_app,
+        lambda opened: queue_greeting(slack_app.slack, "DPANEL", "1.000100", "ULEADER", now=opened),
+    )
     assert slack_app.stub.calls == []
     assert [r["state"] for r in greeting_rows(slack_app)] == [AnswerState.DROPPED]
     dropped = [r for r in caplog.records if "dropped the panel greeting" in r.getMessage()]

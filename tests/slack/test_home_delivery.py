@@ -6,15 +6,14 @@ injected in the recording Slack stand-in; events are signed, as Slack sends them
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from slack_sdk.models.views import View
 
 from bot.slack.home import HOME_KIND
-from bot.store.answer_queue import AnswerQueue
 from bot.store.tables import AnswerState
+from tests.slack.held_deliveries import held_by_dead, killed, taken_over
 from tests.slack_fixtures import SlackApp, on_both_databases
 from tests.slack_payloads import event_envelope, new_ts
 from tests.slack_stub import Call, missing_required
@@ -69,16 +68,10 @@ def test_a_home_tab_held_by_a_replica_that_died_is_published_by_another(
     lease left to run out): another replica publishes the tab. Before, the publish lived in
     the dead replica's memory only."""
     first = slack_app
-    assert first.slack.answer_workers is not None
-    first.slack.answer_workers.stop()  # its workers never run again: as if killed
-    monkeypatch.setattr(first.slack, "submit", lambda *_, **__: None)  # nor its memory
+    killed(first, monkeypatch)
     envelope = home_opened(first)
     assert first.send_event(envelope, retry_num=1) == 200  # Slack's retry: stored once
-    [held] = AnswerQueue(first.engine, "dead-replica").claim(5, timedelta(seconds=3))
+    held = held_by_dead(first)
     assert held.kind == HOME_KIND and held.user_id == USER
-    with second_replica() as other:
-        other.slack.wake_answers()
-        assert other.slack.wait_idle(60)  # once the lease ran out
-        [row] = home_rows(other)
-        assert row["state"] == AnswerState.ANSWERED and row["owner"] != "dead-replica"
+    with taken_over(second_replica, home_rows) as other:
         assert len(published(other.stub.calls)) == 1

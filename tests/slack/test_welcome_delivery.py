@@ -15,6 +15,7 @@ from bot.slack.welcome import WELCOME_KIND
 from bot.store.answer_queue import AnswerQueue
 from bot.store.slack_hold import SlackHolds
 from bot.store.tables import AnswerState
+from tests.slack.held_deliveries import held_by_dead, held_too_long, killed, seed_post, taken_over
 from tests.slack.surface_payloads import member_joined
 from tests.slack_checks import assert_valid_message
 from tests.slack_fixtures import SlackApp, at_once, on_both_databases
@@ -23,6 +24,7 @@ from tests.slack_stub import SlackStub
 from tests.slack_workspace import BOT_USER
 
 CHANNEL = "CNEWTEAM"
+WELCOME_SHOWN = [{"type": "section", "text": {"type": "mrkdwn", "text": "Coach me on this"}}]
 
 
 def bot_added(replica: SlackApp) -> dict[str, Any]:
@@ -117,23 +119,13 @@ def test_a_welcome_held_by_a_replica_that_died_is_posted_once_by_another(
     lease left to run out), before or after Slack took its post: another replica posts
     the welcome, or finds it in the channel, once."""
     first = slack_app
-    assert first.slack.answer_workers is not None
-    first.slack.answer_workers.stop()  # its workers never run again: as if killed
-    monkeypatch.setattr(first.slack, "submit", lambda *_, **__: None)  # nor its memory
+    killed(first, monkeypatch)
     bot_added(first)
-    [held] = AnswerQueue(first.engine, "dead-replica").claim(5, timedelta(seconds=3))
+    held = held_by_dead(first)
     assert held.kind == WELCOME_KIND
     if reached_slack:  # ... it had begun the post, and Slack took it before it died
-        first.stub.seed_message(CHANNEL, "1900000000.000001", "Hi!", user=BOT_USER)
-        first.stub.messages[CHANNEL][-1] |= {
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Coach me on this"}}],
-            "metadata": {"event_type": "coach_answer", "event_payload": {"question": held.key}},
-        }
-    with second_replica() as other:
-        other.slack.wake_answers()
-        assert other.slack.wait_idle(60)  # once the lease ran out
-        [row] = welcome_rows(other)
-        assert row["state"] == AnswerState.ANSWERED and row["owner"] != "dead-replica"
+        seed_post(first.stub, CHANNEL, held, blocks=WELCOME_SHOWN)
+    with taken_over(second_replica, welcome_rows) as other:
         assert_welcomed_once(other.stub)
         assert len(other.stub.calls_to("chat.postMessage")) == (0 if reached_slack else 1)
 
@@ -146,12 +138,10 @@ def test_a_welcome_held_past_the_max_age_is_dropped_with_one_line_not_posted_lat
     from bot.slack.welcome import queue_welcome
 
     caplog.set_level(logging.INFO)
-    minutes = slack_app.settings.answer_max_age_minutes
-    joined = datetime.now(UTC) - timedelta(minutes=minutes + 1)
-    assert queue_welcome(slack_app.slack, CHANNEL, "Ev0OLD", "1.000100", now=joined)
-    SlackHolds(slack_app.engine, "another-replica").hold("HTTP 503", timedelta(0))  # probe due
-    slack_app.slack.wake_answers()
-    slack_app.settle()
+    held_too_long(
+        slack_app,
+        lambda joined: queue_welcome(slack_app.slack, CHANNEL, "Ev0OLD", "1.000100", now=joined),
+    )
     assert slack_app.stub.calls == []
     assert [r["state"] for r in welcome_rows(slack_app)] == [AnswerState.DROPPED]
     dropped = [r for r in caplog.records if "dropped the welcome" in r.getMessage()]
@@ -179,16 +169,7 @@ def test_a_welcome_dropped_after_the_max_age_leaves_the_channel_to_the_next_join
         [tried] = other.claim(1, timedelta(seconds=3), probe=True)
         assert other.retry_later(tried, datetime.now(UTC), "HTTP 503")
         if earlier == "shown":  # Slack took that post; its answer was lost
-            slack_app.stub.seed_message(CHANNEL, "1900000000.000001", "Hi!", user=BOT_USER)
-            slack_app.stub.messages[CHANNEL][-1] |= {
-                "blocks": [
-                    {"type": "section", "text": {"type": "mrkdwn", "text": "Coach me on this"}}
-                ],
-                "metadata": {
-                    "event_type": "coach_answer",
-                    "event_payload": {"question": tried.key},
-                },
-            }
+            seed_post(slack_app.stub, CHANNEL, tried, blocks=WELCOME_SHOWN)
     holds.clear()  # Slack answers again, too late for that welcome
     slack_app.slack.wake_answers()
     slack_app.settle()
