@@ -24,6 +24,7 @@ from tests.slack.surface_payloads import message_action
 from tests.slack_checks import button, run_tip, tip_passage
 from tests.slack_fixtures import SlackApp
 from tests.slack_payloads import block_action, new_ts
+from tests.slack_stub import Call
 
 PREFACE = (
     "## Before you start\n\n"
@@ -66,6 +67,23 @@ def shown(blocks: list[dict[str, Any]], passage_text: str) -> bool:
     return words in json.dumps(blocks, ensure_ascii=False).replace("*", "")
 
 
+def shared(slack_app: SlackApp, action_id: str, value: str, user: str) -> Call:
+    """`user` clicks the share button `action_id` (its `value`) on a private message in
+    CSALES: the message it posted."""
+    click = block_action(
+        action_id,
+        value,
+        user=user,
+        channel="CSALES",
+        response_url=slack_app.stub.response_url("share"),
+        ephemeral=True,
+    )
+    assert slack_app.send_action(click) == 200
+    [posted] = slack_app.stub.wait_for("chat.postMessage")
+    slack_app.settle()
+    return posted
+
+
 def test_share_in_channel_after_the_article_was_edited_shares_the_tip_shown(
     slack_app: SlackApp, shipped_library: Library, edit_article: Any
 ) -> None:
@@ -74,16 +92,7 @@ def test_share_in_channel_after_the_article_was_edited_shares_the_tip_shown(
     seen = text_of(shipped_library, passage_id)
     edited = edit_article(passage_id.split("#")[0])
     assert text_of(edited, passage_id) != seen  # the id now names other words
-    click = block_action(
-        ACTION_SHARE_TIP,
-        button(tip, ACTION_SHARE_TIP)["value"],
-        user="USHARER",
-        response_url=slack_app.stub.response_url("share"),
-        ephemeral=True,
-    )
-    assert slack_app.send_action(click) == 200
-    [posted] = slack_app.stub.wait_for("chat.postMessage")
-    slack_app.settle()
+    posted = shared(slack_app, ACTION_SHARE_TIP, button(tip, ACTION_SHARE_TIP)["value"], "USHARER")
     assert shown(posted.blocks, seen), "the channel got another passage than the tip shown"
     assert not shown(posted.blocks, text_of(edited, passage_id))
 
@@ -101,16 +110,6 @@ def test_share_in_thread_after_the_article_was_edited_shares_the_coaching_shown(
     seen = text_of(shipped_library, first)
     edited = edit_article(first.split("#")[0])
     assert text_of(edited, first) != seen
-    click = block_action(
-        "coach_me_share",
-        value,
-        user="ULEADER",
-        channel="CSALES",
-        response_url=slack_app.stub.response_url("share"),
-        ephemeral=True,
-    )
-    assert slack_app.send_action(click) == 200
-    [posted] = slack_app.stub.wait_for("chat.postMessage")
-    slack_app.settle()
+    posted = shared(slack_app, "coach_me_share", value, "ULEADER")
     assert shown(posted.blocks, seen), "the thread got another passage than the one shown"
     assert not shown(posted.blocks, text_of(edited, first))
