@@ -170,11 +170,16 @@ class AnswerWorkers:
         """Until no question is queued or being answered (tests, bench, shutdown). While
         the database does not answer, only until this replica's own workers are done, and
         False: what is queued cannot be known, and stays queued for whoever claims it next
-        (a stop then is still a clean one, not a traceback)."""
+        (a stop then is still a clean one, not a traceback). Once stopped, only until its
+        own workers are done: what is still queued is another replica's to answer."""
         deadline = threading.Event()
         timer = threading.Timer(timeout, deadline.set)
         timer.start()
         try:
+            if self._stop.is_set():
+                while self.busy and not deadline.is_set():
+                    deadline.wait(0.02)
+                return self.busy == 0
             while not deadline.is_set():
                 try:
                     counts = self.queue.counts()

@@ -175,3 +175,5 @@ def test_the_thread_counts_as_the_panels_from_the_moment_its_start_is_stored(
     assert is_assistant_thread(slack_app.slack, "DPANEL", thread)
     assert slack_app.stub.calls_to("conversations.replies") == []
     assert greeting_rows(slack_app)[0]["state"] == AnswerState.QUEUED
+    # a stopped replica is idle once its own workers are: the greeting is another's to send
+    assert slack_app.slack.wait_idle(5)
