@@ -4,12 +4,12 @@ it, run in a fresh process with piped input."""
 from __future__ import annotations
 
 import re
-import subprocess
-from collections.abc import Callable
+import shutil
+from pathlib import Path
 
 from index.library import Library
-
-RunCoach = Callable[..., subprocess.CompletedProcess[str]]
+from tests.cli.coach_cli import CELEBRATE, OFF_TOPIC, RunCoach
+from tests.library_fixtures import REPO_ROOT
 
 
 def test_the_console_answers_greetings_and_thanks_as_slack_does(
@@ -70,3 +70,44 @@ def test_a_long_tip_topic_is_cut_between_words_and_said_as_in_slack(
         "(Your topic was over 200 characters, so I used only its first part, "
         "up to \u201c\u2026team motivated through a long\u201d.)"
     ) in proc.stdout
+
+
+def test_console_with_piped_input(shipped_library: Library, run_coach: RunCoach) -> None:
+    script = [
+        CELEBRATE,
+        "/leadership-tip",
+        "/leadership-tip feedback",
+        "/quote",
+        "/help",
+        OFF_TOPIC,
+        "/bogus",
+        "/quit",
+    ]
+    after_quit = "Are leaders born or made, really?"
+    proc = run_coach("console", stdin="\n".join([*script, after_quit]) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    blocks = re.split(r"^> ", out, flags=re.M)[1:]
+    assert [b.splitlines()[0] for b in blocks] == script  # each line echoed, then answered
+    assert after_quit not in out  # /quit leaves
+    answer, tip, topic_tip, quote, help_text, refusal, unknown, _ = blocks
+    assert "Unknown command /bogus" in unknown
+    assert "Celebration of achievements is essential" in answer and "— “" in answer
+    assert tip.splitlines()[1].startswith("Tip: ") and "— “" in tip
+    assert "Tip: " in topic_tip and "feedback" in topic_tip.lower()
+    assert "Tip: Tip" not in out
+    assert re.search(r"“.+”\n\s+— \S", quote)  # quote text, then its author
+    assert "/leadership-tip" in help_text and "/quote" in help_text
+    assert "couldn't find anything" in refusal
+
+
+def test_a_console_set_up_from_env_example_prints_no_log_chatter(
+    shipped_library: Library, run_coach: RunCoach, tmp_path: Path
+) -> None:
+    """README: `cp .env.example .env`. Its LOG_LEVEL=INFO line used to count as asking for
+    INFO, so the console printed "embedding model loaded" between question and answer."""
+    shutil.copy(REPO_ROOT / ".env.example", tmp_path / ".env")
+    proc = run_coach("console", stdin=CELEBRATE + "\n", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Celebration of achievements is essential" in proc.stdout
+    assert " INFO " not in proc.stderr, proc.stderr
