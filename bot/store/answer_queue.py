@@ -38,6 +38,7 @@ from sqlalchemy import (
 
 from bot.store.answer_claims import CLAIM, CLAIM_PROBE
 from bot.store.events import dedupe_rows, question_key, remember_thread
+from bot.store.stored_text import stored_text
 from bot.store.tables import (
     AnswerState,
     EventStatus,
@@ -156,7 +157,7 @@ class AnswerQueue:
             **message,
             "question_key": question_key(channel, ts),
             "event_id": event_id,
-            "text": text[:8000],
+            "text": stored_text(text),
             "state": AnswerState.QUEUED,
             "attempts": 0,
             "created_at": to_db(stamp),

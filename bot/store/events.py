@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.store.stored_text import stored_text
 from bot.store.tables import (
     EventStatus,
     answered_threads,
@@ -61,7 +62,7 @@ def dedupe_rows(
             "ts": ts,
             "thread_ts": thread_ts,
             "user_id": user_id,
-            "text": text[:8000] if k == key else "",
+            "text": stored_text(text) if k == key else "",
             "status": EventStatus.PENDING if k == key else EventStatus.ALIAS,
             "created_at": now,
         }

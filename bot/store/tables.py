@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.stored_text import stored_text
+
 metadata = MetaData()
 
 
@@ -295,7 +297,7 @@ def queued_row(
         "channel": channel,
         "ts": ts,
         "user_id": user_id,
-        "text": text[:8000],
+        "text": stored_text(text),
         "state": AnswerState.QUEUED,
         "attempts": 0,
         "created_at": to_db(stamp),

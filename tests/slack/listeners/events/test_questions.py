@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.gaps.service import Gaps
 from bot.store.tables import AskOutcome, asked_questions
 from index.search import truncate_question
 from tests.slack.listeners.events.asking import QUESTION, ask, passage_ids, quotes
@@ -198,6 +199,23 @@ def test_a_40000_character_question_is_cut_and_the_reply_says_so(slack_app: Slac
     assert f"first {searched} characters" in call.text
     assert f"first {searched} characters" in json.dumps(call.blocks)
     assert len(json.dumps(call.params)) < 40_000
+
+
+def test_a_40000_character_message_of_calls_to_everyone_gets_the_help(slack_app: SlackApp) -> None:
+    """A message that only calls everyone is no question, however long. Stored, it was cut
+    at 8,000 characters, inside a `<!channel>` for most lengths: the `<!c` left over became
+    the question, and the reply said the library had nothing that "really answers _!c_" (a
+    content gap for the curator too)."""
+    for shift in range(len("<!channel> ")):  # the cut falls at each place in the last one
+        text = f"<@{BOT_USER}>" + " " * shift + "<!channel> " * 4000
+        assert len(text) > 40_000
+        call = ask(slack_app, mention(text))
+        everything = json.dumps(call.params)
+        assert "/leadership-tip" in everything
+        assert not passage_ids(call)
+        assert "doesn't have anything" not in everything and "_!" not in everything
+        slack_app.stub.reset()
+    assert Gaps(slack_app.engine, None, 90).report(7).to_json()["questions"] == 0
 
 
 @on_both_databases
