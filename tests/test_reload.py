@@ -39,6 +39,32 @@ def world(
     return content, index_dir, LibraryReloader(library, content, index_dir, lib_embedder)
 
 
+# Three of the shipped articles, one on motivating reps: a new model re-embeds every text
+# (passages, sentences, the sections' questions) and exports the model to ONNX, twice in the
+# retrained-adapter test; on the whole library that took two minutes, on these a fraction.
+SMALL_LIBRARY = (
+    "coaching-underperforming-reps",
+    "sales-burnout-quota-pressure",
+    "sales-one-on-ones",
+)
+
+
+@pytest.fixture()
+def small_world(
+    tmp_path: Path, shipped_library: Library, lib_data_dir: Path, lib_embedder: Embedder
+) -> tuple[Path, Path, LibraryReloader]:
+    """`world` with SMALL_LIBRARY's articles and the shipped adapter (content/model/)."""
+    content = tmp_path / "content"
+    content.mkdir()
+    for name in SMALL_LIBRARY:
+        shutil.copy(SHIPPED_CONTENT / f"{name}.md", content)
+    shutil.copytree(SHIPPED_CONTENT / "model", content / "model")
+    index_dir = Path(shutil.copytree(lib_data_dir / "index", tmp_path / "index"))
+    library = Library.open(content, index_dir, lib_embedder.model_name, embedder=lib_embedder)
+    assert len(library.articles) == len(SMALL_LIBRARY)
+    return content, index_dir, LibraryReloader(library, content, index_dir, lib_embedder)
+
+
 def test_add_change_remove_are_picked_up(world: tuple[Path, Path, LibraryReloader]) -> None:
     content, _, reloader = world
     first = reloader.current
@@ -173,13 +199,13 @@ def test_two_processes_sharing_an_index_never_mix_builds(
 
 
 def test_a_retrained_adapter_is_searched_with_without_a_restart(
-    world: tuple[Path, Path, LibraryReloader], caplog: pytest.LogCaptureFixture
+    small_world: tuple[Path, Path, LibraryReloader], caplog: pytest.LogCaptureFixture
 ) -> None:
     """`coach index adapt` writes a new adapter: the running process re-embeds its library
     with the model it makes and swaps it in; the adapter removed, the model as named."""
     from safetensors.numpy import load_file
 
-    content, index_dir, reloader = world
+    content, index_dir, reloader = small_world
     live = LibraryReloader(
         reloader.current, content, index_dir, reloader.embedder, base_model=default_model()
     )
