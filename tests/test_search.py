@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from index.embedder import Embedder
 from index.evaluate import normalise
 from index.library import Library
 from index.types import Hit, SearchResult
+from tests.library_fixtures import SHIPPED_CONTENT
 
 # Questions the library cannot answer (not from shared/eval): the coach must say so.
 OFF_TOPIC = [
@@ -263,11 +266,21 @@ def test_a_question_is_embedded_once_even_when_the_vocabulary_adds_words(
         assert not np.allclose(f["tokens_vocab"], f["tokens"]), "the vocabulary changed nothing"
 
 
-def test_an_open_library_keeps_numpy_blas_on_one_thread(shipped_library: Library) -> None:
+def test_an_open_library_keeps_numpy_blas_on_one_thread(
+    shipped_library: Library, lib_embedder: Embedder, lib_data_dir: Path
+) -> None:
     """A second BLAS thread that waits for a busy core stalls the library's LAPACK calls
-    (its 30 ms SVD took 2 s beside another process: bench/blas_threads.py)."""
-    from threadpoolctl import threadpool_info
+    (its 30 ms SVD took 2 s beside another process: bench/blas_threads.py).
 
+    The thread counts are process state that other tests change (scipy's own BLAS, loaded
+    with sentence-transformers, starts at one thread per core), so this test sets them to
+    two and opens the library itself rather than relying on when the session's was opened."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    threadpool_limits(2, user_api="blas")
+    Library.open(
+        SHIPPED_CONTENT, lib_data_dir / "index", lib_embedder.model_name, embedder=lib_embedder
+    )
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas, "numpy's BLAS is not visible to threadpoolctl"
     assert all(pool["num_threads"] == 1 for pool in blas)
