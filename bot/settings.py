@@ -28,6 +28,10 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Slack tokens that are not a bot's: user (xoxp-), legacy workspace app (xoxa-), refresh
 # (xoxr-, xoxe-), browser session (xoxc-, xoxd-)
 _NOT_A_BOT_TOKEN = re.compile(r"xox[pacdre]-")
+# a Slack token is printable ASCII: a token pasted with a line break, a space or a typographic
+# dash in it failed in the HTTP header ("Could not reach Slack"), printing what followed the
+# line break, past the log filter
+_TOKEN_CHARACTERS = re.compile(r"[!-~]+")
 # a Slack conversation ID: public (C), private (G) or DM (D); a channel's name is not one
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
 _CHANNEL_ID_EXPECTED = (
@@ -307,6 +311,8 @@ class Settings(BaseSettings):
         token = self.slack_bot_token
         if not token:
             return "SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) in .env"
+        if not _TOKEN_CHARACTERS.fullmatch(token):
+            return _garbled("SLACK_BOT_TOKEN")
         if token.startswith("xapp-"):  # the two tokens swapped
             return (
                 "SLACK_BOT_TOKEN is the app-level token (xapp-...), which goes in "
@@ -329,6 +335,8 @@ class Settings(BaseSettings):
         if self.bot_token_problem:
             return self.bot_token_problem
         if self.slack_app_token:
+            if not _TOKEN_CHARACTERS.fullmatch(self.slack_app_token):
+                return _garbled("SLACK_APP_TOKEN")
             if not self.slack_app_token.startswith("xapp-"):
                 return "SLACK_APP_TOKEN must be an app-level token starting with xapp-"
         elif not self.slack_signing_secret:
@@ -363,6 +371,13 @@ class Settings(BaseSettings):
         return f"Settings({shown})"
 
     __str__ = __repr__
+
+
+def _garbled(name: str) -> str:
+    return (
+        f"{name} has a space, a line break or a character no Slack token has: copy the "
+        "token again from your app's settings page"
+    )
 
 
 class _FromEnvironment(Settings):

@@ -50,3 +50,31 @@ def test_a_misconfigured_start_is_one_line_naming_the_setting_and_opens_no_datab
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"error: {setting} ")
     assert not database.exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "token"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxb-1-2\nsecret-tail"),
+        ("SLACK_BOT_TOKEN", "xoxb-1-2 secret-tail"),
+        ("SLACK_BOT_TOKEN", "xoxb-1-2\u2013secret-tail"),
+        ("SLACK_APP_TOKEN", "xapp-1-2\nsecret-tail"),
+    ],
+    ids=["bot-line-break", "bot-space", "bot-dash", "app-line-break"],
+)
+def test_a_token_pasted_broken_is_one_line_naming_it_that_shows_none_of_it(
+    run_coach: RunCoach, tmp_path: Path, setting: str, token: str
+) -> None:
+    """A token pasted with a line break in it was sent to Slack: the HTTP header refused it,
+    and the line said "Could not reach Slack ... Invalid header value b'Bearer xox*-***\\n"
+    followed by the rest of the token (for SLACK_APP_TOKEN, once the model had loaded)."""
+    database = tmp_path / "coach.db"
+    env = {"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_SIGNING_SECRET": "s", setting: token}
+    proc = run_coach("serve", env={**env, "DATABASE_URL": f"sqlite:///{database}"})
+    assert proc.returncode == 1
+    out = proc.stdout + proc.stderr
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: {setting} ")
+    assert "secret-tail" not in out
+    assert not database.exists()
