@@ -91,7 +91,10 @@ EXPECTED = {
     "search_threads": "a whole number of CPU threads from 0 (one per core) to 64",
     "search_lanes": "a whole number of searches at once from 0 (one per core) to 64",
     "embedding_backend": "onnx or torch",
-    "database_url": "a database URL, sqlite:///PATH or postgresql://USER:PASS@HOST:PORT/DB",
+    "database_url": (
+        "a database URL, sqlite:///PATH or postgresql://USER:PASS@HOST:PORT/DB (an @ in PASS "
+        "written %40, a : %3A, a / %2F)"
+    ),
     "embedding_model": "a model folder that exists, or unset for the bundled all-MiniLM-L6-v2",
 }
 
@@ -268,10 +271,13 @@ class Settings(BaseSettings):
         from sqlalchemy.exc import ArgumentError
 
         try:
-            if value:  # empty: SQLite in DATA_DIR
-                make_url(value)
+            host = make_url(value).host if value else None  # empty: SQLite in DATA_DIR
         except ArgumentError:
             raise ValueError(EXPECTED["database_url"]) from None
+        if host and "@" in host:
+            # an @ in the password, not percent-encoded: what follows it was taken for the
+            # host, and "cannot use this database: failed to resolve host" showed it
+            raise ValueError(EXPECTED["database_url"])
         return value
 
     @field_validator("embedding_model")

@@ -34,6 +34,22 @@ def test_coach_db_upgrade_on_an_unreachable_database_is_one_line(run_coach: Any,
 
 
 @pytest.mark.parametrize("command", [("db", "upgrade"), ("report",)])
+def test_a_password_with_an_at_sign_not_encoded_is_one_line_showing_none_of_it(
+    run_coach: Any, command: tuple[str, ...]
+) -> None:
+    """The password's part after its @ was taken for the host and shown twice: "DATABASE_URL=
+    postgresql+psycopg://coach:***@secret-tail@127.0.0.1:…: cannot use this database: failed
+    to resolve host 'secret-tail@127.0.0.1'"."""
+    url = f"postgresql://coach:p@secret-tail@127.0.0.1:{_free_port()}/coach"
+    proc = run_coach(*command, env={"DATABASE_URL": url})
+    assert proc.returncode == 1
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: DATABASE_URL is not valid") and "%40" in lines[0]
+    assert "secret-tail" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("report",)])
 def test_a_data_dir_that_is_a_file_is_one_line_naming_the_database(
     run_coach: Any, tmp_path: Any, command: tuple[str, ...]
 ) -> None:
