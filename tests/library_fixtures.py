@@ -6,6 +6,7 @@ them shares the objects built here. Tests that damage an index work on a copy.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -81,10 +82,43 @@ def lib_embedder(lib_data_dir: Path) -> Embedder:
     return embedder
 
 
+def built_once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, target: Path, build: Callable[[Path], object]
+) -> None:
+    """Under pytest-xdist, `target` (a folder) built once for the whole run: the first worker
+    to get here runs `build(target)` and leaves a copy in the folder the run's workers share;
+    the others wait for it and copy that. In one process: nothing (the fixture that needs the
+    folder builds it when a test first asks)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    run_root = tmp_path_factory.getbasetemp().parent  # popen-gw0, popen-gw1, ... are in it
+    shared = run_root / f"built-{target.name}"
+    with (run_root / f"built-{target.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if shared.exists():
+            shutil.copytree(shared, target)
+            return
+        build(target)
+        staging = run_root / f"building-{target.name}"
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(target, staging)
+        staging.rename(shared)
+
+
+def _build_shipped_index(index_dir: Path) -> None:
+    embedder = library_embedder(default_model(), SHIPPED_CONTENT, index_dir)
+    Library.open(SHIPPED_CONTENT, index_dir, embedder.model_name, embedder=embedder)
+
+
 @pytest.fixture(scope="session")
 def lib_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A DATA_DIR whose index/ is built from the shipped content (by `shipped_library`)."""
-    return tmp_path_factory.mktemp("coach-data")
+    """A DATA_DIR whose index/ is built from the shipped content (by `shipped_library`; under
+    pytest-xdist once per run, here, and copied by the other workers: the index and the
+    vectors of the curated questions and out-of-scope examples are then only read, the
+    adapted model made again only for its ONNX export, whose name holds the folder's path)."""
+    folder = tmp_path_factory.mktemp("coach-data")
+    built_once_per_run(tmp_path_factory, folder / "index", _build_shipped_index)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -95,13 +129,20 @@ def shipped_library(lib_embedder: Embedder, lib_data_dir: Path) -> Library:
     )
 
 
-@pytest.fixture(scope="session")
-def bundled_library(lib_data_dir: Path) -> Library:
-    """The shipped content searched with the bundled model, as a library without an adapter
-    is (one without curated questions has none: they are what an adapter is trained on)."""
-    folder = lib_data_dir / "bundled-index"
+def _open_bundled(folder: Path) -> Library:
     embedder = Embedder(default_model(), onnx_dir=folder)
     return Library.open(SHIPPED_CONTENT, folder, default_model(), embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def bundled_library(lib_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """The shipped content searched with the bundled model, as a library without an adapter
+    is (one without curated questions has none: they are what an adapter is trained on).
+    Under pytest-xdist built once per run (its ONNX export too: the bundled model's path is
+    the same in every worker)."""
+    folder = lib_data_dir / "bundled-index"
+    built_once_per_run(tmp_path_factory, folder, _open_bundled)
+    return _open_bundled(folder)
 
 
 @pytest.fixture(scope="session")
