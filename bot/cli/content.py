@@ -26,6 +26,17 @@ def _date(value: str | None, option: str) -> date | None:
         fail(f"{option} {value!r} is not a date (use YYYY-MM-DD)")
 
 
+def _future(value: date | None, option: str) -> date | None:
+    """A review date already past would make the new article stale from its first day (a
+    year typed wrong, most often): refused before anything is read or written."""
+    if value is not None and value < date.today():
+        fail(
+            f"{option} {value.isoformat()} is in the past: the article would be stale at once "
+            "(use a later date, or leave it out for a year from today)"
+        )
+    return value
+
+
 @app.command("add")
 def content_add(
     sources: Annotated[
@@ -52,7 +63,7 @@ def content_add(
     curation = Curation(
         today=date.today(),
         owner=owner.strip() if owner and owner.strip() else None,
-        review_by=_date(review_by, "--review-by"),
+        review_by=_future(_date(review_by, "--review-by"), "--review-by"),
         tags=tuple(t.strip() for t in (tags or "").split(",") if t.strip()),
     )
     try:

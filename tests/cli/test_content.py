@@ -46,7 +46,7 @@ def test_add_then_ask_answers_from_it(
         "--owner",
         "Sam Admin",
         "--review-by",
-        "2027-06-01",
+        (date.today() + timedelta(days=200)).isoformat(),
         "--tags",
         "remote,burnout",
     )
@@ -86,6 +86,12 @@ def test_refusals_are_one_line_each_and_nothing_is_written(
     assert sorted(p.name for p in content.iterdir()) == before
     bad_date = run("content", "add", str(good), "--review-by", "next year")
     assert bad_date.returncode != 0 and "--review-by" in bad_date.stderr
+    last_year = (date.today() - timedelta(days=365)).isoformat()
+    past = run("content", "add", str(good), "--review-by", last_year)
+    assert past.returncode == 1 and past.stdout == ""
+    assert f"--review-by {last_year} is in the past" in past.stderr
+    assert "Traceback" not in past.stderr
+    assert sorted(p.name for p in content.iterdir()) == before
 
 
 def test_ask_names_a_malformed_article_once_and_still_answers(admin: tuple[Run, Path]) -> None:
