@@ -34,6 +34,13 @@ def world(
     tmp_path: Path, shipped_library: Library, lib_data_dir: Path, lib_embedder: Embedder
 ) -> tuple[Path, Path, LibraryReloader]:
     content = Path(shutil.copytree(SHIPPED_CONTENT, tmp_path / "content"))
+    return _reloading(content, tmp_path, lib_data_dir, lib_embedder)
+
+
+def _reloading(
+    content: Path, tmp_path: Path, lib_data_dir: Path, lib_embedder: Embedder
+) -> tuple[Path, Path, LibraryReloader]:
+    """`content` opened on a copy of the session's index, with a reloader watching it."""
     index_dir = Path(shutil.copytree(lib_data_dir / "index", tmp_path / "index"))
     library = Library.open(content, index_dir, lib_embedder.model_name, embedder=lib_embedder)
     return content, index_dir, LibraryReloader(library, content, index_dir, lib_embedder)
@@ -59,10 +66,9 @@ def small_world(
     for name in SMALL_LIBRARY:
         shutil.copy(SHIPPED_CONTENT / f"{name}.md", content)
     shutil.copytree(SHIPPED_CONTENT / "model", content / "model")
-    index_dir = Path(shutil.copytree(lib_data_dir / "index", tmp_path / "index"))
-    library = Library.open(content, index_dir, lib_embedder.model_name, embedder=lib_embedder)
-    assert len(library.articles) == len(SMALL_LIBRARY)
-    return content, index_dir, LibraryReloader(library, content, index_dir, lib_embedder)
+    opened = _reloading(content, tmp_path, lib_data_dir, lib_embedder)
+    assert len(opened[2].current.articles) == len(SMALL_LIBRARY)
+    return opened
 
 
 def test_add_change_remove_are_picked_up(world: tuple[Path, Path, LibraryReloader]) -> None:
