@@ -14,10 +14,16 @@ PYTEST_WORKERS ?= 3
 # PyPI's Linux torch wheel depends on CUDA (gigabytes); PyTorch's CPU index has the +cpu
 # build. macOS wheels on PyPI are CPU-only already. TORCH_INDEX= (empty) uses pip's own.
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# The wheel is first looked for where pip already looks (its own index, PIP_FIND_LINKS): a
+# machine with the wheel on disk and no route to PyTorch's index then installs without five
+# retries per package against that index (two minutes of a CI run); only when that finds no
+# such wheel is PyTorch's index added.
 ifeq ($(shell uname -s),Linux)
-TORCH := "torch==$(TORCH_VERSION)+cpu" $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+TORCH := "torch==$(TORCH_VERSION)+cpu"
+TORCH_FROM_INDEX := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 else
 TORCH := "torch==$(TORCH_VERSION)"
+TORCH_FROM_INDEX :=
 endif
 
 export HF_HUB_OFFLINE := 1
@@ -31,7 +37,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install $(TORCH)
+	$(BIN)/pip install $(TORCH) || $(BIN)/pip install $(TORCH) $(TORCH_FROM_INDEX)
 	$(BIN)/pip install -e ".[dev,postgres]"
 	touch $(STAMP)
 
