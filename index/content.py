@@ -12,6 +12,7 @@ import frontmatter
 import yaml
 
 from index.errors import ContentError
+from index.front_matter import impossible_date, line_of, not_text
 from index.passages import headings
 from index.types import Article, ArticleMeta
 
@@ -160,21 +161,27 @@ def parse_article(path: Path) -> Article:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ContentError(path, f"front matter is not valid YAML ({problem})", line) from None
     except (ValueError, TypeError) as exc:
+        slip = impossible_date(text)  # YAML said only "month must be in 1..12", at line 1
+        if slip is not None:
+            raise ContentError(path, f"front matter {slip.key} {slip.what}", slip.line) from None
         raise ContentError(path, f"front matter cannot be read ({exc})", 1) from None
     meta = post.metadata
     if not isinstance(meta, dict):
         raise ContentError(path, "front matter must be key: value pairs", 2)
+    slip = not_text(meta, text)  # was loaded as its Python repr: "['Ann', 'Bo']" in citations
+    if slip is not None:
+        raise ContentError(path, f"front matter {slip.key} {slip.what}", slip.line)
     title = _as_text(meta.get("title"))
     if not title:
         raise ContentError(
-            path, "front matter has no title (add `title: ...`)", _line_of(text, "title")
+            path, "front matter has no title (add `title: ...`)", line_of(text, "title")
         )
     tags_raw = meta.get("tags") or []
     if isinstance(tags_raw, str):
         tags_raw = [t for t in tags_raw.split(",")]
     if not isinstance(tags_raw, list):
         raise ContentError(
-            path, "tags must be a list, e.g. [motivation, coaching]", _line_of(text, "tags")
+            path, "tags must be a list, e.g. [motivation, coaching]", line_of(text, "tags")
         )
     tags = tuple(t for t in (_as_text(t) for t in tags_raw) if t)
     source = _as_text(meta.get("source"))
@@ -182,7 +189,7 @@ def parse_article(path: Path) -> Article:
         raise ContentError(
             path,
             f"source must be a URL starting with http(s):// (got {source!r})",
-            _line_of(text, "source"),
+            line_of(text, "source"),
         )
     body = clean_body(post.content)
     if not re.search(r"\w", body):
@@ -214,7 +221,7 @@ def section_questions(
     the first heading), the questions leaders ask that it answers, in their own words."""
     if value is None:
         return ()
-    where = _line_of(text, "questions")
+    where = line_of(text, "questions")
     if not isinstance(value, dict):
         raise ContentError(
             path, "questions must map a section heading to a list of questions", where
@@ -242,13 +249,6 @@ def _line_containing(text: str, needle: str, default: int) -> int:
         if number >= default and needle and needle in line:
             return number
     return default
-
-
-def _line_of(text: str, key: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith(f"{key}:"):
-            return number
-    return 1
 
 
 def _body_line(text: str) -> int:

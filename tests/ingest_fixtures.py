@@ -244,7 +244,10 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(2)
         status, kind, body = self.pages.get(self.path, (404, "text/plain", b"not found"))
         self.send_response(status)
-        self.send_header("Content-Type", kind)
+        if kind:  # "": a server that does not say what it sends
+            self.send_header("Content-Type", kind)
+        if status in (429, 503):
+            self.send_header("Retry-After", "1")
         # /cut: the page promised at four times its length, then the connection closes
         self.send_header("Content-Length", str(len(body) * (4 if self.path == "/cut" else 1)))
         self.end_headers()
@@ -262,10 +265,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def web_server() -> Iterator[str]:
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """http://127.0.0.1:PORT serving /territory (an article page), /empty, /slow (stalls),
-    /trickle (the page a few bytes at a time), /cut (closed mid-page), /broken (500), 404s."""
+    /trickle (the page a few bytes at a time), /cut (closed mid-page), /broken (500), /busy
+    (503 with Retry-After), /download (a PDF as application/octet-stream), /untyped (the
+    page with no Content-Type), /photo (image/png), 404s."""
+    pdf = make_pdf(tmp_path_factory.mktemp("served") / "ramp.pdf").read_bytes()
     _Handler.pages = {
+        "/busy": (503, "text/html", b"<h1>down for maintenance</h1>"),
+        "/download": (200, "application/octet-stream", pdf),
+        "/untyped": (200, "", TERRITORY_HTML.encode()),
+        "/photo": (200, "image/png", b"\x89PNG\r\n\x1a\n" + bytes(200)),
         "/territory": (200, "text/html; charset=utf-8", TERRITORY_HTML.encode()),
         "/empty": (200, "text/html", b""),
         "/slow": (200, "text/html", TERRITORY_HTML.encode()),

@@ -232,6 +232,18 @@ MALFORMED = {
     ),
     "bad-tags": (b"---\ntitle: T\ntags: 5\n---\n\nBody.\n", 3, "tags must be a list"),
     "no-body": (b"---\ntitle: Only a title\n---\n\n", 4, "no text"),
+    # was "bad-date.md:1: front matter cannot be read (month must be in 1..12)"
+    "bad-date": (
+        b"---\ntitle: T\nreview_by: 2027-13-45\n---\n\nBody.\n",
+        3,
+        "front matter review_by is not a date: 2027-13-45 (month must be in 1..12",
+    ),
+    # was loaded, its citations reading "['Ann Lee', 'Bo Roe']"
+    "author-list": (
+        b"---\ntitle: T\nauthor: [Ann Lee, Bo Roe]\n---\n\nBody.\n",
+        3,
+        "front matter author must be text, not a list",
+    ),
 }
 
 

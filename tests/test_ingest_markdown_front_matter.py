@@ -59,6 +59,8 @@ def test_the_questions_each_section_answers_are_kept(content: Path, tmp_path: Pa
     ("front_matter", "reason"),
     [
         ("title: Offsite\nreview_by: next spring", "review_by 'next spring' is not a date"),
+        # was "cannot be converted (ValueError: month must be in 1..12)": no field, no line
+        ("title: Offsite\nreview_by: 2027-13-45", "review_by at line 3 is not a date: 2027-13-45"),
         ("- title\n- Offsite", "front matter at line 2 must be key: value pairs"),
         ("title: Offsite\nsource: HBR, April 2015", "source at line 3 must be a URL"),
         ("title: Offsite\nquestions: offsite ideas", "line 3: questions must map a section"),

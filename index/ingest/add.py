@@ -7,6 +7,7 @@ several sources is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
@@ -44,6 +45,7 @@ from index.ingest.pdf import convert_pdf
 from index.ingest.writer import free_path, render, slugify, write_atomic
 from index.types import Article, ArticleMeta
 
+Converter = Callable[[bytes, str], Document]
 REVIEW_AFTER = timedelta(days=365)  # review date when --review-by is not given
 MIN_WORDS = 20  # fewer is a menu or a stub, not an article
 
@@ -109,8 +111,15 @@ def load_source(source: str, timeout: float = 15.0) -> Document:
     converter = _BY_CONTENT_TYPE.get(got.content_type)
     if converter is None:
         converter = CONVERTERS.get(PurePosixPath(urlsplit(got.url).path).suffix.lower())
+    if converter is None and got.content_type in _UNTELLING:
+        converter = _by_first_bytes(got.data)  # a download link's PDF was refused
     if converter is None:
-        raise UnsupportedTypeError(source, f"unsupported content type {got.content_type!r}")
+        kind = repr(got.content_type) if got.content_type else "(none given)"
+        raise UnsupportedTypeError(
+            source,
+            f"unsupported content type {kind} (a URL can give a web page, a PDF, a Word "
+            "file, Markdown or text)",
+        )
     if not got.data.strip():
         raise UnreadableSourceError(source, "the page is empty")
     if converter is convert_html:
@@ -118,6 +127,33 @@ def load_source(source: str, timeout: float = 15.0) -> Document:
     else:
         document = converter(got.data, source)
     return Document(**{**document.__dict__, "source": source})  # as the admin gave it
+
+
+# content types that say nothing of what a download is: its first bytes tell instead
+_UNTELLING = frozenset(
+    {
+        "",
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/binary",
+        "application/download",
+        "application/force-download",
+        "application/x-download",
+    }
+)
+
+
+def _by_first_bytes(data: bytes) -> Converter | None:
+    """A PDF, Word file or web page by its first bytes (a link such as `/download?id=7`
+    served as application/octet-stream, or with no Content-Type at all)."""
+    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"%PDF-"):
+        return convert_pdf
+    if head.startswith(b"PK\x03\x04") and b"word/" in data:
+        return convert_docx
+    if re.match(rb"<(?:!doctype\s+html|html|head|body)\b", head, re.IGNORECASE):
+        return convert_html
+    return None
 
 
 def _fallback_title(source: str) -> str:

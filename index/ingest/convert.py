@@ -21,6 +21,7 @@ import yaml
 
 from index.content import section_questions
 from index.errors import ContentError
+from index.front_matter import FieldSlip, impossible_date, line_of, not_text
 from index.ingest.document import Document, clean_text, first_heading, first_line
 from index.ingest.errors import TooLongError, UnreadableSourceError, UnsupportedTypeError
 from index.ingest.pdf import convert_pdf
@@ -156,30 +157,29 @@ def convert_markdown(data: bytes, source: str) -> Document:
             source, f"front matter is not valid YAML at line {line} ({problem})"
         ) from None
     except (ValueError, TypeError) as exc:
+        slip = impossible_date(text)  # was "cannot be converted (ValueError: month must ...)"
+        if slip is not None:
+            raise UnreadableSourceError(source, _where(slip)) from None
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UnreadableSourceError(source, f"front matter cannot be read ({first})") from None
     meta = post.metadata if isinstance(post.metadata, dict) else {}
-    for key in _TEXT_FIELDS:
-        if isinstance(meta.get(key), list | dict | bool):
-            kind = {list: "a list", dict: "key: value pairs", bool: "true/false"}[type(meta[key])]
-            raise UnreadableSourceError(
-                source,
-                f"front matter {key} at line {_line_of(text, key)} must be text, not {kind}",
-            )
+    slip = not_text(meta, text)
+    if slip is not None:
+        raise UnreadableSourceError(source, _where(slip))
     tags = meta.get("tags") or []
     if isinstance(tags, str):
         tags = tags.split(",")
     if not isinstance(tags, list):
         raise UnreadableSourceError(
             source,
-            f"front matter tags at line {_line_of(text, 'tags')} must be a list, "
+            f"front matter tags at line {line_of(text, 'tags')} must be a list, "
             "e.g. [motivation, coaching]",
         )
     source_url = clean_text(meta.get("source"))
     if source_url and not source_url.startswith(("http://", "https://")):  # was dropped
         raise UnreadableSourceError(
             source,
-            f"front matter source at line {_line_of(text, 'source')} must be a URL starting "
+            f"front matter source at line {line_of(text, 'source')} must be a URL starting "
             f"with http(s):// or be empty (got {source_url!r})",
         )
     title = clean_text(meta.get("title"))
@@ -220,7 +220,7 @@ def _check_front_matter(text: str, source: str) -> None:
         )
     try:
         value = yaml.safe_load("\n".join(lines[1:end]))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, TypeError):
         return  # frontmatter.loads reports it with its line
     if value is not None and not isinstance(value, dict):
         raise UnreadableSourceError(
@@ -228,17 +228,9 @@ def _check_front_matter(text: str, source: str) -> None:
         )
 
 
-# the front-matter fields an article keeps as text (a list or mapping there is a slip, and
-# was written out as its Python repr, e.g. `title: '[1, 2]'`)
-_TEXT_FIELDS = ("title", "author", "published", "source", "owner", "review_by")
-
-
-def _line_of(text: str, key: str) -> int:
-    """The file line of `key:` in the front matter (1 when not found)."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith(f"{key}:"):
-            return number
-    return 1
+def _where(slip: FieldSlip) -> str:
+    """A front-matter slip as `content add` says it: the field, its line, what is wrong."""
+    return f"front matter {slip.key} at line {slip.line} {slip.what}"
 
 
 def convert_text(data: bytes, source: str) -> Document:

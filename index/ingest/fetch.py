@@ -43,7 +43,9 @@ def fetch(url: str, timeout: float = 15.0) -> Fetched:
         timeout=urllib3.Timeout(connect=timeout, read=timeout),
         # a refused or timed-out request is not retried: `timeout` is the whole wait a
         # curator sees for a server that does not answer (a retry doubled it)
-        retries=urllib3.Retry(total=2, connect=0, read=0, redirect=5, status=0),
+        retries=urllib3.Retry(
+            total=2, connect=0, read=0, redirect=5, status=0, raise_on_status=False
+        ),  # raise_on_status: a 503 or 429 with Retry-After is its status, not "did not answer"
     )
     deadline = time.monotonic() + timeout
     try:
@@ -54,7 +56,7 @@ def fetch(url: str, timeout: float = 15.0) -> Fetched:
         raise FetchError(url, _why(exc)) from None
     try:
         if not 200 <= response.status < 300:
-            raise FetchError(url, f"the server answered HTTP {response.status}")
+            raise FetchError(url, f"the server answered HTTP {response.status}{_hint(response)}")
         data = _read_by(response, deadline, url, timeout)
     except (HTTPError, OSError) as exc:
         raise FetchError(url, _why(exc)) from None
@@ -79,6 +81,18 @@ def _read_by(response: BaseHTTPResponse, deadline: float, url: str, timeout: flo
             raise FetchError(url, f"the page was still coming after {timeout:g} s")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _hint(response: BaseHTTPResponse) -> str:
+    """What the curator can do about an error status."""
+    status = response.status
+    if status == 429 or status >= 500:
+        return " (the site is busy or down: try again later)"
+    if status in (401, 403):
+        return " (the page needs a login: save it from your browser and add the file)"
+    if status in (404, 410):
+        return " (check the address)"
+    return ""
 
 
 def _why(exc: BaseException | None) -> str:
