@@ -11,6 +11,11 @@ chosen by leave-one-set-out over every question set, bench/adapt_model.md):
 - the library score, and
 - the mean cosine to the three nearest curated questions (each curated question's own
   section left out, as a leader's question is not one of the curator's).
+
+A question at least as near the curated questions as most of them are to each other
+(`sure`) is answered whatever its library score: a short question in a leader's words
+("my team is exhausted after a brutal quarter") averages low against every passage while
+sitting among the questions the library answers (bench/gate_near_override.md).
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class AnswerGate:
     # near: a question whose best sentence among them scores like a curated question's best
     # sentence in the library (all but `near_share` of them) is near enough too.
     text: float | None = None
+    # Near enough the curated questions to answer whatever the library score.
+    sure: float | None = None
 
     @classmethod
     def fit(
@@ -53,11 +60,14 @@ class AnswerGate:
         *,
         library_share: float,
         near_share: float,
+        sure_share: float | None = None,
         fallback: float,
     ) -> AnswerGate:
-        """Cut-offs declining `library_share` and `near_share` of the curated questions; the
-        fixed `fallback` library cut-off (the bundled model's) when there are too few
-        questions (or sections) for those shares to mean anything."""
+        """Cut-offs declining `library_share` and `near_share` of the curated questions, and
+        answering whatever the library score for a question nearer them than `sure_share`
+        of them are to the others; the fixed `fallback` library cut-off (the bundled
+        model's) when there are too few questions (or sections) for those shares to mean
+        anything."""
         enough = min(library_share, near_share) * len(asked) >= 1 and len(set(sections)) > 3
         if not enough or not len(sentence_vectors):
             return cls(fallback)
@@ -67,6 +77,7 @@ class AnswerGate:
             float(np.quantile(best.mean(axis=1), library_share)),
             float(np.quantile(near, near_share)),
             float(np.quantile(best.max(axis=1), near_share)),
+            None if sure_share is None else float(np.quantile(near, sure_share)),
         )
 
     def admits(
@@ -74,6 +85,8 @@ class AnswerGate:
     ) -> bool:
         """`undescribed_best`: the question's best sentence among the passages without
         curated questions (None when every passage has some)."""
+        if self.sure is not None and near is not None and near >= self.sure:
+            return True
         if library_score < self.library:
             return False
         if self.near is None or near is None or near >= self.near:

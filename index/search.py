@@ -273,6 +273,7 @@ class HybridSearcher:
             self.dense.sentence_offsets,
             library_share=self.tuning.library_share,
             near_share=self.tuning.near_share,
+            sure_share=self.tuning.sure_share,
             fallback=self.tuning.answer_library,
         )
 

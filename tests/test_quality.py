@@ -59,7 +59,9 @@ DEV2_TARGET = {"hit@1": 0.40, "hit@3": 0.60, "mrr@10": 0.50}
 # 0.048, uncovered 20/28, off-topic 24/25; with the 3% out-of-scope share, uncovered 22/28,
 # off-topic 25/25.
 # With the curated questions weighted 8: 0.629 / 0.758 / 0.709 (one question fewer each).
-OWN_FLOOR = {"hit@1": 0.62, "hit@3": 0.75, "mrr@10": 0.70}
+# With a question near the curated ones answered whatever its library score (tuning.py
+# sure_share; bench/gate_near_override.md): 0.661 / 0.790 / 0.741, false abstain 1 of 62.
+OWN_FLOOR = {"hit@1": 0.66, "hit@3": 0.79, "mrr@10": 0.74}
 # own3: 100 questions by two writers who read only the articles, measured once the decisions
 # it was to make were written down (bench/data/own3_PREREGISTERED.md): 0.386 / 0.614 / 0.527,
 # 0.457 / 0.671 / 0.593 with each passage's own curated questions (chosen by
@@ -178,7 +180,7 @@ def test_own_questions_hold_what_was_reached(
 ) -> None:
     metrics = _eval(run_coach, OWN_SET)
     _at_least(metrics, OWN_FLOOR)
-    assert metrics["false_abstain"] <= 0.05
+    assert metrics["false_abstain"] <= 0.02  # 1 of 62
     assert metrics["off_topic"] == 25 and metrics["off_topic_abstained"] >= 25
     assert metrics["uncovered"] == 28 and metrics["uncovered_abstained"] >= 22
 

@@ -73,6 +73,17 @@ def test_answers_on_topic_questions(shipped_library: Library, question: str) -> 
         assert hit.key_sentence in hit.passage.text
 
 
+def test_a_few_words_near_what_the_library_answers_get_an_answer(
+    shipped_library: Library,
+) -> None:
+    """A short question in a leader's words averages low against every passage yet sits
+    among the questions the library's sections answer: it gets the article on it, not a
+    refusal (before: declined, as if off-topic)."""
+    result = shipped_library.search("my team is exhausted after a brutal quarter", 3)
+    assert result.answered
+    assert any("burnout" in h.passage.article.title.lower() for h in result.hits)
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\n\t ", "?!", "..."])
 def test_empty_question_is_not_answered(shipped_library: Library, question: str) -> None:
     result = shipped_library.search(question, 3)
