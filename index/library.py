@@ -163,7 +163,8 @@ class Library:
         """Passages that answer one of the library's topics, short enough for a tip: a tip
         asked for with no topic still gives advice, not an article's introduction (its
         opening before the first heading, which a topic's search can still rank high), nor
-        a passage that only makes sense after the one before it (`stands_alone`)."""
+        a passage that only makes sense after the one before it, nor a survey's statistic
+        (`stands_alone`)."""
         if self._tip_pool is None:
             ids: set[str] = set()
             for result in self.search_many(self.topics, 3):

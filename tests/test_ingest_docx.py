@@ -93,3 +93,43 @@ def test_a_document_without_properties_is_titled_by_its_title_not_word_document(
     meta = added_front_matter(content, bare)
     assert meta["title"] == TITLE  # was "Word Document", python-docx's stand-in
     assert meta["published"] is None and meta["author"] is None
+
+
+# Word's "Encrypt with Password" and the old .doc format are both OLE2 compound files: the
+# first bytes below, then sectors; a protected .docx holds a stream named EncryptedPackage
+# (checked against one made with msoffcrypto-tool's OOXML encryption)
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        (
+            "locked.docx",
+            OLE2 + "EncryptedPackage".encode("utf-16-le") + bytes(64),
+            "the Word file is password-protected (save a copy without a password)",
+        ),
+        (
+            "renamed.docx",
+            OLE2 + "WordDocument".encode("utf-16-le") + bytes(64),
+            "an old-format Word file (.doc), not a .docx (open it in Word and save it as .docx)",
+        ),
+        (
+            "minutes.doc",
+            OLE2 + "WordDocument".encode("utf-16-le") + bytes(64),
+            "unsupported file type '.doc' (save it as .docx, or use .md .markdown .txt .html "
+            ".htm .pdf .docx or a URL)",
+        ),
+    ],
+)
+def test_a_word_file_python_docx_cannot_open_says_what_to_do(
+    content: Path, tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    """Each read "not a readable Word document (File is not a zip file)" (or only listed the
+    types): nothing said the file was password-protected or an old .doc to save again."""
+    source = tmp_path / name
+    source.write_bytes(data)
+    before = sorted(p.name for p in content.iterdir())
+    plan = add_sources(content, [str(source)], CURATION)
+    assert [e.reason for e in plan.refused] == [reason]
+    assert plan.written == [] and sorted(p.name for p in content.iterdir()) == before

@@ -47,6 +47,9 @@ def test_what_stands_alone_as_a_tip() -> None:
         "There are three ways to run a pipeline review. Pick one and keep it.",
         "Choose mentors deliberately and give them time to do it.",
         "Thisbe's team kept a shared document of commitments.",  # a name, not "This"
+        'Vague comfort such as "we had a great meeting" is not enough; ask for the details.',
+        "Many new hires said they had no sounding board. Assign each one a peer mentor.",
+        "Keep the review short: most teams let it run past an hour.",
     ):
         assert alone(advice), advice
     for fragment in (
@@ -58,8 +61,33 @@ def test_what_stands_alone_as_a_tip() -> None:
         "How do you coach a rep who stalls? Start with the calendar.",
         "Ever since I was called in by a client, I have argued for coaching.",
         "“But that is not enough,” she said.",
+        # pointing back within the first words, or a connective after the opening phrase
+        "Sales leadership, however, is more than how reps talk to customers.",
+        "Turn those answers into a one-page description of the role.",
+        "Out of that conversation should come a written plan.",
+        "Simple as it sounds, few teams do this groundwork.",
+        # a study's result, not something a manager can do
+        "The Workforce Study, which surveys 250 executives, found that only 10 percent of "
+        "them were satisfied with their people.",
+        "Riseley speaks from experience. He surveyed 800 sellers, and most felt anxious.",
     ):
         assert not alone(fragment), fragment
+
+
+def test_a_tip_without_topic_is_advice_not_a_survey_statistic(shipped_library: Library) -> None:
+    """`/leadership-tip` with no topic gave a study's figure ("... found that only 10
+    percent of respondents ...") or a passage opening mid-thought ("Sales leadership,
+    however, ..."): nothing a manager could act on."""
+    texts = [p.text for p in shipped_library.tip_pool()]
+    for not_a_tip in (
+        '"Accenture High Performance Workforce Study"',  # a survey's percentage
+        "One of the clearest research findings",
+        "Riseley speaks from experience",  # the survey behind the article
+        "Sales leadership, however,",
+        "Simple as it sounds,",
+    ):
+        assert not any(t.startswith(not_a_tip) for t in texts), not_a_tip
+    assert len(texts) >= 40 and len({p.article.id for p in shipped_library.tip_pool()}) >= 10
 
 
 def test_tips_vary_and_never_repeat_the_last_one(shipped_library: Library) -> None:

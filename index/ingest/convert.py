@@ -105,6 +105,8 @@ def convert_docx(data: bytes, source: str) -> Document:
 
     from index.ingest.word_properties import word_properties
 
+    if data.startswith(_OLE2):  # was "not a readable Word document (File is not a zip file)"
+        raise UnreadableSourceError(source, _ole2_reason(data))
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -136,6 +138,18 @@ def convert_docx(data: bytes, source: str) -> Document:
         author=props.author,
         published=props.published,
     )
+
+
+# Word's password protection wraps the .docx in an OLE2 compound file (as the old .doc
+# format is): both start with this, and python-docx reads neither
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _ole2_reason(data: bytes) -> str:
+    if _ENCRYPTED_PACKAGE in data:
+        return "the Word file is password-protected (save a copy without a password)"
+    return "an old-format Word file (.doc), not a .docx (open it in Word and save it as .docx)"
 
 
 def _heading_level(style: str) -> int | None:
@@ -257,6 +271,18 @@ CONVERTERS: dict[str, Callable[[bytes, str], Document]] = {
 }
 
 
+# documents a curator can save in a supported format from the program that made them
+_SAVE_AS = {
+    ".doc": ".docx",
+    ".rtf": ".docx",
+    ".odt": ".docx",
+    ".pages": ".docx",
+    ".mhtml": ".html",
+    ".mht": ".html",
+    ".webarchive": ".html",
+}
+
+
 def convert_file(path: Path) -> Document:
     """A local file by its extension; refusals name the file."""
     source = str(path)
@@ -267,8 +293,11 @@ def convert_file(path: Path) -> Document:
     converter = CONVERTERS.get(path.suffix.lower())
     if converter is None:
         kinds = " ".join(SUFFIXES)
+        save_as = _SAVE_AS.get(path.suffix.lower())
+        hint = f"save it as {save_as}, or " if save_as else ""
         raise UnsupportedTypeError(
-            source, f"unsupported file type {path.suffix or '(none)'!r} (use {kinds} or a URL)"
+            source,
+            f"unsupported file type {path.suffix or '(none)'!r} ({hint}use {kinds} or a URL)",
         )
     try:
         size = path.stat().st_size
