@@ -52,7 +52,11 @@ def test_a_text_file_without_a_title_line_keeps_all_its_words(
     path.write_text(BODY + "\n", encoding="utf-8")
     plan = add_sources(content, [str(path)], CURATION)
     assert plan.refused == []
-    assert BODY in plan.written[0].read_text(encoding="utf-8")
+    text = plan.written[0].read_text(encoding="utf-8")
+    assert BODY in text
+    # titled by its first sentence; was "A strong team culture ... quarter. Celebrate small
+    # wins in the…", two sentences cut mid-way, in every citation
+    assert "title: A strong team culture carries reps through a hard quarter\n" in text
 
 
 def test_broken_front_matter_is_refused_in_one_line_naming_the_line(

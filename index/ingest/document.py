@@ -41,11 +41,23 @@ def first_heading(markdown: str) -> str | None:
 
 
 def first_line(markdown: str, limit: int = 90) -> str | None:
+    """The first line as a title: whole when short, else its first sentence when that
+    fits (a text file with no title line was titled "Deal desks should approve in hours.
+    Deal…"), else cut between words."""
     for line in markdown.splitlines():
         plain = line.strip().lstrip("#>*-_ ").strip()
         if plain:
-            return plain if len(plain) <= limit else plain[:limit].rsplit(" ", 1)[0] + "…"
+            if len(plain) <= limit:
+                return plain
+            sentence = _FIRST_SENTENCE.match(plain[: limit + 1])
+            if sentence:
+                return sentence.group(1)
+            return plain[:limit].rsplit(" ", 1)[0] + "…"
     return None
+
+
+# a sentence of 20 characters or more, up to its full stop (or ! ?) and a space
+_FIRST_SENTENCE = re.compile(r"(.{20,}?)[.!?]\s")
 
 
 def drop_title_heading(markdown: str, title: str) -> str:
