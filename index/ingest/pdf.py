@@ -13,7 +13,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pypdf import PasswordType, PdfReader
@@ -140,10 +140,20 @@ def _append(current: list[str], text: str) -> None:
 
 
 def _pdf_date(value: object) -> str | None:
+    """The creation date as the article's, unless no calendar has it (it was written into
+    the front matter as given, and the article then could not be read) or it is after
+    tomorrow (a wrong clock, as a Word file's: index/ingest/word_properties.py)."""
     if isinstance(value, datetime):
-        return value.date().isoformat()
-    match = re.match(r"D?:?(\d{4})(\d{2})(\d{2})", str(value or ""))
-    return f"{match.group(1)}-{match.group(2)}-{match.group(3)}" if match else None
+        day = value.date()
+    else:
+        match = re.match(r"D?:?(\d{4})(\d{2})(\d{2})", str(value or ""))
+        if not match:
+            return None
+        try:
+            day = date(*(int(part) for part in match.groups()))
+        except ValueError:
+            return None
+    return day.isoformat() if day <= datetime.now(UTC).date() + timedelta(days=1) else None
 
 
 def _read_pages(reader: PdfReader, source: str) -> list[list[Line]]:
