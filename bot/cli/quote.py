@@ -64,6 +64,10 @@ def quote(
             fail(f"--date {on!r} is not a date like 2026-11-23")
     if force and not post:
         fail("--force goes with --post")
+    from bot.settings import CHANNEL_ID
+
+    if channel and not CHANNEL_ID.fullmatch(channel):  # "#general": the name, not the ID
+        fail(f"--channel {channel!r} is not a channel ID: copy it from the channel's details")
     if post:  # what is missing is said before the library and its index are opened (seconds)
         if day is not None:
             fail("--post posts today's quote; it takes no --date")

@@ -16,3 +16,14 @@ def test_quote_is_stable_for_a_date(shipped_library: Library, run_coach: RunCoac
     assert re.match(r"“.+”\n\s+— \S", first.stdout)
     bad = run_coach("quote", "--date", "23/11/2026")
     assert bad.returncode == 1 and "is not a date" in bad.stderr
+
+
+def test_a_channel_named_not_by_its_id_says_to_give_the_id(
+    shipped_library: Library, run_coach: RunCoach
+) -> None:
+    """A channel's name is what people type first (before: "no quote schedule for it")."""
+    token = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}
+    done = run_coach("quote", "--post", "--channel", "#general", env=token)
+    assert done.returncode == 1
+    assert "'#general' is not a channel ID" in done.stderr
+    assert "no quote schedule" not in done.stderr
