@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _WORD = re.compile(r"\w+")
@@ -11,6 +12,12 @@ _WORD = re.compile(r"\w+")
 # more is a book or a dump, not an article: every passage of it would be embedded and searched
 # (the longest shipped article has about 1,200 words; a 32 MB file made ~50,000 passages)
 MAX_WORDS = 50_000
+
+
+def before_tomorrow(moment: datetime) -> bool:
+    """Whether a file's creation time (naive, UTC) can be the day it was published: a wrong
+    clock writes dates in the future."""
+    return moment < datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
 
 
 def count_words(text: str) -> int:

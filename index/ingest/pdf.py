@@ -13,13 +13,19 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, PdfReadError, PyPdfError
 
-from index.ingest.document import MAX_WORDS, Document, clean_text, count_words
+from index.ingest.document import (
+    MAX_WORDS,
+    Document,
+    before_tomorrow,
+    clean_text,
+    count_words,
+)
 from index.ingest.errors import TooLongError, UnreadableSourceError
 
 EDGE_LINES = 2  # lines at each end of a page that may be a running head or foot
@@ -141,8 +147,8 @@ def _append(current: list[str], text: str) -> None:
 
 def _pdf_date(value: object) -> str | None:
     """The creation date as the article's, unless no calendar has it (it was written into
-    the front matter as given, and the article then could not be read) or it is after
-    tomorrow (a wrong clock, as a Word file's: index/ingest/word_properties.py)."""
+    the front matter as given, "2024-13-45", and cited so) or it is in the future (a wrong
+    clock, as for a Word file)."""
     if isinstance(value, datetime):
         day = value.date()
     else:
@@ -153,7 +159,7 @@ def _pdf_date(value: object) -> str | None:
             day = date(*(int(part) for part in match.groups()))
         except ValueError:
             return None
-    return day.isoformat() if day <= datetime.now(UTC).date() + timedelta(days=1) else None
+    return day.isoformat() if before_tomorrow(datetime.combine(day, time())) else None
 
 
 def _read_pages(reader: PdfReader, source: str) -> list[list[Line]]:

@@ -11,14 +11,14 @@ the article's; nor is a creation date in the future (a wrong clock).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import docx
 from docx.opc.constants import RELATIONSHIP_TYPE
 
-from index.ingest.document import clean_text
+from index.ingest.document import before_tomorrow, clean_text
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,8 @@ def word_properties(document: Any) -> WordProperties:
     published = None
     if isinstance(created, datetime):
         when = _naive(created)
-        tomorrow = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
         from_template = template_created is not None and when == _naive(template_created)
-        if not from_template and when < tomorrow:
+        if not from_template and before_tomorrow(when):
             published = when.date().isoformat()
     return WordProperties(
         title=clean_text(props.title),
