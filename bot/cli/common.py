@@ -37,6 +37,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def require_channel_id(channel: str) -> None:
+    """One error line for a channel given by its name ("#general") where its ID is wanted."""
+    from bot.settings import CHANNEL_ID
+
+    if not CHANNEL_ID.fullmatch(channel):
+        fail(f"{channel!r} is not a channel ID: copy it from the channel's details (C0123ABCD)")
+
+
 # Curating commands report every malformed file themselves, once: the loaders' own log of
 # the same problem would say it twice.
 CURATION_LOGGERS = ("index.content", "trafilatura", "htmldate", "urllib3", "pypdf")

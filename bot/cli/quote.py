@@ -17,6 +17,7 @@ from bot.cli.common import (
     load_settings,
     open_engine,
     open_library,
+    require_channel_id,
 )
 from bot.cli.quote_schedule import app as quote_schedule_app
 from index.errors import CoachError
@@ -64,10 +65,8 @@ def quote(
             fail(f"--date {on!r} is not a date like 2026-11-23")
     if force and not post:
         fail("--force goes with --post")
-    from bot.settings import CHANNEL_ID
-
-    if channel and not CHANNEL_ID.fullmatch(channel):  # "#general": the name, not the ID
-        fail(f"--channel {channel!r} is not a channel ID: copy it from the channel's details")
+    if channel:
+        require_channel_id(channel)
     if post:  # what is missing is said before the library and its index are opened (seconds)
         if day is not None:
             fail("--post posts today's quote; it takes no --date")

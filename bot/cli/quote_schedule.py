@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import CoachTyper, fail, load_settings, open_engine
+from bot.cli.common import CoachTyper, fail, load_settings, open_engine, require_channel_id
 
 app = CoachTyper(
     help="Which channels get a morning quote, when, in which time zone.", no_args_is_help=True
@@ -49,12 +49,10 @@ def add(
         parse_time,
         parse_timezone,
     )
-    from bot.settings import CHANNEL_ID
 
     settings = load_settings()
     channel = channel.strip().lstrip("#")
-    if not CHANNEL_ID.fullmatch(channel):
-        fail(f"{channel!r} is not a channel ID: copy it from the channel's details (C0123ABCD)")
+    require_channel_id(channel)
     try:
         plan = QuotePlan(
             channel,
