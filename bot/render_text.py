@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
+from bot.small_talk import SmallTalk
 from index.types import ArticleMeta, Hit, Quote, SearchResult
 
 
@@ -49,6 +51,25 @@ def render_result(result: SearchResult, suggestions: list[str] | None = None) ->
         return "\n".join(lines)
     lines.extend(render_hit(hit) for hit in result.hits)
     return "\n\n".join(lines)
+
+
+ASK_WELCOME = "You're welcome! Ask me anything else about leading your team."
+
+
+def render_small_talk(talk: SmallTalk, examples: Sequence[str]) -> str:
+    """`coach ask`'s reply to a message that is no question (a greeting, "help", only emoji or
+    punctuation; or a thanks), as the Slack app replies to it: the usage help with example
+    questions, or "you're welcome". Searched, it got "I couldn't find anything"."""
+    if talk is SmallTalk.THANKS:
+        return ASK_WELCOME
+    lines = [
+        "I'm Leadership Coach: ask me a question about sales leadership and I'll answer "
+        "with passages from the article library, each cited.",
+        "Try:",
+        *(f'  coach ask "{question}"' for question in examples),
+        "Also: coach console, to keep asking, with /leadership-tip for a quick tip.",
+    ]
+    return "\n".join(lines)
 
 
 def render_quote(quote: Quote) -> str:

@@ -93,15 +93,25 @@ def ask(
     settings = load_settings()
     library = open_library(settings)
     from bot.coach import Coach
-    from bot.render_text import cut_note, render_result
+    from bot.render_text import cut_note, render_result, render_small_talk
+    from bot.small_talk import small_talk
 
     coach = Coach(settings, library)
     batches = iter([[question]]) if question is not None else _stdin_batches()
     line = 0
     for batch in batches:
-        results = coach.search_many(batch, k)
-        for text, result in zip(batch, results, strict=True):
+        # as in Slack and the console, a greeting, "help", only emoji or a thanks is no
+        # question: a person gets the help or "you're welcome"; --json stays a search
+        talks = [None if as_json else small_talk(text) for text in batch]
+        asked = [text for text, talk in zip(batch, talks, strict=True) if talk is None]
+        results = iter(coach.search_many(asked, k) if asked else [])
+        for text, talk in zip(batch, talks, strict=True):
             line += 1
+            if talk is not None:
+                typer.echo(f"Q: {text}\n" if question is None else "", nl=False)
+                typer.echo(render_small_talk(talk, coach.suggestions(3, text)) + "\n")
+                continue
+            result = next(results)
             if as_json:
                 sys.stdout.write(json.dumps(result_json(text, result), ensure_ascii=False) + "\n")
                 if result.searched_chars is not None:  # said aside: stdout stays the contract

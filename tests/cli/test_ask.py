@@ -150,3 +150,23 @@ def test_empty_library_is_a_clear_error(run_coach: RunCoach, tmp_path: Path, cas
         assert line == f"error: {content}: no articles (*.md) found; add one and rebuild the index"
     else:  # a mistyped CONTENT_DIR was told to "add one" article to a folder that is not there
         assert line.startswith(f"error: CONTENT_DIR={content}: no such folder"), line
+
+
+def test_ask_answers_emoji_greetings_and_thanks_as_slack_does(
+    shipped_library: Library, coach_in_process: CoachInProcess
+) -> None:
+    """`coach ask "🙂🙂"` (or "hi", or "help") said "I couldn't find anything in the coaching
+    library that answers that", while Slack and the console answer it with the usage help;
+    a thanks got the same, where they say "you're welcome"."""
+    for asked in ("\N{SLIGHTLY SMILING FACE}\N{SLIGHTLY SMILING FACE}", "hi", "help"):
+        proc = coach_in_process("ask", asked)
+        assert proc.exit_code == 0, proc.output
+        assert "couldn't find anything" not in proc.stdout
+        assert "ask me a question about sales leadership" in proc.stdout
+        assert re.search(r'^  coach ask ".+\?"$', proc.stdout, re.M), proc.stdout  # examples
+    thanks = coach_in_process("ask", "ok thanks!")
+    assert thanks.stdout.startswith("You're welcome!"), thanks.stdout
+    piped = coach_in_process("ask", stdin=f"\N{WAVING HAND SIGN}\n{ON_TOPIC}\n")
+    greeting, _, answer = piped.stdout.partition(f"Q: {ON_TOPIC}")
+    assert "ask me a question about sales leadership" in greeting
+    assert answer.count("— “") == 3  # the question after it is answered as before
