@@ -7,11 +7,20 @@ failure). Such an envelope is now acked and dropped with one short log line, as 
 it 400. An envelope whose payload is neither an object nor a string (a JSON list, say) never
 even reached the handler: slack_sdk's client failed building the request from it, with a
 traceback and no ack; it is refused the same way before the client tries.
+
+A connection that ends without a close frame (a network drop, a proxy or load balancer
+resetting it) is ended at once and replaced by the client's monitor within its ping interval
+(5 s). slack_sdk's built-in client took an empty read as "no data yet": its receive loop spun
+on the dead socket, a core at full use, until five failed pings in a row gave up on it, about
+a minute during which nothing from Slack arrived (a slash command or a button failed for the
+person, an event came late on Slack's retry).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from typing import Any
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -24,12 +33,44 @@ from bot.slack.payload_guard import payload_problem
 log = logging.getLogger(__name__)
 
 
+class _EndsAtEof:
+    """A connection's socket whose read of nothing (the peer closed it) is an error, so the
+    receive loop ends the session instead of reading nothing again and again."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def recv(self, size: int) -> bytes:
+        data = self._sock.recv(size)
+        if not data:
+            raise ConnectionResetError(errno.ECONNRESET, "Slack's end closed the connection")
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def _end_sessions_at_eof(client: SocketModeClient) -> None:
+    """Every session the client opens (the first and each reconnect) gets `_EndsAtEof`; its
+    receive loop reads the session's socket afresh on every pass."""
+    connect = client.connect
+
+    def connect_and_watch() -> None:
+        connect()
+        session = client.current_session
+        if session is not None and session.sock is not None:
+            session.sock = _EndsAtEof(session.sock)  # type: ignore[assignment]
+
+    client.connect = connect_and_watch  # type: ignore[method-assign]
+
+
 class GuardedSocketModeHandler(SocketModeHandler):
     """Bolt's Socket Mode handler; a payload Bolt would trip over never reaches it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         client = self.client
+        _end_sessions_at_eof(client)
         run_listeners = client.run_message_listeners
 
         def run_if_readable(message: dict, raw_message: str) -> None:

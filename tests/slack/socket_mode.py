@@ -4,6 +4,7 @@ envelope protocol, shared by the serve and Socket Mode tests."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -54,6 +55,8 @@ class FakeSocketModeServer:
 
         self.acks: list[dict[str, Any]] = []
         self.outbox: list[dict[str, Any]] = []
+        self.sent = 0  # envelopes sent, over whichever connection was open
+        self.connections: list[Any] = []
         self.connected = threading.Event()
         self._cond = threading.Condition()
         self._server = serve(self._handler, "127.0.0.1", 0)
@@ -85,15 +88,17 @@ class FakeSocketModeServer:
         from websockets.exceptions import ConnectionClosed
 
         ws.send(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {}}))
+        with self._cond:
+            self.connections.append(ws)
+            self._cond.notify_all()
         self.connected.set()
-        sent = 0
         try:
             while True:
                 with self._cond:
-                    pending = self.outbox[sent:]
+                    pending = self.outbox[self.sent :] if ws is self.connections[-1] else []
+                    self.sent += len(pending)
                 for envelope in pending:
                     ws.send(json.dumps(envelope))
-                    sent += 1
                 try:
                     raw = ws.recv(timeout=0.05)
                 except TimeoutError:
@@ -104,6 +109,21 @@ class FakeSocketModeServer:
                         self._cond.notify_all()
         except ConnectionClosed:
             return
+
+    def drop(self) -> None:
+        """The open connection ends without a close frame, as a network drop or a proxy's
+        reset ends it."""
+        with self._cond:
+            ws = self.connections[-1]
+        ws.socket.shutdown(socket.SHUT_RDWR)
+
+    def wait_connections(self, count: int, timeout: float = 45) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.connections) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"{len(self.connections)} connection(s), expected {count}"
+                self._cond.wait(left)
 
     def close(self) -> None:
         self._server.shutdown()

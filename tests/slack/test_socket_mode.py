@@ -106,3 +106,23 @@ def test_a_malformed_payload_over_socket_mode_is_acked_with_one_short_log_line(
     socket_session.push("events_api", event_envelope(mention(f"<@{BOT_USER}> {QUESTION}")))
     [answer] = socket_session.stub.wait_for("chat.postMessage")
     assert_valid_message(answer)
+
+
+def test_a_dropped_connection_is_replaced_and_the_next_mention_answered(
+    socket_session: SocketSession,
+) -> None:
+    """A connection that ended without a close frame (a network drop, a proxy's reset) was
+    read as "no data yet" by slack_sdk's built-in client: its receive loop spun on the dead
+    socket, a core at full use, until five failed pings gave up on it, about a minute in
+    which nothing from Slack arrived. Now the empty read ends the session and the client's
+    monitor opens a new one within its ping interval (5 s); the wait below is far shorter
+    than the minute it took."""
+    session, slack_stub, server = socket_session, socket_session.stub, socket_session.server
+    server.drop()
+    server.wait_connections(2, timeout=40)
+    assert len(slack_stub.calls_to("apps.connections.open")) == 2  # a fresh URL, as Slack asks
+    event = mention(f"<@{BOT_USER}> {QUESTION}")
+    session.push("events_api", event_envelope(event))
+    [answer] = slack_stub.wait_for("chat.postMessage")
+    assert_valid_message(answer)
+    assert answer.params["thread_ts"] == event["ts"]
