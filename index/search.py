@@ -18,7 +18,9 @@ from index.embedder import Embedder
 from index.late_interaction import LateInteraction
 from index.lexical import LexicalIndex
 from index.passages import split_sentences
+from index.question_text import truncate_question
 from index.scope import ScopeMap, best_in_own_article, example_vectors, own_margin, text_margin
+from index.spelling import Speller
 from index.store import DenseIndex
 from index.tuning import FUSED_SIGNALS, QUESTION_SIGNALS, SearchTuning
 from index.types import Hit, OutOfScope, Passage, SearchResult
@@ -40,26 +42,9 @@ def _z(signal: np.ndarray, over: np.ndarray | None = None) -> np.ndarray:
     return (signal - part.mean()) / spread
 
 
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-_EVERYONE = re.compile(r"(?:<!|(?<![\w@.])@)(?:channel|here|everyone)\b(?:\|[^>]*)?>?", re.I)
-
-
 def _near(f: dict[str, np.ndarray]) -> float | None:
     """The mean cosine of the question's three nearest curated questions, if any."""
     return float(f["asked_near"][0]) if len(f["asked_near"]) else None
-
-
-def truncate_question(question: str, max_chars: int) -> tuple[str, bool]:
-    """The words searched: a link's address and a call to everyone (`<!channel>`, `@here`)
-    left out, as the Slack app leaves them out, then cut to `max_chars`; True when cut."""
-    question = re.sub(r"\s+", " ", _EVERYONE.sub(" ", _URL.sub(" ", question))).strip()
-    if len(question) <= max_chars:
-        return question, False
-    cut = question[:max_chars]
-    space = cut.rfind(" ")
-    if space > max_chars * 0.6:
-        cut = cut[:space]
-    return cut.strip(), True
 
 
 class HybridSearcher:
@@ -121,7 +106,14 @@ class HybridSearcher:
         self._vocabulary_tokens.prepare()
         self._scope_matrix()
         _ = self._own_margin, self._text_margin
-        _ = self._gate
+        _ = self._gate, self._speller
+
+    @functools.cached_property
+    def _speller(self) -> Speller:
+        """Typos corrected to this library's words (index/spelling.py)."""
+        entries = self.vocabulary.entries.items()
+        vocabulary = [" ".join(term + words) for term, words in entries]
+        return Speller.of([*(p.embed_text for p in self.passages), *self.asked.texts, *vocabulary])
 
     def _scope_matrix(self) -> np.ndarray:
         """The out-of-scope examples' vectors (embedded once per library)."""
@@ -184,6 +176,7 @@ class HybridSearcher:
         a phrase (`VocabularyTokens`), instead of a second pass over the expanded question.
         """
         n = len(self.passages)
+        texts = [self._speller.correct(t) for t in texts]
         gained = [self.vocabulary.expansion_groups(t) for t in texts]
         added = [[w for found in each for w in found.words] for each in gained]
         expanded = [" ".join([t, *words]) for t, words in zip(texts, added, strict=True)]

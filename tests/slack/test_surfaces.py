@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from bot.gaps.service import Gaps
-from index.search import truncate_question
+from index.question_text import truncate_question
 from tests.slack.answer_buttons import share_button
 from tests.slack.surface_payloads import (
     member_joined,

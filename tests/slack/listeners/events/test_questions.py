@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.gaps.service import Gaps
 from bot.store.tables import AskOutcome, asked_questions
-from index.search import truncate_question
+from index.question_text import truncate_question
 from tests.slack.listeners.events.asking import QUESTION, ask, passage_ids, quotes
 from tests.slack_checks import assert_valid_message
 from tests.slack_fixtures import SlackApp, on_both_databases
