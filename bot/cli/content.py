@@ -109,7 +109,8 @@ def content_list(
             str(r.passages),
             f"{r.questions}"
             + (
-                f" ({r.sections_without_questions} sections without)"
+                f" ({r.sections_without_questions} section"
+                f"{'' if r.sections_without_questions == 1 else 's'} without)"
                 if r.sections_without_questions
                 else ""
             ),

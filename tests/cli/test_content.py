@@ -203,6 +203,8 @@ def test_list_json_and_table(admin: tuple[Run, Path]) -> None:
         "stale",
     ]
     assert any(line.startswith("old-news") and line.endswith("STALE") for line in table)
+    [old] = [line for line in table if line.startswith("old-news")]
+    assert " 0 (1 section without) " in old, old  # before: "(1 sections without)"
 
 
 def test_check_exit_codes(admin: tuple[Run, Path], tmp_path: Path) -> None:
