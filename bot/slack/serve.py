@@ -303,31 +303,19 @@ def _run_http(
     return 0
 
 
-def _open_socket_url(handler: Any, app_token: str | None) -> None:
-    """Ask apps.connections.open here, once, before connecting: slack_sdk's connect() logs its
-    own ERROR ("Failed to retrieve WSS URL", with Slack's whole reply) on a rejected token,
-    ahead of our one line. A rate limit is left to it (it waits and asks again), and so is
-    every later reconnect, whose failures it still logs."""
-    try:
-        response = handler.client.web_client.apps_connections_open(app_token=app_token)
-    except SlackApiError as err:
-        if slack_error(err) != "ratelimited":
-            raise
-        return
-    handler.client.wss_uri = response["url"]
-
-
 def _run_socket_mode(
     app: App,
     settings: Settings,
     stop: threading.Event,
     on_ready: Callable[[dict[str, Any]], None] | None,
 ) -> int:
-    from bot.slack.socket_mode import GuardedSocketModeHandler
+    from bot.slack.socket_mode import GuardedSocketModeHandler, open_socket_url
 
     handler = GuardedSocketModeHandler(app, settings.slack_app_token)
     try:
-        _open_socket_url(handler, settings.slack_app_token)
+        if not open_socket_url(handler, settings.slack_app_token, stop):
+            handler.close()
+            return 0
         handler.connect()
     except SlackApiError as err:
         log.error(

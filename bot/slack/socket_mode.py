@@ -21,13 +21,17 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+import threading
 from typing import Any
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot.slack import startup_waits
+from bot.slack.client import slack_error
 from bot.slack.payload_guard import payload_problem
 
 log = logging.getLogger(__name__)
@@ -97,3 +101,43 @@ class GuardedSocketModeHandler(SocketModeHandler):
             return
         log.info("rejected a Socket Mode %s envelope: %s", str(req.type)[:40], problem)
         client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+
+
+def open_socket_url(
+    handler: SocketModeHandler, app_token: str | None, stop: threading.Event
+) -> bool:
+    """Ask apps.connections.open here, once, before connecting: slack_sdk's connect() logs its
+    own ERROR ("Failed to retrieve WSS URL", with Slack's whole reply) on a rejected token,
+    ahead of our one line. A rate limit is left to it (it waits and asks again), and so is
+    every later reconnect, whose failures it still logs.
+
+    Slack answering 5xx is an outage, not a verdict on SLACK_APP_TOKEN: it is waited out as
+    auth.test's is (one line, then a look every TOKEN_RECHECK_SECONDS). It was "Slack
+    rejected SLACK_APP_TOKEN (apps.connections.open said internal_error)" and exit 1. False:
+    stopped while waiting."""
+    waited = False
+    while True:
+        try:
+            response = handler.client.web_client.apps_connections_open(app_token=app_token)
+        except SlackApiError as err:
+            status = err.response.status_code if err.response is not None else 0
+            if slack_error(err) == "ratelimited" or status == 429:
+                return True
+            if status < 500:
+                raise
+            if not waited:
+                log.warning(
+                    "Slack answered apps.connections.open with HTTP %s (Slack is failing; this "
+                    "says nothing about SLACK_APP_TOKEN): trying again every %gs until it answers",
+                    status,
+                    startup_waits.TOKEN_RECHECK_SECONDS,
+                )
+            waited = True
+            if startup_waits.wait_for_stop(stop, startup_waits.TOKEN_RECHECK_SECONDS):
+                log.info("stopped while waiting for Slack to answer apps.connections.open")
+                return False
+            continue
+        if waited:
+            log.info("Slack answers apps.connections.open again")
+        handler.client.wss_uri = response["url"]
+        return True

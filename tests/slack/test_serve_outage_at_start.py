@@ -16,9 +16,10 @@ import pytest
 
 import bot.slack.startup_waits as startup_waits
 from tests.pg_fixtures import PostgresServer
-from tests.slack.socket_mode import Served
+from tests.slack.socket_mode import FakeSocketModeServer, Served
 from tests.slack_fixtures import make_settings, serve_env
 from tests.slack_stub import SlackStub
+from tests.slack_workspace import APP_TOKEN
 
 
 def test_slack_answering_503_at_start_up_is_waited_out_not_called_a_rejected_token(
@@ -37,6 +38,35 @@ def test_slack_answering_503_at_start_up_is_waited_out_not_called_a_rejected_tok
         assert statuses[-1] == 200 and statuses.count(503) == 5
         assert "rejected" not in caplog.text
         assert "Slack answered auth.test with HTTP 503" in caplog.text
+    finally:
+        assert served.close() == 0
+
+
+def test_slack_answering_503_to_apps_connections_open_at_start_is_waited_out(
+    slack_stub: SlackStub,
+    shipped_library: Any,
+    tmp_path: Path,
+    socket_server: FakeSocketModeServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """In Socket Mode, Slack failing when the app asks for its connection URL ended the start
+    with "Slack rejected SLACK_APP_TOKEN (apps.connections.open said internal_error)" and
+    exit 1: the token blamed for an outage, and a replica restarted during one stayed down."""
+    monkeypatch.setattr(startup_waits, "TOKEN_RECHECK_SECONDS", 0.2)
+    slack_stub.socket_mode_url = socket_server.url
+    slack_stub.fail("apps.connections.open", status=503, times=5)  # beyond slack_sdk's retries
+    settings = make_settings(
+        slack_stub, tmp_path / "data", slack_app_token=APP_TOKEN, slack_signing_secret=None
+    )
+    served = Served(settings, shipped_library)
+    try:
+        assert served.code is None and served.info["mode"] == "socket"  # up, serving
+        assert socket_server.connected.wait(30)
+        statuses = [c.status for c in slack_stub.calls_to("apps.connections.open")]
+        assert statuses.count(503) == 5 and statuses[-1] == 200
+        assert "rejected" not in caplog.text
+        assert "Slack answered apps.connections.open with HTTP 503" in caplog.text
     finally:
         assert served.close() == 0
 
