@@ -18,14 +18,16 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import numpy as np  # noqa: E402
+from quality import SETS  # noqa: E402  (the eight question sets)
 
 from bot.settings import default_model  # noqa: E402
 from index.answer_gate import nearest_elsewhere  # noqa: E402
@@ -33,10 +35,6 @@ from index.evaluate import QuestionKind, load_questions  # noqa: E402
 from index.library import Library  # noqa: E402
 from index.search import _near  # noqa: E402
 
-SETS = {n: ROOT.parent / f"shared/eval/{n}.jsonl" for n in ("dev", "dev2")} | {
-    n: ROOT / f"bench/data/{n}_questions.jsonl"
-    for n in ("own", "own2", "own3", "own4", "own5", "own6")
-}
 SHARES: tuple[float | None, ...] = (None, 0.75, 0.5, 0.4, 0.3, 0.25, 0.2, 0.1, 0.05)
 Row = tuple[QuestionKind, bool, bool, float]  # kind, gate admits, map declines, near
 
@@ -56,11 +54,11 @@ def rows_per_set(library: Library) -> dict[str, list[Row]]:
     return out
 
 
-def counts(rows: list[Row], override: float | None) -> tuple[int, int, int, int, int, int]:
-    """False abstains of answerable, uncovered answered, off-topic answered (each of n)."""
+def tally(outcomes: Iterable[tuple[QuestionKind, bool]]) -> tuple[int, int, int, int, int, int]:
+    """From (kind, answered) pairs: false abstains of answerable, uncovered answered,
+    off-topic answered (each of n)."""
     fa = na = ua = nu = oa = no = 0
-    for kind, admits, declined, near in rows:
-        answered = (admits or (override is not None and near >= override)) and not declined
+    for kind, answered in outcomes:
         if kind is QuestionKind.ANSWERABLE:
             fa, na = fa + (not answered), na + 1
         elif kind is QuestionKind.UNCOVERED:
@@ -70,9 +68,21 @@ def counts(rows: list[Row], override: float | None) -> tuple[int, int, int, int,
     return fa, na, ua, nu, oa, no
 
 
-def cost(rows: list[Row], override: float | None) -> float:
-    fa, na, ua, nu, oa, no = counts(rows, override)
+def counts(rows: list[Row], override: float | None) -> tuple[int, int, int, int, int, int]:
+    return tally(
+        (kind, (admits or (override is not None and near >= override)) and not declined)
+        for kind, admits, declined, near in rows
+    )
+
+
+def cost_of(c: tuple[int, int, int, int, int, int]) -> float:
+    """The shares' cost: 3 x false-abstain rate + uncovered and off-topic answered rates."""
+    fa, na, ua, nu, oa, no = c
     return 3 * fa / max(na, 1) + ua / max(nu, 1) + oa / max(no, 1)
+
+
+def cost(rows: list[Row], override: float | None) -> float:
+    return cost_of(counts(rows, override))
 
 
 def shown(c: tuple[int, int, int, int, int, int]) -> str:

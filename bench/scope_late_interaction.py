@@ -35,20 +35,18 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import numpy as np  # noqa: E402
+from gate_near_override import cost_of, shown, tally  # noqa: E402
+from quality import SETS  # noqa: E402  (the eight question sets)
 
 from bot.settings import default_model  # noqa: E402
-from index.evaluate import QuestionKind, load_questions  # noqa: E402
+from index.evaluate import load_questions  # noqa: E402
 from index.late_interaction import LateInteraction  # noqa: E402
 from index.library import Library  # noqa: E402
 from index.search import _near  # noqa: E402
 
-SETS = {n: ROOT.parent / f"shared/eval/{n}.jsonl" for n in ("dev", "dev2")} | {
-    n: ROOT / f"bench/data/{n}_questions.jsonl"
-    for n in ("own", "own2", "own3", "own4", "own5", "own6")
-}
 SHARES = (0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.08)
 VARIANTS = ("cosine", "words", "both", "mean")
 
@@ -150,24 +148,13 @@ def main() -> None:
         return (c / spread["cosine"] + w / spread["words"]) / 2 > float(np.quantile(z, 1 - share))
 
     def counts(rs: list[tuple], variant: str, share: float) -> tuple[int, ...]:
-        fa = na = ua = nu = oa = no = 0
-        for kind, admits, in_dom, c, w, _ in rs:
-            asked = admits or in_dom
-            answered = admits and not (asked and declines(variant, share, c, w))
-            if kind is QuestionKind.ANSWERABLE:
-                fa, na = fa + (not answered), na + 1
-            elif kind is QuestionKind.UNCOVERED:
-                ua, nu = ua + answered, nu + 1
-            else:
-                oa, no = oa + answered, no + 1
-        return fa, na, ua, nu, oa, no
+        return tally(
+            (kind, admits and not ((admits or in_dom) and declines(variant, share, c, w)))
+            for kind, admits, in_dom, c, w, _ in rs
+        )
 
     def cost(rs: list[tuple], variant: str, share: float) -> float:
-        fa, na, ua, nu, oa, no = counts(rs, variant, share)
-        return 3 * fa / max(na, 1) + ua / max(nu, 1) + oa / max(no, 1)
-
-    def shown(c: tuple[int, ...]) -> str:
-        return "FA {}/{}, uncovered answered {}/{}, off-topic answered {}/{}".format(*c)
+        return cost_of(counts(rs, variant, share))
 
     pooled = [r for rs in rows.values() for r in rs]
     print("## pooled over the eight sets (in-sample), per variant and share")

@@ -24,9 +24,10 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import numpy as np  # noqa: E402
+from quality import SETS  # noqa: E402  (the eight question sets)
 
 import index.spelling as spelling  # noqa: E402
 from bot.settings import default_model  # noqa: E402
@@ -35,10 +36,6 @@ from index.lexical import STOPWORDS  # noqa: E402
 from index.library import Library  # noqa: E402
 from index.search import HybridSearcher  # noqa: E402
 
-SETS = {n: ROOT.parent / f"shared/eval/{n}.jsonl" for n in ("dev", "dev2")} | {
-    n: ROOT / f"bench/data/{n}_questions.jsonl"
-    for n in ("own", "own2", "own3", "own4", "own5", "own6")
-}
 SEEDS = (7, 11)
 KEYS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 GRID = [(m, long) for m in (4, 5, 6) for long in (7, 8, 99)]  # 99: never two edits
