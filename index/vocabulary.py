@@ -88,23 +88,34 @@ class Vocabulary:
 
 
 def load_vocabulary(content_dir: Path) -> Vocabulary:
-    """content/vocabulary.yaml, or an empty vocabulary when the file is absent."""
+    """content/vocabulary.yaml, or an empty vocabulary when the file is absent.
+
+    Every term and word is read as the text written: YAML would read `off`, `no` or `yes`
+    as a boolean and an unquoted `1:1` as the number 61, and a word list holding one was
+    refused whole, leaving search without any vocabulary."""
     path = Path(content_dir) / VOCABULARY_FILE
     if not path.exists():
         return Vocabulary()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise ContentError(path, f"not valid YAML ({getattr(exc, 'problem', exc)})", line) from None
-    if not isinstance(data, dict):
-        raise ContentError(path, "expected `term: [word, word]` lines")
+    if root is None:
+        return Vocabulary()
+    if not isinstance(root, yaml.MappingNode):
+        raise ContentError(path, "expected `term: [word, word]` lines", root.start_mark.line + 1)
     entries: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for term, related in data.items():
-        if not isinstance(related, list) or not all(isinstance(w, str) for w in related):
-            raise ContentError(path, f"{term!r}: expected a list of words, like [team, people]")
-        key = tuple(_fold(w) for w in _words(str(term)))
+    for term, related in root.value:
+        line = term.start_mark.line + 1
+        words = related.value if isinstance(related, yaml.SequenceNode) else None
+        if not isinstance(term, yaml.ScalarNode):
+            raise ContentError(path, "expected `term: [word, word]`, like crew: [team]", line)
+        if words is None or not all(isinstance(w, yaml.ScalarNode) for w in words):
+            expected = f"{term.value!r}: expected a list of words, like [team, people]"
+            raise ContentError(path, expected, line)
+        key = tuple(_fold(w) for w in _words(str(term.value)))
         if key:
-            entries[key] = tuple(w for r in related for w in _words(r))
+            entries[key] = tuple(w for r in words for w in _words(str(r.value)))
     return Vocabulary(entries)

@@ -246,7 +246,7 @@ def test_index_status_lists_the_curators_other_files_too(
         if line.strip().startswith("problem:")
     ]
     assert [p.split(": ", 2)[1].rsplit("/", 1)[-1] for p in problems] == [
-        "vocabulary.yaml",
+        "vocabulary.yaml:1",
         "scope.yaml:3",
         "quotes.yaml:2",
     ], problems
