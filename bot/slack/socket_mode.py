@@ -14,6 +14,10 @@ resetting it) is ended at once and replaced by the client's monitor within its p
 on the dead socket, a core at full use, until five failed pings in a row gave up on it, about
 a minute during which nothing from Slack arrived (a slash command or a button failed for the
 person, an event came late on Slack's retry).
+
+When Slack refreshes the connection (its "disconnect" message, every few hours), the old
+connection's pending read is woken as it is closed: closing it waited for that read to time
+out (3 s, Slack's whole ack window), and the new connection was not read meanwhile.
 """
 
 from __future__ import annotations
@@ -43,12 +47,24 @@ class _EndsAtEof:
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
+        self.replaced = False  # the client closes it, a new session having taken over
 
     def recv(self, size: int) -> bytes:
         data = self._sock.recv(size)
         if not data:
+            if self.replaced:  # slack_sdk's own word for a socket closed on purpose: quiet
+                raise OSError(errno.EBADF, "replaced by a new connection")
             raise ConnectionResetError(errno.ECONNRESET, "Slack's end closed the connection")
         return data
+
+    def end_now(self) -> None:
+        """Wake the read that waits on it (up to slack_sdk's 3 s receive timeout, holding
+        the lock its close needs), so the new session is read from at once."""
+        self.replaced = True
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
@@ -60,6 +76,15 @@ def _end_sessions_at_eof(client: SocketModeClient) -> None:
     connect = client.connect
 
     def connect_and_watch() -> None:
+        old = client.current_session
+        if old is not None and isinstance(old.sock, _EndsAtEof):
+            sock, close = old.sock, old.close
+
+            def close_at_once() -> None:  # called once the new session is connected
+                sock.end_now()
+                close()
+
+            old.close = close_at_once  # type: ignore[method-assign]
         connect()
         session = client.current_session
         if session is not None and session.sock is not None:

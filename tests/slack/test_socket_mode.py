@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from typing import Any
 
 import pytest
 
@@ -126,3 +128,56 @@ def test_a_dropped_connection_is_replaced_and_the_next_mention_answered(
     [answer] = slack_stub.wait_for("chat.postMessage")
     assert_valid_message(answer)
     assert answer.params["thread_ts"] == event["ts"]
+
+
+class HeldRead:
+    """A socket whose reads wait until it is shut down, as a read on a quiet connection waits
+    (slack_sdk's for up to 3 s, holding the lock that closing the connection needs)."""
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self.reading = threading.Event()
+        self.released = threading.Event()
+
+    def recv(self, size: int) -> bytes:
+        self.reading.set()
+        self.released.wait()
+        return self._sock.recv(size)
+
+    def shutdown(self, how: int) -> None:
+        self.released.set()
+        self._sock.shutdown(how)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def test_a_refreshed_connection_is_read_from_while_the_old_one_still_waits(
+    socket_session: SocketSession,
+) -> None:
+    """Slack refreshes a Socket Mode connection every few hours ("disconnect", reason
+    refresh_requested): the client opens a new one and closes the old. Closing waited for the
+    old connection's pending read to time out (3 s, Slack's whole ack window), and the new
+    connection was not read meanwhile: an envelope sent on it was acked after 2.9 s (a
+    /leadership-tip then fails for the person, an event comes again). Now the old read is
+    woken and the new connection read at once."""
+    session, slack_stub, server = socket_session, socket_session.stub, socket_session.server
+    client = session.served.info["handler"].client
+    old = client.current_session
+    wrapped = getattr(old.sock, "_sock", None)  # the app's own wrapper of the socket, if any
+    held = HeldRead(wrapped if wrapped is not None else old.sock)
+    if wrapped is not None:
+        old.sock._sock = held
+    else:
+        old.sock = held
+    try:
+        assert held.reading.wait(30), "the old connection's read never began"
+        refresh = threading.Thread(target=client.connect_to_new_endpoint, kwargs={"force": True})
+        refresh.start()  # what the client does on Slack's "disconnect" message
+        server.wait_connections(2)
+        event = mention(f"<@{BOT_USER}> {QUESTION}")
+        session.push("events_api", event_envelope(event))
+        [answer] = slack_stub.wait_for("chat.postMessage")
+        assert answer.params["thread_ts"] == event["ts"]
+    finally:
+        held.released.set()
