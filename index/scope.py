@@ -24,6 +24,7 @@ from index.embedder import Embedder
 from index.errors import ContentError
 from index.types import OutOfScope
 from index.vector_cache import kept_vectors
+from index.yaml_file import compose_file
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +119,7 @@ def load_scope(content_dir: Path) -> ScopeMap:
     path = Path(content_dir) / SCOPE_FILE
     if not path.exists():
         return ScopeMap()
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ContentError(path, f"not valid YAML ({getattr(exc, 'problem', exc)})", line) from None
-    except UnicodeDecodeError:
-        raise ContentError(path, "not UTF-8 text") from None
+    root = compose_file(path)
     if root is None:
         return ScopeMap()
     entries = None

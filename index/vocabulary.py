@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from index.errors import ContentError
+from index.yaml_file import compose_file
 
 VOCABULARY_FILE = "vocabulary.yaml"
 _WORD = re.compile(r"[a-z0-9]+(?:[:&'][a-z0-9]+)*")
@@ -96,12 +97,7 @@ def load_vocabulary(content_dir: Path) -> Vocabulary:
     path = Path(content_dir) / VOCABULARY_FILE
     if not path.exists():
         return Vocabulary()
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ContentError(path, f"not valid YAML ({getattr(exc, 'problem', exc)})", line) from None
+    root = compose_file(path)
     if root is None:
         return Vocabulary()
     if not isinstance(root, yaml.MappingNode):
