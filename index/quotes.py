@@ -2,6 +2,10 @@
 
 A quote marked `retired: true` is skipped. The rotation keys quotes by author and text and
 orders each cycle by a hash of that key, so dropping one never reshuffles the others.
+
+The file is read as YAML nodes (`index/yaml_file.py`, as the vocabulary and the out-of-scope
+map are): every field is the text the curator wrote, so no value (a date no calendar has, a
+tag) can fail to convert, and every failure is one ContentError naming the file and line.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ import yaml
 
 from index.errors import ContentError
 from index.types import Article, Quote
+from index.yaml_file import compose_file
 
 QUOTES_FILE = "quotes.yaml"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
 
 
 def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
@@ -21,49 +28,34 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
     path = Path(content_dir) / QUOTES_FILE
     if not path.exists():
         return []
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContentError(path, "not UTF-8 text", raw[: exc.start].count(b"\n") + 1) from None
-    try:
-        nodes = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ContentError(
-            path,
-            f"not valid YAML ({getattr(exc, 'problem', exc)})",
-            mark.line + 1 if mark else None,
-        ) from None
-    if data is None:
+    root = compose_file(path)
+    if root is None:
         return []
-    if not isinstance(data, list):
-        raise ContentError(path, "expected a list of quotes (lines starting with '- text:')", 1)
+    if not isinstance(root, yaml.SequenceNode):
+        raise ContentError(
+            path, "expected a list of quotes (lines starting with '- text:')", _line(root)
+        )
     titles = {a.meta.id: a.meta.title for a in articles}
     quotes: list[Quote] = []
     seen: set[str] = set()
-    for i, item in enumerate(data):
-        line = nodes.value[i].start_mark.line + 1 if nodes is not None else None
-        if not isinstance(item, dict):
+    for node in root.value:
+        line = _line(node)
+        if not isinstance(node, yaml.MappingNode):
             raise ContentError(path, "each quote needs `text:` and `author:`", line)
-        if item.get("retired") is True:
+        fields = {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+        if _is_true(fields.get("retired")):
             continue  # retired by `coach quote retire`: never chosen again
         for key in ("text", "author", "article"):  # `author: [A, B]` was posted as "['A', 'B']"
-            if isinstance(item.get(key), list | dict | bool):
-                kind = {list: "a list", dict: "key: value pairs", bool: "true/false"}
+            kind = _not_text(fields[key][1]) if key in fields else None
+            if kind:
                 raise ContentError(
-                    path,
-                    f"quote {key} must be text, not {kind[type(item[key])]}",
-                    _field_line(nodes.value[i], key, line) if nodes is not None else line,
+                    path, f"quote {key} must be text, not {kind}", _line(fields[key][0])
                 )
-        text = str(item.get("text") or "").strip()
-        author = str(item.get("author") or "").strip()
+        text, author, article_id = (_text(fields.get(key)) for key in ("text", "author", "article"))
         if not text:
             raise ContentError(path, "quote has no text", line)
         if not author:
             raise ContentError(path, "quote has no author (every quote is attributed)", line)
-        article_id = str(item["article"]).strip() if item.get("article") else None
         if article_id and article_id not in titles:
             raise ContentError(
                 path,
@@ -73,7 +65,7 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
         quote = Quote(
             text=text,
             author=author,
-            article_id=article_id,
+            article_id=article_id or None,
             article_title=titles.get(article_id) if article_id else None,
         )
         if quote.key in seen:
@@ -83,9 +75,28 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
     return quotes
 
 
-def _field_line(node: yaml.Node, key: str, default: int | None) -> int | None:
-    """The file line of `key:` within one quote's mapping node."""
-    for key_node, _ in getattr(node, "value", []):
-        if getattr(key_node, "value", None) == key:
-            return int(key_node.start_mark.line) + 1
-    return default
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _not_text(node: yaml.Node) -> str | None:
+    """What a field holds instead of text, or None when it is text."""
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "key: value pairs"
+    return "true/false" if node.tag == _BOOL else None
+
+
+def _text(field: tuple[yaml.Node, yaml.Node] | None) -> str:
+    """A scalar field as written ('' when absent or null)."""
+    if field is None or field[1].tag == _NULL:
+        return ""
+    return str(field[1].value).strip()
+
+
+def _is_true(field: tuple[yaml.Node, yaml.Node] | None) -> bool:
+    """`retired: true` (or YAML's other spellings of true)."""
+    if field is None or field[1].tag != _BOOL:
+        return False
+    return yaml.SafeLoader.bool_values.get(str(field[1].value).lower()) is True

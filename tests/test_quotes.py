@@ -130,3 +130,49 @@ def test_bad_quotes_file_does_not_stop_the_library(tmp_path: Path, lib_embedder:
     assert library.quotes == []
     assert [p.path.name for p in library.problems] == ["quotes.yaml"]
     assert library.search("how often should I coach?", 1).answered
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "words"),
+    [
+        ("- text: Listen first.\n  author: José\n".encode("latin-1"), 2, "not UTF-8 text (save"),
+        ("- text: A\n  author: X\n".encode("utf-16"), 1, "not UTF-8 text (save"),
+        (b"- text: A\n  author: X\n- text: B\x00\n  author: Y\n", 3, "character #x0000"),
+    ],
+    ids=["latin-1", "utf-16", "nul"],
+)
+def test_a_quotes_file_not_saved_as_utf8_text_names_its_line(
+    tmp_path: Path, raw: bytes, line: int, words: str
+) -> None:
+    """Saved in Latin-1 or as Notepad's "Unicode", or holding a NUL: one problem with the
+    file and line (a NUL's was the file alone, with a second line about "<unicode string>")."""
+    folder = quotes_dir(tmp_path, "")
+    (folder / "quotes.yaml").write_bytes(raw)
+    with pytest.raises(ContentError) as caught:
+        load_quotes(folder, load_library(folder).articles)
+    assert str(caught.value).startswith(f"{folder / 'quotes.yaml'}:{line}: ")
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_field_yaml_would_read_as_another_type_is_kept_as_written(tmp_path: Path) -> None:
+    """`author: 2024-13-45` (YAML's date form, no calendar's date) stopped the library from
+    opening: a ValueError `coach serve` did not catch; `007` was posted as 7."""
+    quotes = load(
+        tmp_path, "- text: Listen first.\n  author: 2024-13-45\n- text: .inf\n  author: 007\n"
+    )
+    assert [(q.text, q.author) for q in quotes] == [
+        ("Listen first.", "2024-13-45"),
+        (".inf", "007"),
+    ]
+
+
+def test_a_quotes_file_that_is_not_utf8_does_not_stop_the_library(
+    tmp_path: Path, lib_embedder: Embedder
+) -> None:
+    folder = quotes_dir(tmp_path / "content", "")
+    (folder / "quotes.yaml").write_bytes("- text: Ça va.\n  author: X\n".encode("latin-1"))
+    library = Library.open(
+        folder, tmp_path / "index", lib_embedder.model_name, embedder=lib_embedder
+    )
+    assert library.quotes == []
+    assert [(p.path.name, p.line) for p in library.problems] == [("quotes.yaml", 1)]
