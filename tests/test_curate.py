@@ -220,3 +220,26 @@ def test_quote_commands_name_the_line_of_broken_yaml(folder: Path) -> None:
         with pytest.raises(QuoteEditError) as caught:
             edit()
         assert str(caught.value).startswith(f"{folder / 'quotes.yaml'}:3: not valid YAML (")
+
+
+def test_quote_commands_name_the_line_of_a_file_not_saved_as_utf8(folder: Path) -> None:
+    """Saved in Latin-1: `coach quote add|list|retire` said "cannot be read ('utf-8' codec
+    can't decode byte 0xe9 in position 30 ...)", with no line, unlike `coach index status`."""
+    text = "- text: Listen first.\n  author: Ann Lee\n- text: Ça va.\n  author: Bo\n"
+    (folder / "quotes.yaml").write_bytes(text.encode("latin-1"))
+    for edit in (lambda: list_quotes(folder), lambda: retire_quote(folder, 1)):
+        with pytest.raises(QuoteEditError) as caught:
+            edit()
+        assert str(caught.value) == (
+            f"{folder / 'quotes.yaml'}:3: not UTF-8 text (save the file as UTF-8)"
+        )
+
+
+def test_quote_commands_keep_a_field_in_no_calendars_date_form_as_written(folder: Path) -> None:
+    """`author: 2024-13-45` ended `coach quote list|add|retire` with a ValueError traceback;
+    the daily post reads it as the text written, and so do they."""
+    quotes = folder / "quotes.yaml"
+    quotes.write_text("- text: Listen first.\n  author: 2024-13-45\n", encoding="utf-8")
+    assert [(q.text, q.author) for q in list_quotes(folder)] == [("Listen first.", "2024-13-45")]
+    add_quote(folder, "Coach the player, not the scoreboard.", "Ann Lee")
+    assert [q.author for q in load_quotes(folder, [])] == ["2024-13-45", "Ann Lee"]

@@ -11,11 +11,15 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import ScalarNode
 
+from index.errors import ContentError
 from index.ingest.errors import QuoteEditError
 from index.ingest.writer import write_atomic
 from index.quotes import QUOTES_FILE
+from index.yaml_file import compose_file
 
 HEADER = (
     "# Quotes for the daily post. Each needs `text` and `author`; `article` (optional) is the\n"
@@ -33,8 +37,23 @@ class QuoteEntry:
     retired: bool
 
 
+class _Constructor(RoundTripConstructor):
+    """A value in YAML's date form that no calendar has (`author: 2024-13-45`) kept as the
+    text written, as the daily post reads it (`index/quotes.py`), not a ValueError."""
+
+    def construct_yaml_timestamp(self, node: ScalarNode, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def _yaml() -> YAML:
     yaml = YAML()  # round trip: comments, order and quoting style survive
+    yaml.Constructor = _Constructor
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=2, offset=0)
     yaml.preserve_quotes = True
@@ -44,6 +63,10 @@ def _yaml() -> YAML:
 def _load(path: Path) -> CommentedSeq:
     if not path.exists():
         return CommentedSeq()
+    try:  # not UTF-8, not YAML: the same line `coach index status` shows
+        compose_file(path)
+    except ContentError as exc:
+        raise QuoteEditError(f"{path}:{exc.line}" if exc.line else str(path), exc.reason) from None
     try:
         data = _yaml().load(path.read_text(encoding="utf-8"))
     except YAMLError as exc:  # where, as `coach content check` says it
