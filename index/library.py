@@ -52,6 +52,22 @@ def _or_reported(
         return default
 
 
+def _log_repeats(vocabulary: Vocabulary) -> None:
+    """Terms the vocabulary writes more than once: one log line (the shipped file has many;
+    `coach index status` and `coach content check` list each)."""
+    if len(vocabulary.repeats) == 1:
+        log.warning("%s", vocabulary.repeats[0])
+    elif vocabulary.repeats:
+        first = vocabulary.repeats[0]
+        log.warning(
+            "%s: %d terms are written more than once (the first at line %s); only the last "
+            "list of each is used; `coach index status` lists them",
+            first.path,
+            len(vocabulary.repeats),
+            first.line,
+        )
+
+
 def library_embedder(
     model: str,
     content_dir: Path | str,
@@ -105,6 +121,7 @@ class Library:
         passages = split_articles(articles)
         quotes = _or_reported(lambda d: load_quotes(d, articles), content_dir, problems, [])
         vocabulary = _or_reported(load_vocabulary, content_dir, problems, Vocabulary())
+        _log_repeats(vocabulary)
         scope = _or_reported(load_scope, content_dir, problems, ScopeMap())
         embedder = embedder or library_embedder(model, content_dir, index_dir, backend=backend)
         store = IndexStore(index_dir)

@@ -47,6 +47,9 @@ class Vocabulary:
     """Phrase -> related words; the longest phrase at each position wins."""
 
     entries: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    # a term written more than once (once plurals and capitals are folded): the last list
+    # is used, as YAML keeps the last of a repeated key; each is one problem for the curator
+    repeats: tuple[ContentError, ...] = ()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -103,6 +106,7 @@ def load_vocabulary(content_dir: Path) -> Vocabulary:
     if not isinstance(root, yaml.MappingNode):
         raise ContentError(path, "expected `term: [word, word]` lines", root.start_mark.line + 1)
     entries: dict[tuple[str, ...], tuple[str, ...]] = {}
+    written: dict[tuple[str, ...], list[tuple[yaml.Node, yaml.Node]]] = {}
     for term, related in root.value:
         line = term.start_mark.line + 1
         words = related.value if isinstance(related, yaml.SequenceNode) else None
@@ -114,4 +118,25 @@ def load_vocabulary(content_dir: Path) -> Vocabulary:
         key = tuple(_fold(w) for w in _words(str(term.value)))
         if key:
             entries[key] = tuple(w for r in words for w in _words(str(r.value)))
-    return Vocabulary(entries)
+            written.setdefault(key, []).append((term, related))
+    repeats = tuple(_repeat(path, lines) for lines in written.values() if len(lines) > 1)
+    return Vocabulary(entries, repeats)
+
+
+def _repeat(path: Path, entries: list[tuple[yaml.Node, yaml.Node]]) -> ContentError:
+    """One term written more than once, at its first line: where else, and the list used."""
+    (first, _), (used, used_words) = entries[0], entries[-1]
+    again = [
+        f"line {t.start_mark.line + 1}"
+        + (f" as {str(t.value)!r}" if str(t.value) != str(first.value) else "")
+        for t, _ in entries[1:]
+    ]
+    folded = any(str(t.value) != str(first.value) for t, _ in entries)
+    listed = ", ".join(str(w.value) for w in used_words.value)
+    return ContentError(
+        path,
+        f"{str(first.value)!r} is written again at {' and '.join(again)}"
+        + (" (plurals and capitals fold to one term)" if folded else "")
+        + f"; only line {used.start_mark.line + 1}'s list is used: [{listed}]",
+        first.start_mark.line + 1,
+    )

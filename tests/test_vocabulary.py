@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
+from index.embedder import Embedder
 from index.errors import ContentError
+from index.library import Library
 from index.scope import load_scope
 from index.vocabulary import load_vocabulary
+from tests.library_fixtures import write_article
 
 
 def test_words_yaml_would_read_as_booleans_or_numbers_are_kept_as_words(tmp_path: Path) -> None:
@@ -43,3 +47,40 @@ def test_a_file_not_saved_as_utf8_is_reported_with_its_line_not_raised(
     load = load_vocabulary if name == "vocabulary.yaml" else load_scope
     with pytest.raises(ContentError, match=rf"{name}:[24]: not UTF-8"):
         load(tmp_path)
+
+
+def test_a_term_written_twice_is_reported_and_the_last_list_still_used(tmp_path: Path) -> None:
+    """YAML keeps the last of a repeated key, and the loader folds `leads` into `lead`: the
+    first lists were dropped without a word. Which list is used does not change."""
+    path = tmp_path / "vocabulary.yaml"
+    path.write_text(
+        "lead: [prospect, customer]\ncrew: [team]\nLeads: [prospects]\nlead: [leadership]\n",
+        encoding="utf-8",
+    )
+    vocabulary = load_vocabulary(tmp_path)
+    assert vocabulary.expansions("how do I lead my crew") == ["leadership", "team"]
+    assert [str(problem) for problem in vocabulary.repeats] == [
+        f"{path}:1: 'lead' is written again at line 3 as 'Leads' and line 4 (plurals and "
+        "capitals fold to one term); only line 4's list is used: [leadership]"
+    ]
+    path.write_text("crew: [team]\nsquad: [team]\n", encoding="utf-8")
+    assert load_vocabulary(tmp_path).repeats == ()
+
+
+def test_a_term_written_twice_is_one_line_in_the_servers_log(
+    tmp_path: Path, lib_embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`coach serve` logs each curator-file problem at start; a repeated term too."""
+    content = tmp_path / "content"
+    content.mkdir()
+    write_article(content, "a", "Coach your team every week and listen first. " * 3, title="A")
+    (content / "vocabulary.yaml").write_text("lead: [prospect]\nlead: [leadership]\n", "utf-8")
+    with caplog.at_level(logging.WARNING, logger="index.library"):
+        library = Library.open(
+            content, tmp_path / "index", lib_embedder.model_name, embedder=lib_embedder
+        )
+    assert library.problems == []  # the vocabulary is used: nothing was skipped
+    assert [r.getMessage() for r in caplog.records if r.name == "index.library"] == [
+        f"{content / 'vocabulary.yaml'}:1: 'lead' is written again at line 2; only line 2's "
+        "list is used: [leadership]"
+    ]

@@ -89,8 +89,11 @@ def file_errors(content_dir: Path, report: LoadReport) -> list[ContentError]:
     """Each file in content/ that cannot be read as it should: articles, then vocabulary,
     scope and quotes (a broken quotes.yaml was "no problems", yet the daily post had none)."""
     errors = list(report.errors)
-    loads = (load_vocabulary, load_scope, lambda d: load_quotes(d, report.articles))
-    for load in loads:
+    try:  # a term written twice loads (the last list is used), yet one list is dead
+        errors.extend(load_vocabulary(content_dir).repeats)
+    except ContentError as error:
+        errors.append(error)
+    for load in (load_scope, lambda d: load_quotes(d, report.articles)):
         try:
             load(content_dir)
         except ContentError as error:

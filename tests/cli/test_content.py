@@ -356,3 +356,28 @@ def test_an_article_with_the_title_of_one_in_the_library_is_added_with_a_note(
         f"{title.strip(chr(34))!r}; their citations will read alike (change one title to "
         "tell them apart)"
     ]
+
+
+def test_a_term_the_vocabulary_writes_twice_is_a_problem_naming_both_lines(
+    run_coach: Run, tmp_path: Path
+) -> None:
+    """`lead:` written twice (and `leads:`, the same term once folded): YAML keeps the last
+    list and search used it without a word to the curator, who thought both were in use."""
+    folder = tmp_path / "curated"
+    folder.mkdir()
+    write_article(
+        folder, "a", "Coach weekly. " * 5, title="A", extra="owner: Ann\nreview_by: 2099-01-01"
+    )
+    (folder / "vocabulary.yaml").write_text(
+        "lead: [prospect, customer]\nleads: [prospects]\ncrew: [team]\nlead: [leadership, guide]\n",
+        encoding="utf-8",
+    )
+    problem = (
+        f"{folder / 'vocabulary.yaml'}:1: 'lead' is written again at line 2 as 'leads' and "
+        "line 4 (plurals and capitals fold to one term); only line 4's list is used: "
+        "[leadership, guide]"
+    )
+    status = run_in(run_coach, folder, "index", "status")
+    assert f"  problem: {problem}" in status.stdout.splitlines(), status.stdout
+    checked = run_in(run_coach, folder, "content", "check")
+    assert checked.returncode == 1 and checked.stdout.splitlines() == [problem], checked.stdout
