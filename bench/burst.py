@@ -213,6 +213,37 @@ def start_replicas(
     return started
 
 
+def start_profilers(
+    replicas: list[tuple[subprocess.Popen[bytes], str]], folder: Path
+) -> list[subprocess.Popen[bytes]]:
+    """py-spy (not a dependency: `pip install py-spy`) sampling each replica through the
+    burst only, without pausing it; its folded stacks go to `folder`/replica-<pid>.txt."""
+    folder.mkdir(parents=True, exist_ok=True)
+    profilers = [
+        subprocess.Popen(
+            [
+                "py-spy",
+                "record",
+                "--nonblocking",
+                "--threads",
+                "--rate",
+                "250",
+                "--format",
+                "raw",
+                "-p",
+                str(p.pid),
+                "-o",
+                str(folder / f"replica-{p.pid}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for p, _ in replicas
+    ]
+    time.sleep(2.0)  # attached before the first mention
+    return profilers
+
+
 def burst(
     count: int, questions: str, args: argparse.Namespace, env: dict[str, str]
 ) -> dict[str, Any]:
@@ -223,6 +254,7 @@ def burst(
     replicas = start_replicas(count, env)
     try:
         warm_s = wait_until_idle(replicas, 600)
+        profilers = start_profilers(replicas, args.profile) if args.profile else []
         rss_before = sum(peak_rss_mb(p.pid) for p, _ in replicas)
         cpu_before = [cpu_seconds(p.pid) for p, _ in replicas]
         load_before = os.getloadavg()[0]
@@ -272,6 +304,9 @@ def burst(
         pg = postgres_cpu()
         postgres = sum(pg[pid] - pg_before[pid] for pid in pg if pid in pg_before)
         replicas_cpu = sum(cpu_seconds(p.pid) for p, _ in replicas) - sum(cpu_before)
+        for profiler in profilers:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            profiler.wait(60)
         time.sleep(1.0)  # a second answer to anything would show up now
         burst_s = time.monotonic() - burst_start
         rss = [peak_rss_mb(p.pid) for p, _ in replicas]
@@ -344,6 +379,11 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path, help="write the figures to this file too")
     parser.add_argument("--workers", type=int, help="ANSWER_WORKERS per replica")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="sample each replica through the burst with py-spy into this folder",
+    )
     args = parser.parse_args()
 
     from tests.pg_fixtures import start_postgres, stop_postgres
