@@ -8,12 +8,17 @@ question draws its own at random with a fixed seed. The wrapped text goes throug
 app's own `clean_question` first, as a mention's text does.
 
     .venv/bin/python bench/chatter.py            # about 3 minutes
+    .venv/bin/python bench/chatter.py bench/data/chatter_heldout.json
+
+The second form draws the wrappers from a file of "openers" and "closers" written by someone
+who had not seen index/chatter.py nor these wrappers: the rule's held-out check.
 
 Results: bench/chatter.md.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -94,6 +99,10 @@ def score(s: HybridSearcher, questions: list[EvalQuestion]) -> dict[str, float]:
 
 
 def main() -> None:
+    global GREETINGS, SIGN_OFFS
+    if len(sys.argv) > 1:
+        wrappers = json.loads(Path(sys.argv[1]).read_text())
+        GREETINGS, SIGN_OFFS = tuple(wrappers["openers"]), tuple(wrappers["closers"])
     with tempfile.TemporaryDirectory() as data:
         s = Library.open(ROOT / "content", Path(data), default_model()).searcher
         sets = {name: load_questions(path) for name, path in SETS.items()}

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from index.chatter import FILLER, GREETING, THANKS
+
 
 class SmallTalk(StrEnum):
     HELP = "help"  # nothing to search, "help" or a greeting: the usage help
@@ -27,24 +29,8 @@ def is_special_only(question: str) -> bool:
     return not re.search(r"\w", question)
 
 
-# Words that greet or call for help: alone (with fillers) they get the usage help.
-_GREETING = frozenset(
-    "hi hello hey heya hiya howdy yo greetings morning afternoon evening gm help usage".split()
-)
-# Words that thank or acknowledge an answer: alone (with fillers) they get "you're welcome".
-_THANKS = frozenset(
-    "thanks thank thankyou thx thnx thanx tx ty tyvm ta cheers appreciated appreciate "
-    "ok okay k kk great awesome perfect cool nice excellent brilliant wonderful lovely super "
-    "fantastic amazing helps helped helpful useful noted understood gotcha got makes sense "
-    "sounds".split()
-)
-# Fillers that go with either but say nothing on their own: a message of only these ("coach",
-# "advice", "the team") is still searched, as before.
-_FILLER = frozenset(
-    "good there all everyone team folks guys coach bot you u ya so much very a lot again "
-    "really for the that that's thats this it it's its is was me i oh ah wow and just many "
-    "tip tips advice answer info".split()
-)
+# the courtesy words: the same that search leaves out around a question (index/chatter.py)
+_GREETING, _THANKS, _FILLER = GREETING, THANKS, FILLER
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from index.anisotropy import CommonDirections
 from index.answer_gate import AnswerGate
 from index.asked import AskedQuestions, AskedSignal
+from index.chatter import without_chatter
 from index.diversity import Diversity
 from index.embedder import Embedder
 from index.late_interaction import LateInteraction
@@ -335,9 +336,10 @@ class HybridSearcher:
         """Answers for several questions, embedded in one batch; same order as given. Passages
         in `exclude` (fingerprints: shown already) are skipped, their near-duplicates too."""
         if context:
-            context, _ = truncate_question(context, max_chars)
+            context = without_chatter(truncate_question(context, max_chars)[0])
         prepared = [truncate_question(q, max_chars) for q in questions]
-        texts = [f"{context} {q}" if context else q for q, _ in prepared]
+        plain = [without_chatter(q) for q, _ in prepared]  # searched without "hi", "thanks"
+        texts = [f"{context} {q}" if context else q for q in plain]
         searchable = [
             i for i, (q, _) in enumerate(prepared) if re.search(r"\w", q) and self.passages
         ]
