@@ -4,7 +4,9 @@ Leaders word the same need many ways ("commission accelerators" / "accelerators 
 plan"); string equality would list them apart and hide how often the need comes up. Each
 question is embedded with the library's own model and joins the first (most asked) group
 whose leading phrasing it is at least `threshold` cosine-similar to. Comparing with the
-leader, not with any member, keeps groups from chaining into one vague topic.
+leader, not with any member, keeps groups from chaining into one vague topic. The greeting
+and thanks around a question are left out first, as search leaves them out
+(index/chatter.py).
 
 The default threshold comes from bench/gap_threshold.py, on pairs we wrote: near-duplicates
 (case, typos, "how do I" / "how to") score 0.77 to 0.97 and merge; looser paraphrases score
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+
+from index.chatter import without_chatter
 
 # bench/gap_threshold.py (all-MiniLM-L6-v2): above the 0.71 of the closest different needs
 DEFAULT_THRESHOLD = 0.72
@@ -56,7 +60,8 @@ def merge_gaps(
     shown: dict[str, str] = {}
     latest: dict[str, datetime] = {}
     for i, raw in enumerate(questions):
-        text = " ".join(raw.split())
+        # "hey coach, which CRM should we buy? thanks!" is the need "which CRM should we buy?"
+        text = " ".join(without_chatter(raw).split())
         if not text:
             continue
         key = _key(text)

@@ -48,6 +48,24 @@ def test_without_a_model_only_identical_wordings_merge() -> None:
     assert [(g.question, g.count) for g in gaps] == [("Which CRM?", 2), ("What CRM to buy?", 1)]
 
 
+def test_a_need_asked_with_a_greeting_or_thanks_is_one_gap_shown_without_them(
+    lib_embedder: Embedder,
+) -> None:
+    gaps = merge_gaps(
+        [
+            "hey coach, quick question: which CRM should we buy? thanks!",
+            "Which CRM should we buy?",
+            "hi! which crm should we buy thx",
+            "How do I set quotas fairly?",
+        ],
+        None,  # identical wordings only: the chatter alone kept them apart
+    )
+    assert [(g.question, g.count) for g in gaps] == [
+        ("which CRM should we buy?", 3),
+        ("How do I set quotas fairly?", 1),
+    ]
+
+
 def test_report_counts_gaps_and_reasons(engine: Engine, lib_embedder: Embedder) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     fill(engine, now)
