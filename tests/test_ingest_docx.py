@@ -133,3 +133,32 @@ def test_a_word_file_python_docx_cannot_open_says_what_to_do(
     plan = add_sources(content, [str(source)], CURATION)
     assert [e.reason for e in plan.refused] == [reason]
     assert plan.written == [] and sorted(p.name for p in content.iterdir()) == before
+
+
+def test_the_text_in_a_word_files_tables_is_kept_in_place(content: Path, tmp_path: Path) -> None:
+    """Text in a table (a one-cell box around a tip, a table of figures) was dropped without
+    a word; a file whose words were all in a layout table was refused as having none."""
+    document = docx.Document()
+    document.add_heading(TITLE, 0)
+    document.add_paragraph(
+        "Start the pipeline review with the deals that moved, not the ones that stalled."
+    )
+    box = document.add_table(rows=1, cols=1).cell(0, 0)
+    box.text = "Ask each rep what the buyer did last and what they will do next."
+    box.add_paragraph("Then ask what would make the deal slip.")
+    figures = document.add_table(rows=2, cols=2)
+    for (row, col), text in {(0, 0): "Stage", (0, 1): "Questions", (1, 0): "Late"}.items():
+        figures.cell(row, col).text = text
+    figures.cell(1, 1).text = "Who signs | and when?"
+    document.add_paragraph("End with one commitment per rep and check it the next week.")
+    document.save(str(tmp_path / "review.docx"))
+    plan = add_sources(content, [str(tmp_path / "review.docx")], CURATION)
+    assert plan.refused == [], [str(e) for e in plan.refused]
+    body = frontmatter.loads(plan.written[0].read_text(encoding="utf-8")).content
+    assert body.split("\n\n") == [
+        "Start the pipeline review with the deals that moved, not the ones that stalled.",
+        "Ask each rep what the buyer did last and what they will do next.",
+        "Then ask what would make the deal slip.",
+        "| Stage | Questions |\n|---|---|\n| Late | Who signs \\| and when? |",
+        "End with one commitment per rep and check it the next week.",
+    ]

@@ -99,10 +99,12 @@ def convert_html(data: bytes | str, source: str, url: str | None = None) -> Docu
 
 
 def convert_docx(data: bytes, source: str) -> Document:
-    """Paragraphs in order; 'Heading N' / 'Title' styles become '#' headings, list styles '-'."""
+    """Paragraphs and tables in order; 'Heading N' / 'Title' styles become '#' headings, list
+    styles '-'."""
     import docx  # python-docx; imported here since only .docx needs it
     from docx.opc.exceptions import PackageNotFoundError
 
+    from index.ingest.word_body import word_blocks
     from index.ingest.word_properties import word_properties
 
     if data.startswith(_OLE2):  # was "not a readable Word document (File is not a zip file)"
@@ -113,7 +115,10 @@ def convert_docx(data: bytes, source: str) -> Document:
         raise UnreadableSourceError(source, f"not a readable Word document ({exc})") from None
     lines: list[str] = []
     title_style: str | None = None
-    for paragraph in document.paragraphs:
+    for paragraph in word_blocks(document):  # tables too: `document.paragraphs` skips them
+        if isinstance(paragraph, str):  # a table, as Markdown
+            lines.append(paragraph)
+            continue
         text = clean_text(paragraph.text)
         if not text:
             continue
