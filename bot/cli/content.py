@@ -87,13 +87,20 @@ def content_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array.")] = False,
 ) -> None:
     """Every article: id, title, author, owner, review_by, passages, questions, stale."""
+    from index.content import load_library
     from index.ingest.catalog import list_content
 
     settings = load_settings(silence=CURATION_LOGGERS)
     folder = content_folder(settings)
-    rows = list_content(folder, date.today())
+    report = load_library(folder)
+    rows = list_content(folder, date.today(), report)
+    for error in report.errors:  # such a file was missing from the list without a word
+        typer.secho(f"warning: {error} (not listed)", fg=typer.colors.YELLOW, err=True)
     if as_json:
         typer.echo(json.dumps([row.as_json() for row in rows], indent=2))
+        return
+    if not rows and report.errors:
+        typer.echo(f"{folder}: no readable articles (fix the files named above)")
         return
     if not rows:  # the table's widths came from its rows: an empty library was a traceback
         typer.echo(f"{folder}: no articles yet (add one with `coach content add FILE_OR_URL`)")

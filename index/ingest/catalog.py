@@ -45,8 +45,11 @@ def review_date(article: Article) -> date | None:
         return None
 
 
-def list_content(content_dir: Path, today: date) -> list[ContentRow]:
-    articles = load_library(content_dir).articles
+def list_content(
+    content_dir: Path, today: date, report: LoadReport | None = None
+) -> list[ContentRow]:
+    """A row per article that loads (`report`: the folder as already loaded)."""
+    articles = (report or load_library(content_dir)).articles
     counts: dict[str, int] = {}
     sections: dict[str, set[str | None]] = {}
     for passage in split_articles(articles):

@@ -381,3 +381,26 @@ def test_a_term_the_vocabulary_writes_twice_is_a_problem_naming_both_lines(
     assert f"  problem: {problem}" in status.stdout.splitlines(), status.stdout
     checked = run_in(run_coach, folder, "content", "check")
     assert checked.returncode == 1 and checked.stdout.splitlines() == [problem], checked.stdout
+
+
+def test_list_names_each_article_it_cannot_read(run_coach: Run, tmp_path: Path) -> None:
+    """An article with broken front matter, or saved in Latin-1, was missing from `content
+    list` (and its JSON) without a word: the curator saw the file in the folder, not why."""
+    folder = tmp_path / "curated"
+    folder.mkdir()
+    write_article(folder, "a", "Coach weekly. " * 5, title="A")
+    (folder / "b.md").write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
+    (folder / "c.md").write_bytes("---\ntitle: Café\n---\nText.\n".encode("latin-1"))
+    warnings = [
+        f"warning: {folder / 'b.md'}:3: front matter is not valid YAML (did not find expected "
+        "',' or ']') (not listed)",
+        f"warning: {folder / 'c.md'}:2: not UTF-8 text (save the file as UTF-8) (not listed)",
+    ]
+    for args in (("content", "list"), ("content", "list", "--json")):
+        listed = run_in(run_coach, folder, *args)
+        assert listed.returncode == 0 and listed.stderr.splitlines() == warnings, listed.stderr
+        assert "b.md" not in listed.stdout and "c.md" not in listed.stdout
+    assert [row["id"] for row in json.loads(listed.stdout)] == ["a"]
+    (folder / "a.md").unlink()
+    alone = run_in(run_coach, folder, "content", "list")
+    assert alone.stdout == f"{folder}: no readable articles (fix the files named above)\n"
