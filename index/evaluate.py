@@ -55,7 +55,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             item = json.loads(line)
-            gold = tuple(str(g) for g in item.get("gold", []))
+            if not isinstance(item, dict):  # a list or a bare string was a traceback
+                raise ValueError('expected {"question": ..., "gold": [...]}')
+            gold = _gold(item.get("gold", []))
             default = QuestionKind.ANSWERABLE if gold else QuestionKind.OFF_TOPIC
             kind = QuestionKind(str(item.get("kind", default)).replace("-", "").replace("_", ""))
             if (kind is QuestionKind.ANSWERABLE) != bool(gold):
@@ -66,6 +68,14 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         except (ValueError, KeyError, TypeError) as exc:
             raise ContentError(path, f"not a question object ({exc})", number) from None
     return questions
+
+
+def _gold(value: object) -> tuple[str, ...]:
+    """The gold phrases. One phrase written as text, not a list, was read letter by letter:
+    every passage holds an "e", so every question scored as found first."""
+    if not isinstance(value, list) or not all(isinstance(g, str | int | float) for g in value):
+        raise ValueError('gold must be a list of phrases, like ["coach weekly"]')
+    return tuple(str(g) for g in value)
 
 
 @dataclass

@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from index.library import Library
 from tests.cli.coach_cli import CELEBRATE, OFF_TOPIC, ON_TOPIC, CoachInProcess, RunCoach
 
@@ -105,3 +107,28 @@ def test_eval_explain_prints_passage_ids_and_bracketed_questions_as_text(
     assert question in proc.stdout
     shown = re.findall(r"shown \d \([\d.-]+\) \[([^\]]+)\]", proc.stdout)
     assert len(shown) == 3 and all(pid.split("#")[0] for pid in shown), proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ('["how do I coach?", ["coach weekly"]]', 'expected {"question": ..., "gold": [...]}'),
+        ('"how do I coach?"', 'expected {"question": ..., "gold": [...]}'),
+        (
+            '{"question": "how do I coach?", "gold": "coach weekly"}',
+            'gold must be a list of phrases, like ["coach weekly"]',
+        ),
+    ],
+    ids=["a-list", "a-string", "gold-as-text"],
+)
+def test_eval_names_the_line_of_a_question_not_written_as_an_object_with_a_gold_list(
+    run_coach: RunCoach, tmp_path: Path, line: str, why: str
+) -> None:
+    """A line that was a JSON list or string ended `coach eval` in an AttributeError
+    traceback; gold written as one text, not a list, was read letter by letter, and since
+    every passage holds an "e" every such question scored as found first."""
+    path = tmp_path / "gaps.jsonl"
+    path.write_text('{"question": "ok", "gold": []}\n' + line + "\n", encoding="utf-8")
+    proc = run_coach("eval", str(path))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"{path}:2: not a question object ({why})" in proc.stderr
