@@ -56,6 +56,8 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
             raise ContentError(path, "quote has no text", line)
         if not author:
             raise ContentError(path, "quote has no author (every quote is attributed)", line)
+        if article_id and article_id not in titles and _unreadable(path, article_id):
+            article_id = ""  # its own problem is reported; the quote stays, unlinked till fixed
         if article_id and article_id not in titles:
             raise ContentError(
                 path,
@@ -73,6 +75,12 @@ def load_quotes(content_dir: Path, articles: list[Article]) -> list[Quote]:
         seen.add(quote.key)
         quotes.append(quote)
     return quotes
+
+
+def _unreadable(path: Path, article_id: str) -> bool:
+    """The article is in content/ but did not load (a typo in its front matter): every quote
+    was lost with it, the daily post had none, and quotes.yaml was said not to name it."""
+    return (path.parent / f"{article_id}.md").is_file()
 
 
 def _line(node: yaml.Node) -> int:

@@ -176,3 +176,21 @@ def test_a_quotes_file_that_is_not_utf8_does_not_stop_the_library(
     )
     assert library.quotes == []
     assert [(p.path.name, p.line) for p in library.problems] == [("quotes.yaml", 1)]
+
+
+def test_a_quote_citing_an_article_that_does_not_load_is_kept_and_so_are_the_others(
+    tmp_path: Path,
+) -> None:
+    """A typo in one article's front matter lost every quote: quotes.yaml was reported as
+    naming an article "not in content/" (it was there), and the daily post had none."""
+    folder = quotes_dir(
+        tmp_path,
+        "- text: Listen first.\n  author: Ann\n  article: coaching\n"
+        "- text: Coach weekly.\n  author: Bo\n  article: broken\n",
+    )
+    (folder / "broken.md").write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
+    quotes = load_quotes(folder, load_library(folder).articles)
+    assert [(q.text, q.article_title) for q in quotes] == [
+        ("Listen first.", "Coaching"),
+        ("Coach weekly.", None),  # its link back when the article loads again
+    ]

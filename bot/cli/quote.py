@@ -76,7 +76,10 @@ def quote(
             fail(settings.bot_token_problem)
     library = open_library(settings)
     if not library.quotes:
-        fail(f"no quotes: add some to {settings.content_dir / 'quotes.yaml'}")
+        quotes_file = settings.content_dir / "quotes.yaml"
+        if any(problem.path == quotes_file for problem in library.problems):
+            fail(f"no quotes: {quotes_file} cannot be read (fix the line said above)")
+        fail(f"no quotes: add some to {quotes_file}")
     engine = open_engine(settings)
     from bot import daily_quote
     from bot.daily_quote.channels import all_plans
