@@ -50,7 +50,8 @@ _INTERJECTION = GREETING - {"help", "usage"} | {"ok", "okay", "so", "um", "uh"}
 _ADDRESSED = frozenset("there all everyone team folks guys coach bot you".split())
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_SEPARATOR = re.compile(r"([,.!?:;…]+|\s[-–—]+\s|\s[-–—]+$|^[-–—]+\s)")
+# a full stop or colon only before a space or the end: "U.S. reps", "1:1s" stay one word
+_SEPARATOR = re.compile(r"([,!?;…]+|[.:]+(?=\s|$)|\s[-–—]+\s|\s[-–—]+$|^[-–—]+\s)")
 
 
 def _words(text: str) -> list[str]:

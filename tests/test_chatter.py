@@ -43,6 +43,9 @@ def test_greetings_and_thanks_around_a_question_are_not_searched(typed: str, sea
         "is it worth thanking reps publicly for a good quarter?",
         "thanks!",  # all chatter: small talk, answered before search
         "hey coach",
+        "U.S. reps vs EMEA reps: how do I split territories?",  # "U." is no clause
+        "u.s. reps vs emea reps, how do I split territories?",
+        "my 1:1s run long, any fix?",
     ],
 )
 def test_a_question_without_chatter_or_with_nothing_else_is_searched_as_typed(
