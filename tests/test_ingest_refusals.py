@@ -20,7 +20,7 @@ from index.ingest.errors import (
     UnreadableSourceError,
     UnsupportedTypeError,
 )
-from tests.ingest_fixtures import BLOG_HTML, TERRITORY_HTML, make_pdf, server_hits
+from tests.ingest_fixtures import BLOG_HTML, TERRITORY_HTML, make_docx, make_pdf, server_hits
 from tests.library_fixtures import SHIPPED_CONTENT, write_article
 
 HAND_WRITTEN = (
@@ -361,3 +361,41 @@ def test_a_pdf_that_needs_a_password_is_refused(content: Path, tmp_path: Path) -
     source = _protected_copy(make_pdf(tmp_path / "r.pdf"), tmp_path / "secret.pdf", "s3cret")
     error = refuse(content, [source], UnreadableSourceError)
     assert error.reason == "the PDF is encrypted (save a copy without a password or protection)"
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "words"),
+    [
+        (make_pdf, "ramping.txt", "The third month is about owning a small pipeline."),
+        (make_pdf, "ramping.docx", "The third month is about owning a small pipeline."),
+        (make_docx, "coaching.pdf", "look at the funnel before you look at effort"),
+        (make_docx, "coaching.md", "look at the funnel before you look at effort"),
+    ],
+)
+def test_a_pdf_or_word_file_saved_under_another_extension_is_read_as_what_it_is(
+    content: Path, tmp_path: Path, make: Callable[[Path], Path], name: str, words: str
+) -> None:
+    """A download saved as `.txt`, a Word file named `.pdf`: refused as "not a text file
+    (cannot decode it; save it as UTF-8)" or "not a readable PDF (Stream has ended
+    unexpectedly)", neither of which said what the file was."""
+    source = make(tmp_path / name)
+    plan = add_sources(content, [str(source)], CURATION)
+    assert plan.refused == [], [str(e) for e in plan.refused]
+    assert words in plan.written[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "kind"), [("guide.pdf", "PDF"), ("guide.docx", "Word document")])
+def test_a_web_page_saved_as_a_pdf_or_word_file_is_refused_saying_so(
+    content: Path, tmp_path: Path, name: str, kind: str
+) -> None:
+    """A failed download that saved the site's sign-in page as `guide.pdf` was refused as "not
+    a readable PDF (Stream has ended unexpectedly)"."""
+    source = tmp_path / name
+    source.write_text("<!DOCTYPE html><html><body><form>Sign in</form></body></html>", "utf-8")
+    before = files(content)
+    plan = add_sources(content, [str(source)], CURATION)
+    assert [str(e) for e in plan.refused] == [
+        f"{source}: a web page, not a {kind} (a download that saved an error or sign-in page? "
+        "open it in a browser)"
+    ]
+    assert files(content) == before

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from index.content import clean_body, load_library
 from index.ingest.convert import (
     CONVERTERS,
+    by_first_bytes,
     convert_docx,
     convert_file,
     convert_html,
@@ -112,7 +113,7 @@ def load_source(source: str, timeout: float = 15.0) -> Document:
     if converter is None:
         converter = CONVERTERS.get(PurePosixPath(urlsplit(got.url).path).suffix.lower())
     if converter is None and got.content_type in _UNTELLING:
-        converter = _by_first_bytes(got.data)  # a download link's PDF was refused
+        converter = by_first_bytes(got.data)  # a download link's PDF was refused
     if converter is None:
         kind = repr(got.content_type) if got.content_type else "(none given)"
         raise UnsupportedTypeError(
@@ -141,19 +142,6 @@ _UNTELLING = frozenset(
         "application/x-download",
     }
 )
-
-
-def _by_first_bytes(data: bytes) -> Converter | None:
-    """A PDF, Word file or web page by its first bytes (a link such as `/download?id=7`
-    served as application/octet-stream, or with no Content-Type at all)."""
-    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip()
-    if head.startswith(b"%PDF-"):
-        return convert_pdf
-    if head.startswith(b"PK\x03\x04") and b"word/" in data:
-        return convert_docx
-    if re.match(rb"<(?:!doctype\s+html|html|head|body)\b", head, re.IGNORECASE):
-        return convert_html
-    return None
 
 
 def _fallback_title(source: str) -> str:

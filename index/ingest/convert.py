@@ -288,6 +288,39 @@ _SAVE_AS = {
 }
 
 
+def by_first_bytes(data: bytes) -> Callable[[bytes, str], Document] | None:
+    """A PDF, Word file or web page by its first bytes (a link such as `/download?id=7`
+    served as application/octet-stream, or with no Content-Type at all)."""
+    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"%PDF-"):
+        return convert_pdf
+    if head.startswith(b"PK\x03\x04") and b"word/" in data:
+        return convert_docx
+    if re.match(rb"<(?:!doctype\s+html|html|head|body)\b", head, re.IGNORECASE):
+        return convert_html
+    return None
+
+
+def _as_it_is(
+    data: bytes, source: str, named: Callable[[bytes, str], Document]
+) -> Callable[[bytes, str], Document]:
+    """The converter for what the file is: a PDF or Word file saved under another extension
+    (a download named `.txt`, a Word file named `.pdf`) was refused as "not a text file" or
+    "not a readable PDF (Stream has ended unexpectedly)"; a web page saved as `.pdf` or
+    `.docx` (a failed download's error or sign-in page) is refused saying what it is."""
+    found = by_first_bytes(data)
+    if found in (convert_pdf, convert_docx):
+        return found
+    if found is convert_html and named in (convert_pdf, convert_docx):
+        kind = "PDF" if named is convert_pdf else "Word document"
+        raise UnreadableSourceError(
+            source,
+            f"a web page, not a {kind} (a download that saved an error or sign-in page? "
+            "open it in a browser)",
+        )
+    return named
+
+
 def convert_file(path: Path) -> Document:
     """A local file by its extension; refusals name the file."""
     source = str(path)
@@ -319,4 +352,4 @@ def convert_file(path: Path) -> Document:
         raise UnreadableSourceError(source, f"cannot be read ({exc.strerror})") from None
     if not data.strip():
         raise UnreadableSourceError(source, "the file is empty")
-    return converter(data, source)
+    return _as_it_is(data, source, converter)(data, source)
