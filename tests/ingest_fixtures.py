@@ -248,6 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", kind)
         if status in (429, 503):
             self.send_header("Retry-After", "1")
+        if status == 302:  # /loop: a redirect to itself
+            self.send_header("Location", self.path)
         # /cut: the page promised at four times its length, then the connection closes
         self.send_header("Content-Length", str(len(body) * (4 if self.path == "/cut" else 1)))
         self.end_headers()
@@ -268,8 +270,9 @@ class _Handler(BaseHTTPRequestHandler):
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """http://127.0.0.1:PORT serving /territory (an article page), /empty, /slow (stalls),
     /trickle (the page a few bytes at a time), /cut (closed mid-page), /broken (500), /busy
-    (503 with Retry-After), /download (a PDF as application/octet-stream), /untyped (the
-    page with no Content-Type), /photo (image/png), 404s."""
+    (503 with Retry-After), /loop (redirects to itself), /download (a PDF as
+    application/octet-stream), /untyped (the page with no Content-Type), /photo
+    (image/png), 404s."""
     pdf = make_pdf(tmp_path_factory.mktemp("served") / "ramp.pdf").read_bytes()
     _Handler.pages = {
         "/busy": (503, "text/html", b"<h1>down for maintenance</h1>"),
@@ -282,6 +285,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "/trickle": (200, "text/html", TERRITORY_HTML.encode()),
         "/broken": (500, "text/html", b"<h1>oops</h1>"),
         "/cut": (200, "text/html", TERRITORY_HTML.encode()),
+        "/loop": (302, "text/html", b""),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True

@@ -399,3 +399,21 @@ def test_a_web_page_saved_as_a_pdf_or_word_file_is_refused_saying_so(
         "open it in a browser)"
     ]
     assert files(content) == before
+
+
+def test_a_url_redirecting_in_a_loop_or_not_speaking_https_says_what_happened(
+    content: Path, web_server: str
+) -> None:
+    """Both read "the URL did not answer (...)", though the server had answered: with a
+    redirect to itself, or in plain http to an https:// address ("([SSL:
+    WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006))")."""
+    looped = refuse(content, [f"{web_server}/loop"], FetchError)
+    assert looped.reason == (
+        "the page redirects in a loop (open it in a browser and add where it ends)"
+    )
+    secure = refuse(content, [web_server.replace("http://", "https://") + "/territory"], FetchError)
+    assert secure.reason.startswith("the secure connection failed (")  # OpenSSL's reason
+    assert secure.reason.endswith(
+        "): check the address (does the site answer at http:// rather than https://?)"
+    )
+    assert "_ssl.c" not in secure.reason

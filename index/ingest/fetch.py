@@ -7,6 +7,7 @@ a PDF or Word file behind a link is converted as one.
 
 from __future__ import annotations
 
+import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -20,6 +21,8 @@ from urllib3.exceptions import (
     NameResolutionError,
     NewConnectionError,
     ProtocolError,
+    ResponseError,
+    SSLError,
     TimeoutError,
 )
 
@@ -108,4 +111,24 @@ def _why(exc: BaseException | None) -> str:
             got, of = cut.partial, cut.partial + cut.expected
             return f"the connection closed before the page was complete ({got:,} of {of:,} bytes)"
         return "the connection closed before the page was complete"
+    if isinstance(exc, ResponseError) and "redirect" in str(exc):  # it answered, in a loop
+        return "the page redirects in a loop (open it in a browser and add where it ends)"
+    if isinstance(exc, SSLError):  # it answered; an https connection could not be made
+        return _secure(exc)
     return f"the URL did not answer ({exc})"
+
+
+def _secure(exc: SSLError) -> str:
+    """An https connection that failed, said as what to do (was "the URL did not answer
+    ([SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006))")."""
+    cause = next((a for a in exc.args if isinstance(a, ssl.SSLError)), None)
+    if cause is not None and getattr(cause, "verify_message", None):
+        return (
+            f"the site's certificate is not trusted ({cause.verify_message}): if you trust "
+            "the site, save the page from your browser and add the file"
+        )
+    reason = str(getattr(cause, "reason", None) or "").replace("_", " ").lower()
+    return (
+        f"the secure connection failed{f' ({reason})' if reason else ''}: check the "
+        "address (does the site answer at http:// rather than https://?)"
+    )
