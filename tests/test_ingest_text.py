@@ -158,3 +158,15 @@ def test_text_holding_nul_characters_is_refused_as_not_text(content: Path, tmp_p
     assert plan.written == []
     [error] = plan.refused
     assert str(error) == f"{path}: not a text file (cannot decode it; save it as UTF-8)"
+
+
+def test_a_tag_given_again_in_other_capitals_is_written_once(content: Path, tmp_path: Path) -> None:
+    """`--tags Coaching,New` on a page tagged `coaching` wrote `[coaching, Coaching, New]`:
+    the Home tab then listed "coaching" and "Coaching" as two topics."""
+    path = tmp_path / "culture.md"
+    path.write_text(f"---\ntitle: Team Culture\ntags: [coaching]\n---\n\n{BODY}\n", "utf-8")
+    curation = Curation(today=date(2026, 11, 25), owner="Sam Admin", tags=("Coaching", "New"))
+    plan = add_sources(content, [str(path)], curation)
+    assert plan.refused == [], [str(e) for e in plan.refused]
+    head = plan.written[0].read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    assert "tags: [coaching, New]" in head.splitlines()

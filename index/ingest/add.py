@@ -186,7 +186,10 @@ def to_article(document: Document, source: str, curation: Curation) -> Article:
                 f"front matter review_by {document.review_by!r} is not a date "
                 "(write YYYY-MM-DD, or give --review-by)",
             ) from None
-    tags = tuple(dict.fromkeys([*document.tags, *curation.tags]))
+    spelled: dict[str, str] = {}  # `--tags Coaching` on a page tagged "coaching" wrote both
+    for tag in [*document.tags, *curation.tags]:
+        spelled.setdefault(tag.casefold(), tag)
+    tags = tuple(spelled.values())
     meta = ArticleMeta(
         id=slugify(title),
         title=title,
