@@ -119,8 +119,16 @@ def load_vocabulary(content_dir: Path) -> Vocabulary:
         if key:
             entries[key] = tuple(w for r in words for w in _words(str(r.value)))
             written.setdefault(key, []).append((term, related))
-    repeats = tuple(_repeat(path, lines) for lines in written.values() if len(lines) > 1)
+    repeats = tuple(_repeat(path, lines) for lines in written.values() if _rewritten(lines))
     return Vocabulary(entries, repeats)
+
+
+def _rewritten(entries: list[tuple[yaml.Node, yaml.Node]]) -> bool:
+    """Whether one spelling of a term is written twice (a slip: the curator meant one list).
+    A singular and a plural written each on its own line ("rep:", "reps:") is how the file is
+    written, each list in its own form, so that alone is no problem line."""
+    spellings = [" ".join(_words(str(term.value))) for term, _ in entries]
+    return len(set(spellings)) < len(spellings)
 
 
 def _repeat(path: Path, entries: list[tuple[yaml.Node, yaml.Node]]) -> ContentError:

@@ -67,6 +67,22 @@ def test_a_term_written_twice_is_reported_and_the_last_list_still_used(tmp_path:
     assert load_vocabulary(tmp_path).repeats == ()
 
 
+def test_a_singular_and_its_plural_each_with_its_own_list_are_no_problem(tmp_path: Path) -> None:
+    """How the shipped file is written ("rep:" then "reps:"): the plural's list is used, and
+    the curator is not told of it as a slip (117 such lines buried the one real repeat)."""
+    (tmp_path / "vocabulary.yaml").write_text(
+        "rep: [salesperson]\nreps: [salespeople]\n", encoding="utf-8"
+    )
+    vocabulary = load_vocabulary(tmp_path)
+    assert vocabulary.repeats == ()
+    assert vocabulary.expansions("my rep") == ["salespeople"]
+
+
+def test_the_shipped_vocabulary_writes_no_term_twice() -> None:
+    shipped = Path(__file__).resolve().parents[1] / "content"
+    assert [str(problem) for problem in load_vocabulary(shipped).repeats] == []
+
+
 def test_a_term_written_twice_is_one_line_in_the_servers_log(
     tmp_path: Path, lib_embedder: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
