@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+# the courtesy words: the same that search leaves out around a question
 from index.chatter import FILLER, GREETING, THANKS
 
 
@@ -29,8 +30,6 @@ def is_special_only(question: str) -> bool:
     return not re.search(r"\w", question)
 
 
-# the courtesy words: the same that search leaves out around a question (index/chatter.py)
-_GREETING, _THANKS, _FILLER = GREETING, THANKS, FILLER
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
@@ -42,10 +41,10 @@ def small_talk(question: str) -> SmallTalk | None:
     if is_special_only(question):
         return SmallTalk.HELP
     words = set(_WORD.findall(question.lower().replace("\u2019", "'")))
-    if not words <= _GREETING | _THANKS | _FILLER:
+    if not words <= GREETING | THANKS | FILLER:
         return None
-    if words & _THANKS:
+    if words & THANKS:
         return SmallTalk.THANKS
-    if words & _GREETING:
+    if words & GREETING:
         return SmallTalk.HELP
     return None

@@ -55,7 +55,7 @@ _SEPARATOR = re.compile(r"([,!?;…]+|[.:]+(?=\s|$)|\s[-–—]+\s|\s[-–—]+$
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [_low(m) for m in _WORD.finditer(text)]
 
 
 def _no_emoji(text: str) -> str:
